@@ -1,0 +1,123 @@
+# vmbal - one Makefile for the program, its tests, benchmarks and install.
+#
+#   make            build ./vmbal
+#   make check      deps, build, then every test through prove
+#   make demo       deps, build, then run vmbal on the built-in cluster
+#   make deps       install missing Debian packages (as root) or say which
+#   make install    PREFIX=/usr/local DESTDIR=
+
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+SHAREDIR = $(PREFIX)/share/vmbal
+MANDIR   = $(PREFIX)/share/man
+
+CC      ?= cc
+PKGS     = libvirt ncursesw yaml-0.1 libip4tc jansson
+CPPFLAGS += -D_GNU_SOURCE -DVMBAL_VERSION=\"$(VERSION)\"
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -pthread
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   = $(PKG_LIBS) -lm -pthread
+
+# The engine: pure, no libvirt, libiptc or ncurses (checked by make check).
+ENGINE_SRC = engine/diag.c engine/ynode.c engine/config.c engine/window.c \
+	engine/snapshot.c engine/model.c engine/imbalance.c engine/action.c \
+	engine/controller.c
+SIM_SRC    = probes/sim.c probes/sim_probe.c probes/sim_clock.c \
+	actions/sim_action.c
+CLI_SRC    = cli/options.c cli/jsonout.c cli/headless.c cli/demo.c
+MAIN_SRC   = cli/main.c
+LIB_SRC    = $(ENGINE_SRC) $(SIM_SRC) $(CLI_SRC)
+
+BUILD     = build
+LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ  = $(MAIN_SRC:%.c=$(BUILD)/obj/%.o)
+
+UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/tests/%)
+ASAN_BIN   = $(UNIT_TESTS:%=$(BUILD)/asan/%)
+SAN_FLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+ASAN_LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/asan-obj/%.o)
+ASAN_MAIN_OBJ = $(MAIN_SRC:%.c=$(BUILD)/asan-obj/%.o)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+FUZZ_CC    = clang
+FUZZ_SRC   = engine/diag.c engine/ynode.c engine/config.c
+
+.PHONY: all check test unit demo deps install uninstall clean fuzz bench
+
+all: vmbal
+
+vmbal: $(LIB_OBJ) $(MAIN_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/asan-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -O1 -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/cli/demo.o $(BUILD)/asan-obj/cli/demo.o: scenarios/demo.yaml
+
+# Unit tests: cmocka, TAP output; built plain and with ASan+UBSan.
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/asan/%: tests/unit/%.c $(ASAN_LIB_OBJ) tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -O1 -o $@ $< $(ASAN_LIB_OBJ) $(LDLIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/asan/vmbal: $(ASAN_LIB_OBJ) $(ASAN_MAIN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+# The libFuzzer target for the configuration loader.
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		-o $@ $^ $(shell pkg-config --cflags --libs yaml-0.1) -lm
+
+unit: $(UNIT_BIN) $(ASAN_BIN)
+
+deps:
+	@sh mk/deps.sh
+
+TESTS_T = $(sort $(wildcard tests/integration/*.t tests/fuzz/*.t tests/lab/*.t tests/tui/*.t))
+
+# Everything the tests need, built; then prove runs every TAP producer:
+# the unit tests (plain and sanitized), then the scripts under tests/.
+check: deps
+	$(MAKE) vmbal unit $(BUILD)/asan/vmbal $(BUILD)/fuzz/fuzz_config
+	CMOCKA_MESSAGE_OUTPUT=TAP prove --timer $(UNIT_BIN:%=./%) $(ASAN_BIN:%=./%) $(TESTS_T)
+
+test: check
+
+demo: deps
+	$(MAKE) vmbal
+	./vmbal --demo $(DEMO_ARGS)
+
+bench: vmbal
+	@for b in tests/bench/*.sh; do [ -e "$$b" ] && sh "$$b"; done; true
+
+install: vmbal
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/scenarios \
+		$(DESTDIR)$(SHAREDIR)/themes $(DESTDIR)$(MANDIR)/man5
+	install -m 755 vmbal $(DESTDIR)$(BINDIR)/vmbal
+	install -m 644 scenarios/*.yaml $(DESTDIR)$(SHAREDIR)/scenarios/
+	install -m 644 docs/vmbal.yaml.5 $(DESTDIR)$(MANDIR)/man5/vmbal.yaml.5
+	for t in themes/*.theme; do [ -e "$$t" ] && install -m 644 "$$t" $(DESTDIR)$(SHAREDIR)/themes/; done; true
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vmbal $(DESTDIR)$(MANDIR)/man5/vmbal.yaml.5
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+clean:
+	rm -rf $(BUILD) vmbal
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,151 @@
+/*
+ * jsonout.c - turning engine events into JSON lines with jansson.
+ *
+ * Numbers are rounded to two decimals; whole numbers are written as
+ * integers, so "ts":10 rather than "ts":10.0.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "jsonout.h"
+
+static json_t *
+jsonout_num(double x)
+{
+	double r = round(x * 100.0) / 100.0;
+
+	if (r == 0)
+		r = 0;	/* no "-0" */
+	if (r == floor(r) && fabs(r) < 1e15)
+		return json_integer((json_int_t)r);
+	return json_real(r);
+}
+
+static void
+jsonout_set(json_t *o, const char *key, json_t *v)
+{
+	json_object_set_new(o, key, v);
+}
+
+static json_t *
+jsonout_sample(const struct event *ev)
+{
+	const struct model *m = ev->u.sample.model;
+	json_t *hosts = json_array(), *vms = json_array(), *o = json_object();
+	size_t i;
+
+	for (i = 0; i < m->nhosts; i++) {
+		const struct model_host *h = &m->hosts[i];
+		json_t *jh = json_object();
+
+		jsonout_set(jh, "name", json_string(h->name));
+		jsonout_set(jh, "state", json_string(host_state_name(h->state)));
+		jsonout_set(jh, "cpu_pct", jsonout_num(h->cpu_pct));
+		jsonout_set(jh, "load_pct", jsonout_num(h->load_pct));
+		jsonout_set(jh, "mem_used_mib", json_integer(h->mem_used_mib));
+		jsonout_set(jh, "mem_total_mib",
+		    json_integer(h->mem_total_mib));
+		jsonout_set(jh, "vms", json_integer(h->nvms));
+		jsonout_set(jh, "cpus", json_integer(h->cpus));
+		json_array_append_new(hosts, jh);
+	}
+	for (i = 0; i < m->nvms; i++) {
+		const struct model_vm *v = &m->vms[i];
+		json_t *jv = json_object();
+
+		jsonout_set(jv, "name", json_string(v->name));
+		jsonout_set(jv, "host", v->host >= 0 ?
+		    json_string(m->hosts[v->host].name) : json_null());
+		jsonout_set(jv, "cpu_pct", jsonout_num(window_mean(&v->cpu)));
+		jsonout_set(jv, "mem_mib", json_integer(v->mem_mib));
+		jsonout_set(jv, "state", json_string(vm_state_name(v->state)));
+		jsonout_set(jv, "vcpus", json_integer(v->vcpus));
+		json_array_append_new(vms, jv);
+	}
+	jsonout_set(o, "hosts", hosts);
+	jsonout_set(o, "vms", vms);
+	jsonout_set(o, "spread", jsonout_num(m->spread));
+	jsonout_set(o, "state", json_string(ev->u.sample.imbalanced ?
+	    "imbalanced" : "balanced"));
+	return o;
+}
+
+static const char *
+jsonout_balance(bool imbalanced)
+{
+	return imbalanced ? "imbalanced" : "balanced";
+}
+
+char *
+jsonout_event(const struct event *ev)
+{
+	static const char *const names[] = { "sample", "imbalance", "plan",
+		"migration", "health", "dnat", "error", "end" };
+	json_t *o, *head;
+	char *line;
+
+	head = json_object();
+	jsonout_set(head, "ts", jsonout_num(ev->ts));
+	jsonout_set(head, "event", json_string(names[ev->type]));
+	switch (ev->type) {
+	case EV_SAMPLE:
+		o = jsonout_sample(ev);
+		break;
+	case EV_IMBALANCE:
+		o = json_object();
+		jsonout_set(o, "from",
+		    json_string(jsonout_balance(ev->u.imbalance.from)));
+		jsonout_set(o, "to",
+		    json_string(jsonout_balance(ev->u.imbalance.to)));
+		jsonout_set(o, "spread", jsonout_num(ev->u.imbalance.spread));
+		break;
+	case EV_MIGRATION:
+		o = json_object();
+		jsonout_set(o, "vm", json_string(ev->u.migration.vm));
+		jsonout_set(o, "from", json_string(ev->u.migration.from));
+		jsonout_set(o, "to", json_string(ev->u.migration.to));
+		jsonout_set(o, "status",
+		    json_string(mig_status_name(ev->u.migration.status)));
+		if (ev->u.migration.status != MIG_STARTED)
+			jsonout_set(o, "duration_s",
+			    jsonout_num(ev->u.migration.duration_s));
+		if (ev->u.migration.error != NULL)
+			jsonout_set(o, "error",
+			    json_string(ev->u.migration.error));
+		break;
+	case EV_ERROR:
+		o = json_object();
+		jsonout_set(o, "message", json_string(ev->u.error.message));
+		break;
+	case EV_END:
+		o = json_object();
+		jsonout_set(o, "migrations", json_integer(ev->u.end.migrations));
+		jsonout_set(o, "failed", json_integer(ev->u.end.failed));
+		jsonout_set(o, "spread", jsonout_num(ev->u.end.spread));
+		break;
+	default:
+		o = json_object();
+		break;
+	}
+	json_object_update(head, o);
+	json_decref(o);
+	line = json_dumps(head, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(head);
+	return line;
+}
+
+int
+jsonout_write(FILE *out, const struct event *ev)
+{
+	char *line = jsonout_event(ev);
+	int rc = 0;
+
+	if (line == NULL)
+		return -1;
+	if (fputs(line, out) == EOF || fputc('\n', out) == EOF ||
+	    fflush(out) == EOF)
+		rc = -1;
+	free(line);
+	return rc;
+}

@@ -1,0 +1,146 @@
+/*
+ * main.c - vmbal's entry point: options, configuration, then the chosen
+ * front end on the chosen cluster (simulated or libvirt).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../actions/sim_action.h"
+#include "../engine/config.h"
+#include "../probes/sim.h"
+#include "../probes/sim_clock.h"
+#include "../probes/sim_probe.h"
+#include "demo.h"
+#include "headless.h"
+#include "options.h"
+
+#ifndef VMBAL_VERSION
+#define VMBAL_VERSION "0.1.0"
+#endif
+
+static const char *
+main_config_path(const struct options *o)
+{
+	const char *env = getenv("VMBAL_CONFIG");
+
+	if (o->config != NULL)
+		return o->config;
+	if (env != NULL && env[0] != '\0')
+		return env;
+	if (access("vmbal.yaml", F_OK) == 0)
+		return "vmbal.yaml";
+	if (access("/etc/vmbal/vmbal.yaml", F_OK) == 0)
+		return "/etc/vmbal/vmbal.yaml";
+	return NULL;
+}
+
+static struct config *
+main_load(const struct options *o, struct diag *d)
+{
+	const char *path;
+
+	if (o->demo)
+		return config_new_from_buffer(DEMO_NAME, demo_yaml(),
+		    demo_yaml_len(), CONFIG_SCENARIO, d);
+	if (o->scenario != NULL)
+		return config_new_from_file(o->scenario, CONFIG_SCENARIO, d);
+	path = main_config_path(o);
+	if (path == NULL) {
+		diag_set(d, NULL, 0, 0,
+		    "no configuration: give -c FILE, set VMBAL_CONFIG, or create ./vmbal.yaml or /etc/vmbal/vmbal.yaml (or try --demo)");
+		return NULL;
+	}
+	return config_new_from_file(path, CONFIG_CLUSTER, d);
+}
+
+static int
+main_simulated(const struct options *o, const struct config *cfg,
+    const struct policy *policy)
+{
+	struct probe probe;
+	struct action action;
+	struct clock clk;
+	struct sim *sim;
+	int rc;
+
+	sim = sim_new(cfg);
+	if (sim == NULL || sim_probe_init(&probe, sim) != 0) {
+		sim_free(sim);
+		fprintf(stderr, "vmbal: out of memory\n");
+		return 1;
+	}
+	if (sim_clock_init(&clk, sim, o->fast) != 0) {
+		probe.ops->free(probe.impl);
+		sim_free(sim);
+		fprintf(stderr, "vmbal: out of memory\n");
+		return 1;
+	}
+	sim_action_init(&action, sim);
+	rc = headless_run(o, cfg, policy, &probe, &action, &clk);
+	clk.ops->free(clk.impl);
+	action.ops->free(action.impl);
+	probe.ops->free(probe.impl);
+	sim_free(sim);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct config *cfg;
+	struct policy policy;
+	struct diag d;
+	char msg[1024];
+	int rc;
+
+	if (options_parse(&o, argc, argv, msg, sizeof msg) != 0) {
+		fprintf(stderr, "vmbal: %s\nTry 'vmbal --help'.\n", msg);
+		return 2;
+	}
+	if (o.help) {
+		options_usage(stdout);
+		return 0;
+	}
+	if (o.version) {
+		printf("vmbal %s\n", VMBAL_VERSION);
+		return 0;
+	}
+	cfg = main_load(&o, &d);
+	if (cfg == NULL) {
+		diag_format(&d, msg, sizeof msg);
+		fprintf(stderr, "vmbal: %s\n", msg);
+		return 2;
+	}
+	if (o.check_config) {
+		printf("%s: OK: %zu host%s, %zu VM%s, %zu service%s, %zu rule%s\n",
+		    cfg->file, cfg->nhosts, cfg->nhosts == 1 ? "" : "s",
+		    cfg->nvms, cfg->nvms == 1 ? "" : "s", cfg->nservices,
+		    cfg->nservices == 1 ? "" : "s", cfg->nrules,
+		    cfg->nrules == 1 ? "" : "s");
+		config_free(cfg);
+		return 0;
+	}
+	policy = cfg->policy;
+	if (o.mode_set)
+		policy.mode = o.mode;
+	if (o.plan) {
+		fprintf(stderr, "vmbal: --plan: the planner is not built yet\n");
+		config_free(cfg);
+		return 1;
+	}
+	if (!o.headless)
+		fprintf(stderr,
+		    "vmbal: the console is not built yet: running headless (JSON lines on stdout)\n");
+	if (cfg->kind == CONFIG_SCENARIO)
+		rc = main_simulated(&o, cfg, &policy);
+	else {
+		fprintf(stderr,
+		    "vmbal: %s: the libvirt collector is not built yet: use --demo or --scenario\n",
+		    cfg->file);
+		rc = 1;
+	}
+	config_free(cfg);
+	return rc;
+}

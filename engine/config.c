@@ -1,0 +1,1229 @@
+/*
+ * config.c - the configuration and scenario loader.
+ *
+ * The document is loaded by libyaml (ynode.c); this file walks it against
+ * tables of fields, one table per mapping, so every key's type, range and
+ * default is stated in one line. Cross-references (hosts named by rules,
+ * VMs named by backends) are checked once the whole file is read.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ynode.h"
+
+#define PATH_LEN 160
+#define NAME_MAX_LEN 255
+
+struct cfg {
+	struct ydoc *y;
+	struct diag *d;
+	const char *file;
+	struct config *c;
+};
+
+enum ftype { FT_LONG, FT_NUM, FT_BOOL, FT_STR, FT_ENUM, FT_ADDR, FT_FUNC };
+
+#define F_REQUIRED 0x1
+#define F_MIN_EXCL 0x2		/* value must be > min */
+
+typedef int (*field_fn)(struct cfg *, yaml_node_t *, void *, const char *);
+
+struct field {
+	const char *key;
+	enum ftype type;
+	size_t off;
+	double min, max;
+	unsigned flags;
+	const char *const *names;	/* FT_ENUM, NULL-terminated */
+	field_fn fn;			/* FT_FUNC */
+	size_t pos_off;			/* where to store the value's position */
+};
+
+#define NOPOS ((size_t)-1)
+
+static const char *const mode_names[] = { "manual", "auto", "observe", NULL };
+static const char *const objective_names[] = { "balance", "consolidate", NULL };
+static const char *const planner_names[] = { "default", "greedy-2008", NULL };
+static const char *const proto_names[] = { "tcp", "udp", NULL };
+static const char *const algo_names[] = { "round-robin", "weighted",
+	"least-connections", "lowest-latency", "source-hash", NULL };
+static const char *const health_names[] = { "tcp", "http", NULL };
+
+static int
+cfg_err(struct cfg *k, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+cfg_err(struct cfg *k, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[sizeof k->d->msg];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	diag_set(k->d, k->file, n != NULL ? ynode_line(n) : 1,
+	    n != NULL ? ynode_col(n) : 1, "%s", msg);
+	return -1;
+}
+
+/* Key paths for messages ("services[0].health.fall"); cut when too long. */
+static void
+cfg_path(char *out, const char *parent, const char *key)
+{
+	int n;
+
+	if (parent[0] == '\0')
+		n = snprintf(out, PATH_LEN, "%s", key);
+	else
+		n = snprintf(out, PATH_LEN, "%s.%s", parent, key);
+	if (n >= PATH_LEN)
+		out[PATH_LEN - 1] = '\0';
+}
+
+static void
+cfg_path_index(char *out, const char *parent, size_t i)
+{
+	if (snprintf(out, PATH_LEN, "%s[%zu]", parent, i) >= PATH_LEN)
+		out[PATH_LEN - 1] = '\0';
+}
+
+static struct config_pos
+cfg_pos(const yaml_node_t *n)
+{
+	struct config_pos p = { ynode_line(n), ynode_col(n) };
+	return p;
+}
+
+/* A short rendering of a node for messages: its text, or its kind. */
+static void
+cfg_show(const yaml_node_t *n, char *out, size_t len)
+{
+	const char *s = ynode_str(n);
+
+	if (s != NULL && !ynode_is_null(n)) {
+		if (strlen(s) > 40)
+			snprintf(out, len, "'%.37s...'", s);
+		else
+			snprintf(out, len, "'%s'", s);
+	} else
+		snprintf(out, len, "%s", ynode_kind(n));
+}
+
+static void
+cfg_range_text(const struct field *f, char *out, size_t len)
+{
+	if ((f->flags & F_MIN_EXCL) && isinf(f->max))
+		snprintf(out, len, "must be greater than %g", f->min);
+	else if (f->flags & F_MIN_EXCL)
+		snprintf(out, len, "must be greater than %g and at most %g",
+		    f->min, f->max);
+	else if (isinf(f->max))
+		snprintf(out, len, "must be at least %g", f->min);
+	else
+		snprintf(out, len, "must be between %g and %g", f->min, f->max);
+}
+
+static bool
+cfg_in_range(const struct field *f, double v)
+{
+	if (f->flags & F_MIN_EXCL) {
+		if (!(v > f->min))
+			return false;
+	} else if (v < f->min)
+		return false;
+	return v <= f->max;
+}
+
+/* A non-empty string scalar, copied. */
+static int
+cfg_string(struct cfg *k, yaml_node_t *n, const char *path, char **out)
+{
+	const char *s = ynode_str(n);
+	const char *p;
+	char show[64];
+
+	if (s == NULL || ynode_is_null(n)) {
+		cfg_show(n, show, sizeof show);
+		return cfg_err(k, n, "%s: expected a string, got %s", path,
+		    show);
+	}
+	if (s[0] == '\0')
+		return cfg_err(k, n, "%s: must not be empty", path);
+	if (strlen(s) != n->data.scalar.length || strlen(s) > NAME_MAX_LEN)
+		return cfg_err(k, n, "%s: string too long or contains NUL",
+		    path);
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return cfg_err(k, n,
+			    "%s: control characters are not allowed", path);
+	free(*out);
+	*out = strdup(s);
+	if (*out == NULL)
+		return cfg_err(k, n, "out of memory");
+	return 0;
+}
+
+static int
+cfg_field(struct cfg *k, const struct field *f, yaml_node_t *n, void *obj,
+    const char *path)
+{
+	char *base = (char *)obj + f->off;
+	char show[64], range[96];
+	double dv;
+	long lv;
+	bool bv;
+	int i;
+
+	if (f->pos_off != NOPOS)
+		*(struct config_pos *)((char *)obj + f->pos_off) = cfg_pos(n);
+	cfg_show(n, show, sizeof show);
+	switch (f->type) {
+	case FT_LONG:
+		if (ynode_to_long(n, &lv) != 0)
+			return cfg_err(k, n, "%s: expected an integer, got %s",
+			    path, show);
+		if (!cfg_in_range(f, (double)lv)) {
+			cfg_range_text(f, range, sizeof range);
+			return cfg_err(k, n, "%s: %ld is out of range: %s",
+			    path, lv, range);
+		}
+		*(long *)base = lv;
+		return 0;
+	case FT_NUM:
+		if (ynode_to_double(n, &dv) != 0)
+			return cfg_err(k, n, "%s: expected a number, got %s",
+			    path, show);
+		if (!cfg_in_range(f, dv)) {
+			cfg_range_text(f, range, sizeof range);
+			return cfg_err(k, n, "%s: %g is out of range: %s",
+			    path, dv, range);
+		}
+		*(double *)base = dv;
+		return 0;
+	case FT_BOOL:
+		if (ynode_to_bool(n, &bv) != 0)
+			return cfg_err(k, n,
+			    "%s: expected true or false, got %s", path, show);
+		*(bool *)base = bv;
+		return 0;
+	case FT_STR:
+		return cfg_string(k, n, path, (char **)base);
+	case FT_ADDR: {
+		struct in_addr a;
+
+		if (cfg_string(k, n, path, (char **)base) != 0)
+			return -1;
+		if (inet_pton(AF_INET, *(char **)base, &a) != 1)
+			return cfg_err(k, n,
+			    "%s: %s is not an IPv4 address", path, show);
+		return 0;
+	}
+	case FT_ENUM: {
+		char list[128] = "";
+		const char *s = ynode_str(n);
+
+		for (i = 0; s != NULL && f->names[i] != NULL; i++)
+			if (strcmp(s, f->names[i]) == 0 &&
+			    n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+				*(int *)base = i;
+				return 0;
+			}
+		for (i = 0; f->names[i] != NULL; i++) {
+			if (i > 0)
+				strncat(list, ", ", sizeof list - strlen(list) - 1);
+			strncat(list, f->names[i], sizeof list - strlen(list) - 1);
+		}
+		return cfg_err(k, n, "%s: %s is not one of: %s", path, show,
+		    list);
+	}
+	case FT_FUNC:
+		return f->fn(k, n, obj, path);
+	}
+	return -1;
+}
+
+/* Walks mapping n against fields; unknown, duplicate and missing keys fail. */
+static int
+cfg_mapping(struct cfg *k, yaml_node_t *n, const struct field *fields,
+    void *obj, const char *path)
+{
+	yaml_node_pair_t *pair;
+	bool seen[32] = { false };
+	char sub[PATH_LEN], show[64];
+	size_t nf, i;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		cfg_show(n, show, sizeof show);
+		if (path[0] == '\0')
+			return cfg_err(k, n,
+			    "expected a mapping at the top level, got %s", show);
+		return cfg_err(k, n, "%s: expected a mapping, got %s", path,
+		    show);
+	}
+	for (nf = 0; fields[nf].key != NULL; nf++)
+		;
+	for (pair = n->data.mapping.pairs.start;
+	    pair < n->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = ydoc_node(k->y, pair->key);
+		yaml_node_t *val = ydoc_node(k->y, pair->value);
+		const char *ks = key != NULL ? ynode_str(key) : NULL;
+
+		if (key == NULL || val == NULL)
+			return cfg_err(k, n, "%s: broken mapping", path);
+		if (ks == NULL) {
+			cfg_show(key, show, sizeof show);
+			return cfg_err(k, key, "%s%skeys must be strings, got %s",
+			    path, path[0] ? ": " : "", show);
+		}
+		for (i = 0; i < nf; i++)
+			if (strcmp(ks, fields[i].key) == 0)
+				break;
+		if (i == nf) {
+			cfg_show(key, show, sizeof show);
+			if (path[0] == '\0')
+				return cfg_err(k, key,
+				    "unknown top-level key %s", show);
+			return cfg_err(k, key, "%s: unknown key %s", path,
+			    show);
+		}
+		if (seen[i])
+			return cfg_err(k, key, "%s%sduplicate key '%s'", path,
+			    path[0] ? ": " : "", ks);
+		seen[i] = true;
+		cfg_path(sub, path, ks);
+		if (cfg_field(k, &fields[i], val, obj, sub) != 0)
+			return -1;
+	}
+	for (i = 0; i < nf; i++)
+		if ((fields[i].flags & F_REQUIRED) && !seen[i]) {
+			if (path[0] == '\0')
+				return cfg_err(k, n,
+				    "missing required key '%s'", fields[i].key);
+			return cfg_err(k, n, "%s: missing required key '%s'",
+			    path, fields[i].key);
+		}
+	return 0;
+}
+
+/* A list node with at least min items; its length in *count. */
+static int
+cfg_list(struct cfg *k, yaml_node_t *n, const char *path, size_t min,
+    const char *what, size_t *count)
+{
+	char show[64];
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		cfg_show(n, show, sizeof show);
+		return cfg_err(k, n, "%s: expected a list of %s, got %s", path,
+		    what, show);
+	}
+	*count = (size_t)(n->data.sequence.items.top -
+	    n->data.sequence.items.start);
+	if (*count < min)
+		return cfg_err(k, n, "%s: at least %zu %s required", path, min,
+		    min == 1 ? "entry is" : "entries are");
+	return 0;
+}
+
+static yaml_node_t *
+cfg_item(struct cfg *k, yaml_node_t *list, size_t i)
+{
+	return ydoc_node(k->y, list->data.sequence.items.start[i]);
+}
+
+/* A list of names (strings), each unique; positions kept. */
+static int
+cfg_name_list(struct cfg *k, yaml_node_t *n, const char *path, size_t min,
+    const char *what, char ***names, struct config_pos **pos, size_t *count)
+{
+	char sub[PATH_LEN];
+	size_t i, j, cnt;
+
+	if (cfg_list(k, n, path, min, what, &cnt) != 0)
+		return -1;
+	*names = calloc(cnt + 1, sizeof **names);
+	if (pos != NULL)
+		*pos = calloc(cnt + 1, sizeof **pos);
+	if (*names == NULL || (pos != NULL && *pos == NULL))
+		return cfg_err(k, n, "out of memory");
+	*count = cnt;
+	for (i = 0; i < cnt; i++) {
+		yaml_node_t *it = cfg_item(k, n, i);
+
+		cfg_path_index(sub, path, i);
+		if (it == NULL || cfg_string(k, it, sub, &(*names)[i]) != 0)
+			return -1;
+		if (pos != NULL)
+			(*pos)[i] = cfg_pos(it);
+		for (j = 0; j < i; j++)
+			if (strcmp((*names)[j], (*names)[i]) == 0)
+				return cfg_err(k, it, "%s: '%s' is listed twice",
+				    sub, (*names)[i]);
+	}
+	return 0;
+}
+
+/* ---- policy ---------------------------------------------------------- */
+
+static int
+cfg_weights(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	struct policy *p = obj;
+	static const struct field f[] = {
+		{ "cpu", FT_NUM, offsetof(struct policy, weight_cpu), 0, 100,
+		  0, NULL, NULL, NOPOS },
+		{ "memory", FT_NUM, offsetof(struct policy, weight_memory), 0,
+		  100, 0, NULL, NULL, NOPOS },
+		{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+	};
+
+	if (cfg_mapping(k, n, f, p, path) != 0)
+		return -1;
+	if (p->weight_cpu == 0 && p->weight_memory == 0)
+		return cfg_err(k, n, "%s: cpu and memory cannot both be 0",
+		    path);
+	return 0;
+}
+
+#define PF(key, type, member, min, max, flags, names) \
+	{ key, type, offsetof(struct policy, member), min, max, flags, names, \
+	  NULL, NOPOS }
+
+static const struct field policy_fields[] = {
+	PF("mode", FT_ENUM, mode, 0, 0, 0, mode_names),
+	PF("objective", FT_ENUM, objective, 0, 0, 0, objective_names),
+	PF("threshold_pct", FT_NUM, threshold_pct, 0, 100, 0, NULL),
+	PF("hold_s", FT_NUM, hold_s, 0, 1e6, 0, NULL),
+	PF("window", FT_LONG, window, 1, 10000, 0, NULL),
+	PF("probe_interval_s", FT_NUM, probe_interval_s, 0, 3600, F_MIN_EXCL,
+	    NULL),
+	PF("analyse_interval_s", FT_NUM, analyse_interval_s, 0, 3600,
+	    F_MIN_EXCL, NULL),
+	PF("max_concurrent_migrations", FT_LONG, max_concurrent_migrations, 1,
+	    1000, 0, NULL),
+	PF("vm_cooldown_s", FT_NUM, vm_cooldown_s, 0, 1e6, 0, NULL),
+	PF("migration_timeout_s", FT_NUM, migration_timeout_s, 0, 1e6,
+	    F_MIN_EXCL, NULL),
+	PF("consolidate_ceiling_pct", FT_NUM, consolidate_ceiling_pct, 0, 100,
+	    0, NULL),
+	PF("min_gain_pct", FT_NUM, min_gain_pct, 0, 100, 0, NULL),
+	{ "weights", FT_FUNC, 0, 0, 0, 0, NULL, cfg_weights, NOPOS },
+	PF("planner", FT_ENUM, planner, 0, 0, 0, planner_names),
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+};
+
+void
+policy_defaults(struct policy *p)
+{
+	p->mode = MODE_MANUAL;
+	p->objective = OBJECTIVE_BALANCE;
+	p->threshold_pct = 20;
+	p->hold_s = 30;
+	p->window = 10;
+	p->probe_interval_s = 5;
+	p->analyse_interval_s = 10;
+	p->max_concurrent_migrations = 1;
+	p->vm_cooldown_s = 300;
+	p->migration_timeout_s = 600;
+	p->consolidate_ceiling_pct = 80;
+	p->min_gain_pct = 2;
+	p->weight_cpu = 1.0;
+	p->weight_memory = 0.5;
+	p->planner = PLANNER_DEFAULT;
+}
+
+static int
+cfg_policy(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	(void)obj;
+	return cfg_mapping(k, n, policy_fields, &k->c->policy, path);
+}
+
+/* ---- hosts ----------------------------------------------------------- */
+
+#define HF(key, type, member, min, max, flags) \
+	{ key, type, offsetof(struct host_conf, member), min, max, flags, \
+	  NULL, NULL, NOPOS }
+
+static const struct field host_cluster_fields[] = {
+	HF("name", FT_STR, name, 0, 0, F_REQUIRED),
+	HF("uri", FT_STR, uri, 0, 0, 0),
+	HF("migration_uri", FT_STR, migration_uri, 0, 0, 0),
+	HF("cpus", FT_LONG, cpus, 1, 4096, 0),
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+};
+
+static const struct field host_scenario_fields[] = {
+	HF("name", FT_STR, name, 0, 0, F_REQUIRED),
+	HF("cpus", FT_LONG, cpus, 1, 4096, 0),
+	HF("memory_mib", FT_LONG, memory_mib, 1, 1 << 30, 0),
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+};
+
+static int
+cfg_hosts(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	struct config *c = k->c;
+	char sub[PATH_LEN], buf[PATH_LEN + 64];
+	size_t i, j, cnt;
+
+	(void)obj;
+	if (cfg_list(k, n, path, 1, "hosts", &cnt) != 0)
+		return -1;
+	c->hosts = calloc(cnt, sizeof *c->hosts);
+	if (c->hosts == NULL)
+		return cfg_err(k, n, "out of memory");
+	for (i = 0; i < cnt; i++) {
+		struct host_conf *h = &c->hosts[i];
+		yaml_node_t *it = cfg_item(k, n, i);
+
+		c->nhosts = i + 1;
+		h->pos = cfg_pos(it);
+		if (c->kind == CONFIG_SCENARIO) {
+			h->cpus = 8;
+			h->memory_mib = 16384;
+		}
+		cfg_path_index(sub, path, i);
+		if (cfg_mapping(k, it, c->kind == CONFIG_SCENARIO ?
+		    host_scenario_fields : host_cluster_fields, h, sub) != 0)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (strcmp(c->hosts[j].name, h->name) == 0)
+				return cfg_err(k, it,
+				    "%s.name: duplicate host name '%s' (first at %d:%d)",
+				    sub, h->name, c->hosts[j].pos.line,
+				    c->hosts[j].pos.col);
+		if (c->kind == CONFIG_CLUSTER && h->uri == NULL) {
+			snprintf(buf, sizeof buf, "qemu+ssh://%s/system",
+			    h->name);
+			h->uri = strdup(buf);
+			if (h->uri == NULL)
+				return cfg_err(k, it, "out of memory");
+		}
+	}
+	return 0;
+}
+
+/* ---- vms (scenario) -------------------------------------------------- */
+
+static int
+cfg_load(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	struct vm_conf *v = obj;
+	static const struct field wave[] = {
+		{ "peak", FT_NUM, offsetof(struct load_conf, peak), 0, 102400,
+		  F_REQUIRED, NULL, NULL, NOPOS },
+		{ "valley", FT_NUM, offsetof(struct load_conf, valley), 0,
+		  102400, F_REQUIRED, NULL, NULL, NOPOS },
+		{ "peak_s", FT_NUM, offsetof(struct load_conf, peak_s), 0, 1e6,
+		  F_REQUIRED | F_MIN_EXCL, NULL, NULL, NOPOS },
+		{ "valley_s", FT_NUM, offsetof(struct load_conf, valley_s), 0,
+		  1e6, F_REQUIRED | F_MIN_EXCL, NULL, NULL, NOPOS },
+		{ "phase_s", FT_NUM, offsetof(struct load_conf, phase_s), 0, 1e6,
+		  0, NULL, NULL, NOPOS },
+		{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+	};
+	static const struct field constant = { "load", FT_NUM,
+		offsetof(struct load_conf, value), 0, 102400, 0, NULL, NULL,
+		NOPOS };
+
+	if (n->type == YAML_MAPPING_NODE) {
+		v->load.kind = LOAD_SQUARE;
+		return cfg_mapping(k, n, wave, &v->load, path);
+	}
+	if (n->type != YAML_SCALAR_NODE || ynode_to_double(n, &v->load.value)
+	    != 0) {
+		char show[64];
+
+		cfg_show(n, show, sizeof show);
+		return cfg_err(k, n,
+		    "%s: expected a number or a mapping {peak, valley, peak_s, valley_s, phase_s}, got %s",
+		    path, show);
+	}
+	v->load.kind = LOAD_CONSTANT;
+	return cfg_field(k, &constant, n, &v->load, path);
+}
+
+#define VF(key, type, member, min, max, flags, fn, posm) \
+	{ key, type, offsetof(struct vm_conf, member), min, max, flags, NULL, \
+	  fn, posm }
+
+static const struct field vm_fields[] = {
+	VF("name", FT_STR, name, 0, 0, F_REQUIRED, NULL, NOPOS),
+	VF("host", FT_STR, host, 0, 0, F_REQUIRED, NULL,
+	    offsetof(struct vm_conf, host_pos)),
+	VF("vcpus", FT_LONG, vcpus, 1, 1024, 0, NULL, NOPOS),
+	VF("memory_mib", FT_LONG, memory_mib, 1, 1 << 24, 0, NULL, NOPOS),
+	VF("load", FT_FUNC, load, 0, 0, 0, cfg_load,
+	    offsetof(struct vm_conf, load_pos)),
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+};
+
+static int
+cfg_vms(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	struct config *c = k->c;
+	char sub[PATH_LEN];
+	size_t i, j, cnt;
+
+	(void)obj;
+	if (cfg_list(k, n, path, 0, "VMs", &cnt) != 0)
+		return -1;
+	c->vms = calloc(cnt + 1, sizeof *c->vms);
+	if (c->vms == NULL)
+		return cfg_err(k, n, "out of memory");
+	for (i = 0; i < cnt; i++) {
+		struct vm_conf *v = &c->vms[i];
+		yaml_node_t *it = cfg_item(k, n, i);
+
+		c->nvms = i + 1;
+		v->pos = cfg_pos(it);
+		v->vcpus = 1;
+		v->memory_mib = 1024;
+		cfg_path_index(sub, path, i);
+		if (cfg_mapping(k, it, vm_fields, v, sub) != 0)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (strcmp(c->vms[j].name, v->name) == 0)
+				return cfg_err(k, it,
+				    "%s.name: duplicate VM name '%s' (first at %d:%d)",
+				    sub, v->name, c->vms[j].pos.line,
+				    c->vms[j].pos.col);
+	}
+	return 0;
+}
+
+/* ---- rules ----------------------------------------------------------- */
+
+static int
+cfg_pin(struct cfg *k, yaml_node_t *n, struct rule_conf *r, const char *path)
+{
+	yaml_node_pair_t *pair;
+	char sub[PATH_LEN], show[64];
+	bool have_vm = false, have_host = false;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		cfg_show(n, show, sizeof show);
+		return cfg_err(k, n, "%s: expected a mapping {vm, host}, got %s",
+		    path, show);
+	}
+	r->vms = calloc(2, sizeof *r->vms);
+	r->vm_pos = calloc(2, sizeof *r->vm_pos);
+	if (r->vms == NULL || r->vm_pos == NULL)
+		return cfg_err(k, n, "out of memory");
+	for (pair = n->data.mapping.pairs.start;
+	    pair < n->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = ydoc_node(k->y, pair->key);
+		yaml_node_t *val = ydoc_node(k->y, pair->value);
+		const char *ks = ynode_str(key);
+
+		if (ks != NULL && strcmp(ks, "vm") == 0 && !have_vm) {
+			cfg_path(sub, path, "vm");
+			if (cfg_string(k, val, sub, &r->vms[0]) != 0)
+				return -1;
+			r->vm_pos[0] = cfg_pos(val);
+			r->nvms = 1;
+			have_vm = true;
+		} else if (ks != NULL && strcmp(ks, "host") == 0 && !have_host) {
+			cfg_path(sub, path, "host");
+			if (cfg_string(k, val, sub, &r->host) != 0)
+				return -1;
+			r->host_pos = cfg_pos(val);
+			have_host = true;
+		} else if (ks != NULL && (strcmp(ks, "vm") == 0 ||
+		    strcmp(ks, "host") == 0)) {
+			return cfg_err(k, key, "%s: duplicate key '%s'", path, ks);
+		} else {
+			cfg_show(key, show, sizeof show);
+			return cfg_err(k, key, "%s: unknown key %s", path, show);
+		}
+	}
+	if (!have_vm || !have_host)
+		return cfg_err(k, n, "%s: missing required key '%s'", path,
+		    have_vm ? "host" : "vm");
+	return 0;
+}
+
+static int
+cfg_rules(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	static const char *const kinds[] = { "anti_affinity", "affinity", "pin",
+		"exclude", NULL };
+	struct config *c = k->c;
+	char sub[PATH_LEN], sub2[PATH_LEN], show[64];
+	size_t i, cnt;
+	int kind;
+
+	(void)obj;
+	if (cfg_list(k, n, path, 0, "rules", &cnt) != 0)
+		return -1;
+	c->rules = calloc(cnt + 1, sizeof *c->rules);
+	if (c->rules == NULL)
+		return cfg_err(k, n, "out of memory");
+	for (i = 0; i < cnt; i++) {
+		struct rule_conf *r = &c->rules[i];
+		yaml_node_t *it = cfg_item(k, n, i), *key, *val;
+		const char *ks;
+
+		c->nrules = i + 1;
+		r->pos = cfg_pos(it);
+		cfg_path_index(sub, path, i);
+		if (it->type != YAML_MAPPING_NODE ||
+		    it->data.mapping.pairs.top - it->data.mapping.pairs.start
+		    != 1) {
+			cfg_show(it, show, sizeof show);
+			return cfg_err(k, it,
+			    "%s: expected exactly one of anti_affinity, affinity, pin, exclude",
+			    sub);
+		}
+		key = ydoc_node(k->y, it->data.mapping.pairs.start->key);
+		val = ydoc_node(k->y, it->data.mapping.pairs.start->value);
+		ks = ynode_str(key);
+		for (kind = 0; ks != NULL && kinds[kind] != NULL; kind++)
+			if (strcmp(ks, kinds[kind]) == 0)
+				break;
+		if (ks == NULL || kinds[kind] == NULL) {
+			cfg_show(key, show, sizeof show);
+			return cfg_err(k, key,
+			    "%s: unknown rule %s (expected anti_affinity, affinity, pin or exclude)",
+			    sub, show);
+		}
+		r->kind = (enum rule_kind)kind;
+		cfg_path(sub2, sub, ks);
+		if (r->kind == RULE_PIN) {
+			if (cfg_pin(k, val, r, sub2) != 0)
+				return -1;
+		} else if (cfg_name_list(k, val, sub2,
+		    r->kind == RULE_EXCLUDE ? 1 : 2, "VM names", &r->vms,
+		    &r->vm_pos, &r->nvms) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+cfg_maintenance(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	(void)obj;
+	return cfg_name_list(k, n, path, 0, "host names", &k->c->maintenance,
+	    &k->c->maintenance_pos, &k->c->nmaintenance);
+}
+
+/* ---- services -------------------------------------------------------- */
+
+#define HC(key, type, member, min, max, flags, names) \
+	{ key, type, offsetof(struct health_conf, member), min, max, flags, \
+	  names, NULL, NOPOS }
+
+static const struct field health_fields[] = {
+	HC("type", FT_ENUM, type, 0, 0, 0, health_names),
+	HC("interval_ms", FT_LONG, interval_ms, 1, 3600000, 0, NULL),
+	HC("timeout_ms", FT_LONG, timeout_ms, 1, 3600000, 0, NULL),
+	HC("fall", FT_LONG, fall, 1, 100, 0, NULL),
+	HC("rise", FT_LONG, rise, 1, 100, 0, NULL),
+	HC("path", FT_STR, path, 0, 0, 0, NULL),
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+};
+
+static int
+cfg_health(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	struct service_conf *s = obj;
+
+	if (cfg_mapping(k, n, health_fields, &s->health, path) != 0)
+		return -1;
+	if (s->health.path[0] != '/')
+		return cfg_err(k, n, "%s.path: must start with '/'", path);
+	return 0;
+}
+
+#define BF(key, type, member, min, max, flags, posm) \
+	{ key, type, offsetof(struct backend_conf, member), min, max, flags, \
+	  NULL, NULL, posm }
+
+static const struct field backend_fields[] = {
+	BF("address", FT_ADDR, address, 0, 0, F_REQUIRED, NOPOS),
+	BF("port", FT_LONG, port, 1, 65535, 0, NOPOS),
+	BF("weight", FT_LONG, weight, 0, 65535, 0, NOPOS),
+	BF("vm", FT_STR, vm, 0, 0, 0, offsetof(struct backend_conf, vm_pos)),
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+};
+
+static int
+cfg_backends(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	struct service_conf *s = obj;
+	char sub[PATH_LEN];
+	size_t i, j, cnt;
+
+	if (cfg_list(k, n, path, 1, "backends", &cnt) != 0)
+		return -1;
+	s->backends = calloc(cnt, sizeof *s->backends);
+	if (s->backends == NULL)
+		return cfg_err(k, n, "out of memory");
+	for (i = 0; i < cnt; i++) {
+		struct backend_conf *b = &s->backends[i];
+		yaml_node_t *it = cfg_item(k, n, i);
+
+		s->nbackends = i + 1;
+		b->pos = cfg_pos(it);
+		b->port = 0;
+		b->weight = 1;
+		cfg_path_index(sub, path, i);
+		if (cfg_mapping(k, it, backend_fields, b, sub) != 0)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (strcmp(s->backends[j].address, b->address) == 0 &&
+			    s->backends[j].port == b->port)
+				return cfg_err(k, it,
+				    "%s: duplicate backend %s:%ld (first at %d:%d)",
+				    sub, b->address, b->port,
+				    s->backends[j].pos.line,
+				    s->backends[j].pos.col);
+	}
+	return 0;
+}
+
+#define SF(key, type, member, min, max, flags, names, fn) \
+	{ key, type, offsetof(struct service_conf, member), min, max, flags, \
+	  names, fn, NOPOS }
+
+static const struct field service_fields[] = {
+	SF("name", FT_STR, name, 0, 0, 0, NULL, NULL),
+	SF("vip", FT_ADDR, vip, 0, 0, F_REQUIRED, NULL, NULL),
+	SF("port", FT_LONG, port, 1, 65535, F_REQUIRED, NULL, NULL),
+	SF("protocol", FT_ENUM, protocol, 0, 0, 0, proto_names, NULL),
+	SF("algorithm", FT_ENUM, algorithm, 0, 0, 0, algo_names, NULL),
+	SF("persistence_s", FT_LONG, persistence_s, 0, 86400, 0, NULL, NULL),
+	SF("snat", FT_BOOL, snat, 0, 0, 0, NULL, NULL),
+	SF("drain_on_migrate", FT_BOOL, drain_on_migrate, 0, 0, 0, NULL, NULL),
+	SF("health", FT_FUNC, health, 0, 0, 0, NULL, cfg_health),
+	SF("backends", FT_FUNC, backends, 0, 0, F_REQUIRED, NULL, cfg_backends),
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+};
+
+static int
+cfg_services(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	struct config *c = k->c;
+	char sub[PATH_LEN], buf[64];
+	size_t i, j, b, cnt;
+
+	(void)obj;
+	if (cfg_list(k, n, path, 0, "services", &cnt) != 0)
+		return -1;
+	c->services = calloc(cnt + 1, sizeof *c->services);
+	if (c->services == NULL)
+		return cfg_err(k, n, "out of memory");
+	for (i = 0; i < cnt; i++) {
+		struct service_conf *s = &c->services[i];
+		yaml_node_t *it = cfg_item(k, n, i);
+
+		c->nservices = i + 1;
+		s->pos = cfg_pos(it);
+		s->drain_on_migrate = true;
+		s->health.type = HEALTH_TCP;
+		s->health.interval_ms = 200;
+		s->health.timeout_ms = 150;
+		s->health.fall = 2;
+		s->health.rise = 2;
+		s->health.path = strdup("/");
+		if (s->health.path == NULL)
+			return cfg_err(k, it, "out of memory");
+		cfg_path_index(sub, path, i);
+		if (cfg_mapping(k, it, service_fields, s, sub) != 0)
+			return -1;
+		for (b = 0; b < s->nbackends; b++)
+			if (s->backends[b].port == 0)
+				s->backends[b].port = s->port;
+		if (s->name == NULL) {
+			snprintf(buf, sizeof buf, "%s:%ld", s->vip, s->port);
+			s->name = strdup(buf);
+			if (s->name == NULL)
+				return cfg_err(k, it, "out of memory");
+		}
+		for (j = 0; j < i; j++) {
+			struct service_conf *o = &c->services[j];
+
+			if (strcmp(o->name, s->name) == 0)
+				return cfg_err(k, it,
+				    "%s: duplicate service name '%s' (first at %d:%d)",
+				    sub, s->name, o->pos.line, o->pos.col);
+			if (strcmp(o->vip, s->vip) == 0 && o->port == s->port &&
+			    o->protocol == s->protocol)
+				return cfg_err(k, it,
+				    "%s: %s:%ld/%s is already served by '%s' (at %d:%d)",
+				    sub, s->vip, s->port, proto_names[s->protocol],
+				    o->name, o->pos.line, o->pos.col);
+		}
+	}
+	return 0;
+}
+
+/* ---- migration (scenario) -------------------------------------------- */
+
+static int
+cfg_migration(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	static const struct field f[] = {
+		{ "bandwidth_mbps", FT_NUM,
+		  offsetof(struct migration_conf, bandwidth_mbps), 0, 1e6,
+		  F_MIN_EXCL, NULL, NULL, NOPOS },
+		{ "fail_rate", FT_NUM, offsetof(struct migration_conf,
+		  fail_rate), 0, 1, 0, NULL, NULL, NOPOS },
+		{ "seed", FT_LONG, offsetof(struct migration_conf, seed), 0,
+		  2147483647.0, 0, NULL, NULL, NOPOS },
+		{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+	};
+
+	(void)obj;
+	return cfg_mapping(k, n, f, &k->c->migration, path);
+}
+
+/* ---- top level and cross-references ---------------------------------- */
+
+#define TF(key, fn, flags) \
+	{ key, FT_FUNC, 0, 0, 0, flags, NULL, fn, NOPOS }
+
+static const struct field cluster_fields[] = {
+	TF("hosts", cfg_hosts, F_REQUIRED),
+	TF("policy", cfg_policy, 0),
+	{ "journal", FT_STR, offsetof(struct config, journal), 0, 0, 0, NULL,
+	  NULL, NOPOS },
+	TF("rules", cfg_rules, 0),
+	TF("maintenance", cfg_maintenance, 0),
+	TF("services", cfg_services, 0),
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+};
+
+static const struct field scenario_fields[] = {
+	TF("hosts", cfg_hosts, F_REQUIRED),
+	TF("vms", cfg_vms, 0),
+	TF("migration", cfg_migration, 0),
+	TF("policy", cfg_policy, 0),
+	{ "journal", FT_STR, offsetof(struct config, journal), 0, 0, 0, NULL,
+	  NULL, NOPOS },
+	TF("rules", cfg_rules, 0),
+	TF("maintenance", cfg_maintenance, 0),
+	TF("services", cfg_services, 0),
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+};
+
+int
+config_host_index(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nhosts; i++)
+		if (strcmp(c->hosts[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+config_vm_index(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nvms; i++)
+		if (strcmp(c->vms[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+cfg_at(struct cfg *k, struct config_pos p, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+cfg_at(struct cfg *k, struct config_pos p, const char *fmt, ...)
+{
+	char msg[sizeof k->d->msg];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	diag_set(k->d, k->file, p.line, p.col, "%s", msg);
+	return -1;
+}
+
+static int
+cfg_check_vm_load(struct cfg *k, const struct vm_conf *v, size_t i)
+{
+	double cap = (double)v->vcpus * 100.0;
+	const struct load_conf *l = &v->load;
+	double worst = l->kind == LOAD_CONSTANT ? l->value :
+	    fmax(l->peak, l->valley);
+
+	if (worst > cap)
+		return cfg_at(k, v->load_pos,
+		    "vms[%zu].load: %g%% is more than %ld vCPU%s can use (%g%%)",
+		    i, worst, v->vcpus, v->vcpus == 1 ? "" : "s", cap);
+	return 0;
+}
+
+static const char *const rule_keys[] = { "anti_affinity", "affinity", "pin",
+	"exclude" };
+
+static int
+cfg_check_refs(struct cfg *k)
+{
+	struct config *c = k->c;
+	bool scen = c->kind == CONFIG_SCENARIO;
+	size_t i, j;
+
+	for (i = 0; i < c->nmaintenance; i++)
+		if (config_host_index(c, c->maintenance[i]) < 0)
+			return cfg_at(k, c->maintenance_pos[i],
+			    "maintenance[%zu]: unknown host '%s'", i,
+			    c->maintenance[i]);
+	for (i = 0; i < c->nrules; i++) {
+		struct rule_conf *r = &c->rules[i];
+
+		if (r->kind == RULE_PIN && config_host_index(c, r->host) < 0)
+			return cfg_at(k, r->host_pos,
+			    "rules[%zu].pin.host: unknown host '%s'", i,
+			    r->host);
+		for (j = 0; scen && j < r->nvms; j++) {
+			if (config_vm_index(c, r->vms[j]) >= 0)
+				continue;
+			if (r->kind == RULE_PIN)
+				return cfg_at(k, r->vm_pos[j],
+				    "rules[%zu].pin.vm: unknown VM '%s'", i,
+				    r->vms[j]);
+			return cfg_at(k, r->vm_pos[j],
+			    "rules[%zu].%s[%zu]: unknown VM '%s'", i,
+			    rule_keys[r->kind], j, r->vms[j]);
+		}
+	}
+	for (i = 0; scen && i < c->nservices; i++)
+		for (j = 0; j < c->services[i].nbackends; j++) {
+			struct backend_conf *b = &c->services[i].backends[j];
+
+			if (b->vm != NULL && config_vm_index(c, b->vm) < 0)
+				return cfg_at(k, b->vm_pos,
+				    "services[%zu].backends[%zu].vm: unknown VM '%s'",
+				    i, j, b->vm);
+		}
+	return 0;
+}
+
+/* Scenario VMs: a known host, a load their vCPUs can give, memory that fits. */
+static int
+cfg_check_placement(struct cfg *k)
+{
+	struct config *c = k->c;
+	long *used;
+	size_t i;
+	int h, rc = 0;
+
+	used = calloc(c->nhosts + 1, sizeof *used);
+	if (used == NULL)
+		return cfg_at(k, (struct config_pos){ 1, 1 }, "out of memory");
+	for (i = 0; i < c->nvms && rc == 0; i++) {
+		struct vm_conf *v = &c->vms[i];
+
+		h = config_host_index(c, v->host);
+		if (h < 0) {
+			rc = cfg_at(k, v->host_pos,
+			    "vms[%zu].host: unknown host '%s'", i, v->host);
+			break;
+		}
+		rc = cfg_check_vm_load(k, v, i);
+		used[h] += v->memory_mib;
+		if (rc == 0 && used[h] > c->hosts[h].memory_mib)
+			rc = cfg_at(k, v->host_pos,
+			    "vms[%zu].host: '%s' does not fit on '%s': %ld MiB needed, %ld MiB there",
+			    i, v->name, v->host, used[h],
+			    c->hosts[h].memory_mib);
+	}
+	free(used);
+	return rc;
+}
+
+struct config *
+config_new_from_buffer(const char *file, const char *buf, size_t len,
+    enum config_kind kind, struct diag *d)
+{
+	struct ydoc y;
+	struct cfg k;
+	struct config *c;
+	int rc;
+
+	diag_clear(d);
+	if (len > CONFIG_MAX_BYTES) {
+		diag_set(d, file, 1, 1,
+		    "file too large: %zu bytes (the limit is %d)", len,
+		    CONFIG_MAX_BYTES);
+		return NULL;
+	}
+	if (ydoc_load(&y, file, buf, len, d) != 0)
+		return NULL;
+	c = calloc(1, sizeof *c);
+	if (c == NULL) {
+		ydoc_fini(&y);
+		diag_set(d, file, 1, 1, "out of memory");
+		return NULL;
+	}
+	c->kind = kind;
+	c->file = strdup(file);
+	c->journal = strdup(kind == CONFIG_SCENARIO ? "" :
+	    "/var/lib/vmbal/journal.jsonl");
+	policy_defaults(&c->policy);
+	c->migration.bandwidth_mbps = 1000;
+	c->migration.fail_rate = 0;
+	c->migration.seed = 1;
+	k.y = &y;
+	k.d = d;
+	k.file = file;
+	k.c = c;
+	if (c->file == NULL || c->journal == NULL)
+		rc = cfg_at(&k, (struct config_pos){ 1, 1 }, "out of memory");
+	else
+		rc = cfg_mapping(&k, ydoc_root(&y), kind == CONFIG_SCENARIO ?
+		    scenario_fields : cluster_fields, c, "");
+	if (rc == 0)
+		rc = cfg_check_refs(&k);
+	if (rc == 0 && kind == CONFIG_SCENARIO)
+		rc = cfg_check_placement(&k);
+	ydoc_fini(&y);
+	if (rc != 0) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct config *
+config_new_from_file(const char *file, enum config_kind kind, struct diag *d)
+{
+	struct config *c;
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	diag_clear(d);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		diag_set(d, file, 0, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		diag_set(d, file, 0, 0, "not a regular file");
+		return NULL;
+	}
+	if (st.st_size > CONFIG_MAX_BYTES) {
+		close(fd);
+		diag_set(d, file, 1, 1,
+		    "file too large: %lld bytes (the limit is %d)",
+		    (long long)st.st_size, CONFIG_MAX_BYTES);
+		return NULL;
+	}
+	buf = malloc(CONFIG_MAX_BYTES + 1);
+	if (buf == NULL) {
+		close(fd);
+		diag_set(d, file, 0, 0, "out of memory");
+		return NULL;
+	}
+	/* Read up to one byte past the limit: a file may grow after fstat. */
+	while (got <= CONFIG_MAX_BYTES &&
+	    (n = read(fd, buf + got, CONFIG_MAX_BYTES + 1 - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			diag_set(d, file, 0, 0, "cannot read: %s",
+			    strerror(errno));
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	c = config_new_from_buffer(file, buf, got, kind, d);
+	free(buf);
+	return c;
+}
+
+static void
+config_free_names(char **names, size_t n)
+{
+	size_t i;
+
+	if (names == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+void
+config_free(struct config *c)
+{
+	size_t i, j;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nhosts; i++) {
+		free(c->hosts[i].name);
+		free(c->hosts[i].uri);
+		free(c->hosts[i].migration_uri);
+	}
+	free(c->hosts);
+	for (i = 0; i < c->nvms; i++) {
+		free(c->vms[i].name);
+		free(c->vms[i].host);
+	}
+	free(c->vms);
+	for (i = 0; i < c->nrules; i++) {
+		config_free_names(c->rules[i].vms, c->rules[i].nvms);
+		free(c->rules[i].vm_pos);
+		free(c->rules[i].host);
+	}
+	free(c->rules);
+	config_free_names(c->maintenance, c->nmaintenance);
+	free(c->maintenance_pos);
+	for (i = 0; i < c->nservices; i++) {
+		struct service_conf *s = &c->services[i];
+
+		free(s->name);
+		free(s->vip);
+		free(s->health.path);
+		for (j = 0; j < s->nbackends; j++) {
+			free(s->backends[j].address);
+			free(s->backends[j].vm);
+		}
+		free(s->backends);
+	}
+	free(c->services);
+	free(c->journal);
+	free(c->file);
+	free(c);
+}
+
+const char *
+policy_mode_name(enum policy_mode m)
+{
+	return mode_names[m];
+}
+
+const char *
+svc_algorithm_name(enum svc_algorithm a)
+{
+	return algo_names[a];
+}

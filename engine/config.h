@@ -1,0 +1,168 @@
+/*
+ * config.h - vmbal's configuration and scenario files, loaded and validated.
+ *
+ * One loader serves both: a configuration names libvirt hosts; a scenario
+ * (a simulated cluster) names simulated hosts, their VMs with loads, and
+ * the migration model. Policy, rules, maintenance and services are the
+ * same in both. Every value is checked (type, range, duplicates, dangling
+ * references) and the first problem is returned with its FILE:LINE:COL.
+ */
+#ifndef VMBAL_CONFIG_H
+#define VMBAL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+
+#define CONFIG_MAX_BYTES (1024 * 1024)	/* larger files are refused */
+
+enum config_kind { CONFIG_CLUSTER, CONFIG_SCENARIO };
+enum policy_mode { MODE_MANUAL, MODE_AUTO, MODE_OBSERVE };
+enum policy_objective { OBJECTIVE_BALANCE, OBJECTIVE_CONSOLIDATE };
+enum policy_planner { PLANNER_DEFAULT, PLANNER_GREEDY_2008 };
+enum load_kind { LOAD_CONSTANT, LOAD_SQUARE };
+enum rule_kind { RULE_ANTI_AFFINITY, RULE_AFFINITY, RULE_PIN, RULE_EXCLUDE };
+enum svc_protocol { PROTO_TCP, PROTO_UDP };
+enum svc_algorithm {
+	ALGO_ROUND_ROBIN, ALGO_WEIGHTED, ALGO_LEAST_CONNECTIONS,
+	ALGO_LOWEST_LATENCY, ALGO_SOURCE_HASH
+};
+enum health_type { HEALTH_TCP, HEALTH_HTTP };
+
+struct config_pos {
+	int line, col;
+};
+
+struct policy {
+	enum policy_mode mode;
+	enum policy_objective objective;
+	double threshold_pct;
+	double hold_s;
+	long window;
+	double probe_interval_s;
+	double analyse_interval_s;
+	long max_concurrent_migrations;
+	double vm_cooldown_s;
+	double migration_timeout_s;
+	double consolidate_ceiling_pct;
+	double min_gain_pct;
+	double weight_cpu;
+	double weight_memory;
+	enum policy_planner planner;
+};
+
+struct host_conf {
+	char *name;
+	char *uri;		/* cluster only */
+	char *migration_uri;	/* cluster only; NULL when unset */
+	long cpus;		/* 0: take it from the node (cluster only) */
+	long memory_mib;	/* scenario only */
+	struct config_pos pos;
+};
+
+struct load_conf {
+	enum load_kind kind;
+	double value;		/* LOAD_CONSTANT */
+	double peak, valley, peak_s, valley_s, phase_s;	/* LOAD_SQUARE */
+};
+
+struct vm_conf {		/* scenario only */
+	char *name;
+	char *host;
+	long vcpus;
+	long memory_mib;
+	struct load_conf load;
+	struct config_pos pos;
+	struct config_pos host_pos;
+	struct config_pos load_pos;
+};
+
+struct rule_conf {
+	enum rule_kind kind;
+	char **vms;
+	size_t nvms;
+	struct config_pos *vm_pos;
+	char *host;		/* RULE_PIN */
+	struct config_pos host_pos;
+	struct config_pos pos;
+};
+
+struct health_conf {
+	enum health_type type;
+	long interval_ms;
+	long timeout_ms;
+	long fall;
+	long rise;
+	char *path;		/* HTTP request path */
+};
+
+struct backend_conf {
+	char *address;
+	long port;
+	long weight;
+	char *vm;		/* NULL when not tied to a VM */
+	struct config_pos pos;
+	struct config_pos vm_pos;
+};
+
+struct service_conf {
+	char *name;
+	char *vip;
+	long port;
+	enum svc_protocol protocol;
+	enum svc_algorithm algorithm;
+	long persistence_s;
+	bool snat;
+	bool drain_on_migrate;
+	struct health_conf health;
+	struct backend_conf *backends;
+	size_t nbackends;
+	struct config_pos pos;
+};
+
+struct migration_conf {		/* scenario only */
+	double bandwidth_mbps;
+	double fail_rate;
+	long seed;
+};
+
+struct config {
+	char *file;
+	enum config_kind kind;
+	struct host_conf *hosts;
+	size_t nhosts;
+	struct vm_conf *vms;
+	size_t nvms;
+	struct policy policy;
+	char *journal;
+	struct rule_conf *rules;
+	size_t nrules;
+	char **maintenance;
+	struct config_pos *maintenance_pos;
+	size_t nmaintenance;
+	struct service_conf *services;
+	size_t nservices;
+	struct migration_conf migration;
+};
+
+/*
+ * Parse and validate buf (named file in messages). Returns a new config
+ * (caller frees with config_free) or NULL with d filled.
+ */
+struct config *config_new_from_buffer(const char *file, const char *buf,
+    size_t len, enum config_kind kind, struct diag *d);
+/* Reads the file (at most CONFIG_MAX_BYTES) then as above. */
+struct config *config_new_from_file(const char *file, enum config_kind kind,
+    struct diag *d);
+void config_free(struct config *c);
+
+void policy_defaults(struct policy *p);
+const char *policy_mode_name(enum policy_mode m);
+const char *svc_algorithm_name(enum svc_algorithm a);
+
+/* Index of the named host or VM, or -1. */
+int config_host_index(const struct config *c, const char *name);
+int config_vm_index(const struct config *c, const char *name);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * event.h - what the engine tells its front end.
+ *
+ * One event per line of the headless output's contract; the console shows
+ * the same events. Pointers inside an event are valid only during the
+ * sink's call.
+ */
+#ifndef VMBAL_EVENT_H
+#define VMBAL_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "action.h"
+#include "model.h"
+
+enum event_type {
+	EV_SAMPLE, EV_IMBALANCE, EV_PLAN, EV_MIGRATION, EV_HEALTH, EV_DNAT,
+	EV_ERROR, EV_END
+};
+
+struct event {
+	enum event_type type;
+	double ts;
+	union {
+		struct {
+			const struct model *model;
+			bool imbalanced;
+		} sample;
+		struct {
+			bool from, to;	/* true: imbalanced */
+			double spread;
+		} imbalance;
+		struct {
+			const char *vm, *from, *to;
+			enum mig_status status;
+			double duration_s;	/* when finished */
+			const char *error;	/* when failed, else NULL */
+		} migration;
+		struct {
+			const char *message;
+		} error;
+		struct {
+			long migrations, failed;
+			double spread;
+		} end;
+	} u;
+};
+
+struct event_sink {
+	void (*emit)(void *arg, const struct event *ev);
+	void *arg;
+};
+
+#endif

@@ -1,0 +1,262 @@
+/*
+ * model.c - the engine's cluster model (see model.h).
+ *
+ * VMs are kept sorted by name so a snapshot of a thousand VMs is folded
+ * in with binary searches; hosts come from the configuration and never
+ * change during a run.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+struct model *
+model_new(const struct config *c)
+{
+	struct model *m;
+	size_t i;
+	bool maint;
+
+	m = calloc(1, sizeof *m);
+	if (m == NULL)
+		return NULL;
+	m->window = (size_t)c->policy.window;
+	m->hosts = calloc(c->nhosts + 1, sizeof *m->hosts);
+	if (m->hosts == NULL) {
+		free(m);
+		return NULL;
+	}
+	for (i = 0; i < c->nhosts; i++) {
+		struct model_host *h = &m->hosts[i];
+		size_t j;
+
+		h->name = strdup(c->hosts[i].name);
+		if (h->name == NULL) {
+			model_free(m);
+			return NULL;
+		}
+		m->nhosts = i + 1;
+		maint = false;
+		for (j = 0; j < c->nmaintenance; j++)
+			if (strcmp(c->maintenance[j], h->name) == 0)
+				maint = true;
+		h->maintenance = maint;
+		h->up = false;
+		h->state = HOST_DOWN;
+		h->cpus_override = c->kind == CONFIG_CLUSTER ? c->hosts[i].cpus :
+		    0;
+		h->cpus = c->hosts[i].cpus > 0 ? c->hosts[i].cpus : 1;
+		h->mem_total_mib = c->hosts[i].memory_mib;
+	}
+	return m;
+}
+
+void
+model_free(struct model *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nhosts; i++)
+		free(m->hosts[i].name);
+	for (i = 0; i < m->nvms; i++) {
+		free(m->vms[i].name);
+		window_fini(&m->vms[i].cpu);
+	}
+	free(m->hosts);
+	free(m->vms);
+	free(m);
+}
+
+int
+model_host_index(const struct model *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->nhosts; i++)
+		if (strcmp(m->hosts[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Binary search: the index of name, or -(insertion point) - 1. */
+static long
+model_vm_search(const struct model *m, const char *name)
+{
+	size_t lo = 0, hi = m->nvms;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(m->vms[mid].name, name);
+
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -(long)lo - 1;
+}
+
+int
+model_vm_index(const struct model *m, const char *name)
+{
+	long i = model_vm_search(m, name);
+
+	return i >= 0 ? (int)i : -1;
+}
+
+static struct model_vm *
+model_vm_insert(struct model *m, const char *name)
+{
+	long at = model_vm_search(m, name);
+	struct model_vm *v;
+	size_t pos;
+
+	if (at >= 0)
+		return &m->vms[at];
+	pos = (size_t)(-at - 1);
+	if (m->nvms == m->capvms) {
+		size_t ncap = m->capvms == 0 ? 16 : m->capvms * 2;
+		struct model_vm *n = realloc(m->vms, ncap * sizeof *n);
+
+		if (n == NULL)
+			return NULL;
+		m->vms = n;
+		m->capvms = ncap;
+	}
+	memmove(&m->vms[pos + 1], &m->vms[pos],
+	    (m->nvms - pos) * sizeof *m->vms);
+	v = &m->vms[pos];
+	memset(v, 0, sizeof *v);
+	v->name = strdup(name);
+	if (v->name == NULL || window_init(&v->cpu, m->window) != 0) {
+		free(v->name);
+		memmove(&m->vms[pos], &m->vms[pos + 1],
+		    (m->nvms - pos) * sizeof *m->vms);
+		return NULL;
+	}
+	v->moved_at = -1;
+	v->host = -1;
+	m->nvms++;
+	return v;
+}
+
+static void
+model_vm_remove(struct model *m, size_t i)
+{
+	free(m->vms[i].name);
+	window_fini(&m->vms[i].cpu);
+	memmove(&m->vms[i], &m->vms[i + 1], (m->nvms - i - 1) * sizeof *m->vms);
+	m->nvms--;
+}
+
+int
+model_apply(struct model *m, const struct snapshot *s)
+{
+	bool *seen;
+	size_t i;
+	int h;
+
+	for (i = 0; i < s->nhosts; i++) {
+		const struct snap_host *sh = &s->hosts[i];
+		struct model_host *mh;
+
+		h = model_host_index(m, sh->name);
+		if (h < 0)
+			continue;
+		mh = &m->hosts[h];
+		mh->up = sh->up;
+		if (sh->up) {
+			mh->cpus = mh->cpus_override > 0 ? mh->cpus_override :
+			    (sh->cpus > 0 ? sh->cpus : 1);
+			mh->mem_total_mib = sh->mem_total_mib;
+			mh->mem_used_mib = sh->mem_used_mib;
+		}
+		mh->state = !sh->up ? HOST_DOWN :
+		    mh->maintenance ? HOST_MAINTENANCE : HOST_UP;
+	}
+	for (i = 0; i < s->nvms; i++) {
+		const struct snap_vm *sv = &s->vms[i];
+		struct model_vm *v;
+
+		h = model_host_index(m, sv->host);
+		if (h < 0)
+			continue;
+		v = model_vm_insert(m, sv->name);
+		if (v == NULL)
+			return -1;
+		v->host = h;
+		v->vcpus = sv->vcpus;
+		v->mem_mib = sv->mem_mib;
+		v->state = sv->state;
+		if (sv->cpu_valid)
+			window_push(&v->cpu, sv->cpu_pct);
+	}
+	/* VMs no longer reported by an up host are gone; a down host's stay. */
+	seen = calloc(m->nvms + 1, sizeof *seen);
+	if (seen == NULL)
+		return -1;
+	for (i = 0; i < s->nvms; i++) {
+		int k = model_vm_index(m, s->vms[i].name);
+
+		if (k >= 0)
+			seen[k] = true;
+	}
+	for (i = m->nvms; i-- > 0;) {
+		struct model_vm *v = &m->vms[i];
+
+		if (seen[i])
+			continue;
+		if (v->host >= 0 && !m->hosts[v->host].up)
+			v->state = VM_UNKNOWN;
+		else
+			model_vm_remove(m, i);
+	}
+	free(seen);
+	return 0;
+}
+
+void
+model_measure(struct model *m)
+{
+	double lo = 0, hi = 0;
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < m->nhosts; i++) {
+		m->hosts[i].load_pct = 0;
+		m->hosts[i].nvms = 0;
+	}
+	for (i = 0; i < m->nvms; i++) {
+		struct model_vm *v = &m->vms[i];
+
+		if (v->host < 0)
+			continue;
+		m->hosts[v->host].load_pct += window_mean(&v->cpu);
+		m->hosts[v->host].nvms++;
+	}
+	for (i = 0; i < m->nhosts; i++) {
+		struct model_host *h = &m->hosts[i];
+
+		h->cpu_pct = h->load_pct / (double)h->cpus;
+		if (h->state != HOST_UP)
+			continue;
+		if (!any || h->cpu_pct < lo)
+			lo = h->cpu_pct;
+		if (!any || h->cpu_pct > hi)
+			hi = h->cpu_pct;
+		any = true;
+	}
+	m->spread = any ? hi - lo : 0;
+}
+
+const char *
+host_state_name(enum host_state st)
+{
+	static const char *const names[] = { "up", "down", "maintenance" };
+
+	return names[st];
+}

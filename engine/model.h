@@ -1,0 +1,69 @@
+/*
+ * model.h - the cluster as the engine knows it: hosts, VMs and their
+ * moving averages.
+ *
+ * The model is fed snapshots (model_apply) and derives every measure of
+ * the contract from them (model_measure): a VM's cpu_pct is the moving
+ * average of its samples; a host's cpu_pct is the sum of the averages of
+ * the VMs now on it over its capacity, so a finished migration shows at
+ * once on both hosts. Pure: no I/O, no clock.
+ */
+#ifndef VMBAL_MODEL_H
+#define VMBAL_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "snapshot.h"
+#include "window.h"
+
+enum host_state { HOST_UP, HOST_DOWN, HOST_MAINTENANCE };
+
+struct model_host {
+	char *name;
+	enum host_state state;	/* maintenance overrides up */
+	bool up;		/* as the probe last saw it */
+	bool maintenance;	/* listed under maintenance */
+	long cpus;		/* capacity in CPUs (config override wins) */
+	long cpus_override;	/* from the config; 0 when unset */
+	long mem_total_mib;
+	long mem_used_mib;
+	/* derived by model_measure */
+	double load_pct;	/* sum of VM averages, one-CPU units */
+	double cpu_pct;		/* load_pct / cpus */
+	int nvms;
+};
+
+struct model_vm {
+	char *name;
+	int host;		/* index into hosts */
+	long vcpus;
+	long mem_mib;
+	enum vm_state state;
+	struct window cpu;
+	double moved_at;	/* when it last moved; < 0 never */
+	bool in_flight;		/* a migration of it runs */
+};
+
+struct model {
+	struct model_host *hosts;
+	size_t nhosts;
+	struct model_vm *vms;	/* sorted by name */
+	size_t nvms, capvms;
+	size_t window;
+	double spread;		/* derived by model_measure */
+};
+
+/* A model of the hosts in c; VMs arrive with snapshots. Caller frees. */
+struct model *model_new(const struct config *c);
+void model_free(struct model *m);
+/* Folds a snapshot in: host states, VM placement, one sample per VM. */
+int model_apply(struct model *m, const struct snapshot *s);
+/* Recomputes host measures and the spread. */
+void model_measure(struct model *m);
+int model_host_index(const struct model *m, const char *name);
+int model_vm_index(const struct model *m, const char *name);
+const char *host_state_name(enum host_state st);
+
+#endif

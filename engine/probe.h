@@ -1,0 +1,25 @@
+/*
+ * probe.h - the interface every source of snapshots implements.
+ *
+ * The libvirt collector and the simulator both sit behind it, so the
+ * controller never knows which one it drives.
+ */
+#ifndef VMBAL_PROBE_H
+#define VMBAL_PROBE_H
+
+#include "diag.h"
+#include "snapshot.h"
+
+struct probe_ops {
+	const char *name;
+	/* A new snapshot taken at time now (caller frees), or NULL and d. */
+	struct snapshot *(*collect)(void *impl, double now, struct diag *d);
+	void (*free)(void *impl);
+};
+
+struct probe {
+	const struct probe_ops *ops;
+	void *impl;
+};
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * snapshot.h - what a probe saw at one instant, handed to the engine.
+ *
+ * A snapshot is built by a probe, owned by whoever holds the pointer, and
+ * never changed once handed over. Rates (cpu_pct) are already computed by
+ * the probe from counter deltas over the real interval.
+ */
+#ifndef VMBAL_SNAPSHOT_H
+#define VMBAL_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum vm_state {
+	VM_RUNNING, VM_PAUSED, VM_SHUTOFF, VM_MIGRATING, VM_UNKNOWN, VM_OTHER
+};
+
+struct snap_host {
+	char *name;
+	bool up;
+	long cpus;
+	long mem_total_mib;
+	long mem_used_mib;
+};
+
+struct snap_vm {
+	char *name;
+	char *host;
+	long vcpus;
+	long mem_mib;
+	double cpu_pct;		/* percent of one CPU over the last interval */
+	bool cpu_valid;		/* false on a first or reset counter */
+	enum vm_state state;
+};
+
+struct snapshot {
+	double ts;
+	struct snap_host *hosts;
+	size_t nhosts, caphosts;
+	struct snap_vm *vms;
+	size_t nvms, capvms;
+};
+
+struct snapshot *snapshot_new(double ts);
+void snapshot_free(struct snapshot *s);
+/* Append copies; return the new entry or NULL on ENOMEM. */
+struct snap_host *snapshot_add_host(struct snapshot *s, const char *name);
+struct snap_vm *snapshot_add_vm(struct snapshot *s, const char *name,
+    const char *host);
+const char *vm_state_name(enum vm_state st);
+
+#endif

@@ -1,0 +1,361 @@
+/*
+ * sim.c - the simulated cluster (see sim.h).
+ *
+ * Each step of SIM_STEP_S seconds: every VM wants its load at the start
+ * of the step (capped at vcpus x 100); a host whose VMs want more than
+ * cpus x 100 in total scales every share down by the same factor; what
+ * each VM gets is added to its CPU-time counter. Migrations run on the
+ * source until they finish: a migration of M MiB over B Mbit/s takes
+ * M * 8 / B seconds; memory is reserved on the destination meanwhile.
+ * Whether a migration fails is drawn from erand48() seeded by the
+ * scenario, one draw per migration in the order they start, so a run is
+ * reproducible.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+struct sim_host {
+	char *name;
+	long cpus;
+	long mem_mib;
+	bool up;
+};
+
+struct sim_vm {
+	char *name;
+	size_t host;
+	long vcpus;
+	long mem_mib;
+	struct load_conf load;
+	double cpu_s;		/* CPU seconds used so far */
+	/* a migration in flight */
+	bool migrating;
+	size_t dest;
+	double mig_start, mig_end;
+	bool mig_fails;
+};
+
+struct sim {
+	struct sim_host *hosts;
+	size_t nhosts;
+	struct sim_vm *vms;
+	size_t nvms;
+	long long steps;	/* time = steps * SIM_STEP_S */
+	double bandwidth_mbps;
+	double fail_rate;
+	unsigned short rng[3];
+	double *want, *total;	/* scratch for sim_step */
+	struct action_result *done;	/* finished, not yet polled */
+	size_t ndone, capdone;
+};
+
+struct sim *
+sim_new(const struct config *c)
+{
+	struct sim *s = calloc(1, sizeof *s);
+	size_t i;
+
+	if (s == NULL)
+		return NULL;
+	s->hosts = calloc(c->nhosts + 1, sizeof *s->hosts);
+	s->vms = calloc(c->nvms + 1, sizeof *s->vms);
+	s->want = calloc(c->nvms + 1, sizeof *s->want);
+	s->total = calloc(c->nhosts + 1, sizeof *s->total);
+	if (s->hosts == NULL || s->vms == NULL || s->want == NULL ||
+	    s->total == NULL) {
+		sim_free(s);
+		return NULL;
+	}
+	for (i = 0; i < c->nhosts; i++) {
+		s->hosts[i].name = strdup(c->hosts[i].name);
+		s->nhosts = i + 1;
+		if (s->hosts[i].name == NULL) {
+			sim_free(s);
+			return NULL;
+		}
+		s->hosts[i].cpus = c->hosts[i].cpus;
+		s->hosts[i].mem_mib = c->hosts[i].memory_mib;
+		s->hosts[i].up = true;
+	}
+	for (i = 0; i < c->nvms; i++) {
+		struct sim_vm *v = &s->vms[i];
+
+		v->name = strdup(c->vms[i].name);
+		s->nvms = i + 1;
+		if (v->name == NULL) {
+			sim_free(s);
+			return NULL;
+		}
+		v->host = (size_t)config_host_index(c, c->vms[i].host);
+		v->vcpus = c->vms[i].vcpus;
+		v->mem_mib = c->vms[i].memory_mib;
+		v->load = c->vms[i].load;
+	}
+	s->bandwidth_mbps = c->migration.bandwidth_mbps;
+	s->fail_rate = c->migration.fail_rate;
+	s->rng[0] = 0x330e;
+	s->rng[1] = (unsigned short)(c->migration.seed & 0xffff);
+	s->rng[2] = (unsigned short)((c->migration.seed >> 16) & 0xffff);
+	return s;
+}
+
+void
+sim_free(struct sim *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nhosts; i++)
+		free(s->hosts[i].name);
+	for (i = 0; i < s->nvms; i++)
+		free(s->vms[i].name);
+	free(s->hosts);
+	free(s->vms);
+	free(s->want);
+	free(s->total);
+	free(s->done);
+	free(s);
+}
+
+double
+sim_now(const struct sim *s)
+{
+	return (double)s->steps * SIM_STEP_S;
+}
+
+double
+sim_vm_want(const struct sim *s, size_t v, double t)
+{
+	const struct load_conf *l = &s->vms[v].load;
+	double cap = (double)s->vms[v].vcpus * 100.0, want, period, at;
+
+	if (l->kind == LOAD_CONSTANT)
+		want = l->value;
+	else {
+		period = l->peak_s + l->valley_s;
+		at = fmod(t + l->phase_s, period);
+		/* guard against t landing a hair below a boundary */
+		if (period - at < 1e-9)
+			at = 0;
+		want = at + 1e-9 < l->peak_s ? l->peak : l->valley;
+	}
+	return fmin(want, cap);
+}
+
+static int
+sim_done_push(struct sim *s, const struct sim_vm *v, size_t from,
+    enum mig_status st, double dur, const char *err)
+{
+	struct action_result *r;
+
+	if (s->ndone == s->capdone) {
+		size_t ncap = s->capdone == 0 ? 8 : s->capdone * 2;
+		void *p = realloc(s->done, ncap * sizeof *s->done);
+
+		if (p == NULL)
+			return -1;
+		s->done = p;
+		s->capdone = ncap;
+	}
+	r = &s->done[s->ndone++];
+	memset(r, 0, sizeof *r);
+	snprintf(r->vm, sizeof r->vm, "%s", v->name);
+	snprintf(r->from, sizeof r->from, "%s", s->hosts[from].name);
+	snprintf(r->to, sizeof r->to, "%s", s->hosts[v->dest].name);
+	r->status = st;
+	r->duration_s = dur;
+	snprintf(r->error, sizeof r->error, "%s", err != NULL ? err : "");
+	return 0;
+}
+
+static void
+sim_finish_migrations(struct sim *s, double now)
+{
+	size_t i;
+
+	for (i = 0; i < s->nvms; i++) {
+		struct sim_vm *v = &s->vms[i];
+		size_t from = v->host;
+
+		if (!v->migrating || now + 1e-9 < v->mig_end)
+			continue;
+		v->migrating = false;
+		if (!s->hosts[v->dest].up) {
+			sim_done_push(s, v, from, MIG_FAILED, now - v->mig_start,
+			    "destination host went down");
+		} else if (v->mig_fails) {
+			sim_done_push(s, v, from, MIG_FAILED, now - v->mig_start,
+			    "simulated migration failure");
+		} else {
+			v->host = v->dest;
+			sim_done_push(s, v, from, MIG_DONE, now - v->mig_start,
+			    NULL);
+		}
+	}
+}
+
+static void
+sim_step(struct sim *s)
+{
+	double t = sim_now(s);
+	double *want = s->want, *total = s->total;
+	size_t i;
+
+	memset(total, 0, s->nhosts * sizeof *total);
+	for (i = 0; i < s->nvms; i++) {
+		want[i] = sim_vm_want(s, i, t);
+		total[s->vms[i].host] += want[i];
+	}
+	for (i = 0; i < s->nvms; i++) {
+		const struct sim_host *h = &s->hosts[s->vms[i].host];
+		double cap = (double)h->cpus * 100.0, got = want[i];
+
+		if (!h->up)
+			continue;
+		if (total[s->vms[i].host] > cap)
+			got = want[i] * cap / total[s->vms[i].host];
+		s->vms[i].cpu_s += got / 100.0 * SIM_STEP_S;
+	}
+	s->steps++;
+	sim_finish_migrations(s, sim_now(s));
+}
+
+void
+sim_advance(struct sim *s, double t)
+{
+	long long target = (long long)floor(t / SIM_STEP_S + 1e-6);
+
+	while (s->steps < target)
+		sim_step(s);
+}
+
+size_t sim_host_count(const struct sim *s) { return s->nhosts; }
+const char *sim_host_name(const struct sim *s, size_t h) { return s->hosts[h].name; }
+long sim_host_cpus(const struct sim *s, size_t h) { return s->hosts[h].cpus; }
+long sim_host_mem_total(const struct sim *s, size_t h) { return s->hosts[h].mem_mib; }
+bool sim_host_up(const struct sim *s, size_t h) { return s->hosts[h].up; }
+void sim_host_set_up(struct sim *s, size_t h, bool up) { s->hosts[h].up = up; }
+size_t sim_vm_count(const struct sim *s) { return s->nvms; }
+const char *sim_vm_name(const struct sim *s, size_t v) { return s->vms[v].name; }
+size_t sim_vm_host(const struct sim *s, size_t v) { return s->vms[v].host; }
+long sim_vm_vcpus(const struct sim *s, size_t v) { return s->vms[v].vcpus; }
+long sim_vm_mem(const struct sim *s, size_t v) { return s->vms[v].mem_mib; }
+bool sim_vm_migrating(const struct sim *s, size_t v) { return s->vms[v].migrating; }
+
+long
+sim_host_mem_used(const struct sim *s, size_t h)
+{
+	long used = 0;
+	size_t i;
+
+	for (i = 0; i < s->nvms; i++)
+		if (s->vms[i].host == h ||
+		    (s->vms[i].migrating && s->vms[i].dest == h))
+			used += s->vms[i].mem_mib;
+	return used;
+}
+
+unsigned long long
+sim_vm_cpu_time_ns(const struct sim *s, size_t v)
+{
+	return (unsigned long long)llround(s->vms[v].cpu_s * 1e9);
+}
+
+int
+sim_vm_index(const struct sim *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nvms; i++)
+		if (strcmp(s->vms[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+sim_host_index(const struct sim *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nhosts; i++)
+		if (strcmp(s->hosts[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+sim_migrate(struct sim *s, const char *vm, const char *to, struct diag *d)
+{
+	int vi = sim_vm_index(s, vm), hi = sim_host_index(s, to);
+	struct sim_vm *v;
+	long free_mib;
+
+	if (vi < 0) {
+		diag_set(d, NULL, 0, 0, "no such VM: %s", vm);
+		return -1;
+	}
+	if (hi < 0) {
+		diag_set(d, NULL, 0, 0, "no such host: %s", to);
+		return -1;
+	}
+	v = &s->vms[vi];
+	if (v->migrating) {
+		diag_set(d, NULL, 0, 0, "%s is already migrating", vm);
+		return -1;
+	}
+	if (v->host == (size_t)hi) {
+		diag_set(d, NULL, 0, 0, "%s is already on %s", vm, to);
+		return -1;
+	}
+	if (!s->hosts[v->host].up || !s->hosts[hi].up) {
+		diag_set(d, NULL, 0, 0, "host %s is down",
+		    s->hosts[v->host].up ? to : s->hosts[v->host].name);
+		return -1;
+	}
+	free_mib = s->hosts[hi].mem_mib - sim_host_mem_used(s, (size_t)hi);
+	if (v->mem_mib > free_mib) {
+		diag_set(d, NULL, 0, 0,
+		    "not enough memory on %s: %ld MiB needed, %ld MiB free", to,
+		    v->mem_mib, free_mib);
+		return -1;
+	}
+	v->migrating = true;
+	v->dest = (size_t)hi;
+	v->mig_start = sim_now(s);
+	v->mig_end = v->mig_start + (double)v->mem_mib * 8.0 /
+	    s->bandwidth_mbps;
+	v->mig_fails = erand48(s->rng) < s->fail_rate;
+	return 0;
+}
+
+int
+sim_migrate_abort(struct sim *s, const char *vm, struct diag *d)
+{
+	int vi = sim_vm_index(s, vm);
+	struct sim_vm *v;
+
+	if (vi < 0 || !s->vms[vi].migrating) {
+		diag_set(d, NULL, 0, 0, "no migration of %s is running", vm);
+		return -1;
+	}
+	v = &s->vms[vi];
+	v->migrating = false;
+	return sim_done_push(s, v, v->host, MIG_ABORTED,
+	    sim_now(s) - v->mig_start, "aborted");
+}
+
+size_t
+sim_poll(struct sim *s, struct action_result *out, size_t max)
+{
+	size_t n = s->ndone < max ? s->ndone : max;
+
+	memcpy(out, s->done, n * sizeof *out);
+	memmove(s->done, s->done + n, (s->ndone - n) * sizeof *s->done);
+	s->ndone -= n;
+	return n;
+}

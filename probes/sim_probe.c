@@ -1,0 +1,113 @@
+/*
+ * sim_probe.c - snapshots of the simulated cluster.
+ *
+ * It reads the simulator the way the libvirt collector reads a host: a
+ * cumulative CPU-time counter per VM, turned into a rate over the interval
+ * since the last collection. A VM seen for the first time, or whose
+ * counter went backwards, gets a new baseline and no sample.
+ */
+#include <stdlib.h>
+
+#include "sim_probe.h"
+
+struct sim_probe {
+	struct sim *sim;
+	unsigned long long *last_ns;
+	double *last_ts;
+	bool *have_base;
+};
+
+static void
+sim_probe_free(void *impl)
+{
+	struct sim_probe *p = impl;
+
+	if (p == NULL)
+		return;
+	free(p->last_ns);
+	free(p->last_ts);
+	free(p->have_base);
+	free(p);
+}
+
+static struct snapshot *
+sim_probe_collect(void *impl, double now, struct diag *d)
+{
+	struct sim_probe *p = impl;
+	struct sim *s = p->sim;
+	struct snapshot *snap = snapshot_new(now);
+	size_t i;
+
+	if (snap == NULL)
+		goto nomem;
+	for (i = 0; i < sim_host_count(s); i++) {
+		struct snap_host *h = snapshot_add_host(snap,
+		    sim_host_name(s, i));
+
+		if (h == NULL)
+			goto nomem;
+		h->up = sim_host_up(s, i);
+		h->cpus = sim_host_cpus(s, i);
+		h->mem_total_mib = sim_host_mem_total(s, i);
+		h->mem_used_mib = sim_host_mem_used(s, i);
+	}
+	for (i = 0; i < sim_vm_count(s); i++) {
+		size_t host = sim_vm_host(s, i);
+		unsigned long long ns = sim_vm_cpu_time_ns(s, i);
+		struct snap_vm *v;
+		double dt;
+
+		if (!sim_host_up(s, host)) {
+			p->have_base[i] = false;
+			continue;
+		}
+		v = snapshot_add_vm(snap, sim_vm_name(s, i),
+		    sim_host_name(s, host));
+		if (v == NULL)
+			goto nomem;
+		v->vcpus = sim_vm_vcpus(s, i);
+		v->mem_mib = sim_vm_mem(s, i);
+		v->state = sim_vm_migrating(s, i) ? VM_MIGRATING : VM_RUNNING;
+		dt = now - p->last_ts[i];
+		if (p->have_base[i] && ns >= p->last_ns[i] && dt > 0) {
+			v->cpu_pct = (double)(ns - p->last_ns[i]) / 1e9 / dt *
+			    100.0;
+			v->cpu_valid = true;
+		}
+		p->last_ns[i] = ns;
+		p->last_ts[i] = now;
+		p->have_base[i] = true;
+	}
+	return snap;
+nomem:
+	snapshot_free(snap);
+	diag_set(d, NULL, 0, 0, "simulator: out of memory");
+	return NULL;
+}
+
+static const struct probe_ops sim_probe_ops = {
+	.name = "simulator",
+	.collect = sim_probe_collect,
+	.free = sim_probe_free,
+};
+
+int
+sim_probe_init(struct probe *pr, struct sim *s)
+{
+	struct sim_probe *p = calloc(1, sizeof *p);
+	size_t n = sim_vm_count(s) + 1;
+
+	if (p == NULL)
+		return -1;
+	p->sim = s;
+	p->last_ns = calloc(n, sizeof *p->last_ns);
+	p->last_ts = calloc(n, sizeof *p->last_ts);
+	p->have_base = calloc(n, sizeof *p->have_base);
+	if (p->last_ns == NULL || p->last_ts == NULL || p->have_base == NULL) {
+		sim_probe_free(p);
+		return -1;
+	}
+	pr->ops = &sim_probe_ops;
+	pr->impl = p;
+	return 0;
+}
