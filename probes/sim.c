@@ -181,20 +181,21 @@ sim_finish_migrations(struct sim *s, double now)
 	for (i = 0; i < s->nvms; i++) {
 		struct sim_vm *v = &s->vms[i];
 		size_t from = v->host;
+		double dur;
 
 		if (!v->migrating || now + 1e-9 < v->mig_end)
 			continue;
 		v->migrating = false;
+		dur = v->mig_end - v->mig_start;
 		if (!s->hosts[v->dest].up) {
-			sim_done_push(s, v, from, MIG_FAILED, now - v->mig_start,
+			sim_done_push(s, v, from, MIG_FAILED, dur,
 			    "destination host went down");
 		} else if (v->mig_fails) {
-			sim_done_push(s, v, from, MIG_FAILED, now - v->mig_start,
+			sim_done_push(s, v, from, MIG_FAILED, dur,
 			    "simulated migration failure");
 		} else {
 			v->host = v->dest;
-			sim_done_push(s, v, from, MIG_DONE, now - v->mig_start,
-			    NULL);
+			sim_done_push(s, v, from, MIG_DONE, dur, NULL);
 		}
 	}
 }
@@ -354,6 +355,8 @@ sim_poll(struct sim *s, struct action_result *out, size_t max)
 {
 	size_t n = s->ndone < max ? s->ndone : max;
 
+	if (n == 0)
+		return 0;
 	memcpy(out, s->done, n * sizeof *out);
 	memmove(s->done, s->done + n, (s->ndone - n) * sizeof *s->done);
 	s->ndone -= n;

@@ -1,0 +1,36 @@
+#!/bin/sh
+# fuzz_config.t - runs the libFuzzer target of the config loader for
+# FUZZ_SECONDS (default 60) from a seed corpus of valid and invalid files;
+# any crash, leak or sanitizer report fails. Prints TAP.
+cd "$(dirname "$0")/../.." || exit 1
+bin=build/fuzz/fuzz_config
+secs=${FUZZ_SECONDS:-60}
+echo "1..1"
+if [ ! -x "$bin" ]; then
+	echo "ok 1 # skip $bin not built (make $bin)"
+	exit 0
+fi
+work=$(mktemp -d /tmp/vmbal-fuzz.XXXXXX)
+trap 'rm -rf "$work"' EXIT INT TERM
+mkdir "$work/corpus" "$work/art"
+# seeds: every corpus file and the demo, each prefixed with the kind byte
+i=0
+for f in tests/corpus/config/*.yaml tests/corpus/valid/*config*.yaml; do
+	[ -f "$f" ] || continue
+	i=$((i + 1)); { printf '\0'; cat "$f"; } > "$work/corpus/c$i"
+done
+for f in tests/corpus/scenario/*.yaml tests/corpus/valid/*scenario*.yaml scenarios/*.yaml; do
+	[ -f "$f" ] || continue
+	i=$((i + 1)); { printf '\1'; cat "$f"; } > "$work/corpus/s$i"
+done
+if "$bin" -dict=tests/fuzz/config.dict -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+	-artifact_prefix="$work/art/" "$work/corpus" > "$work/log" 2>&1; then
+	runs=$(grep -o 'Done [0-9]* runs' "$work/log" | tail -1)
+	echo "ok 1 - config loader fuzzed for ${secs}s from $i seeds: $runs, no finding"
+else
+	echo "not ok 1 - the fuzzer found a problem"
+	tail -40 "$work/log" | sed 's/^/# /'
+	for a in "$work"/art/*; do
+		[ -f "$a" ] && echo "# input: $(od -An -c "$a" | head -5 | tr -s ' ')"
+	done
+fi

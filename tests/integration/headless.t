@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+# headless.t - vmbal --headless on the simulated cluster, checked line by
+# line against the contract (docs: ../shared/docs/contract.md, "Headless
+# output"), plus the command line's exit statuses. Prints TAP.
+import json, os, signal, subprocess, sys, time
+
+os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+VMBAL = os.path.abspath(os.environ.get("VMBAL", "./vmbal"))
+results = []
+
+def check(ok, name, diag=""):
+    results.append((bool(ok), name, diag))
+
+def run(*args, **kw):
+    return subprocess.run([VMBAL, *args], capture_output=True, text=True,
+                          timeout=kw.get("timeout", 60), env=kw.get("env"))
+
+def num(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+def check_sample(ev):
+    errs = []
+    for k in ("hosts", "vms", "spread", "state"):
+        if k not in ev:
+            errs.append("missing " + k)
+    if ev.get("state") not in ("balanced", "imbalanced"):
+        errs.append("bad state %r" % ev.get("state"))
+    for h in ev.get("hosts", []):
+        for k in ("name", "state", "cpu_pct", "load_pct", "mem_used_mib",
+                  "mem_total_mib", "vms"):
+            if k not in h:
+                errs.append("host missing " + k)
+        if h.get("state") not in ("up", "down", "maintenance"):
+            errs.append("host state %r" % h.get("state"))
+        if not (num(h.get("cpu_pct")) and 0 <= h["cpu_pct"] <= 100):
+            errs.append("host cpu_pct %r" % h.get("cpu_pct"))
+        if num(h.get("load_pct")) and num(h.get("cpus")):
+            if abs(h["load_pct"] - h["cpu_pct"] * h["cpus"]) > 0.1 * h["cpus"]:
+                errs.append("load_pct != cpu_pct x cpus on " + h["name"])
+        if h.get("mem_used_mib", 0) > h.get("mem_total_mib", 0):
+            errs.append("memory overcommitted on %s" % h.get("name"))
+    names = [h["name"] for h in ev.get("hosts", [])]
+    for v in ev.get("vms", []):
+        for k in ("name", "host", "cpu_pct", "mem_mib", "state"):
+            if k not in v:
+                errs.append("vm missing " + k)
+        if v.get("host") not in names:
+            errs.append("vm on unknown host %r" % v.get("host"))
+        if not (num(v.get("cpu_pct")) and 0 <= v["cpu_pct"] <= v.get("vcpus", 1) * 100):
+            errs.append("vm cpu_pct %r" % v.get("cpu_pct"))
+    up = [h["cpu_pct"] for h in ev.get("hosts", []) if h.get("state") == "up"]
+    if up and abs((max(up) - min(up)) - ev.get("spread", -1)) > 0.02:
+        errs.append("spread %r is not max-min %r" % (ev.get("spread"), max(up) - min(up)))
+    return errs
+
+# 1. the demo for ten simulated minutes
+t0 = time.monotonic()
+p = run("--headless", "--demo", "--fast", "--duration", "600")
+elapsed = time.monotonic() - t0
+lines = p.stdout.splitlines()
+check(p.returncode == 0 and p.stderr == "", "demo --fast --duration 600 exits 0, quietly",
+      p.stderr[-500:])
+events, bad = [], []
+for i, line in enumerate(lines):
+    try:
+        ev = json.loads(line)
+        if not isinstance(ev, dict):
+            raise ValueError("not an object")
+        events.append(ev)
+    except ValueError as e:
+        bad.append("line %d: %s" % (i + 1, e))
+check(lines and not bad, "every line is one JSON object", "; ".join(bad[:3]))
+check(all(num(e.get("ts")) and isinstance(e.get("event"), str) for e in events),
+      "every event has a numeric ts and an event name")
+ts = [e["ts"] for e in events]
+check(ts == sorted(ts), "ts never goes backwards")
+samples = [e for e in events if e["event"] == "sample"]
+check(len(samples) == 60, "one sample per analysis tick (60 in 600 s at 10 s)",
+      "got %d" % len(samples))
+check([s["ts"] for s in samples] == list(range(10, 601, 10)), "samples at 10, 20, ... 600")
+errs = [m for s in samples for m in check_sample(s)]
+check(not errs, "every sample has the contract's fields and sane values", "; ".join(errs[:5]))
+check(events and events[-1]["event"] == "end", "the last line is end")
+end = events[-1] if events else {}
+check(all(k in end for k in ("migrations", "failed", "spread")) and end.get("ts") == 600,
+      "end has migrations, failed, spread at ts 600", json.dumps(end))
+check(all(len(s["hosts"]) == 3 and len(s["vms"]) == 14 for s in samples),
+      "the demo has 3 hosts and 14 VMs in every sample")
+imb = [e for e in events if e["event"] == "imbalance"]
+check(imb and imb[0]["from"] == "balanced" and imb[0]["to"] == "imbalanced"
+      and imb[0]["ts"] >= 30 and num(imb[0]["spread"]),
+      "the demo starts out of balance: an imbalance event after the hold time",
+      json.dumps(imb[:1]))
+check(all(e["event"] not in ("migration", "plan") for e in events),
+      "observing never plans nor migrates")
+print("# demo 600 s simulated in %.3f s wall" % elapsed)
+
+# 2. --ticks
+p = run("--headless", "--demo", "--fast", "--ticks", "5")
+ev = [json.loads(l) for l in p.stdout.splitlines()]
+check(p.returncode == 0 and [e["event"] for e in ev].count("sample") == 5
+      and ev[-1]["event"] == "end" and ev[-1]["ts"] == 50, "--ticks 5 stops after five samples")
+
+# 3. deterministic: the same run twice gives the same bytes
+a = run("--headless", "--demo", "--fast", "--duration", "300").stdout
+b = run("--headless", "--demo", "--fast", "--duration", "300").stdout
+check(a == b and a, "two runs of the same scenario print the same lines")
+
+# 4. real time: a signal ends the run with an end line
+proc = subprocess.Popen([VMBAL, "--headless", "--demo"], stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, text=True)
+time.sleep(0.5)
+proc.send_signal(signal.SIGTERM)
+out, err = proc.communicate(timeout=10)
+ol = out.splitlines()
+check(proc.returncode == 0 and ol and json.loads(ol[-1])["event"] == "end",
+      "SIGTERM in real time ends the run cleanly with end", out[-300:] + err[-300:])
+
+# 5. the command line
+p = run("--version")
+check(p.returncode == 0 and p.stdout.startswith("vmbal "), "--version")
+p = run("--help")
+check(p.returncode == 0 and "--headless" in p.stdout and "--check-config" in p.stdout, "--help")
+for args, msg in [
+        (["--bogus"], "vmbal: unknown option '--bogus'"),
+        (["--mode", "fast", "--demo"], "vmbal: --mode: expected manual, auto or observe, got 'fast'"),
+        (["--headless", "--fast", "-c", "/dev/null"], "vmbal: --fast needs --demo or --scenario: real time cannot be hurried"),
+        (["--duration", "-3", "--demo"], "vmbal: --duration: expected a positive number, got '-3'"),
+        (["--ticks", "2.5", "--demo"], "vmbal: --ticks: expected a whole number, got '2.5'"),
+        (["--demo", "--scenario", "x.yaml"], "vmbal: --demo and --scenario exclude each other"),
+        (["--demo", "stray"], "vmbal: unexpected argument 'stray'"),
+        (["-c"], "vmbal: option '-c' needs a value")]:
+    p = run(*args)
+    first = p.stderr.splitlines()[0] if p.stderr else ""
+    check(p.returncode == 2 and first == msg and p.stdout == "",
+          "usage error %s: exit 2, %r" % (" ".join(args), msg), repr(p.stderr))
+env = dict(os.environ)
+env.pop("VMBAL_CONFIG", None)
+p = subprocess.run([VMBAL, "--headless"], capture_output=True, text=True, env=env,
+                   cwd="/", timeout=30)
+if os.path.exists("/etc/vmbal/vmbal.yaml"):
+    check(True, "no configuration anywhere: exit 2 # skip /etc/vmbal/vmbal.yaml exists")
+else:
+    check(p.returncode == 2 and p.stderr.startswith("vmbal: no configuration: give -c FILE"),
+          "no configuration anywhere: exit 2 with a hint", p.stderr)
+p = run("--check-config", "--demo")
+check(p.returncode == 0 and "OK: 3 hosts, 14 VMs, 1 service, 4 rules" in p.stdout,
+      "--check-config --demo", p.stdout + p.stderr)
+p = run("--check-config", "--scenario", "scenarios/demo.yaml")
+check(p.returncode == 0, "the shipped demo scenario file validates")
+env["VMBAL_CONFIG"] = "/nonexistent/vmbal.yaml"
+p = subprocess.run([VMBAL, "--check-config"], capture_output=True, text=True, env=env, timeout=30)
+check(p.returncode == 2 and p.stderr == "vmbal: /nonexistent/vmbal.yaml: cannot open: No such file or directory\n",
+      "$VMBAL_CONFIG is used", p.stderr)
+
+print("1..%d" % len(results))
+for i, (ok, name, diag) in enumerate(results, 1):
+    print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
+    if not ok and diag:
+        for l in str(diag).splitlines()[:10]:
+            print("#   " + l)

@@ -1,0 +1,117 @@
+/*
+ * helpers.h - running a scenario through the real controller in a unit
+ * test, and capturing what it emits.
+ */
+#ifndef VMBAL_TEST_HELPERS_H
+#define VMBAL_TEST_HELPERS_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../actions/sim_action.h"
+#include "../../engine/controller.h"
+#include "../../probes/sim.h"
+#include "../../probes/sim_probe.h"
+
+#define MAX_TICKS 400
+#define MAX_NAMES 32
+
+/* Per analysis tick: host and VM measures, copied out of the model. */
+struct captured {
+	int nticks;
+	double ts[MAX_TICKS];
+	double host_cpu[MAX_TICKS][MAX_NAMES];
+	double host_load[MAX_TICKS][MAX_NAMES];
+	double vm_cpu[MAX_TICKS][MAX_NAMES];
+	double spread[MAX_TICKS];
+	int imbalanced[MAX_TICKS];
+	int nimbalance_events;
+	double imbalance_ts[8];
+	char vm_names[MAX_NAMES][32];
+	int nvms;
+};
+
+static inline void
+helpers_sink(void *arg, const struct event *ev)
+{
+	struct captured *c = arg;
+	const struct model *m;
+	size_t i;
+
+	if (ev->type == EV_IMBALANCE && c->nimbalance_events < 8)
+		c->imbalance_ts[c->nimbalance_events++] = ev->ts;
+	if (ev->type != EV_SAMPLE || c->nticks >= MAX_TICKS)
+		return;
+	m = ev->u.sample.model;
+	c->ts[c->nticks] = ev->ts;
+	for (i = 0; i < m->nhosts && i < MAX_NAMES; i++) {
+		c->host_cpu[c->nticks][i] = m->hosts[i].cpu_pct;
+		c->host_load[c->nticks][i] = m->hosts[i].load_pct;
+	}
+	for (i = 0; i < m->nvms && i < MAX_NAMES; i++) {
+		c->vm_cpu[c->nticks][i] = window_mean(&m->vms[i].cpu);
+		snprintf(c->vm_names[i], sizeof c->vm_names[i], "%s",
+		    m->vms[i].name);
+	}
+	c->nvms = (int)m->nvms;
+	c->spread[c->nticks] = m->spread;
+	c->imbalanced[c->nticks] = ev->u.sample.imbalanced;
+	c->nticks++;
+}
+
+static inline struct config *
+helpers_scenario(const char *yaml)
+{
+	struct diag d;
+	struct config *c = config_new_from_buffer("test.yaml", yaml,
+	    strlen(yaml), CONFIG_SCENARIO, &d);
+
+	if (c == NULL)
+		fprintf(stderr, "# %s:%d:%d: %s\n", d.file, d.line, d.col,
+		    d.msg);
+	return c;
+}
+
+/* Runs yaml for duration simulated seconds; fills *out. */
+static inline void
+helpers_run(const char *yaml, double duration, struct captured *out)
+{
+	struct config *cfg = helpers_scenario(yaml);
+	struct event_sink sink = { helpers_sink, out };
+	struct controller *ctl;
+	struct probe probe;
+	struct action action;
+	struct sim *sim;
+	double next;
+
+	memset(out, 0, sizeof *out);
+	assert_non_null(cfg);
+	sim = sim_new(cfg);
+	assert_non_null(sim);
+	assert_int_equal(sim_probe_init(&probe, sim), 0);
+	sim_action_init(&action, sim);
+	ctl = controller_new(cfg, &cfg->policy, &probe, &action, &sink);
+	assert_non_null(ctl);
+	controller_run(ctl, 0);
+	while ((next = controller_next_due(ctl)) <= duration + 1e-9) {
+		sim_advance(sim, next);
+		controller_run(ctl, next);
+	}
+	controller_free(ctl);
+	probe.ops->free(probe.impl);
+	sim_free(sim);
+	config_free(cfg);
+}
+
+static inline int
+helpers_vm(const struct captured *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < c->nvms; i++)
+		if (strcmp(c->vm_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+#endif

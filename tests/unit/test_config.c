@@ -1,0 +1,226 @@
+/*
+ * test_config.c - the loader's defaults, a full valid file, and errors
+ * that the file corpus (tests/corpus) cannot reach.
+ */
+#include "tap.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../engine/config.h"
+
+static struct config *
+load(const char *yaml, enum config_kind kind, struct diag *d)
+{
+	return config_new_from_buffer("t.yaml", yaml, strlen(yaml), kind, d);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct diag d;
+	struct config *c = load("hosts: [{name: h1}]\n", CONFIG_CLUSTER, &d);
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(c->nhosts, 1);
+	assert_string_equal(c->hosts[0].uri, "qemu+ssh://h1/system");
+	assert_null(c->hosts[0].migration_uri);
+	assert_int_equal(c->hosts[0].cpus, 0);
+	assert_int_equal(c->policy.mode, MODE_MANUAL);
+	assert_int_equal(c->policy.objective, OBJECTIVE_BALANCE);
+	assert_near(c->policy.threshold_pct, 20, 0);
+	assert_near(c->policy.hold_s, 30, 0);
+	assert_int_equal(c->policy.window, 10);
+	assert_near(c->policy.probe_interval_s, 5, 0);
+	assert_near(c->policy.analyse_interval_s, 10, 0);
+	assert_int_equal(c->policy.max_concurrent_migrations, 1);
+	assert_near(c->policy.vm_cooldown_s, 300, 0);
+	assert_near(c->policy.migration_timeout_s, 600, 0);
+	assert_near(c->policy.consolidate_ceiling_pct, 80, 0);
+	assert_near(c->policy.min_gain_pct, 2, 0);
+	assert_near(c->policy.weight_cpu, 1.0, 0);
+	assert_near(c->policy.weight_memory, 0.5, 0);
+	assert_int_equal(c->policy.planner, PLANNER_DEFAULT);
+	assert_string_equal(c->journal, "/var/lib/vmbal/journal.jsonl");
+	config_free(c);
+}
+
+static const char *const full =
+	"hosts:\n"
+	"  - name: h1\n"
+	"    uri: qemu+tls://h1.example/system\n"
+	"    migration_uri: tcp://198.18.0.11\n"
+	"    cpus: 8\n"
+	"  - {name: h2, uri: 'test:///default'}\n"
+	"  - {name: h3}\n"
+	"policy:\n"
+	"  mode: auto\n"
+	"  objective: consolidate\n"
+	"  threshold_pct: 7.5\n"
+	"  weights: {cpu: 1, memory: 0}\n"
+	"  planner: greedy-2008\n"
+	"journal: /tmp/j.jsonl\n"
+	"rules:\n"
+	"  - anti_affinity: [db1, db2]\n"
+	"  - affinity: [app1, cache1]\n"
+	"  - pin: {vm: lic1, host: h1}\n"
+	"  - exclude: [legacy1]\n"
+	"maintenance: [h3]\n"
+	"services:\n"
+	"  - name: web\n"
+	"    vip: 198.18.0.1\n"
+	"    port: 80\n"
+	"    algorithm: lowest-latency\n"
+	"    persistence_s: 30\n"
+	"    snat: true\n"
+	"    drain_on_migrate: false\n"
+	"    health: {type: http, interval_ms: 1000, timeout_ms: 500, fall: 3, rise: 2, path: /healthz}\n"
+	"    backends:\n"
+	"      - {address: 198.18.0.21, port: 8080, weight: 2, vm: web1}\n"
+	"      - {address: 198.18.0.22}\n"
+	"  - {vip: 198.18.0.1, port: 80, protocol: udp, backends: [{address: 198.18.0.23}]}\n";
+
+static void
+test_full_config(void **state)
+{
+	struct diag d;
+	struct config *c = load(full, CONFIG_CLUSTER, &d);
+	struct service_conf *s;
+
+	(void)state;
+	if (c == NULL)
+		fail_msg("%d:%d: %s", d.line, d.col, d.msg);
+	assert_int_equal(c->nhosts, 3);
+	assert_string_equal(c->hosts[0].migration_uri, "tcp://198.18.0.11");
+	assert_int_equal(c->hosts[0].cpus, 8);
+	assert_string_equal(c->hosts[1].uri, "test:///default");
+	assert_int_equal(c->policy.mode, MODE_AUTO);
+	assert_int_equal(c->policy.objective, OBJECTIVE_CONSOLIDATE);
+	assert_near(c->policy.threshold_pct, 7.5, 0);
+	assert_near(c->policy.weight_memory, 0, 0);
+	assert_int_equal(c->policy.planner, PLANNER_GREEDY_2008);
+	assert_int_equal(c->nrules, 4);
+	assert_int_equal(c->rules[0].kind, RULE_ANTI_AFFINITY);
+	assert_int_equal(c->rules[2].kind, RULE_PIN);
+	assert_string_equal(c->rules[2].vms[0], "lic1");
+	assert_string_equal(c->rules[2].host, "h1");
+	assert_int_equal(c->rules[3].nvms, 1);
+	assert_int_equal(c->nmaintenance, 1);
+	assert_int_equal(c->nservices, 2);
+	s = &c->services[0];
+	assert_int_equal(s->algorithm, ALGO_LOWEST_LATENCY);
+	assert_true(s->snat);
+	assert_false(s->drain_on_migrate);
+	assert_int_equal(s->health.type, HEALTH_HTTP);
+	assert_string_equal(s->health.path, "/healthz");
+	assert_int_equal(s->nbackends, 2);
+	assert_int_equal(s->backends[0].weight, 2);
+	assert_int_equal(s->backends[1].port, 80);	/* the service's */
+	assert_int_equal(s->backends[1].weight, 1);
+	assert_null(s->backends[1].vm);
+	/* service defaults */
+	s = &c->services[1];
+	assert_string_equal(s->name, "198.18.0.1:80");
+	assert_int_equal(s->protocol, PROTO_UDP);
+	assert_int_equal(s->algorithm, ALGO_ROUND_ROBIN);
+	assert_true(s->drain_on_migrate);
+	assert_int_equal(s->health.interval_ms, 200);
+	assert_int_equal(s->health.fall, 2);
+	config_free(c);
+}
+
+/* A scenario may not carry cluster-only keys, and the reverse. */
+static void
+test_kinds_differ(void **state)
+{
+	struct diag d;
+	struct config *c;
+
+	(void)state;
+	c = load("hosts: [{name: h1, memory_mib: 10}]\n", CONFIG_CLUSTER, &d);
+	assert_null(c);
+	assert_string_equal(d.msg, "hosts[0]: unknown key 'memory_mib'");
+	assert_int_equal(d.line, 1);
+	assert_int_equal(d.col, 20);
+	c = load("hosts: [{name: h1, uri: 'x'}]\n", CONFIG_SCENARIO, &d);
+	assert_null(c);
+	assert_string_equal(d.msg, "hosts[0]: unknown key 'uri'");
+	c = load("hosts: [{name: h1}]\nvms: []\n", CONFIG_CLUSTER, &d);
+	assert_null(c);
+	assert_string_equal(d.msg, "unknown top-level key 'vms'");
+	assert_int_equal(d.line, 2);
+	assert_int_equal(d.col, 1);
+}
+
+static void
+test_files(void **state)
+{
+	char dir[] = "/tmp/vmbal-test-XXXXXX", path[64];
+	struct diag d;
+	struct config *c;
+	FILE *f;
+
+	(void)state;
+	c = config_new_from_file("/nonexistent/vmbal.yaml", CONFIG_CLUSTER, &d);
+	assert_null(c);
+	assert_string_equal(d.msg, "cannot open: No such file or directory");
+	assert_int_equal(d.line, 0);
+	assert_non_null(mkdtemp(dir));
+	c = config_new_from_file(dir, CONFIG_CLUSTER, &d);
+	assert_null(c);
+	assert_string_equal(d.msg, "not a regular file");
+	snprintf(path, sizeof path, "%s/ok.yaml", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("hosts:\n  - name: h1\n", f);
+	fclose(f);
+	c = config_new_from_file(path, CONFIG_CLUSTER, &d);
+	assert_non_null(c);
+	assert_string_equal(c->file, path);
+	config_free(c);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Embedded NUL bytes and over-long buffers never reach the walker. */
+static void
+test_buffers(void **state)
+{
+	static const char nul[] = "hosts: [{name: h1}]\n\0junk";
+	struct diag d;
+	struct config *c;
+	char *big;
+
+	(void)state;
+	c = config_new_from_buffer("t.yaml", nul, sizeof nul - 1,
+	    CONFIG_CLUSTER, &d);
+	assert_null(c);
+	assert_string_equal(d.msg,
+	    "control characters are not allowed (byte 0x00)");
+	assert_int_equal(d.line, 2);
+	assert_int_equal(d.col, 1);
+	big = calloc(1, CONFIG_MAX_BYTES + 2);
+	memset(big, '#', CONFIG_MAX_BYTES + 1);
+	c = config_new_from_buffer("t.yaml", big, CONFIG_MAX_BYTES + 1,
+	    CONFIG_CLUSTER, &d);
+	assert_null(c);
+	assert_string_equal(d.msg,
+	    "file too large: 1048577 bytes (the limit is 1048576)");
+	free(big);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_kinds_differ),
+		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_buffers),
+	};
+
+	return TAP_RUN(tests);
+}
