@@ -25,7 +25,8 @@ LDLIBS   = $(PKG_LIBS) -lm -pthread
 # The engine: pure, no libvirt, libiptc or ncurses (checked by make check).
 ENGINE_SRC = engine/diag.c engine/ynode.c engine/config.c engine/window.c \
 	engine/snapshot.c engine/model.c engine/imbalance.c engine/action.c \
-	engine/controller.c
+	engine/controller.c engine/plan.c engine/placement.c engine/repair.c \
+	engine/planner.c engine/planner_greedy.c engine/planner_consolidate.c engine/plan_build.c
 SIM_SRC    = probes/sim.c probes/sim_probe.c probes/sim_clock.c \
 	actions/sim_action.c
 CLI_SRC    = cli/options.c cli/jsonout.c cli/headless.c cli/demo.c

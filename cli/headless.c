@@ -25,6 +25,7 @@ headless_on_signal(int sig)
 struct headless_sink {
 	FILE *out;
 	int failed;
+	bool plan_only;		/* --plan: the plan event and nothing else */
 };
 
 static void
@@ -32,8 +33,35 @@ headless_emit(void *arg, const struct event *ev)
 {
 	struct headless_sink *s = arg;
 
+	if (s->plan_only && ev->type != EV_PLAN)
+		return;
 	if (!s->failed && jsonout_write(s->out, ev) != 0)
 		s->failed = 1;
+}
+
+/*
+ * --plan: probe until every VM's window is full (window samples after the
+ * first, which only sets the counters' baseline), plan once, print it.
+ */
+static int
+headless_plan(struct controller *ctl, const struct policy *policy,
+    struct clock *clk, struct headless_sink *hs)
+{
+	double next;
+
+	while (!headless_stop && controller_probes(ctl) <= policy->window) {
+		next = controller_next_due(ctl);
+		if (clk->ops->sleep_until(clk->impl, next) != 0)
+			continue;
+		controller_run(ctl, next);
+	}
+	if (headless_stop)
+		return 1;
+	if (controller_plan_once(ctl, clk->ops->now(clk->impl)) != 0) {
+		fprintf(stderr, "vmbal: out of memory while planning\n");
+		return 1;
+	}
+	return hs->failed ? 1 : 0;
 }
 
 int
@@ -41,11 +69,14 @@ headless_run(const struct options *o, const struct config *cfg,
     const struct policy *policy, struct probe *probe, struct action *action,
     struct clock *clk)
 {
-	struct headless_sink hs = { stdout, 0 };
+	struct headless_sink hs = { stdout, 0, o->plan };
+	struct controller_opts copts = { .dry_run = o->dry_run };
+	struct policy pol = *policy;
 	struct event_sink sink = { headless_emit, &hs };
 	struct sigaction sa;
 	struct controller *ctl;
 	double next, now;
+	int rc;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = headless_on_signal;
@@ -54,12 +85,20 @@ headless_run(const struct options *o, const struct config *cfg,
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	ctl = controller_new(cfg, policy, probe, action, &sink);
+	if (o->plan)
+		pol.mode = MODE_OBSERVE;	/* never acts */
+	ctl = controller_new(cfg, &pol, probe, action, &sink, &copts);
 	if (ctl == NULL) {
 		fprintf(stderr, "vmbal: out of memory\n");
 		return 1;
 	}
 	now = clk->ops->now(clk->impl);
+	if (o->plan) {
+		controller_run(ctl, now);
+		rc = headless_plan(ctl, &pol, clk, &hs);
+		controller_free(ctl);
+		return rc;
+	}
 	controller_run(ctl, now);
 	while (!headless_stop && !hs.failed) {
 		if (o->ticks > 0 && controller_ticks(ctl) >= o->ticks)

@@ -71,6 +71,49 @@ jsonout_sample(const struct event *ev)
 	return o;
 }
 
+static json_t *
+jsonout_plan(const struct event *ev)
+{
+	static const char *const objectives[] = { "balance", "consolidate" };
+	static const char *const planners[] = { "default", "greedy-2008" };
+	const struct plan *p = ev->u.plan.plan;
+	const struct plan_input *in = ev->u.plan.in;
+	json_t *o = json_object(), *moves = json_array(), *empty;
+	size_t i;
+
+	for (i = 0; i < p->nmoves; i++) {
+		const struct plan_move *m = &p->moves[i];
+		json_t *jm = json_object();
+
+		jsonout_set(jm, "vm", json_string(in->vms[m->vm].name));
+		jsonout_set(jm, "from", json_string(in->hosts[m->from].name));
+		jsonout_set(jm, "to", json_string(in->hosts[m->to].name));
+		jsonout_set(jm, "reason", json_string(m->reason));
+		jsonout_set(jm, "mem_mib", json_integer(in->vms[m->vm].mem));
+		jsonout_set(jm, "spread_after", jsonout_num(m->spread_after));
+		jsonout_set(jm, "score_after", jsonout_num(m->score_after));
+		json_array_append_new(moves, jm);
+	}
+	jsonout_set(o, "moves", moves);
+	jsonout_set(o, "spread_before", jsonout_num(p->spread_before));
+	jsonout_set(o, "spread_after", jsonout_num(p->spread_after));
+	jsonout_set(o, "score_before", jsonout_num(p->score_before));
+	jsonout_set(o, "score_after", jsonout_num(p->score_after));
+	jsonout_set(o, "objective",
+	    json_string(objectives[in->policy.objective]));
+	jsonout_set(o, "planner", json_string(planners[in->policy.planner]));
+	jsonout_set(o, "mode", json_string(policy_mode_name(ev->u.plan.mode)));
+	jsonout_set(o, "dry_run", json_boolean(ev->u.plan.dry_run));
+	if (in->policy.objective == OBJECTIVE_CONSOLIDATE) {
+		empty = json_array();
+		for (i = 0; i < p->nempty; i++)
+			json_array_append_new(empty,
+			    json_string(in->hosts[p->empty_hosts[i]].name));
+		jsonout_set(o, "empty_hosts", empty);
+	}
+	return o;
+}
+
 static const char *
 jsonout_balance(bool imbalanced)
 {
@@ -99,6 +142,9 @@ jsonout_event(const struct event *ev)
 		jsonout_set(o, "to",
 		    json_string(jsonout_balance(ev->u.imbalance.to)));
 		jsonout_set(o, "spread", jsonout_num(ev->u.imbalance.spread));
+		break;
+	case EV_PLAN:
+		o = jsonout_plan(ev);
 		break;
 	case EV_MIGRATION:
 		o = json_object();

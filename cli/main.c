@@ -125,11 +125,6 @@ main(int argc, char **argv)
 	policy = cfg->policy;
 	if (o.mode_set)
 		policy.mode = o.mode;
-	if (o.plan) {
-		fprintf(stderr, "vmbal: --plan: the planner is not built yet\n");
-		config_free(cfg);
-		return 1;
-	}
 	if (!o.headless)
 		fprintf(stderr,
 		    "vmbal: the console is not built yet: running headless (JSON lines on stdout)\n");

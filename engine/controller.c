@@ -4,32 +4,61 @@
  * Due times are kept as integer counts of intervals so that a long run
  * never drifts: probe k is at k * probe_interval_s, analysis k at
  * k * analyse_interval_s. When both fall due together the probe runs
- * first, so the analysis sees the freshest sample.
+ * first, so the analysis sees the freshest sample. While migrations run
+ * the controller also wakes every second to collect their results.
+ *
+ * A plan is carried out in its order: a move waits for every earlier move
+ * out of its destination (it needs the room they free) and for earlier
+ * moves of the same VM. When a move fails, the moves not yet started are
+ * dropped: the plan was predicted with it. After a plan has finished, the
+ * controller plans again only once hold_s has passed and fresh samples
+ * have come in, so it never acts on averages its own moves have not yet
+ * reached.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "controller.h"
 #include "imbalance.h"
+#include "plan_build.h"
+
+enum exec_state { EX_PENDING, EX_RUNNING, EX_DONE, EX_FAILED, EX_CANCELLED };
+
+struct exec_move {
+	char vm[256], from[256], to[256];
+	enum exec_state st;
+	bool confirmed;
+	double started;
+};
 
 struct controller {
 	const struct config *cfg;
 	struct policy policy;
+	struct controller_opts opts;
 	struct probe *probe;
 	struct action *action;
 	struct event_sink sink;
 	struct model *model;
 	struct imbalance imb;
+	double now;
 	long probes;		/* probes done: next at probes * interval */
 	long ticks;		/* analyses done */
 	long migrations;
 	long failed;
+	struct exec_move *exec;	/* the plan being carried out or offered */
+	size_t nexec;
+	int running;
+	char *last_sig;		/* the last plan emitted, to say it once */
+	double settle_until;
+	long settle_probe;
 };
 
 struct controller *
 controller_new(const struct config *cfg, const struct policy *policy,
-    struct probe *probe, struct action *action, const struct event_sink *sink)
+    struct probe *probe, struct action *action, const struct event_sink *sink,
+    const struct controller_opts *opts)
 {
 	struct controller *c = calloc(1, sizeof *c);
 
@@ -37,6 +66,8 @@ controller_new(const struct config *cfg, const struct policy *policy,
 		return NULL;
 	c->cfg = cfg;
 	c->policy = *policy;
+	if (opts != NULL)
+		c->opts = *opts;
 	c->probe = probe;
 	c->action = action;
 	c->sink = *sink;
@@ -46,6 +77,7 @@ controller_new(const struct config *cfg, const struct policy *policy,
 		return NULL;
 	}
 	imbalance_init(&c->imb, 0);
+	c->settle_probe = -1;
 	return c;
 }
 
@@ -55,6 +87,8 @@ controller_free(struct controller *c)
 	if (c == NULL)
 		return;
 	model_free(c->model);
+	free(c->exec);
+	free(c->last_sig);
 	free(c);
 }
 
@@ -73,7 +107,11 @@ controller_analyse_due(const struct controller *c)
 double
 controller_next_due(const struct controller *c)
 {
-	return fmin(controller_probe_due(c), controller_analyse_due(c));
+	double next = fmin(controller_probe_due(c), controller_analyse_due(c));
+
+	if (c->running > 0)
+		next = fmin(next, floor(c->now + 1e-9) + 1.0);
+	return next;
 }
 
 static void
@@ -98,6 +136,7 @@ controller_probe(struct controller *c, double now)
 	struct snapshot *s;
 	struct diag d;
 	char msg[900];
+	size_t i;
 
 	diag_clear(&d);
 	s = c->probe->ops->collect(c->probe->impl, now, &d);
@@ -109,39 +148,351 @@ controller_probe(struct controller *c, double now)
 	if (model_apply(c->model, s) != 0)
 		controller_error(c, now, "out of memory while applying a sample");
 	snapshot_free(s);
+	/* a VM the model knows to be moving stays marked so */
+	for (i = 0; i < c->nexec; i++)
+		if (c->exec[i].st == EX_RUNNING) {
+			int v = model_vm_index(c->model, c->exec[i].vm);
+
+			if (v >= 0)
+				c->model->vms[v].in_flight = true;
+		}
 }
 
-/* Reports migrations that finished since the last poll. */
+static void
+controller_emit_migration(struct controller *c, double now, const char *vm,
+    const char *from, const char *to, enum mig_status st, double dur,
+    const char *error)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = EV_MIGRATION;
+	ev.ts = now;
+	ev.u.migration.vm = vm;
+	ev.u.migration.from = from;
+	ev.u.migration.to = to;
+	ev.u.migration.status = st;
+	ev.u.migration.duration_s = dur;
+	ev.u.migration.error = error;
+	controller_emit(c, &ev);
+}
+
+static void
+controller_vm_moved(struct controller *c, const char *vm, const char *to,
+    bool done, double now)
+{
+	int v = model_vm_index(c->model, vm), h;
+
+	if (v < 0)
+		return;
+	c->model->vms[v].in_flight = false;
+	c->model->vms[v].moved_at = now;
+	if (done && (h = model_host_index(c->model, to)) >= 0) {
+		c->model->vms[v].host = h;
+		c->model->vms[v].state = VM_RUNNING;
+	}
+}
+
+static void
+controller_cancel_pending(struct controller *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nexec; i++)
+		if (c->exec[i].st == EX_PENDING)
+			c->exec[i].st = EX_CANCELLED;
+}
+
+/* Starts every confirmed move whose predecessors are done, up to the cap. */
+static void
+controller_start_ready(struct controller *c, double now)
+{
+	struct diag d;
+	size_t i, j;
+
+	for (i = 0; i < c->nexec; i++) {
+		struct exec_move *e = &c->exec[i];
+		bool blocked = false;
+		int v;
+
+		if (c->running >= c->policy.max_concurrent_migrations)
+			return;
+		if (e->st != EX_PENDING || !e->confirmed)
+			continue;
+		for (j = 0; j < i; j++) {
+			struct exec_move *f = &c->exec[j];
+
+			if ((strcmp(f->from, e->to) == 0 ||
+			    strcmp(f->vm, e->vm) == 0) &&
+			    (f->st == EX_PENDING || f->st == EX_RUNNING))
+				blocked = true;
+		}
+		if (blocked)
+			continue;
+		v = model_vm_index(c->model, e->vm);
+		if (v < 0 || c->model->vms[v].host < 0 ||
+		    strcmp(c->model->hosts[c->model->vms[v].host].name,
+		    e->from) != 0) {
+			e->st = EX_CANCELLED;	/* the world moved on */
+			continue;
+		}
+		diag_clear(&d);
+		if (c->action->ops->migrate(c->action->impl, e->vm, e->from,
+		    e->to, &d) != 0) {
+			e->st = EX_FAILED;
+			c->failed++;
+			controller_vm_moved(c, e->vm, e->to, false, now);
+			controller_emit_migration(c, now, e->vm, e->from, e->to,
+			    MIG_FAILED, 0, d.msg);
+			controller_cancel_pending(c);
+			return;
+		}
+		e->st = EX_RUNNING;
+		e->started = now;
+		c->running++;
+		c->model->vms[v].in_flight = true;
+		controller_emit_migration(c, now, e->vm, e->from, e->to,
+		    MIG_STARTED, 0, NULL);
+	}
+}
+
+static struct exec_move *
+controller_exec_find(struct controller *c, const char *vm)
+{
+	size_t i;
+
+	for (i = 0; i < c->nexec; i++)
+		if (c->exec[i].st == EX_RUNNING && strcmp(c->exec[i].vm, vm) == 0)
+			return &c->exec[i];
+	return NULL;
+}
+
+/* Has the plan in hand finished (nothing running, nothing confirmed left)? */
+static void
+controller_plan_settle(struct controller *c, double now)
+{
+	size_t i;
+
+	if (c->nexec == 0)
+		return;
+	for (i = 0; i < c->nexec; i++)
+		if (c->exec[i].st == EX_RUNNING ||
+		    (c->exec[i].st == EX_PENDING && c->exec[i].confirmed))
+			return;
+	for (i = 0; i < c->nexec; i++)
+		if (c->exec[i].st != EX_PENDING)
+			break;
+	if (i == c->nexec)
+		return;		/* an offer nobody took up yet */
+	free(c->exec);
+	c->exec = NULL;
+	c->nexec = 0;
+	free(c->last_sig);
+	c->last_sig = NULL;
+	c->settle_until = now + c->policy.hold_s;
+	c->settle_probe = c->probes;
+}
+
 static void
 controller_poll_actions(struct controller *c, double now)
 {
 	struct action_result res[16];
-	struct event ev;
+	struct exec_move *e;
 	size_t n, i;
 
 	if (c->action == NULL)
 		return;
 	while ((n = c->action->ops->poll(c->action->impl, res, 16)) > 0) {
 		for (i = 0; i < n; i++) {
-			memset(&ev, 0, sizeof ev);
-			ev.type = EV_MIGRATION;
-			ev.ts = now;
-			ev.u.migration.vm = res[i].vm;
-			ev.u.migration.from = res[i].from;
-			ev.u.migration.to = res[i].to;
-			ev.u.migration.status = res[i].status;
-			ev.u.migration.duration_s = res[i].duration_s;
-			ev.u.migration.error = res[i].status == MIG_DONE ?
-			    NULL : res[i].error;
-			if (res[i].status == MIG_DONE)
+			bool done = res[i].status == MIG_DONE;
+
+			e = controller_exec_find(c, res[i].vm);
+			if (e != NULL) {
+				e->st = done ? EX_DONE : EX_FAILED;
+				c->running--;
+			}
+			if (done)
 				c->migrations++;
-			else
+			else {
 				c->failed++;
-			controller_emit(c, &ev);
+				controller_cancel_pending(c);
+			}
+			controller_vm_moved(c, res[i].vm, res[i].to, done, now);
+			controller_emit_migration(c, now, res[i].vm,
+			    res[i].from, res[i].to, res[i].status,
+			    res[i].duration_s, done ? NULL : res[i].error);
 		}
 		if (n < 16)
 			break;
 	}
+	/* past migration_timeout_s: abort */
+	for (i = 0; i < c->nexec; i++) {
+		struct diag d;
+
+		e = &c->exec[i];
+		if (e->st == EX_RUNNING &&
+		    now - e->started > c->policy.migration_timeout_s)
+			c->action->ops->abort(c->action->impl, e->vm, &d);
+	}
+}
+
+static char *
+controller_signature(const struct plan *p, const struct plan_input *in)
+{
+	size_t len = 1, i;
+	char *s;
+
+	for (i = 0; i < p->nmoves; i++)
+		len += strlen(in->vms[p->moves[i].vm].name) +
+		    strlen(in->hosts[p->moves[i].from].name) +
+		    strlen(in->hosts[p->moves[i].to].name) + 3;
+	s = calloc(1, len);
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < p->nmoves; i++) {
+		strcat(s, in->vms[p->moves[i].vm].name);
+		strcat(s, ":");
+		strcat(s, in->hosts[p->moves[i].from].name);
+		strcat(s, ">");
+		strcat(s, in->hosts[p->moves[i].to].name);
+		strcat(s, ";");
+	}
+	return s;
+}
+
+static int
+controller_take_plan(struct controller *c, const struct plan *p,
+    const struct plan_input *in, bool confirmed)
+{
+	size_t i;
+
+	free(c->exec);
+	c->exec = calloc(p->nmoves + 1, sizeof *c->exec);
+	c->nexec = 0;
+	if (c->exec == NULL)
+		return -1;
+	for (i = 0; i < p->nmoves; i++) {
+		struct exec_move *e = &c->exec[i];
+
+		snprintf(e->vm, sizeof e->vm, "%s", in->vms[p->moves[i].vm].name);
+		snprintf(e->from, sizeof e->from, "%s",
+		    in->hosts[p->moves[i].from].name);
+		snprintf(e->to, sizeof e->to, "%s",
+		    in->hosts[p->moves[i].to].name);
+		e->st = EX_PENDING;
+		e->confirmed = confirmed;
+	}
+	c->nexec = p->nmoves;
+	return 0;
+}
+
+static void
+controller_emit_plan(struct controller *c, double now, const struct plan *p,
+    const struct plan_input *in)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = EV_PLAN;
+	ev.ts = now;
+	ev.u.plan.plan = p;
+	ev.u.plan.in = in;
+	ev.u.plan.mode = c->policy.mode;
+	ev.u.plan.dry_run = c->opts.dry_run;
+	controller_emit(c, &ev);
+}
+
+static bool
+controller_busy(const struct controller *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nexec; i++)
+		if (c->exec[i].st == EX_RUNNING ||
+		    (c->exec[i].st == EX_PENDING && c->exec[i].confirmed))
+			return true;
+	return false;
+}
+
+static void
+controller_plan_tick(struct controller *c, double now)
+{
+	struct plan_input *in;
+	struct plan *p;
+	char *sig;
+
+	if (c->policy.mode == MODE_OBSERVE || controller_busy(c) ||
+	    now < c->settle_until - 1e-9 || c->probes <= c->settle_probe + 1)
+		return;
+	in = plan_build(c->model, c->cfg, &c->policy, now, c->imb.imbalanced);
+	p = in != NULL ? planner_run(in) : NULL;
+	if (p == NULL) {
+		controller_error(c, now, "out of memory while planning");
+		plan_input_free(in);
+		return;
+	}
+	if (p->nmoves == 0) {
+		free(c->last_sig);
+		c->last_sig = NULL;
+		if (c->policy.mode == MODE_MANUAL) {
+			free(c->exec);
+			c->exec = NULL;
+			c->nexec = 0;
+		}
+		goto out;
+	}
+	sig = controller_signature(p, in);
+	if (sig != NULL && c->last_sig != NULL && strcmp(sig, c->last_sig) == 0) {
+		free(sig);
+		goto out;	/* said already */
+	}
+	free(c->last_sig);
+	c->last_sig = sig;
+	controller_emit_plan(c, now, p, in);
+	if (c->opts.dry_run)
+		goto out;
+	if (controller_take_plan(c, p, in, c->policy.mode == MODE_AUTO) != 0)
+		controller_error(c, now, "out of memory while planning");
+	else
+		controller_start_ready(c, now);
+out:
+	plan_free(p);
+	plan_input_free(in);
+}
+
+int
+controller_plan_once(struct controller *c, double now)
+{
+	struct plan_input *in;
+	struct plan *p;
+
+	model_measure(c->model);
+	in = plan_build(c->model, c->cfg, &c->policy, now,
+	    c->model->spread > c->policy.threshold_pct);
+	p = in != NULL ? planner_run(in) : NULL;
+	if (p == NULL) {
+		plan_input_free(in);
+		return -1;
+	}
+	controller_emit_plan(c, now, p, in);
+	plan_free(p);
+	plan_input_free(in);
+	return 0;
+}
+
+int
+controller_confirm(struct controller *c, long move, double now)
+{
+	size_t i;
+
+	if (c->opts.dry_run || c->policy.mode == MODE_OBSERVE)
+		return -1;
+	for (i = 0; i < c->nexec; i++)
+		if (c->exec[i].st == EX_PENDING &&
+		    (move < 0 || (size_t)move == i))
+			c->exec[i].confirmed = true;
+	controller_start_ready(c, now);
+	return 0;
 }
 
 static void
@@ -169,6 +520,7 @@ controller_analyse(struct controller *c, double now)
 	ev.u.sample.imbalanced = c->imb.imbalanced;
 	controller_emit(c, &ev);
 	c->ticks++;
+	controller_plan_tick(c, now);
 }
 
 void
@@ -177,7 +529,10 @@ controller_run(struct controller *c, double now)
 	/* a small tolerance: due times are products of doubles */
 	const double eps = 1e-9;
 
+	c->now = now;
 	controller_poll_actions(c, now);
+	controller_start_ready(c, now);
+	controller_plan_settle(c, now);
 	while (controller_probe_due(c) <= now + eps) {
 		controller_probe(c, controller_probe_due(c));
 		c->probes++;
@@ -190,6 +545,18 @@ long
 controller_ticks(const struct controller *c)
 {
 	return c->ticks;
+}
+
+long
+controller_probes(const struct controller *c)
+{
+	return c->probes;
+}
+
+int
+controller_in_flight(const struct controller *c)
+{
+	return c->running;
 }
 
 const struct model *

@@ -13,6 +13,7 @@
 
 #include "action.h"
 #include "model.h"
+#include "plan.h"
 
 enum event_type {
 	EV_SAMPLE, EV_IMBALANCE, EV_PLAN, EV_MIGRATION, EV_HEALTH, EV_DNAT,
@@ -31,6 +32,12 @@ struct event {
 			bool from, to;	/* true: imbalanced */
 			double spread;
 		} imbalance;
+		struct {
+			const struct plan *plan;
+			const struct plan_input *in;
+			enum policy_mode mode;
+			bool dry_run;
+		} plan;
 		struct {
 			const char *vm, *from, *to;
 			enum mig_status status;

@@ -90,7 +90,7 @@ helpers_run(const char *yaml, double duration, struct captured *out)
 	assert_non_null(sim);
 	assert_int_equal(sim_probe_init(&probe, sim), 0);
 	sim_action_init(&action, sim);
-	ctl = controller_new(cfg, &cfg->policy, &probe, &action, &sink);
+	ctl = controller_new(cfg, &cfg->policy, &probe, &action, &sink, NULL);
 	assert_non_null(ctl);
 	controller_run(ctl, 0);
 	while ((next = controller_next_due(ctl)) <= duration + 1e-9) {

@@ -1,0 +1,119 @@
+/*
+ * plan.c - plan inputs and plans: allocation and the list of moves.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+
+struct plan_input *
+plan_input_new(size_t nhosts, size_t nvms)
+{
+	struct plan_input *in = calloc(1, sizeof *in);
+
+	if (in == NULL)
+		return NULL;
+	in->hosts = calloc(nhosts + 1, sizeof *in->hosts);
+	in->vms = calloc(nvms + 1, sizeof *in->vms);
+	if (in->hosts == NULL || in->vms == NULL) {
+		plan_input_free(in);
+		return NULL;
+	}
+	in->nhosts = nhosts;
+	in->nvms = nvms;
+	policy_defaults(&in->policy);
+	return in;
+}
+
+static void
+plan_groups_free(struct plan_group *g, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(g[i].vms);
+	free(g);
+}
+
+void
+plan_input_free(struct plan_input *in)
+{
+	if (in == NULL)
+		return;
+	free(in->hosts);
+	free(in->vms);
+	plan_groups_free(in->anti, in->nanti);
+	plan_groups_free(in->affinity, in->naffinity);
+	free(in);
+}
+
+int
+plan_input_add_group(struct plan_input *in, bool anti, const int *vms,
+    size_t n)
+{
+	struct plan_group **arr = anti ? &in->anti : &in->affinity;
+	size_t *cnt = anti ? &in->nanti : &in->naffinity;
+	struct plan_group *g;
+
+	g = realloc(*arr, (*cnt + 1) * sizeof **arr);
+	if (g == NULL)
+		return -1;
+	*arr = g;
+	g[*cnt].vms = malloc((n + 1) * sizeof *g[*cnt].vms);
+	if (g[*cnt].vms == NULL)
+		return -1;
+	memcpy(g[*cnt].vms, vms, n * sizeof *vms);
+	g[*cnt].n = n;
+	(*cnt)++;
+	return 0;
+}
+
+struct plan *
+plan_new(void)
+{
+	return calloc(1, sizeof(struct plan));
+}
+
+void
+plan_free(struct plan *p)
+{
+	if (p == NULL)
+		return;
+	free(p->moves);
+	free(p->empty_hosts);
+	free(p);
+}
+
+int
+plan_add(struct plan *p, int vm, int from, int to, const char *reason)
+{
+	struct plan_move *m;
+
+	if (p->nmoves == p->cap) {
+		size_t ncap = p->cap == 0 ? 8 : p->cap * 2;
+		struct plan_move *n = realloc(p->moves, ncap * sizeof *n);
+
+		if (n == NULL)
+			return -1;
+		p->moves = n;
+		p->cap = ncap;
+	}
+	m = &p->moves[p->nmoves++];
+	memset(m, 0, sizeof *m);
+	m->vm = vm;
+	m->from = from;
+	m->to = to;
+	snprintf(m->reason, sizeof m->reason, "%s", reason);
+	return 0;
+}
+
+struct plan *
+planner_run(const struct plan_input *in)
+{
+	if (in->policy.planner == PLANNER_GREEDY_2008)
+		return planner_greedy_2008(in);
+	if (in->policy.objective == OBJECTIVE_CONSOLIDATE)
+		return planner_consolidate(in);
+	return planner_balance(in);
+}

@@ -1,0 +1,89 @@
+/*
+ * plan.h - what the planner reads and what it returns.
+ *
+ * A plan_input is a flat, index-based copy of what the planner needs from
+ * the model, the rules and the policy: host capacities and predicted use,
+ * VM loads (moving averages, in percent of one CPU), which VMs may move,
+ * pins, and the rule groups. A plan is an ordered list of migrations,
+ * each with its reason and the predicted spread after it. Both are plain
+ * data: the planner is a pure function from one to the other.
+ */
+#ifndef VMBAL_PLAN_H
+#define VMBAL_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+struct plan_host {
+	const char *name;
+	double cap;		/* cpus x 100: percent-of-one-CPU units */
+	long mem_total;		/* MiB */
+	bool up;
+	bool maintenance;
+};
+
+struct plan_vm {
+	const char *name;
+	int host;		/* index into hosts */
+	double load;		/* percent of one CPU (moving average) */
+	long mem;		/* MiB */
+	bool movable;		/* not excluded, not cooling down, not in flight */
+	int pin;		/* host it must stay on, or -1 */
+};
+
+/* A rule group: VM indices. */
+struct plan_group {
+	int *vms;
+	size_t n;
+};
+
+struct plan_input {
+	struct plan_host *hosts;
+	size_t nhosts;
+	struct plan_vm *vms;
+	size_t nvms;
+	struct plan_group *anti;	/* anti_affinity: never together */
+	size_t nanti;
+	struct plan_group *affinity;	/* affinity: always together */
+	size_t naffinity;
+	struct policy policy;
+	bool imbalanced;	/* the state machine's verdict: balance only then */
+};
+
+struct plan_move {
+	int vm;
+	int from, to;
+	char reason[128];
+	double spread_after;	/* predicted CPU spread after this move */
+	double score_after;	/* predicted score spread after this move */
+};
+
+struct plan {
+	struct plan_move *moves;
+	size_t nmoves, cap;
+	double spread_before, spread_after;	/* CPU spread, as in samples */
+	double score_before, score_after;	/* what the planner minimises */
+	int *empty_hosts;	/* consolidate: hosts left empty */
+	size_t nempty;
+};
+
+/* A copy of what the planner needs; caller frees with plan_input_free. */
+struct plan_input *plan_input_new(size_t nhosts, size_t nvms);
+void plan_input_free(struct plan_input *in);
+/* Adds a group of n VM indices; 0 or -1 on ENOMEM. */
+int plan_input_add_group(struct plan_input *in, bool anti, const int *vms,
+    size_t n);
+
+struct plan *plan_new(void);
+void plan_free(struct plan *p);
+int plan_add(struct plan *p, int vm, int from, int to, const char *reason);
+
+/* The planner named by in->policy (objective and planner); NULL on ENOMEM. */
+struct plan *planner_run(const struct plan_input *in);
+struct plan *planner_balance(const struct plan_input *in);
+struct plan *planner_consolidate(const struct plan_input *in);
+struct plan *planner_greedy_2008(const struct plan_input *in);
+
+#endif

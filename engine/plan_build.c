@@ -1,0 +1,92 @@
+/*
+ * plan_build.c - building the planner's input from the model (see
+ * plan_build.h). Rules name VMs; names that the model does not know (a
+ * VM not running now) are left out of their group.
+ */
+#include <stdlib.h>
+
+#include "plan_build.h"
+
+static int
+plan_build_groups(struct plan_input *in, const struct model *m,
+    const struct config *cfg)
+{
+	int *idx = calloc(m->nvms + 1, sizeof *idx);
+	size_t r, k, n;
+	int rc = 0;
+
+	if (idx == NULL)
+		return -1;
+	for (r = 0; r < cfg->nrules && rc == 0; r++) {
+		const struct rule_conf *rule = &cfg->rules[r];
+
+		n = 0;
+		for (k = 0; k < rule->nvms; k++) {
+			int v = model_vm_index(m, rule->vms[k]);
+
+			if (v >= 0 && n < m->nvms)
+				idx[n++] = v;
+		}
+		switch (rule->kind) {
+		case RULE_ANTI_AFFINITY:
+		case RULE_AFFINITY:
+			if (n >= 2)
+				rc = plan_input_add_group(in,
+				    rule->kind == RULE_ANTI_AFFINITY, idx, n);
+			break;
+		case RULE_EXCLUDE:
+			for (k = 0; k < n; k++)
+				in->vms[idx[k]].movable = false;
+			break;
+		case RULE_PIN:
+			if (n == 1)
+				in->vms[idx[0]].pin =
+				    model_host_index(m, rule->host);
+			break;
+		}
+	}
+	free(idx);
+	return rc;
+}
+
+struct plan_input *
+plan_build(const struct model *m, const struct config *cfg,
+    const struct policy *policy, double now, bool imbalanced)
+{
+	struct plan_input *in = plan_input_new(m->nhosts, m->nvms);
+	size_t i;
+
+	if (in == NULL)
+		return NULL;
+	in->policy = *policy;
+	in->imbalanced = imbalanced;
+	for (i = 0; i < m->nhosts; i++) {
+		const struct model_host *h = &m->hosts[i];
+
+		in->hosts[i].name = h->name;
+		in->hosts[i].cap = (double)h->cpus * 100.0;
+		in->hosts[i].mem_total = h->mem_total_mib;
+		in->hosts[i].up = h->state != HOST_DOWN;
+		in->hosts[i].maintenance = h->maintenance;
+	}
+	for (i = 0; i < m->nvms; i++) {
+		const struct model_vm *v = &m->vms[i];
+		struct plan_vm *pv = &in->vms[i];
+		bool cooling = v->moved_at >= 0 &&
+		    now - v->moved_at < policy->vm_cooldown_s;
+
+		pv->name = v->name;
+		pv->host = v->host >= 0 ? v->host : 0;
+		pv->load = window_mean(&v->cpu);
+		pv->mem = v->mem_mib;
+		pv->pin = -1;
+		pv->movable = v->host >= 0 && !v->in_flight && !cooling &&
+		    (v->state == VM_RUNNING || v->state == VM_PAUSED) &&
+		    m->hosts[v->host].state != HOST_DOWN;
+	}
+	if (plan_build_groups(in, m, cfg) != 0) {
+		plan_input_free(in);
+		return NULL;
+	}
+	return in;
+}
