@@ -77,6 +77,23 @@ cfg_err(struct cfg *k, const yaml_node_t *n, const char *fmt, ...)
 	return -1;
 }
 
+static int
+cfg_at(struct cfg *k, struct config_pos p, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+cfg_at(struct cfg *k, struct config_pos p, const char *fmt, ...)
+{
+	char msg[sizeof k->d->msg];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	diag_set(k->d, k->file, p.line, p.col, "%s", msg);
+	return -1;
+}
+
 /* Key paths for messages ("services[0].health.fall"); cut when too long. */
 static void
 cfg_path(char *out, const char *parent, const char *key)
@@ -124,14 +141,16 @@ static void
 cfg_range_text(const struct field *f, char *out, size_t len)
 {
 	if ((f->flags & F_MIN_EXCL) && isinf(f->max))
-		snprintf(out, len, "must be greater than %g", f->min);
+		snprintf(out, len, "must be greater than %.15g", f->min);
 	else if (f->flags & F_MIN_EXCL)
-		snprintf(out, len, "must be greater than %g and at most %g",
-		    f->min, f->max);
+		snprintf(out, len,
+		    "must be greater than %.15g and at most %.15g", f->min,
+		    f->max);
 	else if (isinf(f->max))
-		snprintf(out, len, "must be at least %g", f->min);
+		snprintf(out, len, "must be at least %.15g", f->min);
 	else
-		snprintf(out, len, "must be between %g and %g", f->min, f->max);
+		snprintf(out, len, "must be between %.15g and %.15g", f->min,
+		    f->max);
 }
 
 static bool
@@ -143,6 +162,104 @@ cfg_in_range(const struct field *f, double v)
 	} else if (v < f->min)
 		return false;
 	return v <= f->max;
+}
+
+/* The value of key in mapping n, or NULL. */
+static yaml_node_t *
+cfg_lookup(struct cfg *k, yaml_node_t *n, const char *key)
+{
+	yaml_node_pair_t *pair;
+
+	if (n == NULL || n->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (pair = n->data.mapping.pairs.start;
+	    pair < n->data.mapping.pairs.top; pair++) {
+		yaml_node_t *kn = ydoc_node(k->y, pair->key);
+		const char *ks = kn != NULL ? ynode_str(kn) : NULL;
+
+		if (ks != NULL && strcmp(ks, key) == 0)
+			return ydoc_node(k->y, pair->value);
+	}
+	return NULL;
+}
+
+static struct config_pos
+cfg_pos_or(struct cfg *k, yaml_node_t *n, const char *key)
+{
+	yaml_node_t *v = cfg_lookup(k, n, key);
+
+	return cfg_pos(v != NULL ? v : n);
+}
+
+/*
+ * "expected an integer, got ...": a quoted scalar is a string even when
+ * it looks like a number or a boolean, and the message says so.
+ */
+static int
+cfg_type_err(struct cfg *k, yaml_node_t *n, const char *path,
+    const char *want, int (*conv)(const yaml_node_t *, void *))
+{
+	char show[64];
+	yaml_node_t plain;
+	union { long l; double d; bool b; } v;
+
+	cfg_show(n, show, sizeof show);
+	if (n->type != YAML_SCALAR_NODE ||
+	    n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+		return cfg_err(k, n, "%s: expected %s, got %s", path, want,
+		    show);
+	plain = *n;
+	plain.data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
+	if (conv != NULL && conv(&plain, &v) == 0)
+		return cfg_err(k, n,
+		    "%s: expected %s, got the quoted string %s (quoted values are strings: remove the quotes)",
+		    path, want, show);
+	return cfg_err(k, n, "%s: expected %s, got the quoted string %s",
+	    path, want, show);
+}
+
+static int
+cfg_conv_long(const yaml_node_t *n, void *out)
+{
+	return ynode_to_long(n, out);
+}
+
+static int
+cfg_conv_double(const yaml_node_t *n, void *out)
+{
+	return ynode_to_double(n, out);
+}
+
+static int
+cfg_conv_bool(const yaml_node_t *n, void *out)
+{
+	return ynode_to_bool(n, out);
+}
+
+/* A plain scalar that is a number too large for a long or a double. */
+static bool
+cfg_overflows(const yaml_node_t *n, bool integer)
+{
+	const char *s = ynode_str(n), *p;
+	char *end;
+	double v;
+
+	if (s == NULL || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	if (integer) {
+		p = s + (s[0] == '-' || s[0] == '+');
+		if (*p == '\0')
+			return false;
+		for (; *p != '\0'; p++)
+			if (*p < '0' || *p > '9')
+				return false;
+		return true;	/* all digits, yet ynode_to_long failed */
+	}
+	for (p = s; *p != '\0'; p++)
+		if ((*p < '0' || *p > '9') && strchr("+-.eE", *p) == NULL)
+			return false;
+	v = strtod(s, &end);
+	return end != s && *end == '\0' && isinf(v);
 }
 
 /* A non-empty string scalar, copied. */
@@ -160,9 +277,12 @@ cfg_string(struct cfg *k, yaml_node_t *n, const char *path, char **out)
 	}
 	if (s[0] == '\0')
 		return cfg_err(k, n, "%s: must not be empty", path);
-	if (strlen(s) != n->data.scalar.length || strlen(s) > NAME_MAX_LEN)
-		return cfg_err(k, n, "%s: string too long or contains NUL",
+	if (strlen(s) != n->data.scalar.length)
+		return cfg_err(k, n, "%s: must not contain a NUL character",
 		    path);
+	if (strlen(s) > NAME_MAX_LEN)
+		return cfg_err(k, n, "%s: longer than %d characters", path,
+		    NAME_MAX_LEN);
 	for (p = s; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return cfg_err(k, n,
@@ -190,9 +310,14 @@ cfg_field(struct cfg *k, const struct field *f, yaml_node_t *n, void *obj,
 	cfg_show(n, show, sizeof show);
 	switch (f->type) {
 	case FT_LONG:
+		if (ynode_to_long(n, &lv) != 0 && cfg_overflows(n, true)) {
+			cfg_range_text(f, range, sizeof range);
+			return cfg_err(k, n, "%s: %.40s is out of range: %s",
+			    path, ynode_str(n), range);
+		}
 		if (ynode_to_long(n, &lv) != 0)
-			return cfg_err(k, n, "%s: expected an integer, got %s",
-			    path, show);
+			return cfg_type_err(k, n, path, "an integer",
+			    cfg_conv_long);
 		if (!cfg_in_range(f, (double)lv)) {
 			cfg_range_text(f, range, sizeof range);
 			return cfg_err(k, n, "%s: %ld is out of range: %s",
@@ -201,20 +326,25 @@ cfg_field(struct cfg *k, const struct field *f, yaml_node_t *n, void *obj,
 		*(long *)base = lv;
 		return 0;
 	case FT_NUM:
+		if (ynode_to_double(n, &dv) != 0 && cfg_overflows(n, false)) {
+			cfg_range_text(f, range, sizeof range);
+			return cfg_err(k, n, "%s: %.40s is out of range: %s",
+			    path, ynode_str(n), range);
+		}
 		if (ynode_to_double(n, &dv) != 0)
-			return cfg_err(k, n, "%s: expected a number, got %s",
-			    path, show);
+			return cfg_type_err(k, n, path, "a number",
+			    cfg_conv_double);
 		if (!cfg_in_range(f, dv)) {
 			cfg_range_text(f, range, sizeof range);
-			return cfg_err(k, n, "%s: %g is out of range: %s",
+			return cfg_err(k, n, "%s: %.15g is out of range: %s",
 			    path, dv, range);
 		}
 		*(double *)base = dv;
 		return 0;
 	case FT_BOOL:
 		if (ynode_to_bool(n, &bv) != 0)
-			return cfg_err(k, n,
-			    "%s: expected true or false, got %s", path, show);
+			return cfg_type_err(k, n, path, "true or false",
+			    cfg_conv_bool);
 		*(bool *)base = bv;
 		return 0;
 	case FT_STR:
@@ -233,9 +363,9 @@ cfg_field(struct cfg *k, const struct field *f, yaml_node_t *n, void *obj,
 		char list[128] = "";
 		const char *s = ynode_str(n);
 
+		/* A name is a string: quoted or not, it is the same name. */
 		for (i = 0; s != NULL && f->names[i] != NULL; i++)
-			if (strcmp(s, f->names[i]) == 0 &&
-			    n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+			if (strcmp(s, f->names[i]) == 0) {
 				*(int *)base = i;
 				return 0;
 			}
@@ -244,6 +374,9 @@ cfg_field(struct cfg *k, const struct field *f, yaml_node_t *n, void *obj,
 				strncat(list, ", ", sizeof list - strlen(list) - 1);
 			strncat(list, f->names[i], sizeof list - strlen(list) - 1);
 		}
+		if (s == NULL || ynode_is_null(n))
+			return cfg_err(k, n, "%s: expected one of: %s; got %s",
+			    path, list, show);
 		return cfg_err(k, n, "%s: %s is not one of: %s", path, show,
 		    list);
 	}
@@ -297,9 +430,24 @@ cfg_mapping(struct cfg *k, yaml_node_t *n, const struct field *fields,
 			return cfg_err(k, key, "%s: unknown key %s", path,
 			    show);
 		}
-		if (seen[i])
-			return cfg_err(k, key, "%s%sduplicate key '%s'", path,
-			    path[0] ? ": " : "", ks);
+		if (seen[i]) {
+			yaml_node_pair_t *q;
+			yaml_node_t *first = key;
+
+			for (q = n->data.mapping.pairs.start; q < pair; q++) {
+				yaml_node_t *qk = ydoc_node(k->y, q->key);
+
+				if (qk != NULL && ynode_str(qk) != NULL &&
+				    strcmp(ynode_str(qk), ks) == 0) {
+					first = qk;
+					break;
+				}
+			}
+			return cfg_err(k, key,
+			    "%s%sduplicate key '%s' (first at %d:%d)", path,
+			    path[0] ? ": " : "", ks, ynode_line(first),
+			    ynode_col(first));
+		}
 		seen[i] = true;
 		cfg_path(sub, path, ks);
 		if (cfg_field(k, &fields[i], val, obj, sub) != 0)
@@ -330,9 +478,13 @@ cfg_list(struct cfg *k, yaml_node_t *n, const char *path, size_t min,
 	}
 	*count = (size_t)(n->data.sequence.items.top -
 	    n->data.sequence.items.start);
+	if (*count == 0 && min > 0)
+		return cfg_err(k, n,
+		    "%s: the list is empty: at least one is required", path);
 	if (*count < min)
-		return cfg_err(k, n, "%s: at least %zu %s required", path, min,
-		    min == 1 ? "entry is" : "entries are");
+		return cfg_err(k, n,
+		    "%s: at least %zu %s are required, got %zu", path, min,
+		    what, *count);
 	return 0;
 }
 
@@ -498,9 +650,10 @@ cfg_hosts(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 		if (cfg_mapping(k, it, c->kind == CONFIG_SCENARIO ?
 		    host_scenario_fields : host_cluster_fields, h, sub) != 0)
 			return -1;
+		h->pos = cfg_pos_or(k, it, "name");
 		for (j = 0; j < i; j++)
 			if (strcmp(c->hosts[j].name, h->name) == 0)
-				return cfg_err(k, it,
+				return cfg_at(k, h->pos,
 				    "%s.name: duplicate host name '%s' (first at %d:%d)",
 				    sub, h->name, c->hosts[j].pos.line,
 				    c->hosts[j].pos.col);
@@ -542,17 +695,26 @@ cfg_load(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 		v->load.kind = LOAD_SQUARE;
 		return cfg_mapping(k, n, wave, &v->load, path);
 	}
-	if (n->type != YAML_SCALAR_NODE || ynode_to_double(n, &v->load.value)
-	    != 0) {
-		char show[64];
-
-		cfg_show(n, show, sizeof show);
-		return cfg_err(k, n,
-		    "%s: expected a number or a mapping {peak, valley, peak_s, valley_s, phase_s}, got %s",
-		    path, show);
-	}
+	if (n->type != YAML_SCALAR_NODE ||
+	    (ynode_to_double(n, &v->load.value) != 0 &&
+	    !cfg_overflows(n, false)))
+		return cfg_type_err(k, n, path,
+		    "a number or a mapping {peak, valley, peak_s, valley_s, phase_s}",
+		    cfg_conv_double);
 	v->load.kind = LOAD_CONSTANT;
 	return cfg_field(k, &constant, n, &v->load, path);
+}
+
+/* The check against the vCPUs points at the larger of peak and valley. */
+static void
+cfg_vm_load_pos(struct cfg *k, yaml_node_t *it, struct vm_conf *v)
+{
+	yaml_node_t *load = cfg_lookup(k, it, "load");
+
+	if (load == NULL || v->load.kind != LOAD_SQUARE)
+		return;
+	v->load_pos = cfg_pos_or(k, load, v->load.peak >= v->load.valley ?
+	    "peak" : "valley");
 }
 
 #define VF(key, type, member, min, max, flags, fn, posm) \
@@ -594,12 +756,14 @@ cfg_vms(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 		cfg_path_index(sub, path, i);
 		if (cfg_mapping(k, it, vm_fields, v, sub) != 0)
 			return -1;
+		v->pos = cfg_pos_or(k, it, "name");
 		for (j = 0; j < i; j++)
 			if (strcmp(c->vms[j].name, v->name) == 0)
-				return cfg_err(k, it,
+				return cfg_at(k, v->pos,
 				    "%s.name: duplicate VM name '%s' (first at %d:%d)",
 				    sub, v->name, c->vms[j].pos.line,
 				    c->vms[j].pos.col);
+		cfg_vm_load_pos(k, it, v);
 	}
 	return 0;
 }
@@ -680,12 +844,21 @@ cfg_rules(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 		r->pos = cfg_pos(it);
 		cfg_path_index(sub, path, i);
 		if (it->type != YAML_MAPPING_NODE ||
-		    it->data.mapping.pairs.top - it->data.mapping.pairs.start
-		    != 1) {
+		    it->data.mapping.pairs.top == it->data.mapping.pairs.start) {
 			cfg_show(it, show, sizeof show);
 			return cfg_err(k, it,
-			    "%s: expected exactly one of anti_affinity, affinity, pin, exclude",
-			    sub);
+			    "%s: expected a mapping with one of anti_affinity, affinity, pin, exclude; got %s",
+			    sub, it->type == YAML_MAPPING_NODE ?
+			    "an empty mapping" : show);
+		}
+		if (it->data.mapping.pairs.top - it->data.mapping.pairs.start
+		    > 1) {
+			key = ydoc_node(k->y,
+			    it->data.mapping.pairs.start[1].key);
+			cfg_show(key, show, sizeof show);
+			return cfg_err(k, key,
+			    "%s: one rule per list entry: %s is a second rule (start it with its own '-')",
+			    sub, show);
 		}
 		key = ydoc_node(k->y, it->data.mapping.pairs.start->key);
 		val = ydoc_node(k->y, it->data.mapping.pairs.start->value);
@@ -744,7 +917,8 @@ cfg_health(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 	if (cfg_mapping(k, n, health_fields, &s->health, path) != 0)
 		return -1;
 	if (s->health.path[0] != '/')
-		return cfg_err(k, n, "%s.path: must start with '/'", path);
+		return cfg_at(k, cfg_pos_or(k, n, "path"),
+		    "%s.path: '%s' must start with '/'", path, s->health.path);
 	return 0;
 }
 
@@ -765,7 +939,7 @@ cfg_backends(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 {
 	struct service_conf *s = obj;
 	char sub[PATH_LEN];
-	size_t i, j, cnt;
+	size_t i, cnt;
 
 	if (cfg_list(k, n, path, 1, "backends", &cnt) != 0)
 		return -1;
@@ -783,15 +957,27 @@ cfg_backends(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 		cfg_path_index(sub, path, i);
 		if (cfg_mapping(k, it, backend_fields, b, sub) != 0)
 			return -1;
+	}
+	return 0;
+}
+
+/* Backends after their ports default to the service's: no two alike. */
+static int
+cfg_backend_dups(struct cfg *k, const struct service_conf *s, size_t si)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->nbackends; i++)
 		for (j = 0; j < i; j++)
-			if (strcmp(s->backends[j].address, b->address) == 0 &&
-			    s->backends[j].port == b->port)
-				return cfg_err(k, it,
-				    "%s: duplicate backend %s:%ld (first at %d:%d)",
-				    sub, b->address, b->port,
+			if (strcmp(s->backends[j].address,
+			    s->backends[i].address) == 0 &&
+			    s->backends[j].port == s->backends[i].port)
+				return cfg_at(k, s->backends[i].pos,
+				    "services[%zu].backends[%zu]: duplicate backend %s:%ld (first at %d:%d)",
+				    si, i, s->backends[i].address,
+				    s->backends[i].port,
 				    s->backends[j].pos.line,
 				    s->backends[j].pos.col);
-	}
 	return 0;
 }
 
@@ -847,25 +1033,39 @@ cfg_services(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 		for (b = 0; b < s->nbackends; b++)
 			if (s->backends[b].port == 0)
 				s->backends[b].port = s->port;
+		if (cfg_backend_dups(k, s, i) != 0)
+			return -1;
+		s->pos = cfg_pos_or(k, it, "vip");
+		for (j = 0; j < i; j++) {
+			struct service_conf *o = &c->services[j];
+
+			if (strcmp(o->vip, s->vip) == 0 && o->port == s->port &&
+			    o->protocol == s->protocol)
+				return cfg_at(k, s->pos,
+				    "%s: %s:%ld/%s is already served by '%s' (at %d:%d)",
+				    sub, s->vip, s->port, proto_names[s->protocol],
+				    o->name, o->pos.line, o->pos.col);
+		}
 		if (s->name == NULL) {
+			/* vip:port, and its protocol when a sibling has that */
 			snprintf(buf, sizeof buf, "%s:%ld", s->vip, s->port);
+			for (j = 0; j < i; j++)
+				if (strcmp(c->services[j].name, buf) == 0)
+					snprintf(buf, sizeof buf, "%s:%ld/%s",
+					    s->vip, s->port,
+					    proto_names[s->protocol]);
 			s->name = strdup(buf);
 			if (s->name == NULL)
 				return cfg_err(k, it, "out of memory");
-		}
+		} else
+			s->pos = cfg_pos_or(k, it, "name");
 		for (j = 0; j < i; j++) {
 			struct service_conf *o = &c->services[j];
 
 			if (strcmp(o->name, s->name) == 0)
-				return cfg_err(k, it,
+				return cfg_at(k, s->pos,
 				    "%s: duplicate service name '%s' (first at %d:%d)",
 				    sub, s->name, o->pos.line, o->pos.col);
-			if (strcmp(o->vip, s->vip) == 0 && o->port == s->port &&
-			    o->protocol == s->protocol)
-				return cfg_err(k, it,
-				    "%s: %s:%ld/%s is already served by '%s' (at %d:%d)",
-				    sub, s->vip, s->port, proto_names[s->protocol],
-				    o->name, o->pos.line, o->pos.col);
 		}
 	}
 	return 0;
@@ -943,34 +1143,19 @@ config_vm_index(const struct config *c, const char *name)
 }
 
 static int
-cfg_at(struct cfg *k, struct config_pos p, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-cfg_at(struct cfg *k, struct config_pos p, const char *fmt, ...)
-{
-	char msg[sizeof k->d->msg];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	diag_set(k->d, k->file, p.line, p.col, "%s", msg);
-	return -1;
-}
-
-static int
 cfg_check_vm_load(struct cfg *k, const struct vm_conf *v, size_t i)
 {
 	double cap = (double)v->vcpus * 100.0;
 	const struct load_conf *l = &v->load;
 	double worst = l->kind == LOAD_CONSTANT ? l->value :
 	    fmax(l->peak, l->valley);
+	const char *which = l->kind == LOAD_CONSTANT ? "" :
+	    l->peak >= l->valley ? ".peak" : ".valley";
 
 	if (worst > cap)
 		return cfg_at(k, v->load_pos,
-		    "vms[%zu].load: %g%% is more than %ld vCPU%s can use (%g%%)",
-		    i, worst, v->vcpus, v->vcpus == 1 ? "" : "s", cap);
+		    "vms[%zu].load%s: %.15g%% is more than %ld vCPU%s can use (%.15g%%)",
+		    i, which, worst, v->vcpus, v->vcpus == 1 ? "" : "s", cap);
 	return 0;
 }
 
@@ -1045,8 +1230,8 @@ cfg_check_placement(struct cfg *k)
 		used[h] += v->memory_mib;
 		if (rc == 0 && used[h] > c->hosts[h].memory_mib)
 			rc = cfg_at(k, v->host_pos,
-			    "vms[%zu].host: '%s' does not fit on '%s': %ld MiB needed, %ld MiB there",
-			    i, v->name, v->host, used[h],
+			    "vms[%zu].host: VM '%s' (%ld MiB) does not fit in the memory of host '%s': its VMs need %ld MiB, it has %ld MiB",
+			    i, v->name, v->memory_mib, v->host, used[h],
 			    c->hosts[h].memory_mib);
 	}
 	free(used);

@@ -29,7 +29,26 @@ struct captured {
 	double imbalance_ts[8];
 	char vm_names[MAX_NAMES][32];
 	int nvms;
+	/* migrations and plans */
+	int started, done, failed, plans;
+	int running, max_running;
+	int moves_per_vm[MAX_NAMES];
+	double last_move_ts[MAX_NAMES];
+	double min_gap;		/* shortest time between two moves of a VM */
+	double last_migration_ts;
+	int final_vms[MAX_NAMES];	/* VMs per host in the last sample */
 };
+
+static inline int
+helpers_vm(const struct captured *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < c->nvms; i++)
+		if (strcmp(c->vm_names[i], name) == 0)
+			return i;
+	return -1;
+}
 
 static inline void
 helpers_sink(void *arg, const struct event *ev)
@@ -40,6 +59,30 @@ helpers_sink(void *arg, const struct event *ev)
 
 	if (ev->type == EV_IMBALANCE && c->nimbalance_events < 8)
 		c->imbalance_ts[c->nimbalance_events++] = ev->ts;
+	if (ev->type == EV_PLAN)
+		c->plans++;
+	if (ev->type == EV_MIGRATION) {
+		int v = helpers_vm(c, ev->u.migration.vm);
+
+		c->last_migration_ts = ev->ts;
+		if (ev->u.migration.status == MIG_STARTED) {
+			c->started++;
+			if (++c->running > c->max_running)
+				c->max_running = c->running;
+			if (v >= 0) {
+				if (c->moves_per_vm[v]++ > 0 &&
+				    ev->ts - c->last_move_ts[v] < c->min_gap)
+					c->min_gap = ev->ts - c->last_move_ts[v];
+				c->last_move_ts[v] = ev->ts;
+			}
+		} else {
+			c->running--;
+			if (ev->u.migration.status == MIG_DONE)
+				c->done++;
+			else
+				c->failed++;
+		}
+	}
 	if (ev->type != EV_SAMPLE || c->nticks >= MAX_TICKS)
 		return;
 	m = ev->u.sample.model;
@@ -54,10 +97,16 @@ helpers_sink(void *arg, const struct event *ev)
 		    m->vms[i].name);
 	}
 	c->nvms = (int)m->nvms;
+	for (i = 0; i < m->nhosts && i < MAX_NAMES; i++)
+		c->final_vms[i] = m->hosts[i].nvms;
 	c->spread[c->nticks] = m->spread;
 	c->imbalanced[c->nticks] = ev->u.sample.imbalanced;
 	c->nticks++;
 }
+
+/* Runs cfg for duration simulated seconds; fills *out. */
+static inline void
+helpers_run_config(struct config *cfg, double duration, struct captured *out);
 
 static inline struct config *
 helpers_scenario(const char *yaml)
@@ -72,11 +121,19 @@ helpers_scenario(const char *yaml)
 	return c;
 }
 
-/* Runs yaml for duration simulated seconds; fills *out. */
 static inline void
 helpers_run(const char *yaml, double duration, struct captured *out)
 {
 	struct config *cfg = helpers_scenario(yaml);
+
+	assert_non_null(cfg);
+	helpers_run_config(cfg, duration, out);
+	config_free(cfg);
+}
+
+static inline void
+helpers_run_config(struct config *cfg, double duration, struct captured *out)
+{
 	struct event_sink sink = { helpers_sink, out };
 	struct controller *ctl;
 	struct probe probe;
@@ -85,7 +142,7 @@ helpers_run(const char *yaml, double duration, struct captured *out)
 	double next;
 
 	memset(out, 0, sizeof *out);
-	assert_non_null(cfg);
+	out->min_gap = 1e18;
 	sim = sim_new(cfg);
 	assert_non_null(sim);
 	assert_int_equal(sim_probe_init(&probe, sim), 0);
@@ -100,18 +157,6 @@ helpers_run(const char *yaml, double duration, struct captured *out)
 	controller_free(ctl);
 	probe.ops->free(probe.impl);
 	sim_free(sim);
-	config_free(cfg);
-}
-
-static inline int
-helpers_vm(const struct captured *c, const char *name)
-{
-	int i;
-
-	for (i = 0; i < c->nvms; i++)
-		if (strcmp(c->vm_names[i], name) == 0)
-			return i;
-	return -1;
 }
 
 #endif

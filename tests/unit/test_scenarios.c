@@ -1,0 +1,173 @@
+/*
+ * test_scenarios.c - whole runs of the controller, planner and simulator
+ * in auto mode: the 2008 experiment, and loads that must cause no
+ * migration at all.
+ */
+#include "tap.h"
+#include "helpers.h"
+
+static void
+run_file(const char *path, double duration, struct captured *c)
+{
+	struct diag d;
+	struct config *cfg = config_new_from_file(path, CONFIG_SCENARIO, &d);
+
+	if (cfg == NULL)
+		fail_msg("%s:%d:%d: %s", d.file, d.line, d.col, d.msg);
+	helpers_run_config(cfg, duration, c);
+	config_free(cfg);
+}
+
+static void
+sort3(int *a)
+{
+	int i, j, t;
+
+	for (i = 0; i < 3; i++)
+		for (j = i + 1; j < 3; j++)
+			if (a[j] > a[i]) {
+				t = a[i];
+				a[i] = a[j];
+				a[j] = t;
+			}
+}
+
+/* Ten 100% VMs on one of three 8-CPU hosts: six moves to 4/3/3, then
+ * none for the rest of half an hour. */
+static void
+test_2008_ten(void **state)
+{
+	struct captured *c = calloc(1, sizeof *c);
+
+	(void)state;
+	run_file("tests/scenarios/2008-ten.yaml", 1800, c);
+	print_message("# ten VMs: %d migrations, last at %.0f s; split %d/%d/%d\n",
+	    c->started, c->last_migration_ts, c->final_vms[0], c->final_vms[1],
+	    c->final_vms[2]);
+	assert_int_equal(c->started, 6);
+	assert_int_equal(c->done, 6);
+	assert_true(c->last_migration_ts < 200);
+	sort3(c->final_vms);
+	assert_int_equal(c->final_vms[0], 4);
+	assert_int_equal(c->final_vms[1], 3);
+	assert_int_equal(c->final_vms[2], 3);
+	assert_int_equal(c->max_running, 1);
+	free(c);
+}
+
+static void
+test_2008_eight(void **state)
+{
+	struct captured *c = calloc(1, sizeof *c);
+
+	(void)state;
+	run_file("tests/scenarios/2008-eight.yaml", 1800, c);
+	print_message("# eight VMs: %d migrations; split %d/%d/%d\n",
+	    c->started, c->final_vms[0], c->final_vms[1], c->final_vms[2]);
+	assert_int_equal(c->started, 5);
+	sort3(c->final_vms);
+	assert_int_equal(c->final_vms[0], 3);
+	assert_int_equal(c->final_vms[1], 3);
+	assert_int_equal(c->final_vms[2], 2);
+	free(c);
+}
+
+/*
+ * Every host carries the same waves: two VMs in antiphase, so each host's
+ * load is flat, plus one that peaks with the others on every host. The
+ * averages stay balanced: nothing may move, nothing may be planned.
+ */
+static const char *const waves_yaml =
+	"hosts: [{name: h1, cpus: 4}, {name: h2, cpus: 4}, {name: h3, cpus: 4}]\n"
+	"vms:\n"
+	"  - {name: a1, host: h1, load: {peak: 100, valley: 0, peak_s: 60, valley_s: 60}}\n"
+	"  - {name: b1, host: h1, load: {peak: 100, valley: 0, peak_s: 60, valley_s: 60, phase_s: 60}}\n"
+	"  - {name: c1, host: h1, vcpus: 2, load: {peak: 180, valley: 20, peak_s: 200, valley_s: 400}}\n"
+	"  - {name: a2, host: h2, load: {peak: 100, valley: 0, peak_s: 60, valley_s: 60, phase_s: 30}}\n"
+	"  - {name: b2, host: h2, load: {peak: 100, valley: 0, peak_s: 60, valley_s: 60, phase_s: 90}}\n"
+	"  - {name: c2, host: h2, vcpus: 2, load: {peak: 180, valley: 20, peak_s: 200, valley_s: 400}}\n"
+	"  - {name: a3, host: h3, load: {peak: 100, valley: 0, peak_s: 60, valley_s: 60, phase_s: 10}}\n"
+	"  - {name: b3, host: h3, load: {peak: 100, valley: 0, peak_s: 60, valley_s: 60, phase_s: 70}}\n"
+	"  - {name: c3, host: h3, vcpus: 2, load: {peak: 180, valley: 20, peak_s: 200, valley_s: 400}}\n"
+	"policy: {mode: auto, threshold_pct: 10, hold_s: 30, window: 10}\n";
+
+static void
+test_balanced_waves_never_move(void **state)
+{
+	struct captured *c = calloc(1, sizeof *c);
+	int t;
+
+	(void)state;
+	helpers_run(waves_yaml, 3600, c);
+	assert_int_equal(c->nticks, 360);
+	for (t = 0; t < c->nticks; t++)
+		assert_true(c->spread[t] <= 10);
+	assert_int_equal(c->plans, 0);
+	assert_int_equal(c->started, 0);
+	free(c);
+}
+
+/*
+ * A VM that spikes to 400% for 10 s every ten minutes on an otherwise
+ * balanced pair: over a window of 20 samples (100 s) the spike adds at
+ * most 35 points to the VM's average, under 10 to its host: never an
+ * imbalance, never a move.
+ */
+static const char *const spike_yaml =
+	"hosts: [{name: h1, cpus: 4}, {name: h2, cpus: 4}]\n"
+	"vms:\n"
+	"  - {name: s, host: h1, vcpus: 4, load: {peak: 400, valley: 50, peak_s: 10, valley_s: 590}}\n"
+	"  - {name: t, host: h2, load: 60}\n"
+	"  - {name: u, host: h1, load: 30}\n"
+	"  - {name: w, host: h2, load: 25}\n"
+	"policy: {mode: auto, threshold_pct: 20, hold_s: 30, window: 20}\n";
+
+static void
+test_short_spikes_never_move(void **state)
+{
+	struct captured *c = calloc(1, sizeof *c);
+
+	(void)state;
+	helpers_run(spike_yaml, 3600, c);
+	assert_true(c->nimbalance_events == 0);
+	assert_int_equal(c->started, 0);
+	free(c);
+}
+
+/* Observe mode never plans and never moves, whatever the imbalance. */
+static void
+test_observe_never_acts(void **state)
+{
+	struct captured *c = calloc(1, sizeof *c);
+	struct diag d;
+	struct config *cfg = config_new_from_file("tests/scenarios/2008-ten.yaml",
+	    CONFIG_SCENARIO, &d);
+
+	(void)state;
+	assert_non_null(cfg);
+	cfg->policy.mode = MODE_OBSERVE;
+	helpers_run_config(cfg, 900, c);
+	assert_true(c->nimbalance_events >= 1);
+	assert_int_equal(c->plans, 0);
+	assert_int_equal(c->started, 0);
+	cfg->policy.mode = MODE_MANUAL;	/* plans, never acts unconfirmed */
+	helpers_run_config(cfg, 900, c);
+	assert_int_equal(c->plans, 1);
+	assert_int_equal(c->started, 0);
+	config_free(cfg);
+	free(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_2008_ten),
+		cmocka_unit_test(test_2008_eight),
+		cmocka_unit_test(test_balanced_waves_never_move),
+		cmocka_unit_test(test_short_spikes_never_move),
+		cmocka_unit_test(test_observe_never_acts),
+	};
+
+	return TAP_RUN(tests);
+}
