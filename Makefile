@@ -26,7 +26,7 @@ LDLIBS   = $(PKG_LIBS) -lm -pthread
 ENGINE_SRC = engine/diag.c engine/ynode.c engine/config.c engine/window.c \
 	engine/snapshot.c engine/model.c engine/imbalance.c engine/action.c \
 	engine/controller.c engine/plan.c engine/placement.c engine/repair.c \
-	engine/planner.c engine/planner_greedy.c engine/planner_consolidate.c engine/plan_build.c
+	engine/planner.c engine/planner_greedy.c engine/planner_consolidate.c engine/plan_build.c engine/planner_exact.c
 SIM_SRC    = probes/sim.c probes/sim_probe.c probes/sim_clock.c \
 	actions/sim_action.c
 CLI_SRC    = cli/options.c cli/jsonout.c cli/headless.c cli/demo.c
@@ -103,7 +103,15 @@ demo: deps
 	$(MAKE) vmbal
 	./vmbal --demo $(DEMO_ARGS)
 
-bench: vmbal
+# Benchmarks: C programs in tests/bench/bench_*.c, driven by the scripts
+# tests/bench/*.sh; each prints figures beside a baseline from the same run.
+BENCH_BIN = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/bench_*.c))
+
+$(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -O2 -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+bench: vmbal $(BENCH_BIN)
 	@for b in tests/bench/*.sh; do [ -e "$$b" ] && sh "$$b"; done; true
 
 install: vmbal

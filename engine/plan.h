@@ -50,6 +50,7 @@ struct plan_input {
 	size_t naffinity;
 	struct policy policy;
 	bool imbalanced;	/* the state machine's verdict: balance only then */
+	bool heuristic_only;	/* skip the exact search (tests, benchmarks) */
 };
 
 struct plan_move {

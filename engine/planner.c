@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "placement.h"
+#include "planner_exact.h"
 #include "repair.h"
 
 #define EPS 1e-9
@@ -379,11 +380,10 @@ balancer_replay(const struct balancer *b, const struct placement *base,
 		    b->steps[i].to))
 			return false;
 		placement_move(scratch, b->steps[i].unit, b->steps[i].to);
-		/* no step may raise the predicted spread */
+		/* no step may end above the spread before the plan */
 		s = placement_spread(scratch);
 		if (s > last + EPS)
 			return false;
-		last = s;
 	}
 	return true;
 }
@@ -459,6 +459,252 @@ balancer_record(struct balancer *b, const struct placement *base,
 	return rc;
 }
 
+/*
+ * Orders the moves towards target (per VM) so that no move raises the
+ * spread: a depth-first search, best move first, that backs up when it
+ * is stuck. It keeps the deepest-reaching order found (lowest spread at
+ * its end) and stops at SEQ_NODE_LIMIT nodes.
+ */
+#define SEQ_NODE_LIMIT 20000
+
+struct seq {
+	struct balancer *b;
+	long budget;		/* nodes left for all searches of one plan */
+	const int *target;
+	struct step *path, *best;
+	double ceiling;		/* no step may end above this spread */
+	size_t depth, best_n;
+	double best_spread;
+	long nodes;
+	bool done;
+};
+
+static void
+seq_dfs(struct seq *q)
+{
+	struct balancer *b = q->b;
+	struct placement *p = b->p, *saved;
+	struct objective cur, o;
+	int cand[EXACT_MAX_UNITS + 1], n = 0, u, i, j;
+	struct objective co[EXACT_MAX_UNITS + 1];
+	double s = placement_spread(p);
+
+	if (s < q->best_spread - EPS || (s <= q->best_spread + EPS &&
+	    q->depth < q->best_n)) {
+		q->best_spread = s;
+		q->best_n = q->depth;
+		memcpy(q->best, q->path, q->depth * sizeof *q->best);
+	}
+	if (q->done || ++q->nodes > SEQ_NODE_LIMIT || q->budget-- <= 0)
+		return;
+	balancer_sort(b);
+	cur.spread = s;
+	cur.sumsq = placement_sumsq(p);
+	cur.mem = 0;
+	for (u = 0; u < (int)p->nv && n < EXACT_MAX_UNITS; u++) {
+		double l;
+		long m;
+
+		if (p->unit_of[u] != u || p->host_of[u] == q->target[u] ||
+		    !placement_unit_movable(p, u) ||
+		    !placement_unit_intact(p, u))
+			continue;
+		l = placement_unit_load(p, u);
+		m = placement_unit_mem(p, u);
+		o = balancer_eval(b, p->host_of[u], q->target[u], -l, -m, l, m,
+		    cur);
+		o.mem = m;
+		if (o.spread > q->ceiling + EPS ||
+		    !placement_unit_fits(p, u, q->target[u]))
+			continue;
+		for (i = n; i > 0 && objective_better(o, co[i - 1]); i--) {
+			cand[i] = cand[i - 1];
+			co[i] = co[i - 1];
+		}
+		cand[i] = u;
+		co[i] = o;
+		n++;
+	}
+	if (n == 0) {
+		for (u = 0; u < (int)p->nv; u++)
+			if (p->unit_of[u] == u && p->host_of[u] != q->target[u] &&
+			    placement_unit_movable(p, u))
+				return;		/* stuck short of the target */
+		q->done = true;			/* all there */
+		return;
+	}
+	saved = placement_clone(p);
+	if (saved == NULL)
+		return;
+	for (j = 0; j < n && !q->done; j++) {
+		placement_move(p, cand[j], q->target[cand[j]]);
+		q->path[q->depth].unit = cand[j];
+		q->path[q->depth].to = q->target[cand[j]];
+		q->depth++;
+		seq_dfs(q);
+		q->depth--;
+		placement_copy(p, saved);
+		balancer_sort(b);
+	}
+	placement_free(saved);
+}
+
+static int
+balancer_sequence(struct balancer *b, const int *target)
+{
+	struct seq q;
+	size_t i;
+	int rc = 0;
+
+	memset(&q, 0, sizeof q);
+	q.b = b;
+	q.target = target;
+	q.path = calloc(b->p->nv + 1, sizeof *q.path);
+	q.best = calloc(b->p->nv + 1, sizeof *q.best);
+	q.best_spread = INFINITY;
+	q.best_n = 0;
+	q.budget = SEQ_NODE_LIMIT;
+	q.ceiling = placement_spread(b->p);
+	if (q.path == NULL || q.best == NULL) {
+		rc = -1;
+		goto out;
+	}
+	seq_dfs(&q);
+	for (i = 0; i < q.best_n && rc == 0; i++)
+		rc = balancer_apply(b, q.best[i].unit, q.best[i].to);
+out:
+	free(q.path);
+	free(q.best);
+	return rc;
+}
+
+/* Budget for all the orderings tried while searching one plan. */
+#define SEQ_BUDGET 400000
+
+struct accept_ctx {
+	struct balancer *b;
+	const struct placement *base;
+	long budget;
+};
+
+/* exact_accept_fn: is there an order of moves to target that never
+ * raises the spread? Tried on a scratch copy; the balancer is left as
+ * it was. */
+static bool
+balancer_reachable(void *arg, const int *target)
+{
+	struct accept_ctx *a = arg;
+	struct balancer *b = a->b;
+	struct seq q;
+	bool ok;
+
+	memset(&q, 0, sizeof q);
+	q.b = b;
+	q.target = target;
+	q.budget = a->budget;
+	q.path = calloc(b->p->nv + 1, sizeof *q.path);
+	q.best = calloc(b->p->nv + 1, sizeof *q.best);
+	q.best_spread = INFINITY;
+	if (q.path == NULL || q.best == NULL || a->budget <= 0) {
+		free(q.path);
+		free(q.best);
+		return false;
+	}
+	placement_copy(b->p, a->base);
+	q.ceiling = placement_spread(a->base);
+	seq_dfs(&q);
+	ok = q.done;
+	a->budget = q.budget;
+	placement_copy(b->p, a->base);
+	free(q.path);
+	free(q.best);
+	return ok;
+}
+
+/* The score spread, moves and memory of steps replayed on base; false
+ * when they do not replay. */
+static bool
+balancer_outcome(const struct balancer *b, const struct placement *base,
+    struct placement *scratch, struct objective *out, size_t *moves)
+{
+	size_t i;
+	int v;
+
+	if (!balancer_replay(b, base, scratch, b->nsteps, -1))
+		return false;
+	out->spread = placement_spread(scratch);
+	out->sumsq = placement_sumsq(scratch);
+	out->mem = 0;
+	*moves = 0;
+	for (i = 0; i < b->nsteps; i++)
+		for (v = b->steps[i].unit; v >= 0; v = base->unit_next[v]) {
+			(*moves)++;
+			out->mem += base->in->vms[v].mem;
+		}
+	return true;
+}
+
+/*
+ * On small clusters, the exact placement (planner_exact.c), reached by a
+ * sequence that never raises the spread; kept instead of the descent's
+ * steps when it ends lower, or as low with fewer migrations.
+ */
+static int
+balancer_try_exact(struct balancer *b, const struct placement *base,
+    struct placement *scratch, double cpu_limit)
+{
+	struct objective ho, eo;
+	struct step *saved;
+	size_t hn, en, n = b->nsteps;
+	int *target = calloc(base->nv + 1, sizeof *target);
+	struct accept_ctx actx = { b, base, SEQ_BUDGET };
+	bool have_h;
+	int rc = 0;
+
+	if (target == NULL)
+		return -1;
+	if (base->in->heuristic_only ||
+	    planner_exact(base, target, balancer_reachable, &actx) != 0) {
+		free(target);
+		return 0;	/* too big: the descent's plan stands */
+	}
+	have_h = balancer_outcome(b, base, scratch, &ho, &hn);
+	saved = malloc((n + 1) * sizeof *saved);
+	if (saved == NULL) {
+		free(target);
+		return -1;
+	}
+	if (n > 0)
+		memcpy(saved, b->steps, n * sizeof *saved);
+	placement_copy(b->p, base);
+	b->nsteps = 0;
+	if (balancer_sequence(b, target) != 0)
+		rc = -1;
+	placement_copy(b->p, base);
+	if (rc == 0)
+		balancer_trim(b, base, scratch, cpu_limit);
+	if (rc == 0 && balancer_outcome(b, base, scratch, &eo, &en) &&
+	    placement_cpu_spread(scratch) <= cpu_limit + EPS &&
+	    (!have_h || eo.spread < ho.spread - EPS ||
+	    (eo.spread <= ho.spread + EPS && (en < hn ||
+	    (en == hn && eo.mem < ho.mem))))) {
+		free(saved);
+		free(target);
+		return 0;	/* the exact plan wins */
+	}
+	if (b->capsteps < n) {
+		free(saved);
+		free(target);
+		return -1;
+	}
+	if (n > 0)
+		memcpy(b->steps, saved, n * sizeof *saved);
+	b->nsteps = n;
+	free(saved);
+	free(target);
+	return rc;
+}
+
 /* The balancing part: appends to plan when it is worth its moves. */
 static int
 planner_balance_moves(struct placement *p, struct plan *plan)
@@ -484,6 +730,9 @@ planner_balance_moves(struct placement *p, struct plan *plan)
 	if (balancer_descend(&b) != 0)
 		goto out;
 	balancer_trim(&b, base, scratch, cpu_before);
+	placement_copy(p, base);
+	if (balancer_try_exact(&b, base, scratch, cpu_before) != 0)
+		goto out;
 	placement_copy(p, base);
 	rc = 0;
 	if (b.nsteps == 0 || !balancer_replay(&b, base, scratch, b.nsteps, -1))

@@ -1,0 +1,320 @@
+/*
+ * planner_exact.c - branch and bound over the placements of the movable
+ * units (see planner_exact.h).
+ *
+ * Units that may not move stay where they are. The movable ones, biggest
+ * first, are tried on their own host first (so plans with few moves are
+ * found early and bound the rest), then on the others in order of score.
+ * A branch is cut when even the best case cannot beat the best placement
+ * found: the highest score so far can only grow, and no host can end
+ * above its score plus everything not yet placed. Rules are checked as
+ * units are placed: target up and not in maintenance, pins, memory and
+ * anti-affinity.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "planner_exact.h"
+
+#define EPS 1e-9
+
+struct exact {
+	const struct placement *p;
+	const struct plan_input *in;
+	int nh;
+	int *units;		/* movable units, biggest first */
+	int nunits;
+	double *uload;		/* per unit index */
+	long *umem;
+	int *umoves;		/* members of the unit (migrations if moved) */
+	double *load;		/* per host, as the search goes */
+	long *mem;
+	int *aa;		/* anti-affinity group x host */
+	int *cur;		/* per unit index: host chosen */
+	double *rest_load;	/* load of units i.. not yet placed */
+	long *rest_mem;
+	int *best;		/* per unit index */
+	double best_spread;
+	int best_moves;
+	long best_copy;
+	long nodes;
+	bool aborted;
+	exact_accept_fn accept;
+	void *arg;
+	int *target;		/* scratch for accept */
+};
+
+static double
+exact_score(const struct exact *e, int h, double load, long mem)
+{
+	const struct plan_host *ph = &e->in->hosts[h];
+
+	return e->p->wc * 100.0 * load / ph->cap +
+	    e->p->wm * 100.0 * (double)mem / (double)ph->mem_total;
+}
+
+/* Does unit index i clash with an anti-affine VM already on h? */
+static bool
+exact_anti_ok(const struct exact *e, int i, int h)
+{
+	const struct plan_input *in = e->in;
+	int u = e->units[i], v;
+	size_t g, k;
+
+	for (v = u; v >= 0; v = e->p->unit_next[v])
+		for (g = 0; g < in->nanti; g++)
+			for (k = 0; k < in->anti[g].n; k++)
+				if (in->anti[g].vms[k] == v &&
+				    e->aa[g * (size_t)e->nh + (size_t)h] > 0)
+					return false;
+	return true;
+}
+
+static void
+exact_anti_add(struct exact *e, int i, int h, int d)
+{
+	const struct plan_input *in = e->in;
+	int u = e->units[i], v;
+	size_t g, k;
+
+	for (v = u; v >= 0; v = e->p->unit_next[v])
+		for (g = 0; g < in->nanti; g++)
+			for (k = 0; k < in->anti[g].n; k++)
+				if (in->anti[g].vms[k] == v)
+					e->aa[g * (size_t)e->nh + (size_t)h] += d;
+}
+
+static bool
+exact_allowed(const struct exact *e, int i, int h)
+{
+	int v;
+
+	if (!placement_target_ok(e->p, h) && h != e->p->host_of[e->units[i]])
+		return false;
+	for (v = e->units[i]; v >= 0; v = e->p->unit_next[v])
+		if (e->in->vms[v].pin >= 0 && e->in->vms[v].pin != h)
+			return false;
+	return e->mem[h] + e->umem[i] <= e->in->hosts[h].mem_total &&
+	    exact_anti_ok(e, i, h);
+}
+
+static void
+exact_leaf(struct exact *e, int moves, long copy)
+{
+	double lo = 0, hi = 0, s;
+	bool any = false;
+	int h;
+
+	for (h = 0; h < e->nh; h++) {
+		if (!placement_counts(e->p, h))
+			continue;
+		s = exact_score(e, h, e->load[h], e->mem[h]);
+		if (!any || s < lo)
+			lo = s;
+		if (!any || s > hi)
+			hi = s;
+		any = true;
+	}
+	s = any ? hi - lo : 0;
+	if (s < e->best_spread - EPS || (s <= e->best_spread + EPS &&
+	    (moves < e->best_moves || (moves == e->best_moves &&
+	    copy < e->best_copy)))) {
+		if (e->accept != NULL) {
+			int i, v;
+
+			for (v = 0; v < (int)e->p->nv; v++)
+				e->target[v] = e->p->host_of[v];
+			for (i = 0; i < e->nunits; i++)
+				for (v = e->units[i]; v >= 0;
+				    v = e->p->unit_next[v])
+					e->target[v] = e->cur[i];
+			if (!e->accept(e->arg, e->target))
+				return;
+		}
+		e->best_spread = fmin(s, e->best_spread);
+		e->best_moves = moves;
+		e->best_copy = copy;
+		memcpy(e->best, e->cur, (size_t)e->nunits * sizeof *e->best);
+	}
+}
+
+/* The best spread still possible below this node. */
+static double
+exact_bound(const struct exact *e, int i)
+{
+	double hi = 0, lo_ub = INFINITY, s;
+	bool any = false;
+	int h;
+
+	for (h = 0; h < e->nh; h++) {
+		if (!placement_counts(e->p, h))
+			continue;
+		s = exact_score(e, h, e->load[h], e->mem[h]);
+		if (!any || s > hi)
+			hi = s;
+		any = true;
+		s = exact_score(e, h, e->load[h] + e->rest_load[i],
+		    e->mem[h] + e->rest_mem[i]);
+		if (s < lo_ub)
+			lo_ub = s;
+	}
+	return any ? fmax(0, hi - lo_ub) : 0;
+}
+
+static void
+exact_dfs(struct exact *e, int i, int moves, long copy)
+{
+	int order[64], n = 0, k, j, h, home;
+
+	if (e->aborted)
+		return;
+	if (++e->nodes > EXACT_NODE_LIMIT) {
+		e->aborted = true;
+		return;
+	}
+	if (i == e->nunits) {
+		exact_leaf(e, moves, copy);
+		return;
+	}
+	{
+		double lb = exact_bound(e, i);
+
+		if (lb > e->best_spread + EPS ||
+		    (lb >= e->best_spread - EPS && moves > e->best_moves))
+			return;
+	}
+	home = e->p->host_of[e->units[i]];
+	order[n++] = home;
+	for (h = 0; h < e->nh && n < 64; h++)
+		if (h != home)
+			order[n++] = h;
+	/* after home: lowest score first */
+	for (k = 2; k < n; k++)
+		for (j = k; j > 1 && exact_score(e, order[j], e->load[order[j]],
+		    e->mem[order[j]]) < exact_score(e, order[j - 1],
+		    e->load[order[j - 1]], e->mem[order[j - 1]]); j--) {
+			int t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (k = 0; k < n; k++) {
+		h = order[k];
+		if (!exact_allowed(e, i, h))
+			continue;
+		e->cur[i] = h;
+		e->load[h] += e->uload[i];
+		e->mem[h] += e->umem[i];
+		exact_anti_add(e, i, h, 1);
+		exact_dfs(e, i + 1, moves + (h != home ? e->umoves[i] : 0),
+		    copy + (h != home ? e->umem[i] : 0));
+		exact_anti_add(e, i, h, -1);
+		e->load[h] -= e->uload[i];
+		e->mem[h] -= e->umem[i];
+	}
+}
+
+static void
+exact_free(struct exact *e)
+{
+	free(e->units);
+	free(e->uload);
+	free(e->umem);
+	free(e->umoves);
+	free(e->load);
+	free(e->mem);
+	free(e->aa);
+	free(e->cur);
+	free(e->rest_load);
+	free(e->rest_mem);
+	free(e->best);
+}
+
+int
+planner_exact(const struct placement *p, int *target, exact_accept_fn accept,
+    void *arg)
+{
+	const struct plan_input *in = p->in;
+	struct exact e;
+	int u, v, i, j, rc = -1;
+	size_t n = p->nv + 1;
+
+	memset(&e, 0, sizeof e);
+	e.p = p;
+	e.in = in;
+	e.nh = (int)p->nh;
+	e.accept = accept;
+	e.arg = arg;
+	e.target = target;
+	if (e.nh > 64)
+		return -1;
+	e.units = calloc(n, sizeof *e.units);
+	e.uload = calloc(n, sizeof *e.uload);
+	e.umem = calloc(n, sizeof *e.umem);
+	e.umoves = calloc(n, sizeof *e.umoves);
+	e.cur = calloc(n, sizeof *e.cur);
+	e.best = calloc(n, sizeof *e.best);
+	e.rest_load = calloc(n + 1, sizeof *e.rest_load);
+	e.rest_mem = calloc(n + 1, sizeof *e.rest_mem);
+	e.load = calloc(p->nh + 1, sizeof *e.load);
+	e.mem = calloc(p->nh + 1, sizeof *e.mem);
+	e.aa = calloc(in->nanti * p->nh + 1, sizeof *e.aa);
+	if (e.units == NULL || e.uload == NULL || e.umem == NULL ||
+	    e.umoves == NULL || e.cur == NULL || e.best == NULL ||
+	    e.rest_load == NULL || e.rest_mem == NULL || e.load == NULL ||
+	    e.mem == NULL || e.aa == NULL)
+		goto out;
+	/* fixed units are part of the ground; movable ones are searched */
+	memcpy(e.load, p->load, p->nh * sizeof *e.load);
+	memcpy(e.mem, p->mem, p->nh * sizeof *e.mem);
+	memcpy(e.aa, p->aa, in->nanti * p->nh * sizeof *e.aa);
+	for (u = 0; u < (int)p->nv; u++) {
+		if (p->unit_of[u] != u || !placement_unit_intact(p, u) ||
+		    !placement_unit_movable(p, u))
+			continue;
+		if (e.nunits == EXACT_MAX_UNITS)
+			goto out;
+		e.units[e.nunits++] = u;
+	}
+	/* biggest first */
+	for (i = 1; i < e.nunits; i++)
+		for (j = i; j > 0 && placement_unit_load(p, e.units[j]) >
+		    placement_unit_load(p, e.units[j - 1]); j--) {
+			int t = e.units[j];
+
+			e.units[j] = e.units[j - 1];
+			e.units[j - 1] = t;
+		}
+	for (i = 0; i < e.nunits; i++) {
+		u = e.units[i];
+		e.uload[i] = placement_unit_load(p, u);
+		e.umem[i] = placement_unit_mem(p, u);
+		for (v = u; v >= 0; v = p->unit_next[v])
+			e.umoves[i]++;
+		e.load[p->host_of[u]] -= e.uload[i];
+		e.mem[p->host_of[u]] -= e.umem[i];
+		exact_anti_add(&e, i, p->host_of[u], -1);
+		e.best[i] = p->host_of[u];
+	}
+	for (i = e.nunits - 1; i >= 0; i--) {
+		e.rest_load[i] = e.rest_load[i + 1] + e.uload[i];
+		e.rest_mem[i] = e.rest_mem[i + 1] + e.umem[i];
+	}
+	/* the current placement is the first bound */
+	e.best_spread = placement_spread(p);
+	e.best_moves = 0;
+	e.best_copy = 0;
+	exact_dfs(&e, 0, 0, 0);
+	if (e.aborted)
+		goto out;
+	for (v = 0; v < (int)p->nv; v++)
+		target[v] = p->host_of[v];
+	for (i = 0; i < e.nunits; i++)
+		for (v = e.units[i]; v >= 0; v = p->unit_next[v])
+			target[v] = e.best[i];
+	rc = 0;
+out:
+	exact_free(&e);
+	return rc;
+}
