@@ -28,9 +28,11 @@
 #include "repair.h"
 
 #define EPS 1e-9
-#define MAX_ALL_HOSTS 32
-#define FEW_HOSTS 16
+#define MAX_ALL_HOSTS 32	/* up to this, every host is tried */
+#define FEW_SOURCES 4		/* beyond: the most loaded hosts */
+#define FEW_TARGETS 8		/* and the least loaded */
 #define SWAP_HOSTS 4
+#define SWAPS_BIG 32		/* swaps tried on big clusters */
 #define PRUNE_MAX 96
 
 struct objective {
@@ -51,6 +53,9 @@ struct balancer {
 	size_t norder;
 	int *bucket_head;	/* per host: first movable unit there */
 	int *bucket_next;	/* per unit: next unit on the same host */
+	double *ul;		/* per unit: its load */
+	long *um;		/* per unit: its memory */
+	double *kc, *km;	/* per host: score per unit of load, of memory */
 	struct step *steps;
 	size_t nsteps, capsteps;
 };
@@ -97,6 +102,15 @@ balancer_buckets(struct balancer *b)
 			continue;
 		b->bucket_next[u] = b->bucket_head[p->host_of[u]];
 		b->bucket_head[p->host_of[u]] = u;
+		b->ul[u] = placement_unit_load(p, u);
+		b->um[u] = placement_unit_mem(p, u);
+	}
+	for (u = 0; u < (int)p->nh; u++) {
+		const struct plan_host *h = &p->in->hosts[u];
+
+		b->kc[u] = h->cap > 0 ? p->wc * 100.0 / h->cap : 0;
+		b->km[u] = h->mem_total > 0 ?
+		    p->wm * 100.0 / (double)h->mem_total : 0;
 	}
 }
 
@@ -197,28 +211,52 @@ balancer_best_move(struct balancer *b, struct objective cur, int *bu,
     int *bt)
 {
 	struct placement *p = b->p;
-	size_t k = b->norder <= MAX_ALL_HOSTS ? b->norder : FEW_HOSTS;
+	bool all = b->norder <= MAX_ALL_HOSTS;
+	size_t ks = all ? b->norder : FEW_SOURCES;
+	size_t kt = all ? b->norder : FEW_TARGETS;
 	struct objective best = cur, o;
+	double tol = EPS * fmax(1.0, cur.sumsq);
 	bool found = false;
 	size_t i, j;
 	int u;
 
-	for (i = 0; i < k; i++) {
+	for (i = 0; i < ks && i < b->norder; i++) {
 		int a = b->order[b->norder - 1 - i];
+		double kca = b->kc[a], kma = b->km[a], sa0 = b->score[a];
 
-		for (u = b->bucket_head[a]; u >= 0; u = b->bucket_next[u]) {
-			double l = placement_unit_load(p, u);
-			long m = placement_unit_mem(p, u);
+		for (j = 0; j < kt && j < b->norder; j++) {
+			int c = b->order[j];
+			double kcc, kmc, sc0, hi = 0, lo = 0, base;
+			bool any;
 
-			for (j = 0; j < k; j++) {
-				int c = b->order[j];
+			if (c == a)
+				continue;
+			kcc = b->kc[c];
+			kmc = b->km[c];
+			sc0 = b->score[c];
+			balancer_extremes(b, a, c, &hi, &lo, &any);
+			base = cur.sumsq - sa0 * sa0 - sc0 * sc0;
+			for (u = b->bucket_head[a]; u >= 0;
+			    u = b->bucket_next[u]) {
+				double l = b->ul[u], dm = (double)b->um[u];
+				double sa = sa0 - l * kca - dm * kma;
+				double sc = sc0 + l * kcc + dm * kmc;
+				double h2 = sa > sc ? sa : sc, l2 = sa < sc ? sa : sc;
 
-				if (c == a)
+				if (p->moved[u])
 					continue;
-				o = balancer_eval(b, a, c, -l, -m, l, m, cur);
-				o.mem = m;
-				if (!objective_improves(o, cur) ||
-				    (found && !objective_better(o, best)))
+				if (any) {
+					h2 = h2 > hi ? h2 : hi;
+					l2 = l2 < lo ? l2 : lo;
+				}
+				o.spread = h2 - l2;
+				o.sumsq = base + sa * sa + sc * sc;
+				o.mem = b->um[u];
+				if (!(o.spread < cur.spread - EPS ||
+				    (o.spread <= cur.spread + EPS &&
+				    o.sumsq < cur.sumsq - tol)))
+					continue;
+				if (found && !objective_better(o, best))
 					continue;
 				if (!placement_unit_fits(p, u, c))
 					continue;
@@ -298,11 +336,15 @@ balancer_best_swap(struct balancer *b, struct objective cur, int *bu,
 				double lu = placement_unit_load(p, u);
 				long mu = placement_unit_mem(p, u);
 
+				if (p->moved[u])
+					continue;
 				for (w = b->bucket_head[c]; w >= 0;
 				    w = b->bucket_next[w]) {
 					double lw = placement_unit_load(p, w);
 					long mw = placement_unit_mem(p, w);
 
+					if (p->moved[w])
+						continue;
 					o = balancer_eval(b, a, c, lw - lu,
 					    mw - mu, lu - lw, mu - mw, cur);
 					o.mem = mu + mw;
@@ -333,29 +375,81 @@ balancer_apply(struct balancer *b, int unit, int to)
 	return 0;
 }
 
+/* Host h's score changed: put it back in its place in the order. */
+static void
+balancer_reposition(struct balancer *b, int h)
+{
+	size_t i, at = b->norder;
+	double s = placement_score(b->p, h);
+
+	b->score[h] = s;
+	for (i = 0; i < b->norder; i++)
+		if (b->order[i] == h) {
+			at = i;
+			break;
+		}
+	if (at == b->norder)
+		return;		/* not counted */
+	while (at > 0 && (b->score[b->order[at - 1]] > s ||
+	    (b->score[b->order[at - 1]] == s && b->order[at - 1] > h))) {
+		b->order[at] = b->order[at - 1];
+		at--;
+	}
+	while (at + 1 < b->norder && (b->score[b->order[at + 1]] < s ||
+	    (b->score[b->order[at + 1]] == s && b->order[at + 1] < h))) {
+		b->order[at] = b->order[at + 1];
+		at++;
+	}
+	b->order[at] = h;
+}
+
+/* Moves unit to host to, keeping the order and the objective current. */
+static int
+balancer_step(struct balancer *b, int unit, int to, struct objective *cur)
+{
+	int from = b->p->host_of[unit];
+	double sf = b->score[from], st = b->score[to];
+
+	if (balancer_apply(b, unit, to) != 0)
+		return -1;
+	balancer_reposition(b, from);
+	balancer_reposition(b, to);
+	cur->sumsq += b->score[from] * b->score[from] - sf * sf +
+	    b->score[to] * b->score[to] - st * st;
+	cur->spread = b->norder > 0 ?
+	    b->score[b->order[b->norder - 1]] - b->score[b->order[0]] : 0;
+	return 0;
+}
+
+/*
+ * The descent: the best single move while one helps, else the best swap.
+ * Units are bucketed by host once: a unit that moved may not move again,
+ * so the buckets only ever lose members, which the moved flag tells.
+ */
 static int
 balancer_descend(struct balancer *b)
 {
 	struct objective cur;
-	int u, w, to, back;
+	int u, w, to, back, swaps = 0;
 
+	balancer_sort(b);
+	balancer_buckets(b);
+	cur.spread = placement_spread(b->p);
+	cur.sumsq = placement_sumsq(b->p);
+	cur.mem = 0;
 	for (;;) {
-		balancer_sort(b);
-		balancer_buckets(b);
-		cur.spread = placement_spread(b->p);
-		cur.sumsq = placement_sumsq(b->p);
-		cur.mem = 0;
 		if (balancer_best_move(b, cur, &u, &to)) {
-			if (balancer_apply(b, u, to) != 0)
+			if (balancer_step(b, u, to, &cur) != 0)
 				return -1;
 			continue;
 		}
-		if (!balancer_best_swap(b, cur, &u, &w))
+		if ((b->norder > MAX_ALL_HOSTS && swaps++ >= SWAPS_BIG) ||
+		    !balancer_best_swap(b, cur, &u, &w))
 			return 0;
 		to = b->p->host_of[w];
 		back = b->p->host_of[u];
-		if (balancer_apply(b, u, to) != 0 ||
-		    balancer_apply(b, w, back) != 0)
+		if (balancer_step(b, u, to, &cur) != 0 ||
+		    balancer_step(b, w, back, &cur) != 0)
 			return -1;
 	}
 }
@@ -428,6 +522,10 @@ balancer_free(struct balancer *b)
 	free(b->score);
 	free(b->bucket_head);
 	free(b->bucket_next);
+	free(b->ul);
+	free(b->um);
+	free(b->kc);
+	free(b->km);
 	free(b->steps);
 }
 
@@ -722,8 +820,13 @@ planner_balance_moves(struct placement *p, struct plan *plan)
 	b.score = calloc(p->nh + 1, sizeof *b.score);
 	b.bucket_head = calloc(p->nh + 1, sizeof *b.bucket_head);
 	b.bucket_next = calloc(p->nv + 1, sizeof *b.bucket_next);
+	b.ul = calloc(p->nv + 1, sizeof *b.ul);
+	b.um = calloc(p->nv + 1, sizeof *b.um);
+	b.kc = calloc(p->nh + 1, sizeof *b.kc);
+	b.km = calloc(p->nh + 1, sizeof *b.km);
 	if (base == NULL || scratch == NULL || b.order == NULL ||
-	    b.score == NULL || b.bucket_head == NULL || b.bucket_next == NULL)
+	    b.score == NULL || b.bucket_head == NULL || b.bucket_next == NULL ||
+	    b.ul == NULL || b.um == NULL || b.kc == NULL || b.km == NULL)
 		goto out;
 	before = placement_spread(base);
 	cpu_before = placement_cpu_spread(base);

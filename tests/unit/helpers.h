@@ -15,6 +15,24 @@
 
 #define MAX_TICKS 400
 #define MAX_NAMES 32
+#define MAX_MIGS 1024
+#define MAX_PLANS 256
+
+/* One migration event, in the order they came. */
+struct captured_mig {
+	double ts;
+	int tick;		/* samples emitted before it */
+	enum mig_status status;
+	char vm[32], from[32], to[32];
+};
+
+/* One plan event: its moves as "vm:from>to " text (cut at 240). */
+struct captured_plan {
+	double ts;
+	int tick;
+	int nmoves;
+	char moves[240];
+};
 
 /* Per analysis tick: host and VM measures, copied out of the model. */
 struct captured {
@@ -37,6 +55,15 @@ struct captured {
 	double min_gap;		/* shortest time between two moves of a VM */
 	double last_migration_ts;
 	int final_vms[MAX_NAMES];	/* VMs per host in the last sample */
+	/* per analysis tick: each VM's host, an index into host_names */
+	int vm_host[MAX_TICKS][MAX_NAMES];
+	char host_names[MAX_NAMES][32];
+	int nhosts;
+	/* every migration and plan event, in order (the first MAX_*) */
+	struct captured_mig migs[MAX_MIGS];
+	int nmigs, migs_dropped;
+	struct captured_plan plan_log[MAX_PLANS];
+	int nplan_log;
 };
 
 static inline int
@@ -61,6 +88,39 @@ helpers_sink(void *arg, const struct event *ev)
 		c->imbalance_ts[c->nimbalance_events++] = ev->ts;
 	if (ev->type == EV_PLAN)
 		c->plans++;
+	if (ev->type == EV_PLAN && c->nplan_log < MAX_PLANS) {
+		const struct plan *p = ev->u.plan.plan;
+		const struct plan_input *in = ev->u.plan.in;
+		struct captured_plan *cp = &c->plan_log[c->nplan_log++];
+		size_t len = 0;
+
+		cp->ts = ev->ts;
+		cp->tick = c->nticks;
+		cp->nmoves = (int)p->nmoves;
+		cp->moves[0] = '\0';
+		for (i = 0; i < p->nmoves && len < sizeof cp->moves; i++) {
+			int n = snprintf(cp->moves + len, sizeof cp->moves - len,
+			    "%s:%s>%s ", in->vms[p->moves[i].vm].name,
+			    in->hosts[p->moves[i].from].name,
+			    in->hosts[p->moves[i].to].name);
+
+			if (n < 0)
+				break;
+			len += (size_t)n;
+		}
+	}
+	if (ev->type == EV_MIGRATION && c->nmigs >= MAX_MIGS)
+		c->migs_dropped++;
+	else if (ev->type == EV_MIGRATION) {
+		struct captured_mig *cm = &c->migs[c->nmigs++];
+
+		cm->ts = ev->ts;
+		cm->tick = c->nticks;
+		cm->status = ev->u.migration.status;
+		snprintf(cm->vm, sizeof cm->vm, "%s", ev->u.migration.vm);
+		snprintf(cm->from, sizeof cm->from, "%s", ev->u.migration.from);
+		snprintf(cm->to, sizeof cm->to, "%s", ev->u.migration.to);
+	}
 	if (ev->type == EV_MIGRATION) {
 		int v = helpers_vm(c, ev->u.migration.vm);
 
@@ -91,7 +151,12 @@ helpers_sink(void *arg, const struct event *ev)
 		c->host_cpu[c->nticks][i] = m->hosts[i].cpu_pct;
 		c->host_load[c->nticks][i] = m->hosts[i].load_pct;
 	}
+	for (i = 0; i < m->nhosts && i < MAX_NAMES; i++)
+		snprintf(c->host_names[i], sizeof c->host_names[i], "%s",
+		    m->hosts[i].name);
+	c->nhosts = (int)m->nhosts;
 	for (i = 0; i < m->nvms && i < MAX_NAMES; i++) {
+		c->vm_host[c->nticks][i] = m->vms[i].host;
 		c->vm_cpu[c->nticks][i] = window_mean(&m->vms[i].cpu);
 		snprintf(c->vm_names[i], sizeof c->vm_names[i], "%s",
 		    m->vms[i].name);
