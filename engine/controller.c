@@ -22,6 +22,7 @@
 
 #include "controller.h"
 #include "imbalance.h"
+#include "placement.h"
 #include "plan_build.h"
 
 enum exec_state { EX_PENDING, EX_RUNNING, EX_DONE, EX_FAILED, EX_CANCELLED };
@@ -51,6 +52,8 @@ struct controller {
 	size_t nexec;
 	int running;
 	char *last_sig;		/* the last plan emitted, to say it once */
+	struct exec_move *offer;	/* its moves, to keep it while it holds */
+	size_t noffer;
 	double settle_until;
 	long settle_probe;
 };
@@ -88,6 +91,7 @@ controller_free(struct controller *c)
 		return;
 	model_free(c->model);
 	free(c->exec);
+	free(c->offer);
 	free(c->last_sig);
 	free(c);
 }
@@ -414,6 +418,64 @@ controller_busy(const struct controller *c)
 	return false;
 }
 
+/*
+ * Is the plan offered last still as good as the new one, give or take
+ * min_gain_pct? Then it stands and nothing new is said: a suggestion
+ * does not flicker with every small change of the averages.
+ */
+static bool
+controller_offer_holds(const struct controller *c, const struct plan_input *in,
+    const struct plan *fresh)
+{
+	struct placement *p;
+	bool ok = c->noffer > 0;
+	size_t i;
+
+	if (!ok || (p = placement_new(in)) == NULL)
+		return false;
+	for (i = 0; i < c->noffer && ok; i++) {
+		int v = model_vm_index(c->model, c->offer[i].vm);
+		int from = model_host_index(c->model, c->offer[i].from);
+		int to = model_host_index(c->model, c->offer[i].to);
+
+		if (v >= 0 && to >= 0 && p->host_of[v] == to && p->moved[v])
+			continue;	/* went with its affinity group */
+		if (v < 0 || from < 0 || to < 0 || p->host_of[v] != from ||
+		    !in->vms[v].movable ||
+		    !placement_unit_fits(p, p->unit_of[v], to))
+			ok = false;
+		else
+			placement_move(p, p->unit_of[v], to);
+	}
+	ok = ok && placement_spread(p) <= fresh->score_after +
+	    c->policy.min_gain_pct + 1e-9 &&
+	    placement_spread(p) < fresh->score_before - 1e-9;
+	placement_free(p);
+	return ok;
+}
+
+static void
+controller_remember_offer(struct controller *c, const struct plan *p,
+    const struct plan_input *in)
+{
+	size_t i;
+
+	free(c->offer);
+	c->noffer = 0;
+	c->offer = calloc(p->nmoves + 1, sizeof *c->offer);
+	if (c->offer == NULL)
+		return;
+	for (i = 0; i < p->nmoves; i++) {
+		snprintf(c->offer[i].vm, sizeof c->offer[i].vm, "%s",
+		    in->vms[p->moves[i].vm].name);
+		snprintf(c->offer[i].from, sizeof c->offer[i].from, "%s",
+		    in->hosts[p->moves[i].from].name);
+		snprintf(c->offer[i].to, sizeof c->offer[i].to, "%s",
+		    in->hosts[p->moves[i].to].name);
+	}
+	c->noffer = p->nmoves;
+}
+
 static void
 controller_plan_tick(struct controller *c, double now)
 {
@@ -434,6 +496,7 @@ controller_plan_tick(struct controller *c, double now)
 	if (p->nmoves == 0) {
 		free(c->last_sig);
 		c->last_sig = NULL;
+		c->noffer = 0;
 		if (c->policy.mode == MODE_MANUAL) {
 			free(c->exec);
 			c->exec = NULL;
@@ -446,8 +509,15 @@ controller_plan_tick(struct controller *c, double now)
 		free(sig);
 		goto out;	/* said already */
 	}
+	if (c->policy.mode == MODE_MANUAL || c->opts.dry_run) {
+		if (controller_offer_holds(c, in, p)) {
+			free(sig);
+			goto out;	/* the offer on the table stands */
+		}
+	}
 	free(c->last_sig);
 	c->last_sig = sig;
+	controller_remember_offer(c, p, in);
 	controller_emit_plan(c, now, p, in);
 	if (c->opts.dry_run)
 		goto out;
