@@ -55,7 +55,7 @@ def check_sample(ev):
 
 # 1. the demo for ten simulated minutes
 t0 = time.monotonic()
-p = run("--headless", "--demo", "--fast", "--duration", "600")
+p = run("--headless", "--demo", "--fast", "--duration", "600", "--mode", "observe")
 elapsed = time.monotonic() - t0
 lines = p.stdout.splitlines()
 check(p.returncode == 0 and p.stderr == "", "demo --fast --duration 600 exits 0, quietly",
@@ -88,12 +88,72 @@ check(all(len(s["hosts"]) == 3 and len(s["vms"]) == 14 for s in samples),
       "the demo has 3 hosts and 14 VMs in every sample")
 imb = [e for e in events if e["event"] == "imbalance"]
 check(imb and imb[0]["from"] == "balanced" and imb[0]["to"] == "imbalanced"
-      and imb[0]["ts"] >= 30 and num(imb[0]["spread"]),
+      and imb[0]["ts"] >= 60 and num(imb[0]["spread"]),
       "the demo starts out of balance: an imbalance event after the hold time",
       json.dumps(imb[:1]))
 check(all(e["event"] not in ("migration", "plan") for e in events),
       "observing never plans nor migrates")
 print("# demo 600 s simulated in %.3f s wall" % elapsed)
+
+# 1b. the modes: manual plans and waits, auto acts, dry-run only says
+def events_of(*args):
+    p = run(*args)
+    return p.returncode, [json.loads(l) for l in p.stdout.splitlines()]
+
+def check_plan(ev):
+    errs = []
+    for k in ("moves", "spread_before", "spread_after"):
+        if k not in ev:
+            errs.append("plan missing " + k)
+    for m in ev.get("moves", []):
+        for k in ("vm", "from", "to", "reason"):
+            if not isinstance(m.get(k), str) or not m.get(k):
+                errs.append("move missing " + k)
+        if m.get("from") == m.get("to"):
+            errs.append("move to its own host")
+    vms = [m["vm"] for m in ev.get("moves", [])]
+    if len(vms) != len(set(vms)):
+        errs.append("a VM moves twice in one plan")
+    return errs
+
+rc, ev = events_of("--headless", "--demo", "--fast", "--duration", "600", "--mode", "manual")
+plans = [e for e in ev if e["event"] == "plan"]
+check(rc == 0 and plans and not any(e["event"] == "migration" for e in ev),
+      "manual: plans are offered, nothing is migrated without confirmation")
+check(not [m for p in plans for m in check_plan(p)], "manual: every plan has the contract's fields",
+      "; ".join(m for p in plans for m in check_plan(p)))
+check(all(p["spread_after"] <= p["spread_before"] for p in plans),
+      "manual: no plan raises the predicted spread")
+rc, ev = events_of("--headless", "--demo", "--fast", "--duration", "1800", "--mode", "auto")
+mig = [e for e in ev if e["event"] == "migration"]
+started = [e for e in mig if e["status"] == "started"]
+finished = [e for e in mig if e["status"] != "started"]
+check(rc == 0 and started and len(started) == len(finished),
+      "auto: migrations start and every one finishes (%d)" % len(started))
+check(all(e.get("duration_s", -1) >= 0 for e in finished) and
+      all("error" in e for e in finished if e["status"] == "failed"),
+      "auto: finished migrations carry duration_s, failed ones an error")
+end = ev[-1]
+check(end["event"] == "end" and end["migrations"] + end["failed"] == len(finished)
+      and end["failed"] == len([e for e in finished if e["status"] == "failed"]),
+      "auto: end counts the migrations", json.dumps(end))
+late = [e for e in started if e["ts"] > 1200]
+check(not late, "auto: the demo settles (no migration in the last 10 minutes)",
+      json.dumps(late[:2]))
+check(ev[-2]["event"] == "sample" and ev[-2]["state"] == "balanced",
+      "auto: the demo ends balanced", json.dumps(ev[-2].get("spread")))
+rc, ev = events_of("--headless", "--demo", "--fast", "--duration", "600", "--mode", "auto", "--dry-run")
+check(rc == 0 and any(e["event"] == "plan" and e.get("dry_run") is True for e in ev)
+      and not any(e["event"] == "migration" for e in ev),
+      "--dry-run: plans said, never carried out")
+rc, ev = events_of("--headless", "--demo", "--fast", "--plan")
+check(rc == 0 and len(ev) == 1 and ev[0]["event"] == "plan" and ev[0]["moves"]
+      and ev[0]["ts"] == 120 and not check_plan(ev[0]),
+      "--plan: one plan event after the 24-sample window fills, then exit",
+      json.dumps(ev)[:300])
+rc, ev = events_of("--headless", "--scenario", "tests/scenarios/2008-ten.yaml", "--fast", "--plan")
+check(rc == 0 and len(ev) == 1 and len(ev[0]["moves"]) == 6,
+      "--plan on the 2008 scenario: the six moves to 4/3/3", json.dumps(ev)[:300])
 
 # 2. --ticks
 p = run("--headless", "--demo", "--fast", "--ticks", "5")
@@ -102,8 +162,8 @@ check(p.returncode == 0 and [e["event"] for e in ev].count("sample") == 5
       and ev[-1]["event"] == "end" and ev[-1]["ts"] == 50, "--ticks 5 stops after five samples")
 
 # 3. deterministic: the same run twice gives the same bytes
-a = run("--headless", "--demo", "--fast", "--duration", "300").stdout
-b = run("--headless", "--demo", "--fast", "--duration", "300").stdout
+a = run("--headless", "--demo", "--fast", "--duration", "900", "--mode", "auto").stdout
+b = run("--headless", "--demo", "--fast", "--duration", "900", "--mode", "auto").stdout
 check(a == b and a, "two runs of the same scenario print the same lines")
 
 # 4. real time: a signal ends the run with an end line
