@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../actions/none_action.h"
 #include "../actions/sim_action.h"
 #include "../engine/config.h"
+#include "../probes/lv_probe.h"
+#include "../probes/real_clock.h"
 #include "../probes/sim.h"
 #include "../probes/sim_clock.h"
 #include "../probes/sim_probe.h"
@@ -85,6 +88,37 @@ main_simulated(const struct options *o, const struct config *cfg,
 	return rc;
 }
 
+/* A real cluster: the libvirt collector and the wall clock. */
+static int
+main_cluster(const struct options *o, const struct config *cfg,
+    const struct policy *policy)
+{
+	struct probe probe;
+	struct action action;
+	struct clock clk;
+	struct diag d;
+	char msg[1024];
+	int rc;
+
+	diag_clear(&d);
+	if (lv_probe_init(&probe, cfg, &d) != 0) {
+		diag_format(&d, msg, sizeof msg);
+		fprintf(stderr, "vmbal: %s\n", msg);
+		return 1;
+	}
+	if (real_clock_init(&clk) != 0) {
+		probe.ops->free(probe.impl);
+		fprintf(stderr, "vmbal: out of memory\n");
+		return 1;
+	}
+	none_action_init(&action);
+	rc = headless_run(o, cfg, policy, &probe, &action, &clk);
+	clk.ops->free(clk.impl);
+	action.ops->free(action.impl);
+	probe.ops->free(probe.impl);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -130,12 +164,8 @@ main(int argc, char **argv)
 		    "vmbal: the console is not built yet: running headless (JSON lines on stdout)\n");
 	if (cfg->kind == CONFIG_SCENARIO)
 		rc = main_simulated(&o, cfg, &policy);
-	else {
-		fprintf(stderr,
-		    "vmbal: %s: the libvirt collector is not built yet: use --demo or --scenario\n",
-		    cfg->file);
-		rc = 1;
-	}
+	else
+		rc = main_cluster(&o, cfg, &policy);
 	config_free(cfg);
 	return rc;
 }

@@ -31,6 +31,8 @@ struct snap_vm {
 	double cpu_pct;		/* percent of one CPU over the last interval */
 	bool cpu_valid;		/* false on a first or reset counter */
 	enum vm_state state;
+	double net_rx_bps, net_tx_bps;	/* bytes/s, when rates are valid */
+	double disk_rd_bps, disk_wr_bps;
 };
 
 struct snapshot {

@@ -1,0 +1,601 @@
+/*
+ * lv_probe.c - the libvirt collector (see lv_probe.h).
+ *
+ * A worker's life: connect (capped exponential backoff from 1 s to 30 s
+ * while the host is down), set keepalive (1 s, 3 misses: a dead host is
+ * noticed in about 4 s), register a close callback and a lifecycle event
+ * callback, then collect every probe interval, or at once when a domain
+ * starts, stops or arrives. When the connection closes the host is
+ * published as down and the worker goes back to connecting.
+ *
+ * Rates: a VM's CPU time (ns) and byte counters are kept per host and
+ * domain UUID with the monotonic time they were read; the next reading
+ * gives the rate over the real interval. A counter that went backwards
+ * (a restart, or a VM that arrived by migration: a new QEMU starts from
+ * zero) is a new baseline and gives no sample. CPU is clamped to
+ * 0 ... vcpus x 100.
+ */
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lv_events.h"
+#include "lv_probe.h"
+
+#define BACKOFF_MIN_S 1.0
+#define BACKOFF_MAX_S 30.0
+
+struct lv_base {		/* the last reading of one domain */
+	char uuid[VIR_UUID_STRING_BUFLEN];
+	unsigned long long cpu_ns, rx, tx, rd, wr;
+	double at;
+	bool seen;		/* in the latest collection */
+};
+
+struct lv_vm {			/* one domain as published */
+	char *name;
+	long vcpus;
+	long mem_mib;
+	enum vm_state state;
+	double cpu_pct;
+	bool cpu_valid;
+	double rx_bps, tx_bps, rd_bps, wr_bps;
+};
+
+struct lv_result {		/* one host as published */
+	bool up;
+	long cpus;
+	long mem_total_mib, mem_used_mib;
+	struct lv_vm *vms;
+	size_t nvms;
+	char error[256];
+};
+
+struct lv_host {
+	struct lv_probe *owner;
+	char *name, *uri;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool wake;		/* collect now: a domain event came */
+	bool closed;		/* the connection closed under us */
+	virConnectPtr conn;
+	int event_id;
+	struct lv_base *bases;
+	size_t nbases, capbases;
+	struct lv_result *result;	/* published, guarded by mu */
+};
+
+struct lv_probe {
+	struct lv_events *events;
+	struct lv_host *hosts;
+	size_t nhosts;
+	double interval_s;
+	atomic_bool stop;
+};
+
+static double
+lv_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+lv_result_free(struct lv_result *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nvms; i++)
+		free(r->vms[i].name);
+	free(r->vms);
+	free(r);
+}
+
+static void
+lv_publish(struct lv_host *h, struct lv_result *r)
+{
+	struct lv_result *old;
+
+	pthread_mutex_lock(&h->mu);
+	old = h->result;
+	h->result = r;
+	pthread_mutex_unlock(&h->mu);
+	lv_result_free(old);
+}
+
+static void
+lv_publish_down(struct lv_host *h, const char *why)
+{
+	struct lv_result *r = calloc(1, sizeof *r);
+
+	if (r == NULL)
+		return;
+	snprintf(r->error, sizeof r->error, "%s", why != NULL ? why : "down");
+	lv_publish(h, r);
+}
+
+/* Sleeps up to secs, or until woken or stopped. */
+static void
+lv_wait(struct lv_host *h, double secs)
+{
+	struct timespec until;
+	double whole, frac;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	frac = modf(secs, &whole);
+	until.tv_sec += (time_t)whole;
+	until.tv_nsec += (long)(frac * 1e9);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&h->mu);
+	while (!h->wake && !h->closed && !atomic_load(&h->owner->stop))
+		if (pthread_cond_timedwait(&h->cv, &h->mu, &until) != 0)
+			break;
+	h->wake = false;
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void
+lv_signal(struct lv_host *h, bool closed)
+{
+	pthread_mutex_lock(&h->mu);
+	if (closed)
+		h->closed = true;
+	else
+		h->wake = true;
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void
+lv_on_close(virConnectPtr conn, int reason, void *opaque)
+{
+	(void)conn;
+	(void)reason;
+	lv_signal(opaque, true);
+}
+
+static int
+lv_on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
+    void *opaque)
+{
+	(void)conn;
+	(void)dom;
+	(void)event;
+	(void)detail;
+	lv_signal(opaque, false);
+	return 0;
+}
+
+static void
+lv_disconnect(struct lv_host *h)
+{
+	if (h->conn == NULL)
+		return;
+	if (h->event_id >= 0)
+		virConnectDomainEventDeregisterAny(h->conn, h->event_id);
+	virConnectUnregisterCloseCallback(h->conn, lv_on_close);
+	virConnectClose(h->conn);
+	h->conn = NULL;
+	h->event_id = -1;
+	pthread_mutex_lock(&h->mu);
+	h->closed = false;
+	pthread_mutex_unlock(&h->mu);
+}
+
+static const char *
+lv_error(void)
+{
+	virErrorPtr e = virGetLastError();
+
+	return e != NULL && e->message != NULL ? e->message : "unknown error";
+}
+
+static int
+lv_connect(struct lv_host *h)
+{
+	h->conn = virConnectOpenAuth(h->uri, virConnectAuthPtrDefault, 0);
+	if (h->conn == NULL)
+		return -1;
+	if (virConnectSetKeepAlive(h->conn, 1, 3) < 0) {
+		/* local drivers (test://, qemu:///) have no keepalive */
+		virResetLastError();
+	}
+	virConnectRegisterCloseCallback(h->conn, lv_on_close, h, NULL);
+	h->event_id = virConnectDomainEventRegisterAny(h->conn, NULL,
+	    VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(lv_on_lifecycle),
+	    h, NULL);
+	if (h->event_id < 0)
+		virResetLastError();
+	return 0;
+}
+
+static struct lv_base *
+lv_base_find(struct lv_host *h, const char *uuid)
+{
+	size_t i;
+
+	for (i = 0; i < h->nbases; i++)
+		if (strcmp(h->bases[i].uuid, uuid) == 0)
+			return &h->bases[i];
+	if (h->nbases == h->capbases) {
+		size_t ncap = h->capbases == 0 ? 64 : h->capbases * 2;
+		struct lv_base *n = realloc(h->bases, ncap * sizeof *n);
+
+		if (n == NULL)
+			return NULL;
+		h->bases = n;
+		h->capbases = ncap;
+	}
+	memset(&h->bases[h->nbases], 0, sizeof *h->bases);
+	snprintf(h->bases[h->nbases].uuid, sizeof h->bases->uuid, "%s", uuid);
+	h->bases[h->nbases].at = -1;
+	return &h->bases[h->nbases++];
+}
+
+/* Drops the baselines of domains not seen in this collection. */
+static void
+lv_base_sweep(struct lv_host *h)
+{
+	size_t i = 0;
+
+	while (i < h->nbases) {
+		if (!h->bases[i].seen)
+			h->bases[i] = h->bases[--h->nbases];
+		else
+			h->bases[i++].seen = false;
+	}
+}
+
+static enum vm_state
+lv_state(int st)
+{
+	switch (st) {
+	case VIR_DOMAIN_RUNNING:
+		return VM_RUNNING;
+	case VIR_DOMAIN_PAUSED:
+		return VM_PAUSED;
+	case VIR_DOMAIN_SHUTOFF:
+		return VM_SHUTOFF;
+	default:
+		return VM_OTHER;
+	}
+}
+
+/* Rate of a counter; *ok false when it went backwards or is new. */
+static double
+lv_rate(unsigned long long now, unsigned long long before, double dt, bool *ok)
+{
+	if (!*ok || now < before || dt <= 0) {
+		*ok = false;
+		return 0;
+	}
+	return (double)(now - before) / dt;
+}
+
+static void
+lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
+    double at)
+{
+	char uuid[VIR_UUID_STRING_BUFLEN] = "";
+	unsigned long long cpu = 0, rx = 0, tx = 0, rd = 0, wr = 0, ull;
+	int st = VIR_DOMAIN_NOSTATE, i;
+	bool have_cpu = false, ok;
+	struct lv_base *b;
+	double dt;
+
+	for (i = 0; i < rec->nparams; i++) {
+		virTypedParameterPtr p = &rec->params[i];
+		const char *f = p->field;
+		size_t n = strlen(f);
+
+		if (strcmp(f, "state.state") == 0 && p->type == VIR_TYPED_PARAM_INT)
+			st = p->value.i;
+		else if (strcmp(f, "cpu.time") == 0) {
+			cpu = p->value.ul;
+			have_cpu = true;
+		} else if (strcmp(f, "balloon.current") == 0)
+			vm->mem_mib = (long)(p->value.ul / 1024);
+		else if (strcmp(f, "vcpu.current") == 0)
+			vm->vcpus = (long)p->value.ui;
+		else if (strncmp(f, "net.", 4) == 0 && n > 9 &&
+		    strcmp(f + n - 9, ".rx.bytes") == 0)
+			rx += p->value.ul;
+		else if (strncmp(f, "net.", 4) == 0 && n > 9 &&
+		    strcmp(f + n - 9, ".tx.bytes") == 0)
+			tx += p->value.ul;
+		else if (strncmp(f, "block.", 6) == 0 && n > 9 &&
+		    strcmp(f + n - 9, ".rd.bytes") == 0)
+			rd += p->value.ul;
+		else if (strncmp(f, "block.", 6) == 0 && n > 9 &&
+		    strcmp(f + n - 9, ".wr.bytes") == 0)
+			wr += p->value.ul;
+	}
+	vm->state = lv_state(st);
+	if (vm->vcpus <= 0) {
+		virDomainInfo info;
+
+		if (virDomainGetInfo(rec->dom, &info) == 0) {
+			vm->vcpus = info.nrVirtCpu;
+			if (vm->mem_mib <= 0)
+				vm->mem_mib = (long)(info.memory / 1024);
+		} else
+			vm->vcpus = 1;
+	}
+	if (vm->mem_mib <= 0 && (ull = virDomainGetMaxMemory(rec->dom)) > 0)
+		vm->mem_mib = (long)(ull / 1024);
+	if (virDomainGetUUIDString(rec->dom, uuid) < 0 || !have_cpu)
+		return;
+	b = lv_base_find(h, uuid);
+	if (b == NULL)
+		return;
+	dt = b->at >= 0 ? at - b->at : 0;
+	ok = b->at >= 0;
+	vm->cpu_pct = lv_rate(cpu, b->cpu_ns, dt, &ok) / 1e9 * 100.0;
+	vm->cpu_valid = ok;
+	if (ok) {
+		vm->cpu_pct = fmax(0, fmin(vm->cpu_pct, (double)vm->vcpus * 100.0));
+		ok = true;
+		vm->rx_bps = lv_rate(rx, b->rx, dt, &ok);
+		ok = true;
+		vm->tx_bps = lv_rate(tx, b->tx, dt, &ok);
+		ok = true;
+		vm->rd_bps = lv_rate(rd, b->rd, dt, &ok);
+		ok = true;
+		vm->wr_bps = lv_rate(wr, b->wr, dt, &ok);
+	}
+	b->cpu_ns = cpu;
+	b->rx = rx;
+	b->tx = tx;
+	b->rd = rd;
+	b->wr = wr;
+	b->at = at;
+	b->seen = true;
+}
+
+/* The node's capacity as libvirt sees it; the configuration's cpus, when
+ * set, overrides it in the model. */
+static struct lv_result *
+lv_collect(struct lv_host *h)
+{
+	virDomainStatsRecordPtr *recs = NULL;
+	struct lv_result *r = calloc(1, sizeof *r);
+	unsigned long long free_bytes;
+	virNodeInfo node;
+	double at;
+	int n, i;
+
+	if (r == NULL)
+		return NULL;
+	if (virNodeGetInfo(h->conn, &node) < 0) {
+		snprintf(r->error, sizeof r->error, "%s", lv_error());
+		return r;
+	}
+	r->cpus = (long)node.cpus;
+	r->mem_total_mib = (long)(node.memory / 1024);
+	free_bytes = virNodeGetFreeMemory(h->conn);
+	r->mem_used_mib = free_bytes > 0 ?
+	    r->mem_total_mib - (long)(free_bytes / (1024 * 1024)) : 0;
+	n = virConnectGetAllDomainStats(h->conn, VIR_DOMAIN_STATS_STATE |
+	    VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON |
+	    VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE |
+	    VIR_DOMAIN_STATS_BLOCK, &recs,
+	    VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
+	at = lv_now();
+	if (n < 0) {
+		snprintf(r->error, sizeof r->error, "%s", lv_error());
+		return r;
+	}
+	r->vms = calloc((size_t)n + 1, sizeof *r->vms);
+	if (r->vms == NULL) {
+		virDomainStatsRecordListFree(recs);
+		return r;
+	}
+	for (i = 0; i < n; i++) {
+		const char *name = virDomainGetName(recs[i]->dom);
+		struct lv_vm *vm = &r->vms[r->nvms];
+
+		if (name == NULL || (vm->name = strdup(name)) == NULL)
+			continue;
+		lv_fill_vm(h, recs[i], vm, at);
+		r->nvms++;
+	}
+	virDomainStatsRecordListFree(recs);
+	lv_base_sweep(h);
+	r->up = true;
+	return r;
+}
+
+static void *
+lv_worker(void *arg)
+{
+	struct lv_host *h = arg;
+	struct lv_probe *pr = h->owner;
+	double backoff = BACKOFF_MIN_S;
+	struct lv_result *r;
+
+	while (!atomic_load(&pr->stop)) {
+		if (h->conn == NULL) {
+			if (lv_connect(h) != 0) {
+				lv_publish_down(h, lv_error());
+				lv_wait(h, backoff);
+				backoff = fmin(backoff * 2, BACKOFF_MAX_S);
+				continue;
+			}
+			backoff = BACKOFF_MIN_S;
+		}
+		pthread_mutex_lock(&h->mu);
+		if (h->closed) {
+			pthread_mutex_unlock(&h->mu);
+			lv_disconnect(h);
+			lv_publish_down(h, "connection closed");
+			continue;
+		}
+		pthread_mutex_unlock(&h->mu);
+		r = lv_collect(h);
+		if (r != NULL && !r->up) {
+			/* a failed call on a live connection: count it down and
+			 * start again from a fresh connection */
+			lv_publish(h, r);
+			lv_disconnect(h);
+			continue;
+		}
+		if (r != NULL)
+			lv_publish(h, r);
+		lv_wait(h, pr->interval_s);
+	}
+	lv_disconnect(h);
+	return NULL;
+}
+
+static void
+lv_probe_free(void *impl)
+{
+	struct lv_probe *pr = impl;
+	size_t i;
+
+	if (pr == NULL)
+		return;
+	atomic_store(&pr->stop, true);
+	for (i = 0; i < pr->nhosts; i++) {
+		struct lv_host *h = &pr->hosts[i];
+
+		if (!h->started)
+			continue;
+		lv_signal(h, false);
+		pthread_join(h->thread, NULL);
+	}
+	for (i = 0; i < pr->nhosts; i++) {
+		struct lv_host *h = &pr->hosts[i];
+
+		lv_result_free(h->result);
+		free(h->bases);
+		free(h->name);
+		free(h->uri);
+		pthread_mutex_destroy(&h->mu);
+		pthread_cond_destroy(&h->cv);
+	}
+	free(pr->hosts);
+	lv_events_free(pr->events);
+	free(pr);
+}
+
+static struct snapshot *
+lv_probe_collect(void *impl, double now, struct diag *d)
+{
+	struct lv_probe *pr = impl;
+	struct snapshot *s = snapshot_new(now);
+	size_t i, j;
+
+	if (s == NULL)
+		goto nomem;
+	for (i = 0; i < pr->nhosts; i++) {
+		struct lv_host *h = &pr->hosts[i];
+		struct snap_host *sh = snapshot_add_host(s, h->name);
+		struct lv_result *r;
+
+		if (sh == NULL)
+			goto nomem;
+		pthread_mutex_lock(&h->mu);
+		r = h->result;
+		if (r != NULL && r->up) {
+			sh->up = true;
+			sh->cpus = r->cpus;
+			sh->mem_total_mib = r->mem_total_mib;
+			sh->mem_used_mib = r->mem_used_mib;
+			for (j = 0; j < r->nvms; j++) {
+				struct lv_vm *v = &r->vms[j];
+				struct snap_vm *sv = snapshot_add_vm(s, v->name,
+				    h->name);
+
+				if (sv == NULL) {
+					pthread_mutex_unlock(&h->mu);
+					goto nomem;
+				}
+				sv->vcpus = v->vcpus;
+				sv->mem_mib = v->mem_mib;
+				sv->state = v->state;
+				sv->cpu_pct = v->cpu_pct;
+				sv->cpu_valid = v->cpu_valid;
+				sv->net_rx_bps = v->rx_bps;
+				sv->net_tx_bps = v->tx_bps;
+				sv->disk_rd_bps = v->rd_bps;
+				sv->disk_wr_bps = v->wr_bps;
+			}
+		}
+		pthread_mutex_unlock(&h->mu);
+	}
+	return s;
+nomem:
+	snapshot_free(s);
+	diag_set(d, NULL, 0, 0, "libvirt probe: out of memory");
+	return NULL;
+}
+
+static const struct probe_ops lv_probe_ops = {
+	.name = "libvirt",
+	.collect = lv_probe_collect,
+	.free = lv_probe_free,
+};
+
+int
+lv_probe_init(struct probe *p, const struct config *cfg, struct diag *d)
+{
+	struct lv_probe *pr = calloc(1, sizeof *pr);
+	size_t i;
+
+	if (pr == NULL) {
+		diag_set(d, NULL, 0, 0, "out of memory");
+		return -1;
+	}
+	atomic_init(&pr->stop, false);
+	pr->interval_s = cfg->policy.probe_interval_s;
+	pr->events = lv_events_new(d);
+	pr->hosts = calloc(cfg->nhosts + 1, sizeof *pr->hosts);
+	if (pr->events == NULL || pr->hosts == NULL) {
+		lv_events_free(pr->events);
+		free(pr->hosts);
+		free(pr);
+		return -1;
+	}
+	pr->nhosts = cfg->nhosts;
+	for (i = 0; i < cfg->nhosts; i++) {
+		struct lv_host *h = &pr->hosts[i];
+
+		h->owner = pr;
+		h->event_id = -1;
+		h->name = strdup(cfg->hosts[i].name);
+		h->uri = strdup(cfg->hosts[i].uri);
+		pthread_mutex_init(&h->mu, NULL);
+		pthread_cond_init(&h->cv, NULL);
+	}
+	for (i = 0; i < cfg->nhosts; i++) {
+		struct lv_host *h = &pr->hosts[i];
+
+		if (h->name == NULL || h->uri == NULL ||
+		    pthread_create(&h->thread, NULL, lv_worker, h) != 0) {
+			diag_set(d, NULL, 0, 0, "cannot start the probe of %s",
+			    cfg->hosts[i].name);
+			lv_probe_free(pr);
+			return -1;
+		}
+		h->started = true;
+	}
+	p->ops = &lv_probe_ops;
+	p->impl = pr;
+	return 0;
+}
