@@ -5,6 +5,7 @@
  * fires every 200 ms makes sure the thread sees the stop flag promptly.
  */
 #include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
