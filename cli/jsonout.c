@@ -160,6 +160,16 @@ jsonout_event(const struct event *ev)
 			jsonout_set(o, "error",
 			    json_string(ev->u.migration.error));
 		break;
+	case EV_HEALTH:
+		o = json_object();
+		jsonout_set(o, "service", json_string(ev->u.health.service));
+		jsonout_set(o, "backend", json_string(ev->u.health.backend));
+		jsonout_set(o, "state", json_string(ev->u.health.up ? "up" : "down"));
+		jsonout_set(o, "latency_ms", ev->u.health.latency_ms >= 0 ?
+		    jsonout_num(ev->u.health.latency_ms) : json_null());
+		if (ev->u.health.error != NULL && ev->u.health.error[0] != '\0')
+			jsonout_set(o, "error", json_string(ev->u.health.error));
+		break;
 	case EV_ERROR:
 		o = json_object();
 		jsonout_set(o, "message", json_string(ev->u.error.message));

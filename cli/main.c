@@ -9,6 +9,7 @@
 #include "../actions/none_action.h"
 #include "../actions/sim_action.h"
 #include "../engine/config.h"
+#include "../probes/health.h"
 #include "../probes/lv_probe.h"
 #include "../probes/real_clock.h"
 #include "../probes/sim.h"
@@ -80,7 +81,7 @@ main_simulated(const struct options *o, const struct config *cfg,
 		return 1;
 	}
 	sim_action_init(&action, sim);
-	rc = headless_run(o, cfg, policy, &probe, &action, &clk);
+	rc = headless_run(o, cfg, policy, &probe, &action, &clk, NULL);
 	clk.ops->free(clk.impl);
 	action.ops->free(action.impl);
 	probe.ops->free(probe.impl);
@@ -93,6 +94,7 @@ static int
 main_cluster(const struct options *o, const struct config *cfg,
     const struct policy *policy)
 {
+	struct health_source health;
 	struct probe probe;
 	struct action action;
 	struct clock clk;
@@ -112,7 +114,17 @@ main_cluster(const struct options *o, const struct config *cfg,
 		return 1;
 	}
 	none_action_init(&action);
-	rc = headless_run(o, cfg, policy, &probe, &action, &clk);
+	if (cfg->nservices > 0 && health_init(&health, cfg, &d) != 0) {
+		diag_format(&d, msg, sizeof msg);
+		fprintf(stderr, "vmbal: %s\n", msg);
+		clk.ops->free(clk.impl);
+		probe.ops->free(probe.impl);
+		return 1;
+	}
+	rc = headless_run(o, cfg, policy, &probe, &action, &clk,
+	    cfg->nservices > 0 ? &health : NULL);
+	if (cfg->nservices > 0)
+		health.ops->free(health.impl);
 	clk.ops->free(clk.impl);
 	action.ops->free(action.impl);
 	probe.ops->free(probe.impl);

@@ -115,6 +115,9 @@ controller_next_due(const struct controller *c)
 
 	if (c->running > 0)
 		next = fmin(next, floor(c->now + 1e-9) + 1.0);
+	/* health changes are said within a tenth of a second */
+	if (c->opts.health != NULL)
+		next = fmin(next, floor(c->now * 10.0 + 1e-6) / 10.0 + 0.1);
 	return next;
 }
 
@@ -593,6 +596,33 @@ controller_analyse(struct controller *c, double now)
 	controller_plan_tick(c, now);
 }
 
+static void
+controller_poll_health(struct controller *c, double now)
+{
+	struct health_change ch[16];
+	struct event ev;
+	size_t n, i;
+
+	if (c->opts.health == NULL)
+		return;
+	while ((n = c->opts.health->ops->poll(c->opts.health->impl, ch, 16)) >
+	    0) {
+		for (i = 0; i < n; i++) {
+			memset(&ev, 0, sizeof ev);
+			ev.type = EV_HEALTH;
+			ev.ts = now;
+			ev.u.health.service = ch[i].service;
+			ev.u.health.backend = ch[i].backend;
+			ev.u.health.up = ch[i].up;
+			ev.u.health.latency_ms = ch[i].latency_ms;
+			ev.u.health.error = ch[i].up ? NULL : ch[i].error;
+			controller_emit(c, &ev);
+		}
+		if (n < 16)
+			break;
+	}
+}
+
 void
 controller_run(struct controller *c, double now)
 {
@@ -600,6 +630,7 @@ controller_run(struct controller *c, double now)
 	const double eps = 1e-9;
 
 	c->now = now;
+	controller_poll_health(c, now);
 	controller_poll_actions(c, now);
 	controller_start_ready(c, now);
 	controller_plan_settle(c, now);

@@ -17,6 +17,7 @@
 #include "action.h"
 #include "config.h"
 #include "event.h"
+#include "health.h"
 #include "model.h"
 #include "probe.h"
 
@@ -24,6 +25,7 @@ struct controller;
 
 struct controller_opts {
 	bool dry_run;	/* never act; say what would be done */
+	struct health_source *health;	/* backend checks, or NULL */
 };
 
 /* Borrows cfg, probe, action and sink for its lifetime. Caller frees. */

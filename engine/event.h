@@ -45,6 +45,12 @@ struct event {
 			const char *error;	/* when failed, else NULL */
 		} migration;
 		struct {
+			const char *service, *backend;
+			bool up;
+			double latency_ms;	/* < 0: none */
+			const char *error;	/* why, when down */
+		} health;
+		struct {
 			const char *message;
 		} error;
 		struct {

@@ -1,0 +1,31 @@
+/*
+ * health.h - the interface of backend health checkers, as the controller
+ * sees it: a queue of state changes to drain, and the latest latency of
+ * each backend.
+ */
+#ifndef VMBAL_HEALTH_H
+#define VMBAL_HEALTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct health_change {
+	char service[128];
+	char backend[64];	/* "address:port" */
+	bool up;
+	double latency_ms;	/* of the check that decided; -1 when failed */
+	char error[128];	/* why the last check failed, "" when up */
+};
+
+struct health_ops {
+	/* Copies up to max changes since the last call; returns how many. */
+	size_t (*poll)(void *impl, struct health_change *out, size_t max);
+	void (*free)(void *impl);
+};
+
+struct health_source {
+	const struct health_ops *ops;
+	void *impl;
+};
+
+#endif

@@ -1,0 +1,339 @@
+/*
+ * health.c - backend health checks (see probes/health.h).
+ *
+ * One thread, one epoll set. Each backend has its next check time; when
+ * it comes, a non-blocking socket connects to the backend. TCP: the check
+ * passes when the connection is made (latency = time to connect). HTTP:
+ * it then sends "GET path HTTP/1.0" and passes on a 2xx or 3xx status
+ * line (latency = time to the status line). A check that has not passed
+ * within timeout_ms fails. fall failures in a row mark an up (or new)
+ * backend down; rise passes in a row mark a down (or new) backend up; a
+ * new backend becomes up on its first pass. Each change is queued for the
+ * controller, which says it as a health event.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "health.h"
+
+enum hb_state { HB_NEW, HB_UP, HB_DOWN };
+
+struct hb {			/* one backend of one service */
+	char service[128];
+	char name[64];		/* address:port */
+	struct sockaddr_in addr;
+	const struct health_conf *conf;
+	enum hb_state state;
+	int streak;		/* passes (>0) or failures (<0) in a row */
+	double next;		/* when the next check starts */
+	int fd;			/* the check in progress, or -1 */
+	double started;
+	bool sent;		/* HTTP: request sent */
+	char buf[64];
+	size_t got;
+	double latency_ms;
+};
+
+struct health {
+	struct hb *b;
+	size_t n;
+	int ep;
+	pthread_t thread;
+	atomic_bool stop;
+	pthread_mutex_t mu;
+	struct health_change *queue;
+	size_t nqueue, capqueue;
+};
+
+static double
+hc_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+hc_queue(struct health *h, const struct hb *b, const char *error)
+{
+	struct health_change *c;
+
+	pthread_mutex_lock(&h->mu);
+	if (h->nqueue == h->capqueue) {
+		size_t ncap = h->capqueue == 0 ? 16 : h->capqueue * 2;
+		void *p = realloc(h->queue, ncap * sizeof *h->queue);
+
+		if (p == NULL) {
+			pthread_mutex_unlock(&h->mu);
+			return;
+		}
+		h->queue = p;
+		h->capqueue = ncap;
+	}
+	c = &h->queue[h->nqueue++];
+	memset(c, 0, sizeof *c);
+	snprintf(c->service, sizeof c->service, "%s", b->service);
+	snprintf(c->backend, sizeof c->backend, "%s", b->name);
+	c->up = b->state == HB_UP;
+	c->latency_ms = b->state == HB_UP ? b->latency_ms : -1;
+	snprintf(c->error, sizeof c->error, "%s", error != NULL ? error : "");
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void
+hc_close(struct health *h, struct hb *b)
+{
+	if (b->fd >= 0) {
+		epoll_ctl(h->ep, EPOLL_CTL_DEL, b->fd, NULL);
+		close(b->fd);
+		b->fd = -1;
+	}
+}
+
+/* A check ended: count it and change state when the streak says so. */
+static void
+hc_result(struct health *h, struct hb *b, bool pass, double now,
+    const char *error)
+{
+	hc_close(h, b);
+	if (pass) {
+		b->latency_ms = (now - b->started) * 1e3;
+		b->streak = b->streak > 0 ? b->streak + 1 : 1;
+		if (b->state == HB_NEW ||
+		    (b->state == HB_DOWN && b->streak >= b->conf->rise)) {
+			b->state = HB_UP;
+			hc_queue(h, b, NULL);
+		}
+	} else {
+		b->streak = b->streak < 0 ? b->streak - 1 : -1;
+		if (b->state != HB_DOWN && -b->streak >= b->conf->fall) {
+			b->state = HB_DOWN;
+			hc_queue(h, b, error);
+		}
+	}
+	b->next = b->started + (double)b->conf->interval_ms / 1e3;
+	if (b->next < now)
+		b->next = now;
+}
+
+static void
+hc_start(struct health *h, struct hb *b, double now)
+{
+	struct epoll_event ev;
+
+	b->started = now;
+	b->sent = false;
+	b->got = 0;
+	b->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (b->fd < 0) {
+		hc_result(h, b, false, now, strerror(errno));
+		return;
+	}
+	if (connect(b->fd, (struct sockaddr *)&b->addr, sizeof b->addr) != 0 &&
+	    errno != EINPROGRESS) {
+		hc_result(h, b, false, now, strerror(errno));
+		return;
+	}
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLOUT | EPOLLIN;
+	ev.data.ptr = b;
+	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, b->fd, &ev) != 0)
+		hc_result(h, b, false, now, strerror(errno));
+}
+
+static void
+hc_ready(struct health *h, struct hb *b, unsigned events, double now)
+{
+	int err = 0;
+	socklen_t len = sizeof err;
+	ssize_t n;
+
+	if (!b->sent) {
+		if (getsockopt(b->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 ||
+		    err != 0) {
+			hc_result(h, b, false, now, strerror(err ? err : errno));
+			return;
+		}
+		if (b->conf->type == HEALTH_TCP) {
+			hc_result(h, b, true, now, NULL);
+			return;
+		}
+		{
+			char req[512];
+			int m = snprintf(req, sizeof req,
+			    "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: vmbal\r\n"
+			    "Connection: close\r\n\r\n", b->conf->path, b->name);
+
+			if (m < 0 || (size_t)m >= sizeof req ||
+			    send(b->fd, req, (size_t)m, MSG_NOSIGNAL) != m) {
+				hc_result(h, b, false, now, "cannot send request");
+				return;
+			}
+		}
+		b->sent = true;
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = b };
+		epoll_ctl(h->ep, EPOLL_CTL_MOD, b->fd, &ev);
+		return;
+	}
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	n = recv(b->fd, b->buf + b->got, sizeof b->buf - 1 - b->got, 0);
+	if (n > 0)
+		b->got += (size_t)n;
+	b->buf[b->got] = '\0';
+	if (b->got >= 12 || n <= 0) {
+		/* "HTTP/1.x NNN" */
+		int code = 0;
+
+		if (b->got >= 12 && strncmp(b->buf, "HTTP/", 5) == 0)
+			code = atoi(b->buf + 9);
+		if (code >= 200 && code < 400)
+			hc_result(h, b, true, now, NULL);
+		else {
+			char why[64];
+
+			snprintf(why, sizeof why, code ? "HTTP status %d" :
+			    "no HTTP answer", code);
+			hc_result(h, b, false, now, why);
+		}
+	}
+}
+
+static void *
+hc_main(void *arg)
+{
+	struct health *h = arg;
+	struct epoll_event evs[64];
+	double now, wake;
+	size_t i;
+	int n, k, ms;
+
+	while (!atomic_load(&h->stop)) {
+		now = hc_now();
+		wake = now + 0.1;	/* see the stop flag often enough */
+		for (i = 0; i < h->n; i++) {
+			struct hb *b = &h->b[i];
+
+			if (b->fd >= 0 && now - b->started >=
+			    (double)b->conf->timeout_ms / 1e3)
+				hc_result(h, b, false, now, "timed out");
+			if (b->fd < 0 && now >= b->next)
+				hc_start(h, b, now);
+			if (b->fd >= 0) {
+				double t = b->started +
+				    (double)b->conf->timeout_ms / 1e3;
+
+				wake = t < wake ? t : wake;
+			} else
+				wake = b->next < wake ? b->next : wake;
+		}
+		ms = (int)((wake - hc_now()) * 1e3) + 1;
+		n = epoll_wait(h->ep, evs, 64, ms < 0 ? 0 : ms);
+		now = hc_now();
+		for (k = 0; k < n; k++)
+			hc_ready(h, evs[k].data.ptr, evs[k].events, now);
+	}
+	return NULL;
+}
+
+static size_t
+hc_poll(void *impl, struct health_change *out, size_t max)
+{
+	struct health *h = impl;
+	size_t n;
+
+	pthread_mutex_lock(&h->mu);
+	n = h->nqueue < max ? h->nqueue : max;
+	if (n > 0) {
+		memcpy(out, h->queue, n * sizeof *out);
+		memmove(h->queue, h->queue + n,
+		    (h->nqueue - n) * sizeof *h->queue);
+		h->nqueue -= n;
+	}
+	pthread_mutex_unlock(&h->mu);
+	return n;
+}
+
+static void
+hc_free(void *impl)
+{
+	struct health *h = impl;
+	size_t i;
+
+	if (h == NULL)
+		return;
+	atomic_store(&h->stop, true);
+	pthread_join(h->thread, NULL);
+	for (i = 0; i < h->n; i++)
+		if (h->b[i].fd >= 0)
+			close(h->b[i].fd);
+	close(h->ep);
+	pthread_mutex_destroy(&h->mu);
+	free(h->queue);
+	free(h->b);
+	free(h);
+}
+
+static const struct health_ops hc_ops = {
+	.poll = hc_poll,
+	.free = hc_free,
+};
+
+int
+health_init(struct health_source *src, const struct config *cfg,
+    struct diag *d)
+{
+	struct health *h = calloc(1, sizeof *h);
+	size_t i, j, n = 0;
+	double now = hc_now();
+
+	for (i = 0; i < cfg->nservices; i++)
+		n += cfg->services[i].nbackends;
+	if (h == NULL || (h->b = calloc(n + 1, sizeof *h->b)) == NULL) {
+		free(h);
+		diag_set(d, NULL, 0, 0, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < cfg->nservices; i++)
+		for (j = 0; j < cfg->services[i].nbackends; j++) {
+			const struct service_conf *s = &cfg->services[i];
+			const struct backend_conf *bc = &s->backends[j];
+			struct hb *b = &h->b[h->n++];
+
+			snprintf(b->service, sizeof b->service, "%s", s->name);
+			snprintf(b->name, sizeof b->name, "%s:%ld", bc->address,
+			    bc->port);
+			b->addr.sin_family = AF_INET;
+			b->addr.sin_port = htons((uint16_t)bc->port);
+			inet_pton(AF_INET, bc->address, &b->addr.sin_addr);
+			b->conf = &s->health;
+			b->fd = -1;
+			b->next = now;
+		}
+	h->ep = epoll_create1(EPOLL_CLOEXEC);
+	atomic_init(&h->stop, false);
+	pthread_mutex_init(&h->mu, NULL);
+	if (h->ep < 0 || pthread_create(&h->thread, NULL, hc_main, h) != 0) {
+		if (h->ep >= 0)
+			close(h->ep);
+		free(h->b);
+		free(h);
+		diag_set(d, NULL, 0, 0, "cannot start the health checker");
+		return -1;
+	}
+	src->ops = &hc_ops;
+	src->impl = h;
+	return 0;
+}
