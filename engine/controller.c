@@ -115,8 +115,9 @@ controller_next_due(const struct controller *c)
 
 	if (c->running > 0)
 		next = fmin(next, floor(c->now + 1e-9) + 1.0);
-	/* health changes are said within a tenth of a second */
-	if (c->opts.health != NULL)
+	/* health changes and domain events are seen within a tenth of a
+	 * second */
+	if (c->opts.health != NULL || c->probe->ops->changed != NULL)
 		next = fmin(next, floor(c->now * 10.0 + 1e-6) / 10.0 + 0.1);
 	return next;
 }
@@ -163,6 +164,25 @@ controller_probe(struct controller *c, double now)
 			if (v >= 0)
 				c->model->vms[v].in_flight = true;
 		}
+}
+
+/* Between ticks: a domain started, stopped or arrived: show it now. */
+static void
+controller_refresh(struct controller *c, double now)
+{
+	struct snapshot *s;
+	struct diag d;
+
+	if (c->probe->ops->changed == NULL ||
+	    !c->probe->ops->changed(c->probe->impl) ||
+	    controller_probe_due(c) <= now + 1e-9)
+		return;
+	diag_clear(&d);
+	s = c->probe->ops->collect(c->probe->impl, now, &d);
+	if (s == NULL)
+		return;
+	model_apply_placement(c->model, s);
+	snapshot_free(s);
 }
 
 static void
@@ -631,6 +651,7 @@ controller_run(struct controller *c, double now)
 
 	c->now = now;
 	controller_poll_health(c, now);
+	controller_refresh(c, now);
 	controller_poll_actions(c, now);
 	controller_start_ready(c, now);
 	controller_plan_settle(c, now);

@@ -153,8 +153,23 @@ model_vm_remove(struct model *m, size_t i)
 	m->nvms--;
 }
 
+static int model_fold(struct model *m, const struct snapshot *s,
+    bool samples);
+
 int
 model_apply(struct model *m, const struct snapshot *s)
+{
+	return model_fold(m, s, true);
+}
+
+int
+model_apply_placement(struct model *m, const struct snapshot *s)
+{
+	return model_fold(m, s, false);
+}
+
+static int
+model_fold(struct model *m, const struct snapshot *s, bool samples)
 {
 	bool *seen;
 	size_t i;
@@ -192,7 +207,7 @@ model_apply(struct model *m, const struct snapshot *s)
 		v->vcpus = sv->vcpus;
 		v->mem_mib = sv->mem_mib;
 		v->state = sv->state;
-		if (sv->cpu_valid)
+		if (samples && sv->cpu_valid)
 			window_push(&v->cpu, sv->cpu_pct);
 	}
 	/* VMs no longer reported by an up host are gone; a down host's stay. */

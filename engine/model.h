@@ -60,6 +60,9 @@ struct model *model_new(const struct config *c);
 void model_free(struct model *m);
 /* Folds a snapshot in: host states, VM placement, one sample per VM. */
 int model_apply(struct model *m, const struct snapshot *s);
+/* The same without the samples: placement and states only, for a
+ * snapshot taken between ticks (a domain started, stopped, arrived). */
+int model_apply_placement(struct model *m, const struct snapshot *s);
 /* Recomputes host measures and the spread. */
 void model_measure(struct model *m);
 int model_host_index(const struct model *m, const char *name);

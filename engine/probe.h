@@ -7,6 +7,8 @@
 #ifndef VMBAL_PROBE_H
 #define VMBAL_PROBE_H
 
+#include <stdbool.h>
+
 #include "diag.h"
 #include "snapshot.h"
 
@@ -14,6 +16,9 @@ struct probe_ops {
 	const char *name;
 	/* A new snapshot taken at time now (caller frees), or NULL and d. */
 	struct snapshot *(*collect)(void *impl, double now, struct diag *d);
+	/* Optional: true once after the world changed between ticks (a
+	 * domain started, stopped or arrived); NULL when never. */
+	bool (*changed)(void *impl);
 	void (*free)(void *impl);
 };
 

@@ -79,6 +79,7 @@ struct lv_probe {
 	size_t nhosts;
 	double interval_s;
 	atomic_bool stop;
+	atomic_bool changed;	/* a domain event's collection was published */
 };
 
 static double
@@ -127,9 +128,11 @@ lv_publish_down(struct lv_host *h, const char *why)
 }
 
 /* Sleeps up to secs, or until woken or stopped. */
-static void
+/* Returns true when woken by a domain event. */
+static bool
 lv_wait(struct lv_host *h, double secs)
 {
+	bool woken;
 	struct timespec until;
 	double whole, frac;
 
@@ -145,8 +148,10 @@ lv_wait(struct lv_host *h, double secs)
 	while (!h->wake && !h->closed && !atomic_load(&h->owner->stop))
 		if (pthread_cond_timedwait(&h->cv, &h->mu, &until) != 0)
 			break;
+	woken = h->wake;
 	h->wake = false;
 	pthread_mutex_unlock(&h->mu);
+	return woken;
 }
 
 static void
@@ -427,6 +432,7 @@ lv_worker(void *arg)
 	struct lv_probe *pr = h->owner;
 	double backoff = BACKOFF_MIN_S;
 	struct lv_result *r;
+	bool event = false;
 
 	while (!atomic_load(&pr->stop)) {
 		if (h->conn == NULL) {
@@ -456,7 +462,9 @@ lv_worker(void *arg)
 		}
 		if (r != NULL)
 			lv_publish(h, r);
-		lv_wait(h, pr->interval_s);
+		if (event)
+			atomic_store(&pr->changed, true);
+		event = lv_wait(h, pr->interval_s);
 	}
 	lv_disconnect(h);
 	return NULL;
@@ -546,9 +554,18 @@ nomem:
 	return NULL;
 }
 
+static bool
+lv_probe_changed(void *impl)
+{
+	struct lv_probe *pr = impl;
+
+	return atomic_exchange(&pr->changed, false);
+}
+
 static const struct probe_ops lv_probe_ops = {
 	.name = "libvirt",
 	.collect = lv_probe_collect,
+	.changed = lv_probe_changed,
 	.free = lv_probe_free,
 };
 
@@ -563,6 +580,7 @@ lv_probe_init(struct probe *p, const struct config *cfg, struct diag *d)
 		return -1;
 	}
 	atomic_init(&pr->stop, false);
+	atomic_init(&pr->changed, false);
 	pr->interval_s = cfg->policy.probe_interval_s;
 	pr->events = lv_events_new(d);
 	pr->hosts = calloc(cfg->nhosts + 1, sizeof *pr->hosts);
