@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../actions/none_action.h"
+#include "../actions/lv_migrate.h"
 #include "../actions/sim_action.h"
 #include "../engine/config.h"
 #include "../probes/health.h"
@@ -113,10 +113,17 @@ main_cluster(const struct options *o, const struct config *cfg,
 		fprintf(stderr, "vmbal: out of memory\n");
 		return 1;
 	}
-	none_action_init(&action);
+	if (lv_migrate_init(&action, cfg, &d) != 0) {
+		diag_format(&d, msg, sizeof msg);
+		fprintf(stderr, "vmbal: %s\n", msg);
+		clk.ops->free(clk.impl);
+		probe.ops->free(probe.impl);
+		return 1;
+	}
 	if (cfg->nservices > 0 && health_init(&health, cfg, &d) != 0) {
 		diag_format(&d, msg, sizeof msg);
 		fprintf(stderr, "vmbal: %s\n", msg);
+		action.ops->free(action.impl);
 		clk.ops->free(clk.impl);
 		probe.ops->free(probe.impl);
 		return 1;

@@ -1,0 +1,314 @@
+/*
+ * lv_migrate.c - libvirt migration jobs (see lv_migrate.h).
+ *
+ * A job opens its own connections to both hosts (libvirt connections are
+ * thread-safe, but a job must not depend on the probe's), looks the
+ * domain up on the source and calls virDomainMigrate3 with
+ * VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE,
+ * sending the data to the destination's migration_uri when the
+ * configuration gives one. When the call returns the job checks, on fresh
+ * lookups, that the domain runs on the destination and does not run on the
+ * source before it calls the move done. abort() asks libvirt to abort the
+ * job (virDomainAbortJob); the job then ends as aborted.
+ */
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lv_migrate.h"
+
+struct job {
+	struct lv_migrate *owner;
+	char vm[256], from[256], to[256];
+	const char *from_uri, *to_uri, *data_uri;
+	pthread_t thread;
+	atomic_bool finished;	/* result filled in */
+	atomic_bool abort;
+	virConnectPtr src;	/* for abort from another thread */
+	virDomainPtr dom;
+	pthread_mutex_t mu;
+	double started;
+	struct action_result result;
+	struct job *next;
+};
+
+struct lv_migrate {
+	const struct config *cfg;
+	pthread_mutex_t mu;
+	struct job *jobs;
+};
+
+static double
+mig_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *
+mig_error(void)
+{
+	virErrorPtr e = virGetLastError();
+
+	return e != NULL && e->message != NULL ? e->message : "unknown error";
+}
+
+static void
+mig_finish(struct job *j, enum mig_status st, const char *error)
+{
+	j->result.status = st;
+	j->result.duration_s = mig_now() - j->started;
+	snprintf(j->result.error, sizeof j->result.error, "%s",
+	    error != NULL ? error : "");
+	atomic_store(&j->finished, true);
+}
+
+/* Running on the destination, not running on the source? */
+static int
+mig_verify(struct job *j, virConnectPtr src, virConnectPtr dst, char *why,
+    size_t len)
+{
+	virDomainPtr d;
+	int state = 0, reason = 0, rc = 0;
+
+	d = virDomainLookupByName(dst, j->vm);
+	if (d == NULL || virDomainGetState(d, &state, &reason, 0) < 0 ||
+	    state != VIR_DOMAIN_RUNNING) {
+		if (snprintf(why, len, "%s is not running on %s after the migration",
+		    j->vm, j->to) >= (int)len)
+			why[len - 1] = '\0';
+		rc = -1;
+	}
+	if (d != NULL)
+		virDomainFree(d);
+	if (rc != 0)
+		return rc;
+	d = virDomainLookupByName(src, j->vm);
+	if (d != NULL) {
+		if (virDomainIsActive(d) == 1) {
+			if (snprintf(why, len,
+			    "%s still runs on %s after the migration", j->vm,
+			    j->from) >= (int)len)
+				why[len - 1] = '\0';
+			rc = -1;
+		}
+		virDomainFree(d);
+	}
+	virResetLastError();
+	return rc;
+}
+
+static void *
+mig_main(void *arg)
+{
+	struct job *j = arg;
+	virConnectPtr src, dst;
+	virDomainPtr dom, moved;
+	virTypedParameterPtr params = NULL;
+	int nparams = 0, maxparams = 0;
+	char why[256];
+	unsigned int flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST |
+	    VIR_MIGRATE_UNDEFINE_SOURCE;
+
+	src = virConnectOpenAuth(j->from_uri, virConnectAuthPtrDefault, 0);
+	if (src == NULL) {
+		mig_finish(j, MIG_FAILED, mig_error());
+		return NULL;
+	}
+	dst = virConnectOpenAuth(j->to_uri, virConnectAuthPtrDefault, 0);
+	if (dst == NULL) {
+		mig_finish(j, MIG_FAILED, mig_error());
+		virConnectClose(src);
+		return NULL;
+	}
+	dom = virDomainLookupByName(src, j->vm);
+	if (dom == NULL) {
+		mig_finish(j, MIG_FAILED, mig_error());
+		goto out;
+	}
+	pthread_mutex_lock(&j->mu);
+	j->src = src;
+	j->dom = dom;
+	pthread_mutex_unlock(&j->mu);
+	if (j->data_uri != NULL)
+		virTypedParamsAddString(&params, &nparams, &maxparams,
+		    VIR_MIGRATE_PARAM_URI, j->data_uri);
+	moved = atomic_load(&j->abort) ? NULL :
+	    virDomainMigrate3(dom, dst, params, (unsigned)nparams, flags);
+	pthread_mutex_lock(&j->mu);
+	j->dom = NULL;
+	pthread_mutex_unlock(&j->mu);
+	if (moved == NULL) {
+		mig_finish(j, atomic_load(&j->abort) ? MIG_ABORTED : MIG_FAILED,
+		    atomic_load(&j->abort) ? "aborted" : mig_error());
+	} else {
+		virDomainFree(moved);
+		if (mig_verify(j, src, dst, why, sizeof why) != 0)
+			mig_finish(j, MIG_FAILED, why);
+		else
+			mig_finish(j, MIG_DONE, NULL);
+	}
+	virDomainFree(dom);
+out:
+	virTypedParamsFree(params, nparams);
+	virConnectClose(dst);
+	virConnectClose(src);
+	return NULL;
+}
+
+static const struct host_conf *
+mig_host(const struct config *cfg, const char *name)
+{
+	int i = config_host_index(cfg, name);
+
+	return i >= 0 ? &cfg->hosts[i] : NULL;
+}
+
+static int
+mig_start(void *impl, const char *vm, const char *from, const char *to,
+    struct diag *d)
+{
+	struct lv_migrate *m = impl;
+	const struct host_conf *hf = mig_host(m->cfg, from);
+	const struct host_conf *ht = mig_host(m->cfg, to);
+	struct job *j;
+
+	if (hf == NULL || ht == NULL) {
+		diag_set(d, NULL, 0, 0, "unknown host %s", hf == NULL ? from : to);
+		return -1;
+	}
+	j = calloc(1, sizeof *j);
+	if (j == NULL) {
+		diag_set(d, NULL, 0, 0, "out of memory");
+		return -1;
+	}
+	j->owner = m;
+	snprintf(j->vm, sizeof j->vm, "%s", vm);
+	snprintf(j->from, sizeof j->from, "%s", from);
+	snprintf(j->to, sizeof j->to, "%s", to);
+	snprintf(j->result.vm, sizeof j->result.vm, "%s", vm);
+	snprintf(j->result.from, sizeof j->result.from, "%s", from);
+	snprintf(j->result.to, sizeof j->result.to, "%s", to);
+	j->from_uri = hf->uri;
+	j->to_uri = ht->uri;
+	j->data_uri = ht->migration_uri;
+	j->started = mig_now();
+	atomic_init(&j->finished, false);
+	atomic_init(&j->abort, false);
+	pthread_mutex_init(&j->mu, NULL);
+	if (pthread_create(&j->thread, NULL, mig_main, j) != 0) {
+		pthread_mutex_destroy(&j->mu);
+		free(j);
+		diag_set(d, NULL, 0, 0, "cannot start a migration job");
+		return -1;
+	}
+	pthread_mutex_lock(&m->mu);
+	j->next = m->jobs;
+	m->jobs = j;
+	pthread_mutex_unlock(&m->mu);
+	return 0;
+}
+
+static size_t
+mig_poll(void *impl, struct action_result *out, size_t max)
+{
+	struct lv_migrate *m = impl;
+	struct job **pp, *j;
+	size_t n = 0;
+
+	pthread_mutex_lock(&m->mu);
+	for (pp = &m->jobs; (j = *pp) != NULL && n < max;) {
+		if (!atomic_load(&j->finished)) {
+			pp = &j->next;
+			continue;
+		}
+		pthread_join(j->thread, NULL);
+		out[n++] = j->result;
+		*pp = j->next;
+		pthread_mutex_destroy(&j->mu);
+		free(j);
+	}
+	pthread_mutex_unlock(&m->mu);
+	return n;
+}
+
+static int
+mig_abort(void *impl, const char *vm, struct diag *d)
+{
+	struct lv_migrate *m = impl;
+	struct job *j;
+	int rc = -1;
+
+	pthread_mutex_lock(&m->mu);
+	for (j = m->jobs; j != NULL; j = j->next) {
+		if (strcmp(j->vm, vm) != 0 || atomic_load(&j->finished))
+			continue;
+		atomic_store(&j->abort, true);
+		pthread_mutex_lock(&j->mu);
+		if (j->dom != NULL)
+			virDomainAbortJob(j->dom);
+		pthread_mutex_unlock(&j->mu);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&m->mu);
+	if (rc != 0)
+		diag_set(d, NULL, 0, 0, "no migration of %s is running", vm);
+	return rc;
+}
+
+static void
+mig_free(void *impl)
+{
+	struct lv_migrate *m = impl;
+	struct job *j, *next;
+
+	if (m == NULL)
+		return;
+	/* jobs in flight are aborted and waited for: never left behind */
+	for (j = m->jobs; j != NULL; j = j->next) {
+		struct diag d;
+
+		if (!atomic_load(&j->finished))
+			mig_abort(m, j->vm, &d);
+	}
+	for (j = m->jobs; j != NULL; j = next) {
+		next = j->next;
+		pthread_join(j->thread, NULL);
+		pthread_mutex_destroy(&j->mu);
+		free(j);
+	}
+	pthread_mutex_destroy(&m->mu);
+	free(m);
+}
+
+static const struct action_ops lv_migrate_ops = {
+	.name = "libvirt",
+	.migrate = mig_start,
+	.poll = mig_poll,
+	.abort = mig_abort,
+	.free = mig_free,
+};
+
+int
+lv_migrate_init(struct action *a, const struct config *cfg, struct diag *d)
+{
+	struct lv_migrate *m = calloc(1, sizeof *m);
+
+	if (m == NULL) {
+		diag_set(d, NULL, 0, 0, "out of memory");
+		return -1;
+	}
+	m->cfg = cfg;
+	pthread_mutex_init(&m->mu, NULL);
+	a->ops = &lv_migrate_ops;
+	a->impl = m;
+	return 0;
+}
