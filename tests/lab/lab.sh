@@ -1,0 +1,677 @@
+#!/bin/bash
+# lab.sh - real libvirt hosts on one machine, for vmbal's lab tests.
+#
+#   lab.sh up N [DIR]              N libvirtd hosts, one network namespace each
+#   lab.sh down [DIR]              stop and remove everything DIR records
+#   lab.sh guest K NAME DUTY [MEM_MIB]
+#                                  start on host K a guest burning DUTY% of a CPU
+#   lab.sh kill-libvirtd K [SIG]   stop host K's libvirtd (default TERM; guests
+#                                  keep running, as when a daemon dies)
+#   lab.sh start-libvirtd K        start host K's libvirtd again
+#   lab.sh status [DIR]            URIs and whether each libvirtd answers
+#   lab.sh uri K                   print host K's URI
+#   lab.sh image DUTY              build (or reuse) the floppy image, print its path
+#
+# DIR defaults to $VMBAL_LAB_DIR or /tmp/vmbal-lab. Commands other than up and
+# down take DIR from $VMBAL_LAB_DIR only (default /tmp/vmbal-lab).
+#
+# Host K lives in network namespace vmbal-lab-hK, reached through veth
+# vmbal-lab-vK plugged into bridge vmbal-lab-br (198.18.10.1/24 on the
+# machine); host K's address is 198.18.10.(10+K) and its URI is
+# qemu+tcp://198.18.10.(10+K)/system. libvirtd runs in a private mount (and
+# UTS) namespace inside the network namespace, with DIR/hK/{etc,run,lib,cache,
+# log} bind-mounted over /etc/libvirt, /run/libvirt, /var/lib/libvirt,
+# /var/cache/libvirt and /var/log/libvirt. Nothing but empty mount points is
+# created outside DIR (and a lock file, /run/lock/vmbal-lab.lock).
+#
+# Every resource is recorded in DIR before it is made, and `down` removes only
+# what is recorded there, by name and PID (never by a pattern over all
+# processes), so it works after a partial or failed `up` and a second `down`
+# does nothing. The bridge and each namespace's eth0 carry the alias
+# "vmbal-lab DIR" so that a clash with another lab names its directory.
+#
+# Environment: VMBAL_LAB_PREFIX (default vmbal-lab) and VMBAL_LAB_NET (default
+# 198.18.10, the first three octets; must lie in 198.18.0.0/15) allow a second
+# lab beside the first; VMBAL_LAB_TIMEOUT (default 60) bounds the wait for
+# each libvirtd; VMBAL_LAB_KEEP=1 keeps a failed `up` standing for inspection.
+#
+# The file may be sourced by bash to use its functions; run, it is the CLI.
+
+LAB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_PREFIX=${VMBAL_LAB_PREFIX:-vmbal-lab}
+LAB_NET=${VMBAL_LAB_NET:-198.18.10}
+LAB_TIMEOUT=${VMBAL_LAB_TIMEOUT:-60}
+LAB_FLOPPY_BYTES=1474560
+LAB_LOCKED=0
+
+lab_say() { printf 'lab: %s\n' "$*" >&2; }
+lab_die() { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- helpers
+
+lab_dir_of() {	# lab_dir_of [DIR] -> absolute, checked
+	local d=${1:-${VMBAL_LAB_DIR:-/tmp/vmbal-lab}}
+	case $d in
+	/*) ;;
+	*) d=$PWD/$d ;;
+	esac
+	d=$(realpath -m -- "$d") || lab_die "bad directory: $d"
+	case $d in
+	*[!A-Za-z0-9_./-]*) lab_die "DIR may hold only letters, digits and _ . / - : $d" ;;
+	/) lab_die "DIR must not be /" ;;
+	esac
+	printf '%s\n' "$d"
+}
+
+lab_need_root() { [ "$(id -u)" -eq 0 ] || lab_die "needs root (namespaces, bridges, libvirtd)"; }
+
+lab_need_tools() {
+	local t missing=""
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+	done
+	[ -z "$missing" ] || lab_die "missing programs:$missing (apt-get install -y --no-install-recommends libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 libvirt-clients iproute2 binutils)"
+}
+
+lab_check_prefix() {
+	case $LAB_PREFIX in
+	*[!a-z0-9-]* | "") lab_die "VMBAL_LAB_PREFIX may hold only a-z 0-9 -" ;;
+	esac
+	[ ${#LAB_PREFIX} -le 11 ] || lab_die "VMBAL_LAB_PREFIX too long (interface names are limited to 15 characters)"
+	case $LAB_NET in
+	198.1[89].[0-9] | 198.1[89].[0-9][0-9] | 198.1[89].1[0-9][0-9] | 198.1[89].2[0-4][0-9] | 198.1[89].25[0-5]) ;;
+	*) lab_die "VMBAL_LAB_NET must be 198.18.X or 198.19.X (the benchmarking range): $LAB_NET" ;;
+	esac
+}
+
+lab_lock() {	# one up/down at a time on this machine
+	[ "$LAB_LOCKED" = 1 ] && return 0
+	local f=/run/lock/vmbal-lab.lock
+	[ -d /run/lock ] || f=/tmp/vmbal-lab.lock
+	exec 9>>"$f" || lab_die "cannot open lock $f"
+	flock -w 120 9 || lab_die "another lab.sh up/down holds $f for over 120 s"
+	LAB_LOCKED=1
+}
+
+# Configuration of a lab directory: written by up, read by everything else.
+lab_load() {	# lab_load DIR -> sets LAB_DIR LAB_PREFIX LAB_NET LAB_N LAB_BRIDGE
+	LAB_DIR=$1
+	LAB_N=0
+	if [ -f "$LAB_DIR/lab.conf" ]; then
+		# shellcheck disable=SC1091
+		. "$LAB_DIR/lab.conf"
+	fi
+	LAB_BRIDGE=$LAB_PREFIX-br
+}
+
+lab_ns() { printf '%s-h%s\n' "$LAB_PREFIX" "$1"; }
+lab_veth() { printf '%s-v%s\n' "$LAB_PREFIX" "$1"; }
+lab_addr() { printf '%s.%s\n' "$LAB_NET" $((10 + $1)); }
+lab_uri() { printf 'qemu+tcp://%s/system\n' "$(lab_addr "$1")"; }
+lab_hd() { printf '%s/h%s\n' "$LAB_DIR" "$1"; }
+
+lab_host_arg() {	# validate K against the lab
+	case $1 in
+	'' | *[!0-9]*) lab_die "host number expected, got '$1'" ;;
+	esac
+	{ [ "$1" -ge 1 ] && [ "$1" -le "$LAB_N" ]; } || lab_die "no host $1 in the lab at $LAB_DIR (it has $LAB_N)"
+}
+
+# pid_is PID NEEDLE: PID is alive and its command line contains NEEDLE.
+lab_pid_is() {
+	local pid=$1 needle=$2 cmd
+	case $pid in '' | *[!0-9]*) return 1 ;; esac
+	[ -r "/proc/$pid/cmdline" ] || return 1
+	cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+	case $cmd in *"$needle"*) return 0 ;; esac
+	return 1
+}
+
+# stop_pid PID NEEDLE [SIG]: signal, wait up to 10 s, then SIGKILL.
+lab_stop_pid() {
+	local pid=$1 needle=$2 sig=${3:-TERM}
+	lab_pid_is "$pid" "$needle" || return 0
+	kill -s "$sig" "$pid" 2>/dev/null || return 0
+	# (a zombie has an empty command line, so it counts as gone)
+	for _ in $(seq 1 100); do
+		lab_pid_is "$pid" "$needle" || return 0
+		sleep 0.1
+	done
+	lab_say "pid $pid did not stop on SIG$sig, sending KILL"
+	kill -s KILL "$pid" 2>/dev/null
+	for _ in $(seq 1 50); do
+		lab_pid_is "$pid" "$needle" || return 0
+		sleep 0.1
+	done
+	lab_say "warning: pid $pid still there"
+	return 1
+}
+
+lab_libvirtd_pid() {	# the PID of host K's libvirtd, if it runs
+	local hd conf p
+	hd=$(lab_hd "$1")
+	conf=$hd/etc/libvirtd.conf
+	for p in "$(cat "$hd/libvirtd.pid" 2>/dev/null)" "$(cat "$hd/libvirtd.spawn.pid" 2>/dev/null)"; do
+		if lab_pid_is "$p" "$conf"; then
+			printf '%s\n' "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+lab_virsh() {	# lab_virsh K ARGS... (bounded)
+	local k=$1
+	shift
+	timeout 20 virsh -q -c "$(lab_uri "$k")" "$@"
+}
+
+# ---------------------------------------------------------------- image
+
+# lab_image DIR DUTY -> path of DIR/images/burn-DUTY.img, built when missing.
+lab_image() {
+	local dir=$1 duty=$2 img tmp
+	case $duty in
+	'' | *[!0-9]*) lab_die "DUTY must be a whole number 0..100, got '$duty'" ;;
+	esac
+	duty=$((10#$duty))
+	[ "$duty" -le 100 ] || lab_die "DUTY must be 0..100, got $duty"
+	img=$dir/images/burn-$duty.img
+	if [ -f "$img" ] && [ "$img" -nt "$LAB_HERE/guest/burn.S" ]; then
+		printf '%s\n' "$img"
+		return 0
+	fi
+	lab_need_tools as ld truncate od
+	mkdir -p "$dir/images" || lab_die "cannot create $dir/images"
+	tmp=$(mktemp -d "$dir/images/build.XXXXXX") || lab_die "mktemp failed"
+	if ! as --32 --defsym DUTY="$duty" -o "$tmp/burn.o" "$LAB_HERE/guest/burn.S" ||
+		! ld -m elf_i386 -Ttext 0x7c00 -e _start --oformat binary -o "$tmp/burn.bin" "$tmp/burn.o"; then
+		rm -rf "$tmp"
+		lab_die "assembling $LAB_HERE/guest/burn.S failed"
+	fi
+	if [ "$(stat -c %s "$tmp/burn.bin")" != 512 ] ||
+		[ "$(od -A n -t x1 -j 510 -N 2 "$tmp/burn.bin" | tr -d ' ')" != 55aa ] ||
+		[ "$(od -A n -t u1 -j 2 -N 1 "$tmp/burn.bin" | tr -d ' ')" != "$duty" ]; then
+		rm -rf "$tmp"
+		lab_die "burn.bin is not a 512-byte boot sector with DUTY at offset 2"
+	fi
+	truncate -s "$LAB_FLOPPY_BYTES" "$tmp/burn.bin" && mv -f "$tmp/burn.bin" "$img"
+	rm -rf "$tmp"
+	printf '%s\n' "$img"
+}
+
+# ---------------------------------------------------------------- up
+
+lab_ensure_users() {	# the QEMU driver looks these up even with user = "root"
+	getent group kvm >/dev/null || groupadd -r kvm || lab_die "groupadd kvm failed"
+	getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu || lab_die "groupadd libvirt-qemu failed"
+	getent passwd libvirt-qemu >/dev/null ||
+		useradd -r -g kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu ||
+		lab_die "useradd libvirt-qemu failed"
+}
+
+lab_write_conf() {	# host K: copy /etc/libvirt, write libvirtd.conf and qemu.conf
+	local k=$1 hd addr uuid
+	hd=$(lab_hd "$k")
+	addr=$(lab_addr "$k")
+	# a new lab: fresh configuration, state and logs; the capabilities cache stays
+	rm -rf "${hd:?}/etc" "${hd:?}/run" "${hd:?}/lib" "${hd:?}/log"
+	: >"$hd/libvirtd.out"
+	mkdir -p "$hd/run" "$hd/lib" "$hd/cache" "$hd/log" || return 1
+	cp -a /etc/libvirt "$hd/etc" || return 1
+	uuid=$(cat /proc/sys/kernel/random/uuid) || return 1
+	cat >"$hd/etc/libvirtd.conf" <<-EOF || return 1
+		# written by tests/lab/lab.sh for host $k of the lab in $LAB_DIR
+		listen_tls = 0
+		listen_tcp = 1
+		auth_tcp = "none"
+		listen_addr = "$addr"
+		host_uuid = "$uuid"
+		log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
+	EOF
+	cat >"$hd/etc/qemu.conf" <<-EOF || return 1
+		# written by tests/lab/lab.sh for host $k of the lab in $LAB_DIR
+		user = "root"
+		group = "root"
+		dynamic_ownership = 0
+		remember_owner = 0
+		security_driver = "none"
+		cgroup_controllers = [ ]
+		namespaces = [ ]
+		stdio_handler = "file"
+		migration_address = "$addr"
+		migration_host = "$addr"
+	EOF
+}
+
+# Start host K's libvirtd in its namespaces, in the background, detached.
+lab_spawn_libvirtd() {
+	local k=$1 hd ns
+	hd=$(lab_hd "$k")
+	ns=$(lab_ns "$k")
+	[ -e "/run/netns/$ns" ] || lab_die "namespace $ns is missing"
+	if lab_libvirtd_pid "$k" >/dev/null; then
+		lab_say "libvirtd of host $k already runs"
+		return 0
+	fi
+	mkdir -p /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt
+	rm -f "$hd/libvirtd.pid" "$hd/libvirtd.spawn.pid"
+	printf '=== %s start\n' "$(date '+%F %T')" >>"$hd/libvirtd.out"
+	# shellcheck disable=SC2016
+	setsid ip netns exec "$ns" unshare -m -u --propagation private sh -c '
+		set -e
+		hd=$1
+		mount --bind "$hd/etc" /etc/libvirt
+		mount --bind "$hd/run" /run/libvirt
+		mount --bind "$hd/lib" /var/lib/libvirt
+		mount --bind "$hd/cache" /var/cache/libvirt
+		mount --bind "$hd/log" /var/log/libvirt
+		hostname "$2" 2>/dev/null || true
+		exec libvirtd --listen -p "$hd/libvirtd.pid" -f "$3"
+	' lab-host "$hd" "$ns" "$hd/etc/libvirtd.conf" </dev/null >>"$hd/libvirtd.out" 2>&1 9>&- &
+	echo $! >"$hd/libvirtd.spawn.pid"
+}
+
+lab_wait_libvirtd() {	# bounded wait until host K answers `virsh version`
+	local k=$1 hd uri end
+	hd=$(lab_hd "$k")
+	uri=$(lab_uri "$k")
+	end=$(($(date +%s) + LAB_TIMEOUT))
+	while :; do
+		if timeout 10 virsh -c "$uri" version >/dev/null 2>&1; then
+			return 0
+		fi
+		if ! lab_libvirtd_pid "$k" >/dev/null; then
+			lab_say "libvirtd of host $k died; last lines of $hd/libvirtd.out and log/libvirtd.log:"
+			tail -n 15 "$hd/libvirtd.out" "$hd/log/libvirtd.log" >&2 2>/dev/null
+			return 1
+		fi
+		if [ "$(date +%s)" -ge "$end" ]; then
+			lab_say "host $k ($uri) did not answer 'virsh version' within $LAB_TIMEOUT s; see $hd/libvirtd.out and $hd/log/libvirtd.log"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+lab_owner_of() {	# lab_owner_of DEV [NETNS]: the alias of a link, or nothing
+	ip ${2:+-n "$2"} -o link show dev "$1" 2>/dev/null | sed -n 's/.*alias \(.*\)$/\1/p' | head -n 1
+}
+
+# Probing QEMU's capabilities takes each new libvirtd several seconds of CPU.
+# The cache (in hK/cache, kept by down) is valid for every host of the
+# machine, and libvirt probes again by itself if it is stale: copy it to the
+# hosts that have none.
+lab_seed_caps_cache() {
+	local n=$1 k src="" c
+	for c in "$LAB_DIR"/h*/cache/qemu/capabilities; do
+		if [ -n "$(ls -A "$c" 2>/dev/null)" ]; then
+			src=$c
+			break
+		fi
+	done
+	[ -n "$src" ] || return 0
+	for k in $(seq 1 "$n"); do
+		c=$(lab_hd "$k")/cache/qemu/capabilities
+		[ -n "$(ls -A "$c" 2>/dev/null)" ] && continue
+		mkdir -p "$c" && cp -a "$src/." "$c/"
+	done
+}
+
+lab_up() {
+	local n=$1 k ns veth addr owner failed=0
+	case $n in
+	'' | *[!0-9]*) lab_die "usage: lab.sh up N [DIR]" ;;
+	esac
+	{ [ "$n" -ge 1 ] && [ "$n" -le 200 ]; } || lab_die "N must be 1..200"
+	lab_need_root
+	lab_check_prefix
+	lab_need_tools ip unshare setsid flock libvirtd virsh qemu-system-x86_64 timeout
+	LAB_DIR=$(lab_dir_of "${2:-}")
+	lab_lock
+	mkdir -p "$LAB_DIR" || lab_die "cannot create $LAB_DIR"
+	[ -f "$LAB_DIR/lab.conf" ] && lab_die "$LAB_DIR already holds a lab; run: $0 down $LAB_DIR"
+
+	# Refuse before making anything if a name or an address is taken.
+	LAB_BRIDGE=$LAB_PREFIX-br
+	if ip link show "$LAB_BRIDGE" >/dev/null 2>&1; then
+		owner=$(lab_owner_of "$LAB_BRIDGE")
+		lab_die "bridge $LAB_BRIDGE exists${owner:+ ($owner)}: another lab is up; run: $0 down ${owner#vmbal-lab }"
+	fi
+	for k in $(seq 1 "$n"); do
+		ns=$(lab_ns "$k")
+		veth=$(lab_veth "$k")
+		[ -e "/run/netns/$ns" ] && lab_die "network namespace $ns exists: another lab is up (or was killed); run lab.sh down on its DIR"
+		ip link show "$veth" >/dev/null 2>&1 && lab_die "interface $veth exists"
+	done
+	if ip -o -4 addr show | grep -qF " inet $LAB_NET."; then
+		lab_die "an address in $LAB_NET.0/24 is already in use on this machine"
+	fi
+	lab_ensure_users
+
+	# Record first, then make: down undoes whatever got made.
+	printf 'LAB_PREFIX=%s\nLAB_NET=%s\nLAB_N=%s\n' "$LAB_PREFIX" "$LAB_NET" "$n" >"$LAB_DIR/lab.conf"
+	lab_load "$LAB_DIR"
+	trap 'lab_up_failed' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+
+	echo "$LAB_BRIDGE" >"$LAB_DIR/bridge"
+	ip link add name "$LAB_BRIDGE" type bridge forward_delay 0 stp_state 0 || exit 1
+	ip link set "$LAB_BRIDGE" alias "vmbal-lab $LAB_DIR" || exit 1
+	ip addr add "$LAB_NET.1/24" dev "$LAB_BRIDGE" || exit 1
+	ip link set "$LAB_BRIDGE" up || exit 1
+
+	for k in $(seq 1 "$n"); do
+		hd=$(lab_hd "$k")
+		ns=$(lab_ns "$k")
+		veth=$(lab_veth "$k")
+		addr=$(lab_addr "$k")
+		mkdir -p "$hd" || exit 1
+		echo "$ns" >"$hd/netns"
+		ip netns add "$ns" || exit 1
+		echo "$veth" >"$hd/veth"
+		ip link add "$veth" type veth peer name eth0 netns "$ns" || exit 1
+		ip link set "$veth" alias "vmbal-lab $LAB_DIR" || exit 1
+		ip link set "$veth" master "$LAB_BRIDGE" up || exit 1
+		ip -n "$ns" link set lo up || exit 1
+		ip -n "$ns" link set eth0 alias "vmbal-lab $LAB_DIR" || exit 1
+		ip -n "$ns" addr add "$addr/24" dev eth0 || exit 1
+		ip -n "$ns" link set eth0 up || exit 1
+		lab_write_conf "$k" || lab_die "cannot write the configuration of host $k"
+	done
+	lab_seed_caps_cache "$n"
+	for k in $(seq 1 "$n"); do
+		lab_spawn_libvirtd "$k"
+	done
+	for k in $(seq 1 "$n"); do
+		lab_wait_libvirtd "$k" || failed=1
+	done
+	[ "$failed" = 0 ] || exit 1
+	trap - EXIT INT TERM HUP
+	echo up >"$LAB_DIR/state"
+	for k in $(seq 1 "$n"); do
+		lab_uri "$k"
+	done
+}
+
+lab_up_failed() {
+	local rc=$?
+	trap - EXIT INT TERM HUP
+	[ "$rc" = 0 ] && rc=1
+	if [ "${VMBAL_LAB_KEEP:-0}" = 1 ]; then
+		lab_say "up failed; kept as it is (VMBAL_LAB_KEEP=1); clean up with: $0 down $LAB_DIR"
+	else
+		lab_say "up failed; undoing what it made"
+		lab_down_dir "$LAB_DIR"
+	fi
+	exit "$rc"
+}
+
+# ---------------------------------------------------------------- down
+
+lab_netns_inode() { stat -L -c %i "/run/netns/$1" 2>/dev/null; }
+
+lab_sweep_netns() {	# TERM, then KILL, whatever still runs in namespace NS
+	local ns=$1 pids p
+	pids=$(ip netns pids "$ns" 2>/dev/null)
+	[ -n "$pids" ] || return 0
+	lab_say "stopping what still runs in $ns: $(echo "$pids" | tr '\n' ' ')"
+	for p in $pids; do kill -s TERM "$p" 2>/dev/null; done
+	for _ in $(seq 1 50); do
+		[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && return 0
+		sleep 0.1
+	done
+	for p in $(ip netns pids "$ns" 2>/dev/null); do kill -s KILL "$p" 2>/dev/null; done
+	for _ in $(seq 1 30); do
+		[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && return 0
+		sleep 0.1
+	done
+	lab_say "warning: processes remain in $ns: $(ip netns pids "$ns" | tr '\n' ' ')"
+}
+
+lab_destroy_guests() {	# destroy host K's guests through libvirt, if it answers
+	local k=$1 name uri
+	lab_libvirtd_pid "$k" >/dev/null || return 0
+	uri=$(lab_uri "$k")
+	local jobs=""
+	for name in $(timeout 10 virsh -q -c "$uri" list --name 2>/dev/null); do
+		timeout 20 virsh -q -c "$uri" destroy "$name" >/dev/null 2>&1 &
+		jobs="$jobs $!"
+	done
+	# shellcheck disable=SC2086
+	[ -z "$jobs" ] || wait $jobs
+}
+
+lab_down_host() {	# stop host K's daemon and QEMUs, remove its network
+	local k=$1 hd ns veth pid f name ino owner
+	hd=$(lab_hd "$k")
+	ns=$(cat "$hd/netns" 2>/dev/null)
+	veth=$(cat "$hd/veth" 2>/dev/null)
+
+	# Guests were destroyed through libvirt by lab_destroy_guests; now the daemon.
+	if pid=$(lab_libvirtd_pid "$k"); then
+		lab_stop_pid "$pid" "$hd/etc/libvirtd.conf" TERM
+	fi
+	pid=$(cat "$hd/libvirtd.spawn.pid" 2>/dev/null)
+	lab_stop_pid "$pid" "$hd/etc/libvirtd.conf" KILL
+
+	# QEMU processes libvirt left, by the pid files in the private /run/libvirt.
+	for f in "$hd"/run/qemu/*.pid; do
+		[ -f "$f" ] || continue
+		name=$(basename "$f" .pid)
+		pid=$(cat "$f" 2>/dev/null)
+		if lab_pid_is "$pid" "guest=$name" && lab_pid_is "$pid" qemu-system; then
+			ino=$(lab_netns_inode "$ns")
+			if [ -z "$ino" ] || [ "$(stat -L -c %i "/proc/$pid/ns/net" 2>/dev/null)" = "$ino" ]; then
+				lab_stop_pid "$pid" "guest=$name" TERM
+			fi
+		fi
+	done
+
+	# A name that carries another lab's alias is not ours: leave it, forget it.
+	if [ -n "$ns" ] && [ -e "/run/netns/$ns" ]; then
+		owner=$(lab_owner_of eth0 "$ns")
+		if [ -n "$owner" ] && [ "$owner" != "vmbal-lab $LAB_DIR" ]; then
+			lab_say "warning: namespace $ns belongs to '$owner', not this lab; left alone"
+		else
+			# Anything still running in the namespace was started by this lab
+			# (e.g. a QEMU whose pid file was never written): stop it by PID.
+			lab_sweep_netns "$ns"
+			ip netns del "$ns" 2>/dev/null || lab_say "warning: ip netns del $ns failed"
+			[ -e "/run/netns/$ns" ] && return 1
+		fi
+	fi
+	if [ -n "$veth" ] && ip link show "$veth" >/dev/null 2>&1; then
+		owner=$(lab_owner_of "$veth")
+		if [ -n "$owner" ] && [ "$owner" != "vmbal-lab $LAB_DIR" ]; then
+			lab_say "warning: interface $veth belongs to '$owner', not this lab; left alone"
+		else
+			# (it may vanish by itself while its peer's namespace goes)
+			ip link del "$veth" 2>/dev/null || ! ip link show "$veth" >/dev/null 2>&1 || return 1
+		fi
+	fi
+	rm -f "$hd/netns" "$hd/veth" "$hd/libvirtd.pid" "$hd/libvirtd.spawn.pid"
+	rm -rf "$hd/run"
+	return 0
+}
+
+lab_down_dir() {
+	local dir=$1 k hd left=0 br owner
+	lab_load "$dir"
+	[ -f "$LAB_DIR/lab.conf" ] || [ -f "$LAB_DIR/bridge" ] || {
+		lab_say "nothing recorded in $LAB_DIR"
+		return 0
+	}
+	# Every host directory that exists, not only 1..N, in case N was changed.
+	local hosts=""
+	for hd in "$LAB_DIR"/h[0-9]*; do
+		[ -d "$hd" ] || continue
+		k=${hd##*/h}
+		case $k in *[!0-9]*) continue ;; esac
+		hosts="$hosts $k"
+	done
+	# libvirt takes a second or two per destroy: all hosts at once.
+	# (wait for these jobs only: after a failed up, libvirtd are children too)
+	local jobs=""
+	for k in $hosts; do
+		lab_destroy_guests "$k" 9>&- &
+		jobs="$jobs $!"
+	done
+	# shellcheck disable=SC2086
+	[ -z "$jobs" ] || wait $jobs
+	for k in $hosts; do
+		lab_down_host "$k" || left=1
+	done
+	br=$(cat "$LAB_DIR/bridge" 2>/dev/null)
+	if [ -n "$br" ] && ip link show "$br" >/dev/null 2>&1; then
+		owner=$(lab_owner_of "$br")
+		if [ -n "$owner" ] && [ "$owner" != "vmbal-lab $LAB_DIR" ]; then
+			lab_say "warning: bridge $br belongs to '$owner', not this lab; left alone"
+		else
+			ip link del "$br" || left=1
+		fi
+	fi
+	if [ "$left" = 0 ]; then
+		rm -f "$LAB_DIR/bridge" "$LAB_DIR/lab.conf" "$LAB_DIR/state"
+		lab_say "down: $LAB_DIR cleaned (logs and images kept)"
+	else
+		lab_say "down: something in $LAB_DIR could not be removed; run down again"
+		return 1
+	fi
+}
+
+lab_down() {
+	lab_need_root
+	LAB_DIR=$(lab_dir_of "${1:-}")
+	lab_lock
+	lab_down_dir "$LAB_DIR"
+}
+
+# ---------------------------------------------------------------- guests
+
+lab_guest() {
+	local k=$1 name=$2 duty=$3 mem=${4:-32} img xml
+	[ $# -ge 3 ] || lab_die "usage: lab.sh guest K NAME DUTY [MEM_MIB]"
+	lab_load "$(lab_dir_of "")"
+	lab_host_arg "$k"
+	case $name in
+	'' | *[!A-Za-z0-9_.-]*) lab_die "guest name may hold only letters, digits and _ . -" ;;
+	esac
+	case $mem in
+	'' | *[!0-9]*) lab_die "MEM_MIB must be a number" ;;
+	esac
+	[ "$mem" -ge 4 ] || lab_die "MEM_MIB must be at least 4"
+	img=$(lab_image "$LAB_DIR" "$duty") || exit 1
+	mkdir -p "$LAB_DIR/guests"
+	xml=$LAB_DIR/guests/$name.xml
+	cat >"$xml" <<-EOF
+		<domain type='qemu'>
+		  <name>$name</name>
+		  <memory unit='MiB'>$mem</memory>
+		  <vcpu>1</vcpu>
+		  <os>
+		    <type arch='x86_64' machine='pc'>hvm</type>
+		    <boot dev='fd'/>
+		  </os>
+		  <clock offset='utc'/>
+		  <on_poweroff>destroy</on_poweroff>
+		  <on_reboot>destroy</on_reboot>
+		  <on_crash>destroy</on_crash>
+		  <devices>
+		    <emulator>$(command -v qemu-system-x86_64)</emulator>
+		    <disk type='file' device='floppy'>
+		      <driver name='qemu' type='raw'/>
+		      <source file='$img'/>
+		      <target dev='fda' bus='fdc'/>
+		      <readonly/>
+		    </disk>
+		    <controller type='usb' model='none'/>
+		    <memballoon model='none'/>
+		  </devices>
+		</domain>
+	EOF
+	lab_virsh "$k" create "$xml" >/dev/null || lab_die "starting guest $name on host $k failed"
+	printf '%s on %s (duty %s%%, %s MiB)\n' "$name" "$(lab_uri "$k")" "$((10#$duty))" "$mem"
+}
+
+lab_kill_libvirtd() {
+	local k=$1 sig=${2:-TERM} pid
+	lab_need_root
+	lab_load "$(lab_dir_of "")"
+	lab_host_arg "$k"
+	pid=$(lab_libvirtd_pid "$k") || {
+		lab_say "libvirtd of host $k is not running"
+		return 0
+	}
+	sig=${sig#SIG}
+	kill -s "$sig" "$pid" || lab_die "kill -s $sig $pid failed"
+	local _
+	for _ in $(seq 1 100); do
+		lab_pid_is "$pid" "$(lab_hd "$k")/etc/libvirtd.conf" || return 0
+		sleep 0.1
+	done
+	lab_say "libvirtd $pid still runs 10 s after SIG$sig; sending KILL"
+	kill -s KILL "$pid" 2>/dev/null
+	return 0
+}
+
+lab_start_libvirtd() {
+	local k=$1
+	lab_need_root
+	lab_load "$(lab_dir_of "")"
+	lab_host_arg "$k"
+	lab_spawn_libvirtd "$k"
+	lab_wait_libvirtd "$k" || exit 1
+	lab_uri "$k"
+}
+
+lab_status() {
+	local k pid
+	lab_load "$(lab_dir_of "${1:-}")"
+	[ -f "$LAB_DIR/lab.conf" ] || {
+		echo "no lab in $LAB_DIR"
+		return 1
+	}
+	for k in $(seq 1 "$LAB_N"); do
+		if pid=$(lab_libvirtd_pid "$k"); then
+			if timeout 5 virsh -c "$(lab_uri "$k")" version >/dev/null 2>&1; then
+				printf '%s libvirtd %s up\n' "$(lab_uri "$k")" "$pid"
+			else
+				printf '%s libvirtd %s not answering\n' "$(lab_uri "$k")" "$pid"
+			fi
+		else
+			printf '%s libvirtd down\n' "$(lab_uri "$k")"
+		fi
+	done
+}
+
+lab_main() {
+	local cmd=${1:-}
+	[ $# -gt 0 ] && shift
+	case $cmd in
+	up) lab_up "$@" ;;
+	down) lab_down "$@" ;;
+	guest) lab_guest "$@" ;;
+	kill-libvirtd) lab_kill_libvirtd "$@" ;;
+	start-libvirtd) lab_start_libvirtd "$@" ;;
+	status) lab_status "$@" ;;
+	uri)
+		lab_load "$(lab_dir_of "")"
+		lab_host_arg "${1:-}"
+		lab_uri "$1"
+		;;
+	image)
+		lab_image "$(lab_dir_of "")" "${1:-}"
+		;;
+	*)
+		sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+		exit 2
+		;;
+	esac
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	lab_main "$@"
+fi
