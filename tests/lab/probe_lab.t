@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+# probe_lab.t - vmbal's libvirt collector against real libvirtd hosts and
+# QEMU guests in the lab (tests/lab/lab.sh): CPU of busy, half-busy and
+# idle guests; a guest migrated by hand with virsh; a host whose libvirtd
+# dies and comes back; the same run under the ASan+UBSan build. Prints
+# TAP. Needs root and the lab's packages; skips with the reason otherwise.
+import fcntl, json, os, shutil, signal, subprocess, sys, tempfile, threading, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+LAB = os.path.join(HERE, "lab.sh")
+DIR = "/tmp/vmbal-lab-probe"
+VMBAL = os.path.join(ROOT, "vmbal")
+ASAN = os.path.join(ROOT, "build", "asan", "vmbal")
+U1 = "qemu+tcp://198.18.10.11/system"
+U2 = "qemu+tcp://198.18.10.12/system"
+results = []
+
+
+def out(s):
+    sys.stdout.write(s + "\n")
+    sys.stdout.flush()
+
+
+def check(ok, name, diag=""):
+    results.append((bool(ok), name, diag))
+    out("%s %d - %s" % ("ok" if ok else "not ok", len(results), name))
+    if not ok and diag:
+        for l in str(diag).splitlines()[:12]:
+            out("#   " + l)
+
+
+if os.geteuid() != 0:
+    out("1..0 # SKIP needs root")
+    sys.exit(0)
+missing = [t for t in ("libvirtd", "virsh", "qemu-system-x86_64", "as", "ld", "ip")
+           if shutil.which(t) is None]
+if missing or not os.path.exists(VMBAL):
+    out("1..0 # SKIP missing: " + " ".join(missing or ["./vmbal"]))
+    sys.exit(0)
+lockf = open("/run/lock/vmbal-lab-tests.lock", "a")
+fcntl.flock(lockf, fcntl.LOCK_EX)     # one lab test at a time
+
+ENV = dict(os.environ, VMBAL_LAB_DIR=DIR)
+
+
+def sh(args, timeout=90):
+    try:
+        p = subprocess.run(args, capture_output=True, text=True, env=ENV,
+                           timeout=timeout, stdin=subprocess.DEVNULL)
+        return p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired:
+        return 124, "", "timed out"
+
+
+def lab(*args):
+    return sh(["bash", LAB, *args])
+
+
+class Run:
+    """vmbal --headless in the background, its events collected as they come."""
+
+    def __init__(self, binary, cfg, *extra, env=None):
+        self.events, self.lock = [], threading.Lock()
+        self.p = subprocess.Popen([binary, "--headless", "-c", cfg, *extra],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, env=env)
+        self.err = ""
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_err, daemon=True).start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            with self.lock:
+                self.events.append((time.monotonic(), ev))
+
+    def _read_err(self):
+        self.err = self.p.stderr.read()
+
+    def samples(self, after=0.0):
+        with self.lock:
+            return [(t, e) for t, e in self.events if e["event"] == "sample" and t >= after]
+
+    def wait(self, pred, secs, after=0.0):
+        end = time.monotonic() + secs
+        while time.monotonic() < end:
+            for t, e in self.samples(after):
+                if pred(e):
+                    return t, e
+            time.sleep(0.05)
+        return None, None
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+        try:
+            self.p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+        time.sleep(0.1)
+        return self.p.returncode
+
+
+def host(e, name):
+    return next((h for h in e["hosts"] if h["name"] == name), None)
+
+
+def vm(e, name):
+    return next((v for v in e["vms"] if v["name"] == name), None)
+
+
+cfg = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+cfg.write("""hosts:
+  - {name: h1, uri: "%s", migration_uri: "tcp://198.18.10.11"}
+  - {name: h2, uri: "%s", migration_uri: "tcp://198.18.10.12"}
+policy: {mode: observe, probe_interval_s: 1, analyse_interval_s: 2, window: 4}
+""" % (U1, U2))
+cfg.close()
+runs = []
+
+
+def cleanup(*_):
+    for r in runs:
+        r.stop()
+    lab("down", DIR)
+    os.unlink(cfg.name) if os.path.exists(cfg.name) else None
+
+
+for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(s, lambda *a: (cleanup(), sys.exit(1)))
+
+out("1..12")
+try:
+    lab("down", DIR)
+    rc, o, e = lab("up", "2", DIR)
+    check(rc == 0, "lab: two libvirtd hosts up", e[-800:])
+    if rc != 0:
+        raise SystemExit
+    for k, name, duty in ((1, "busy", 100), (2, "half", 50), (2, "idle", 0)):
+        rc, o, e = lab("guest", str(k), name, str(duty))
+        if rc != 0:
+            check(False, "guest %s started" % name, e[-500:])
+            raise SystemExit
+
+    # 1. CPU readings, once the guests have booted
+    time.sleep(4)
+    r = Run(VMBAL, cfg.name, "--ticks", "5")
+    runs.append(r)
+    r.p.wait(timeout=60)
+    last = r.samples()[-1][1] if r.samples() else {}
+    b, h, i = vm(last, "busy"), vm(last, "half"), vm(last, "idle")
+    figs = "busy %s, half %s, idle %s" % tuple(x and x["cpu_pct"] for x in (b, h, i))
+    check(r.p.returncode == 0 and len(r.samples()) == 5, "observe --ticks 5: five samples, exit 0",
+          r.err[-500:])
+    check(b and 85 <= b["cpu_pct"] <= 115 and b["host"] == "h1", "busy guest reads 100±15%: " + figs)
+    check(i and i["cpu_pct"] < 5, "idle guest reads under 5%: " + figs)
+    check(h and 35 <= h["cpu_pct"] <= 65, "50% duty-cycle guest reads 50±15%: " + figs)
+    check(host(last, "h1")["state"] == "up" and host(last, "h1")["cpus"] > 0
+          and host(last, "h1")["mem_total_mib"] > 0, "hosts up with their node's CPUs and memory")
+
+    # 2. a migration by hand
+    r = Run(VMBAL, cfg.name)
+    runs.append(r)
+    r.wait(lambda e: vm(e, "busy") is not None, 15)
+    rc, o, e = sh(["virsh", "-c", U1, "migrate", "--live", "busy", U2,
+                   "--migrateuri", "tcp://198.18.10.12"], timeout=120)
+    done = time.monotonic()
+    t, ev = r.wait(lambda e: (vm(e, "busy") or {}).get("host") == "h2", 10, after=done)
+    check(rc == 0 and t is not None and t - done <= 2.5,
+          "migrated by hand: on its new host within one tick (%.1f s)" % ((t - done) if t else -1),
+          e[-400:])
+    time.sleep(6)
+    bad = [(e["ts"], vm(e, "busy")["cpu_pct"]) for _, e in r.samples()
+           if vm(e, "busy") and not (0 <= vm(e, "busy")["cpu_pct"] <= 100)]
+    check(not bad, "its CPU never reads negative or above vcpus x 100", repr(bad[:5]))
+    r.stop()
+
+    # 3. a libvirtd dies and comes back, under ASan+UBSan when built
+    binary = ASAN if os.path.exists(ASAN) else VMBAL
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0:halt_on_error=1",
+               UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
+    r = Run(binary, cfg.name, env=env)
+    runs.append(r)
+    r.wait(lambda e: host(e, "h1")["state"] == "up" and host(e, "h2")["state"] == "up", 20)
+    killed = time.monotonic()
+    lab("kill-libvirtd", "1", "KILL")
+    t, ev = r.wait(lambda e: host(e, "h1")["state"] == "down", 20, after=killed)
+    check(t is not None and t - killed <= 10, "killed libvirtd: host down within 10 s (%.1f s)"
+          % ((t - killed) if t else -1))
+    time.sleep(4)
+    ticks = [e["ts"] for _, e in r.samples(killed)]
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    check(len(ticks) >= 3 and all(g == 2 for g in gaps) and
+          all(host(e, "h2")["state"] == "up" for _, e in r.samples(killed)),
+          "the other host keeps reporting every tick", repr(ticks))
+    back = time.monotonic()
+    lab("start-libvirtd", "1")
+    t, ev = r.wait(lambda e: host(e, "h1")["state"] == "up", 45, after=back)
+    check(t is not None, "restarted: up again without restarting vmbal (%.1f s)"
+          % ((t - back) if t else -1))
+    rc = r.stop()
+    check(rc == 0 and "ERROR: AddressSanitizer" not in r.err and "runtime error" not in r.err,
+          "%s: clean exit, no sanitizer report" % os.path.basename(os.path.dirname(binary)
+                                                                  if binary == ASAN else binary),
+          r.err[-1500:])
+except SystemExit:
+    pass
+finally:
+    cleanup()
+while len(results) < 12:
+    check(False, "not reached")
