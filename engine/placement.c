@@ -256,7 +256,8 @@ placement_unit_movable(const struct placement *p, int unit)
 	int v;
 
 	for (v = unit; v >= 0; v = p->unit_next[v])
-		if (!p->in->vms[v].movable || p->moved[v])
+		if (!p->in->vms[v].movable || p->moved[v] ||
+		    !p->in->hosts[p->host_of[v]].up)
 			return false;
 	return true;
 }

@@ -48,7 +48,8 @@ double placement_sumsq(const struct placement *p);
 double placement_unit_load(const struct placement *p, int unit);
 long placement_unit_mem(const struct placement *p, int unit);
 bool placement_unit_intact(const struct placement *p, int unit);
-/* Every member movable and not yet moved in this plan. */
+/* Every member movable, not yet moved in this plan, on a host that is up
+ * (nothing can be migrated off a host vmbal cannot reach). */
 bool placement_unit_movable(const struct placement *p, int unit);
 /* May unit go to host to: target up, not in maintenance, pins, memory,
  * anti-affinity (counting members that are already there). */
