@@ -4,115 +4,13 @@
 # verified on its new host; then a migration whose destination libvirtd is
 # killed midway: failed, with libvirt's words, and the guest still running
 # on its source. Prints TAP. Needs root; skips with the reason otherwise.
-import fcntl, json, os, shutil, signal, subprocess, sys, tempfile, threading, time
+import json, os, signal, sys, tempfile, time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-LAB = os.path.join(HERE, "lab.sh")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from labtest import *  # noqa: E402,F401,F403  (check, out, sh, lab, Run, ...)
+
 DIR = "/tmp/vmbal-lab-migrate"
-VMBAL = os.path.join(ROOT, "vmbal")
-ASAN = os.path.join(ROOT, "build", "asan", "vmbal")
-U1 = "qemu+tcp://198.18.10.11/system"
-U2 = "qemu+tcp://198.18.10.12/system"
-results = []
-
-
-def out(s):
-    sys.stdout.write(s + "\n")
-    sys.stdout.flush()
-
-
-def check(ok, name, diag=""):
-    results.append((bool(ok), name, diag))
-    out("%s %d - %s" % ("ok" if ok else "not ok", len(results), name))
-    if not ok and diag:
-        for l in str(diag).splitlines()[:12]:
-            out("#   " + l)
-
-
-if os.geteuid() != 0:
-    out("1..0 # SKIP needs root")
-    sys.exit(0)
-missing = [t for t in ("libvirtd", "virsh", "qemu-system-x86_64", "as", "ld", "ip")
-           if shutil.which(t) is None]
-if missing or not os.path.exists(VMBAL):
-    out("1..0 # SKIP missing: " + " ".join(missing or ["./vmbal"]))
-    sys.exit(0)
-lockf = open("/run/lock/vmbal-lab-tests.lock", "a")
-fcntl.flock(lockf, fcntl.LOCK_EX)     # one lab test at a time
-
-ENV = dict(os.environ, VMBAL_LAB_DIR=DIR)
-
-
-def sh(args, timeout=90):
-    try:
-        p = subprocess.run(args, capture_output=True, text=True, env=ENV,
-                           timeout=timeout, stdin=subprocess.DEVNULL)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired:
-        return 124, "", "timed out"
-
-
-def lab(*args):
-    return sh(["bash", LAB, *args])
-
-
-class Run:
-    """vmbal --headless in the background, its events collected as they come."""
-
-    def __init__(self, binary, cfg, *extra, env=None):
-        self.events, self.lock = [], threading.Lock()
-        self.p = subprocess.Popen([binary, "--headless", "-c", cfg, *extra],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True, env=env)
-        self.err = ""
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._read_err, daemon=True).start()
-
-    def _read(self):
-        for line in self.p.stdout:
-            try:
-                ev = json.loads(line)
-            except ValueError:
-                continue
-            with self.lock:
-                self.events.append((time.monotonic(), ev))
-
-    def _read_err(self):
-        self.err = self.p.stderr.read()
-
-    def samples(self, after=0.0):
-        with self.lock:
-            return [(t, e) for t, e in self.events if e["event"] == "sample" and t >= after]
-
-    def wait(self, pred, secs, after=0.0):
-        end = time.monotonic() + secs
-        while time.monotonic() < end:
-            for t, e in self.samples(after):
-                if pred(e):
-                    return t, e
-            time.sleep(0.05)
-        return None, None
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-        try:
-            self.p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-        time.sleep(0.1)
-        return self.p.returncode
-
-
-def host(e, name):
-    return next((h for h in e["hosts"] if h["name"] == name), None)
-
-
-def vm(e, name):
-    return next((v for v in e["vms"] if v["name"] == name), None)
-
+start(DIR)
 
 cfg = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
 cfg.write("""hosts:
