@@ -677,7 +677,7 @@ out:
 }
 
 /* Budget for all the orderings tried while searching one plan. */
-#define SEQ_BUDGET 400000
+#define SEQ_BUDGET 100000
 
 struct accept_ctx {
 	struct balancer *b;

@@ -2,8 +2,11 @@
  * planner_consolidate.c - the consolidate objective: pack VMs onto as
  * few hosts as the ceiling allows and report the hosts left empty.
  *
- * After the repairs it first relieves hosts above the ceiling (their
- * smallest units go to the fullest host that stays under it), then tries
+ * After the repairs it first relieves hosts above the ceiling by more than
+ * min_gain_pct (a margin, so that a host packed to the ceiling is not
+ * relieved by the wobble of its averages and refilled at the next
+ * analysis; their smallest units go to the fullest host that stays under
+ * the ceiling), then tries
  * to empty hosts one at a time, cheapest first (least memory to copy):
  * the host's units, biggest load first, go best-fit to the other hosts
  * in use, each staying under the ceiling in CPU and within memory. A host
@@ -64,9 +67,14 @@ consolidate_relieve(struct placement *p, struct plan *plan, bool *leaving,
 	char reason[160];
 	int h, u, to;
 
+	double margin = p->in->policy.min_gain_pct > 1 ?
+	    p->in->policy.min_gain_pct : 1;
+
 	for (h = 0; h < (int)p->nh; h++) {
-		while (placement_counts(p, h) &&
-		    placement_cpu(p, h) > ceiling + 1e-9) {
+		if (!placement_counts(p, h) ||
+		    placement_cpu(p, h) <= ceiling + margin)
+			continue;
+		while (placement_cpu(p, h) > ceiling + 1e-9) {
 			int pick = -1;
 			double need = p->load[h] - ceiling *
 			    p->in->hosts[h].cap / 100.0, best = 0;

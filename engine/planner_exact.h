@@ -9,7 +9,7 @@
 #include "placement.h"
 
 #define EXACT_MAX_UNITS 16
-#define EXACT_NODE_LIMIT 2000000L
+#define EXACT_NODE_LIMIT 300000L
 
 /* Asked of every placement that would become the best so far: can it
  * be reached (target per VM)? Only placements it accepts are kept. */

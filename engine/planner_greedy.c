@@ -8,7 +8,8 @@
  * refused if afterwards the two hosts differ by as much as before, the
  * imbalance merely moved to the other host. It obeys the same hard rules
  * as the default planner (memory, pins, exclusions, anti-affinity,
- * cooldowns) but makes no repairs and no plans of several moves.
+ * cooldowns; VMs joined by affinity never move, since it moves one VM at
+ * a time) but makes no repairs and no plans of several moves.
  */
 #include <math.h>
 #include <stdio.h>
@@ -53,8 +54,9 @@ planner_greedy_2008(const struct plan_input *in)
 	for (u = 0; u < (int)p->nv; u++) {
 		double share, d;
 
-		if (p->unit_of[u] != u || p->host_of[u] != a ||
-		    !placement_unit_intact(p, u) ||
+		/* one VM per analysis: VMs bound by affinity are left alone */
+		if (p->unit_of[u] != u || p->unit_next[u] >= 0 ||
+		    p->host_of[u] != a ||
 		    !placement_unit_movable(p, u) ||
 		    !placement_unit_fits(p, u, c))
 			continue;
