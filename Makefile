@@ -30,7 +30,7 @@ ENGINE_SRC = engine/diag.c engine/ynode.c engine/config.c engine/window.c \
 SIM_SRC    = probes/sim.c probes/sim_probe.c probes/sim_clock.c \
 	actions/sim_action.c probes/lv_events.c probes/lv_probe.c \
 	probes/real_clock.c probes/health.c \
-	actions/lv_migrate.c
+	actions/lv_migrate.c actions/journal_file.c
 CLI_SRC    = cli/options.c cli/jsonout.c cli/headless.c cli/demo.c
 MAIN_SRC   = cli/main.c
 LIB_SRC    = $(ENGINE_SRC) $(SIM_SRC) $(CLI_SRC)

@@ -9,12 +9,13 @@
 #include "../engine/clock.h"
 #include "../engine/config.h"
 #include "../engine/health.h"
+#include "../engine/journal.h"
 #include "../engine/probe.h"
 #include "options.h"
 
 /* Runs until --duration, --ticks or a signal; returns an exit status. */
 int headless_run(const struct options *o, const struct config *cfg,
     const struct policy *policy, struct probe *probe, struct action *action,
-    struct clock *clk, struct health_source *health);
+    struct clock *clk, struct health_source *health, struct journal *journal);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../actions/journal_file.h"
 #include "../actions/lv_migrate.h"
 #include "../actions/sim_action.h"
 #include "../engine/config.h"
@@ -58,10 +59,37 @@ main_load(const struct options *o, struct diag *d)
 	return config_new_from_file(path, CONFIG_CLUSTER, d);
 }
 
+/*
+ * The journal, when this run may act: not when observing, planning once
+ * or dry-running, nor for a scenario that names none. NULL in *out when
+ * there is none; -1 (message printed) when it cannot be opened: vmbal
+ * does not act without its journal.
+ */
+static int
+main_journal(const struct options *o, const struct config *cfg,
+    const struct policy *policy, struct journal *j, struct journal **out)
+{
+	struct diag d;
+	char msg[1024];
+
+	*out = NULL;
+	if (policy->mode == MODE_OBSERVE || o->plan || o->dry_run ||
+	    cfg->journal == NULL || cfg->journal[0] == '\0')
+		return 0;
+	if (journal_file_init(j, cfg->journal, &d) != 0) {
+		diag_format(&d, msg, sizeof msg);
+		fprintf(stderr, "vmbal: %s\n", msg);
+		return -1;
+	}
+	*out = j;
+	return 0;
+}
+
 static int
 main_simulated(const struct options *o, const struct config *cfg,
     const struct policy *policy)
 {
+	struct journal jstore, *journal = NULL;
 	struct probe probe;
 	struct action action;
 	struct clock clk;
@@ -81,7 +109,13 @@ main_simulated(const struct options *o, const struct config *cfg,
 		return 1;
 	}
 	sim_action_init(&action, sim);
-	rc = headless_run(o, cfg, policy, &probe, &action, &clk, NULL);
+	if (main_journal(o, cfg, policy, &jstore, &journal) != 0)
+		rc = 1;
+	else
+		rc = headless_run(o, cfg, policy, &probe, &action, &clk, NULL,
+		    journal);
+	if (journal != NULL)
+		journal->ops->free(journal->impl);
 	clk.ops->free(clk.impl);
 	action.ops->free(action.impl);
 	probe.ops->free(probe.impl);
@@ -94,6 +128,7 @@ static int
 main_cluster(const struct options *o, const struct config *cfg,
     const struct policy *policy)
 {
+	struct journal jstore, *journal = NULL;
 	struct health_source health;
 	struct probe probe;
 	struct action action;
@@ -128,8 +163,13 @@ main_cluster(const struct options *o, const struct config *cfg,
 		probe.ops->free(probe.impl);
 		return 1;
 	}
-	rc = headless_run(o, cfg, policy, &probe, &action, &clk,
-	    cfg->nservices > 0 ? &health : NULL);
+	if (main_journal(o, cfg, policy, &jstore, &journal) != 0)
+		rc = 1;
+	else
+		rc = headless_run(o, cfg, policy, &probe, &action, &clk,
+		    cfg->nservices > 0 ? &health : NULL, journal);
+	if (journal != NULL)
+		journal->ops->free(journal->impl);
 	if (cfg->nservices > 0)
 		health.ops->free(health.impl);
 	clk.ops->free(clk.impl);

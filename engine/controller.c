@@ -31,6 +31,7 @@ struct exec_move {
 	char vm[256], from[256], to[256];
 	enum exec_state st;
 	bool confirmed;
+	const char *who;	/* "auto" or "operator" */
 	double started;
 };
 
@@ -220,6 +221,29 @@ controller_vm_moved(struct controller *c, const char *vm, const char *to,
 	}
 }
 
+/* Records an intent (outcome false) or an outcome; -1 when it failed. */
+static int
+controller_journal(struct controller *c, double now, const struct exec_move *e,
+    bool outcome, enum mig_status st, double dur, const char *error)
+{
+	struct journal_entry je;
+
+	if (c->opts.journal == NULL)
+		return 0;
+	memset(&je, 0, sizeof je);
+	je.ts = now;
+	je.outcome = outcome;
+	je.who = e->who != NULL ? e->who : "auto";
+	je.action = "migrate";
+	je.vm = e->vm;
+	je.from = e->from;
+	je.to = e->to;
+	je.status = st;
+	je.duration_s = dur;
+	je.error = error;
+	return c->opts.journal->ops->record(c->opts.journal->impl, &je);
+}
+
 static void
 controller_cancel_pending(struct controller *c)
 {
@@ -264,13 +288,19 @@ controller_start_ready(struct controller *c, double now)
 			continue;
 		}
 		diag_clear(&d);
-		if (c->action->ops->migrate(c->action->impl, e->vm, e->from,
-		    e->to, &d) != 0) {
+		/* nothing is done that the journal does not hold first */
+		if (controller_journal(c, now, e, false, MIG_STARTED, 0,
+		    NULL) != 0)
+			diag_set(&d, NULL, 0, 0,
+			    "not migrating: the journal cannot be written");
+		if (d.msg[0] != '\0' || c->action->ops->migrate(c->action->impl,
+		    e->vm, e->from, e->to, &d) != 0) {
 			e->st = EX_FAILED;
 			c->failed++;
 			controller_vm_moved(c, e->vm, e->to, false, now);
 			controller_emit_migration(c, now, e->vm, e->from, e->to,
 			    MIG_FAILED, 0, d.msg);
+			controller_journal(c, now, e, true, MIG_FAILED, 0, d.msg);
 			controller_cancel_pending(c);
 			return;
 		}
@@ -337,6 +367,9 @@ controller_poll_actions(struct controller *c, double now)
 			if (e != NULL) {
 				e->st = done ? EX_DONE : EX_FAILED;
 				c->running--;
+				controller_journal(c, now, e, true,
+				    res[i].status, res[i].duration_s,
+				    done ? NULL : res[i].error);
 			}
 			if (done)
 				c->migrations++;
@@ -408,6 +441,7 @@ controller_take_plan(struct controller *c, const struct plan *p,
 		    in->hosts[p->moves[i].to].name);
 		e->st = EX_PENDING;
 		e->confirmed = confirmed;
+		e->who = "auto";
 	}
 	c->nexec = p->nmoves;
 	return 0;
@@ -582,8 +616,10 @@ controller_confirm(struct controller *c, long move, double now)
 		return -1;
 	for (i = 0; i < c->nexec; i++)
 		if (c->exec[i].st == EX_PENDING &&
-		    (move < 0 || (size_t)move == i))
+		    (move < 0 || (size_t)move == i)) {
 			c->exec[i].confirmed = true;
+			c->exec[i].who = "operator";
+		}
 	controller_start_ready(c, now);
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "event.h"
 #include "health.h"
+#include "journal.h"
 #include "model.h"
 #include "probe.h"
 
@@ -26,6 +27,7 @@ struct controller;
 struct controller_opts {
 	bool dry_run;	/* never act; say what would be done */
 	struct health_source *health;	/* backend checks, or NULL */
+	struct journal *journal;	/* where actions are recorded, or NULL */
 };
 
 /* Borrows cfg, probe, action and sink for its lifetime. Caller frees. */

@@ -2,7 +2,7 @@
 # headless.t - vmbal --headless on the simulated cluster, checked line by
 # line against the contract (docs: ../shared/docs/contract.md, "Headless
 # output"), plus the command line's exit statuses. Prints TAP.
-import json, os, signal, subprocess, sys, time
+import json, os, shutil, signal, subprocess, sys, tempfile, time
 
 os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 VMBAL = os.path.abspath(os.environ.get("VMBAL", "./vmbal"))
@@ -154,6 +154,44 @@ check(rc == 0 and len(ev) == 1 and ev[0]["event"] == "plan" and ev[0]["moves"]
 rc, ev = events_of("--headless", "--scenario", "tests/scenarios/2008-ten.yaml", "--fast", "--plan")
 check(rc == 0 and len(ev) == 1 and len(ev[0]["moves"]) == 6,
       "--plan on the 2008 scenario: the six moves to 4/3/3", json.dumps(ev)[:300])
+
+# 1c. the journal: every migration's intent before it, its outcome after
+jdir = tempfile.mkdtemp(prefix="vmbal-journal-")
+jpath = os.path.join(jdir, "journal.jsonl")
+scen = os.path.join(jdir, "demo.yaml")
+with open("scenarios/demo.yaml") as f, open(scen, "w") as g:
+    g.write(f.read() + "journal: %s\n" % jpath)
+rc, ev = events_of("--headless", "--scenario", scen, "--fast", "--duration", "1800",
+                   "--mode", "auto")
+with open(jpath) as f:
+    jl = [json.loads(l) for l in f]
+mig = [e for e in ev if e["event"] == "migration"]
+intents = [j for j in jl if j["phase"] == "intent"]
+outcomes = [j for j in jl if j["phase"] == "outcome"]
+check(rc == 0 and len(intents) == len([e for e in mig if e["status"] == "started"])
+      and len(outcomes) == len([e for e in mig if e["status"] != "started"]) and intents,
+      "journal: one intent per started migration, one outcome per finished one",
+      "%d intents, %d outcomes, %d events" % (len(intents), len(outcomes), len(mig)))
+order_ok = True
+for j in outcomes:
+    before = [i for i in jl[:jl.index(j)] if i["phase"] == "intent" and i["vm"] == j["vm"]]
+    order_ok &= bool(before)
+check(order_ok and all(j["who"] == "auto" and j["action"] == "migrate" and j["time"].endswith("Z")
+                       for j in jl), "journal: intents come first; who, what and when are recorded")
+check([(j["vm"], j["status"]) for j in outcomes] ==
+      [(e["vm"], e["status"]) for e in mig if e["status"] != "started"],
+      "journal: outcomes agree with the migration events")
+rc, ev = events_of("--headless", "--scenario", scen, "--fast", "--duration", "600",
+                   "--mode", "auto", "--dry-run")
+with open(jpath) as f:
+    check(len(f.readlines()) == len(jl), "--dry-run writes nothing to the journal")
+bad = os.path.join(jdir, "no-such-dir", "deeper", "journal.jsonl")
+with open("scenarios/demo.yaml") as f, open(scen, "w") as g:
+    g.write(f.read() + "journal: %s\n" % bad)
+p = run("--headless", "--scenario", scen, "--fast", "--duration", "60", "--mode", "auto")
+check(p.returncode == 1 and "cannot open the journal" in p.stderr and p.stdout == "",
+      "a journal that cannot be opened: nothing runs, exit 1", p.stderr)
+shutil.rmtree(jdir)
 
 # 2. --ticks
 p = run("--headless", "--demo", "--fast", "--ticks", "5")
