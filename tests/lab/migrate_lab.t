@@ -12,13 +12,15 @@ from labtest import *  # noqa: E402,F401,F403  (check, out, sh, lab, Run, ...)
 DIR = "/tmp/vmbal-lab-migrate"
 start(DIR)
 
+JOURNAL = tempfile.mktemp(prefix="vmbal-lab-journal-", suffix=".jsonl")
 cfg = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
-cfg.write("""hosts:
+cfg.write("""journal: %s
+hosts:
   - {name: h1, uri: "%s", migration_uri: "tcp://198.18.10.11"}
   - {name: h2, uri: "%s", migration_uri: "tcp://198.18.10.12"}
 policy: {mode: auto, probe_interval_s: 1, analyse_interval_s: 2, window: 3,
          threshold_pct: 10, hold_s: 2, min_gain_pct: 1, vm_cooldown_s: 600}
-""" % (U1, U2))
+""" % (JOURNAL, U1, U2))
 cfg.close()
 runs = []
 
@@ -27,7 +29,9 @@ def cleanup(*_):
     for r in runs:
         r.stop()
     lab("down", DIR)
-    os.unlink(cfg.name) if os.path.exists(cfg.name) else None
+    for f in (cfg.name, JOURNAL):
+        if os.path.exists(f):
+            os.unlink(f)
 
 
 def migrations(r):
@@ -61,7 +65,7 @@ def where(name):
 for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
     signal.signal(s, lambda *a: (cleanup(), sys.exit(1)))
 
-out("1..8")
+out("1..9")
 try:
     lab("down", DIR)
     rc, o, e = lab("up", "2", DIR)
@@ -88,6 +92,11 @@ try:
     time.sleep(6)
     check(len([e for e in migrations(r) if e["status"] == "started"]) == 1,
           "one move only: balanced afterwards, nothing moves back")
+    with open(JOURNAL) as f:
+        jl = [json.loads(l) for l in f]
+    check([(j["phase"], j["vm"], j.get("status")) for j in jl] ==
+          [("intent", moved, None), ("outcome", moved, "done")],
+          "the journal holds the intent, then the outcome", json.dumps(jl))
     r.stop()
     # 2. the destination's libvirtd dies midway
     first = "m2" if moved == "m1" else "m1"
@@ -114,5 +123,5 @@ except SystemExit:
     pass
 finally:
     cleanup()
-while len(results) < 8:
+while len(results) < 9:
     check(False, "not reached")
