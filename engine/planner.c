@@ -30,7 +30,7 @@
 #define EPS 1e-9
 #define MAX_ALL_HOSTS 32	/* up to this, every host is tried */
 #define FEW_SOURCES 4		/* beyond: the most loaded hosts */
-#define FEW_TARGETS 8		/* and the least loaded */
+#define FEW_TARGETS 4		/* and the least loaded */
 #define SWAP_HOSTS 4
 #define SWAPS_BIG 32		/* swaps tried on big clusters */
 #define PRUNE_MAX 96
