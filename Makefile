@@ -26,11 +26,11 @@ LDLIBS   = $(PKG_LIBS) -lm -pthread
 ENGINE_SRC = engine/diag.c engine/ynode.c engine/config.c engine/window.c \
 	engine/snapshot.c engine/model.c engine/imbalance.c engine/action.c \
 	engine/controller.c engine/plan.c engine/placement.c engine/repair.c \
-	engine/planner.c engine/planner_greedy.c engine/planner_consolidate.c engine/plan_build.c engine/planner_exact.c
+	engine/planner.c engine/planner_greedy.c engine/planner_consolidate.c engine/plan_build.c engine/planner_exact.c engine/weights.c
 SIM_SRC    = probes/sim.c probes/sim_probe.c probes/sim_clock.c \
 	actions/sim_action.c probes/lv_events.c probes/lv_probe.c \
 	probes/real_clock.c probes/health.c \
-	actions/lv_migrate.c actions/journal_file.c
+	actions/lv_migrate.c actions/journal_file.c actions/sim_dnat.c
 CLI_SRC    = cli/options.c cli/jsonout.c cli/headless.c cli/demo.c
 MAIN_SRC   = cli/main.c
 LIB_SRC    = $(ENGINE_SRC) $(SIM_SRC) $(CLI_SRC)

@@ -67,11 +67,12 @@ headless_plan(struct controller *ctl, const struct policy *policy,
 int
 headless_run(const struct options *o, const struct config *cfg,
     const struct policy *policy, struct probe *probe, struct action *action,
-    struct clock *clk, struct health_source *health, struct journal *journal)
+    struct clock *clk, struct health_source *health, struct journal *journal,
+    struct dnat *dnat)
 {
 	struct headless_sink hs = { stdout, 0, o->plan };
 	struct controller_opts copts = { .dry_run = o->dry_run,
-		.health = health, .journal = journal };
+		.health = health, .journal = journal, .dnat = dnat };
 	struct policy pol = *policy;
 	struct event_sink sink = { headless_emit, &hs };
 	struct sigaction sa;

@@ -10,12 +10,14 @@
 #include "../engine/config.h"
 #include "../engine/health.h"
 #include "../engine/journal.h"
+#include "../engine/dnat.h"
 #include "../engine/probe.h"
 #include "options.h"
 
 /* Runs until --duration, --ticks or a signal; returns an exit status. */
 int headless_run(const struct options *o, const struct config *cfg,
     const struct policy *policy, struct probe *probe, struct action *action,
-    struct clock *clk, struct health_source *health, struct journal *journal);
+    struct clock *clk, struct health_source *health, struct journal *journal,
+    struct dnat *dnat);
 
 #endif

@@ -170,6 +170,35 @@ jsonout_event(const struct event *ev)
 		if (ev->u.health.error != NULL && ev->u.health.error[0] != '\0')
 			jsonout_set(o, "error", json_string(ev->u.health.error));
 		break;
+	case EV_DNAT: {
+		const struct dnat_service *d = ev->u.dnat.svc;
+		json_t *bs = json_array();
+		size_t i;
+		char name[96];
+
+		o = json_object();
+		jsonout_set(o, "service", json_string(d->name));
+		for (i = 0; i < d->nbackends; i++) {
+			json_t *jb = json_object();
+
+			snprintf(name, sizeof name, "%s:%ld",
+			    d->backends[i].address, d->backends[i].port);
+			jsonout_set(jb, "backend", json_string(name));
+			jsonout_set(jb, "weight",
+			    json_integer(d->backends[i].weight));
+			jsonout_set(jb, "state", json_string(d->backends[i].up ?
+			    "up" : "down"));
+			json_array_append_new(bs, jb);
+		}
+		jsonout_set(o, "backends", bs);
+		jsonout_set(o, "status", json_string(ev->u.dnat.applied ?
+		    "applied" : "failed"));
+		if (ev->u.dnat.dry_run)
+			jsonout_set(o, "dry_run", json_true());
+		if (ev->u.dnat.error != NULL)
+			jsonout_set(o, "error", json_string(ev->u.dnat.error));
+		break;
+	}
 	case EV_ERROR:
 		o = json_object();
 		jsonout_set(o, "message", json_string(ev->u.error.message));

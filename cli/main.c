@@ -8,6 +8,7 @@
 
 #include "../actions/journal_file.h"
 #include "../actions/lv_migrate.h"
+#include "../actions/sim_dnat.h"
 #include "../actions/sim_action.h"
 #include "../engine/config.h"
 #include "../probes/health.h"
@@ -93,6 +94,8 @@ main_simulated(const struct options *o, const struct config *cfg,
 	struct probe probe;
 	struct action action;
 	struct clock clk;
+	struct dnat dnat;
+	bool dnat_ok;
 	struct sim *sim;
 	int rc;
 
@@ -109,11 +112,14 @@ main_simulated(const struct options *o, const struct config *cfg,
 		return 1;
 	}
 	sim_action_init(&action, sim);
+	dnat_ok = sim_dnat_init(&dnat) == 0;
 	if (main_journal(o, cfg, policy, &jstore, &journal) != 0)
 		rc = 1;
 	else
 		rc = headless_run(o, cfg, policy, &probe, &action, &clk, NULL,
-		    journal);
+		    journal, dnat_ok ? &dnat : NULL);
+	if (dnat_ok)
+		dnat.ops->free(dnat.impl);
 	if (journal != NULL)
 		journal->ops->free(journal->impl);
 	clk.ops->free(clk.impl);
@@ -167,7 +173,7 @@ main_cluster(const struct options *o, const struct config *cfg,
 		rc = 1;
 	else
 		rc = headless_run(o, cfg, policy, &probe, &action, &clk,
-		    cfg->nservices > 0 ? &health : NULL, journal);
+		    cfg->nservices > 0 ? &health : NULL, journal, NULL);
 	if (journal != NULL)
 		journal->ops->free(journal->impl);
 	if (cfg->nservices > 0)

@@ -24,6 +24,7 @@
 #include "imbalance.h"
 #include "placement.h"
 #include "plan_build.h"
+#include "weights.h"
 
 enum exec_state { EX_PENDING, EX_RUNNING, EX_DONE, EX_FAILED, EX_CANCELLED };
 
@@ -57,7 +58,31 @@ struct controller {
 	size_t noffer;
 	double settle_until;
 	long settle_probe;
+	struct backend_view **views;	/* per service, per backend */
+	char **dnat_sig;		/* per service: what was last applied */
+	bool dnat_dirty;
 };
+
+static int
+controller_views_new(struct controller *c)
+{
+	size_t i, j, n = c->cfg->nservices;
+
+	c->views = calloc(n + 1, sizeof *c->views);
+	c->dnat_sig = calloc(n + 1, sizeof *c->dnat_sig);
+	if (c->views == NULL || c->dnat_sig == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		c->views[i] = calloc(c->cfg->services[i].nbackends + 1,
+		    sizeof **c->views);
+		if (c->views[i] == NULL)
+			return -1;
+		for (j = 0; j < c->cfg->services[i].nbackends; j++)
+			c->views[i][j].latency_ms = -1;
+	}
+	c->dnat_dirty = true;
+	return 0;
+}
 
 struct controller *
 controller_new(const struct config *cfg, const struct policy *policy,
@@ -82,20 +107,34 @@ controller_new(const struct config *cfg, const struct policy *policy,
 	}
 	imbalance_init(&c->imb, 0);
 	c->settle_probe = -1;
+	if (controller_views_new(c) != 0) {
+		controller_free(c);
+		return NULL;
+	}
 	return c;
 }
 
 void
 controller_free(struct controller *c)
 {
+	size_t i;
+
 	if (c == NULL)
 		return;
+	for (i = 0; c->views != NULL && i < c->cfg->nservices; i++)
+		free(c->views[i]);
+	for (i = 0; c->dnat_sig != NULL && i < c->cfg->nservices; i++)
+		free(c->dnat_sig[i]);
+	free(c->views);
+	free(c->dnat_sig);
 	model_free(c->model);
 	free(c->exec);
 	free(c->offer);
 	free(c->last_sig);
 	free(c);
 }
+
+static void controller_dnat(struct controller *c, double now);
 
 static double
 controller_probe_due(const struct controller *c)
@@ -215,6 +254,7 @@ controller_vm_moved(struct controller *c, const char *vm, const char *to,
 		return;
 	c->model->vms[v].in_flight = false;
 	c->model->vms[v].moved_at = now;
+	c->dnat_dirty = true;
 	if (done && (h = model_host_index(c->model, to)) >= 0) {
 		c->model->vms[v].host = h;
 		c->model->vms[v].state = VM_RUNNING;
@@ -287,6 +327,10 @@ controller_start_ready(struct controller *c, double now)
 			e->st = EX_CANCELLED;	/* the world moved on */
 			continue;
 		}
+		/* a backend on this VM stops taking new connections first */
+		c->model->vms[v].in_flight = true;
+		c->dnat_dirty = true;
+		controller_dnat(c, now);
 		diag_clear(&d);
 		/* nothing is done that the journal does not hold first */
 		if (controller_journal(c, now, e, false, MIG_STARTED, 0,
@@ -653,6 +697,123 @@ controller_analyse(struct controller *c, double now)
 }
 
 static void
+controller_view_health(struct controller *c, const struct health_change *ch)
+{
+	char name[64];
+	size_t i, j;
+
+	for (i = 0; i < c->cfg->nservices; i++) {
+		const struct service_conf *s = &c->cfg->services[i];
+
+		if (strcmp(s->name, ch->service) != 0)
+			continue;
+		for (j = 0; j < s->nbackends; j++) {
+			snprintf(name, sizeof name, "%s:%ld",
+			    s->backends[j].address, s->backends[j].port);
+			if (strcmp(name, ch->backend) != 0)
+				continue;
+			c->views[i][j].health = ch->up ? BH_UP : BH_DOWN;
+			if (ch->up)
+				c->views[i][j].latency_ms = ch->latency_ms;
+			c->dnat_dirty = true;
+		}
+	}
+}
+
+static char *
+controller_dnat_sig(const struct dnat_service *d)
+{
+	size_t i, len = 16;
+	char *s;
+
+	for (i = 0; i < d->nbackends; i++)
+		len += strlen(d->backends[i].address) + 32;
+	s = calloc(1, len);
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < d->nbackends; i++)
+		snprintf(s + strlen(s), len - strlen(s), "%s:%ld=%ld%c;",
+		    d->backends[i].address, d->backends[i].port,
+		    d->backends[i].weight, d->backends[i].up ? '+' : '-');
+	return s;
+}
+
+/*
+ * Programs the services' rules when what they should be has changed
+ * (health, a migration starting or ending, the start of the run): one
+ * apply for all services, one dnat event per service that changed.
+ */
+static void
+controller_dnat(struct controller *c, double now)
+{
+	size_t n = c->cfg->nservices, i, j;
+	struct dnat_service *svcs;
+	bool changed = false, any = false, ok = true;
+	char **sigs;
+	struct diag d;
+	struct event ev;
+
+	if (c->opts.dnat == NULL || n == 0 || !c->dnat_dirty ||
+	    c->policy.mode == MODE_OBSERVE)
+		return;		/* observing never touches the rules */
+	c->dnat_dirty = false;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < c->cfg->services[i].nbackends; j++) {
+			const char *vm = c->cfg->services[i].backends[j].vm;
+			int v = vm != NULL ? model_vm_index(c->model, vm) : -1;
+
+			c->views[i][j].vm_migrating = v >= 0 &&
+			    c->model->vms[v].in_flight;
+		}
+	svcs = calloc(n + 1, sizeof *svcs);
+	sigs = calloc(n + 1, sizeof *sigs);
+	if (svcs == NULL || sigs == NULL ||
+	    weights_compute(c->cfg, c->views, c->opts.health != NULL, svcs) != 0) {
+		free(svcs);
+		free(sigs);
+		controller_error(c, now, "out of memory while computing weights");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		sigs[i] = controller_dnat_sig(&svcs[i]);
+		if (sigs[i] == NULL || c->dnat_sig[i] == NULL ||
+		    strcmp(sigs[i], c->dnat_sig[i]) != 0)
+			any = true;
+	}
+	diag_clear(&d);
+	if (any && !c->opts.dry_run)
+		ok = c->opts.dnat->ops->apply(c->opts.dnat->impl, svcs, n,
+		    &changed, &d) == 0;
+	for (i = 0; any && i < n; i++) {
+		bool differs = sigs[i] == NULL || c->dnat_sig[i] == NULL ||
+		    strcmp(sigs[i], c->dnat_sig[i]) != 0;
+
+		if (!differs && ok)
+			continue;
+		memset(&ev, 0, sizeof ev);
+		ev.type = EV_DNAT;
+		ev.ts = now;
+		ev.u.dnat.svc = &svcs[i];
+		ev.u.dnat.applied = ok;
+		ev.u.dnat.dry_run = c->opts.dry_run;
+		ev.u.dnat.error = ok ? NULL : d.msg;
+		controller_emit(c, &ev);
+		if (ok) {
+			free(c->dnat_sig[i]);
+			c->dnat_sig[i] = sigs[i];
+			sigs[i] = NULL;
+		}
+	}
+	if (!ok)
+		c->dnat_dirty = true;	/* try again at the next run */
+	for (i = 0; i < n; i++)
+		free(sigs[i]);
+	free(sigs);
+	weights_free(svcs, n);
+	free(svcs);
+}
+
+static void
 controller_poll_health(struct controller *c, double now)
 {
 	struct health_change ch[16];
@@ -673,6 +834,7 @@ controller_poll_health(struct controller *c, double now)
 			ev.u.health.latency_ms = ch[i].latency_ms;
 			ev.u.health.error = ch[i].up ? NULL : ch[i].error;
 			controller_emit(c, &ev);
+			controller_view_health(c, &ch[i]);
 		}
 		if (n < 16)
 			break;
@@ -697,6 +859,7 @@ controller_run(struct controller *c, double now)
 	}
 	while (controller_analyse_due(c) <= now + eps)
 		controller_analyse(c, controller_analyse_due(c));
+	controller_dnat(c, now);
 }
 
 long

@@ -19,6 +19,7 @@
 #include "event.h"
 #include "health.h"
 #include "journal.h"
+#include "dnat.h"
 #include "model.h"
 #include "probe.h"
 
@@ -28,6 +29,7 @@ struct controller_opts {
 	bool dry_run;	/* never act; say what would be done */
 	struct health_source *health;	/* backend checks, or NULL */
 	struct journal *journal;	/* where actions are recorded, or NULL */
+	struct dnat *dnat;		/* service rules, or NULL */
 };
 
 /* Borrows cfg, probe, action and sink for its lifetime. Caller frees. */

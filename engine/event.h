@@ -13,6 +13,7 @@
 
 #include "action.h"
 #include "model.h"
+#include "dnat.h"
 #include "plan.h"
 
 enum event_type {
@@ -50,6 +51,12 @@ struct event {
 			double latency_ms;	/* < 0: none */
 			const char *error;	/* why, when down */
 		} health;
+		struct {
+			const struct dnat_service *svc;
+			bool applied;		/* false: failed */
+			bool dry_run;		/* said, not applied */
+			const char *error;
+		} dnat;
 		struct {
 			const char *message;
 		} error;

@@ -120,6 +120,9 @@ rc, ev = events_of("--headless", "--demo", "--fast", "--duration", "600", "--mod
 plans = [e for e in ev if e["event"] == "plan"]
 check(rc == 0 and plans and not any(e["event"] == "migration" for e in ev),
       "manual: plans are offered, nothing is migrated without confirmation")
+rc, ev = events_of("--headless", "--demo", "--fast", "--duration", "300", "--mode", "observe")
+check(rc == 0 and not any(e["event"] in ("dnat", "plan", "migration") for e in ev),
+      "observe: never plans, migrates or programs rules")
 check(not [m for p in plans for m in check_plan(p)], "manual: every plan has the contract's fields",
       "; ".join(m for p in plans for m in check_plan(p)))
 check(all(p["spread_after"] <= p["spread_before"] for p in plans),
@@ -137,6 +140,22 @@ end = ev[-1]
 check(end["event"] == "end" and end["migrations"] + end["failed"] == len(finished)
       and end["failed"] == len([e for e in finished if e["status"] == "failed"]),
       "auto: end counts the migrations", json.dumps(end))
+dn = [e for e in ev if e["event"] == "dnat"]
+check(dn and dn[0]["ts"] == 0 and dn[0]["status"] == "applied" and dn[0]["service"] == "web"
+      and [b["weight"] for b in dn[0]["backends"]] == [1, 1, 1],
+      "auto: the service's rules are applied at the start", json.dumps(dn[:1]))
+web = {"web1": "198.18.1.11:8080", "web2": "198.18.1.12:8080", "web3": "198.18.1.13:8080"}
+drained = True
+for m in started:
+    if m["vm"] not in web:
+        continue
+    i = ev.index(m)
+    before = [e for e in ev[:i] if e["event"] == "dnat"]
+    after = [e for e in ev[i:] if e["event"] == "dnat"]
+    w = lambda e: {b["backend"]: b["weight"] for b in e["backends"]}[web[m["vm"]]]
+    drained &= bool(before) and w(before[-1]) == 0 and bool(after) and w(after[0]) > 0
+check(drained and any(m["vm"] in web for m in started),
+      "auto: a backend's VM is drained (weight 0) before it migrates and restored after")
 late = [e for e in started if e["ts"] > 1200]
 check(not late, "auto: the demo settles (no migration in the last 10 minutes)",
       json.dumps(late[:2]))

@@ -1,0 +1,13 @@
+/*
+ * sim_dnat.h - the DNAT interface for a simulated cluster: it keeps the
+ * rules it was given instead of programming netfilter, so the demo shows
+ * traffic following the VMs without root.
+ */
+#ifndef VMBAL_SIM_DNAT_H
+#define VMBAL_SIM_DNAT_H
+
+#include "../engine/dnat.h"
+
+int sim_dnat_init(struct dnat *d);	/* 0, or -1 on ENOMEM */
+
+#endif
