@@ -65,7 +65,7 @@ def where(name):
 for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
     signal.signal(s, lambda *a: (cleanup(), sys.exit(1)))
 
-out("1..9")
+out("1..11")
 try:
     lab("down", DIR)
     rc, o, e = lab("up", "2", DIR)
@@ -119,9 +119,26 @@ try:
     stay = fl["vm"] if fl else first
     check(where(stay) == ["h1"], "%s still runs on its source" % stay, repr(STATES) + json.dumps(migrations(r)))
     r.stop()
+    # 3. past migration_timeout_s the job is aborted
+    lab("start-libvirtd", "2")
+    time.sleep(2)
+    with open(cfg.name) as f:
+        text = f.read()
+    with open(cfg.name, "w") as f:
+        f.write(text.replace("vm_cooldown_s: 600}", "vm_cooldown_s: 600,\n"
+                             "         migration_timeout_s: 0.3}"))
+    r = Run(VMBAL, cfg.name)
+    runs.append(r)
+    st = wait_migration(r, "started", 40)
+    ab = wait_migration(r, "aborted", 30) or wait_migration(r, "done", 1)
+    check(st is not None and ab is not None and ab["status"] == "aborted",
+          "past migration_timeout_s: aborted", json.dumps(migrations(r)) + r.err[-300:])
+    check(st is not None and where(st["vm"]) == ["h1"], "the aborted VM runs on its source",
+          repr(STATES))
+    r.stop()
 except SystemExit:
     pass
 finally:
     cleanup()
-while len(results) < 9:
+while len(results) < 11:
     check(False, "not reached")
