@@ -34,6 +34,9 @@ struct job {
 	virDomainPtr dom;
 	pthread_mutex_t mu;
 	double started;
+	double progress;	/* 0..1 from the job stats; -1 unknown */
+	pthread_t monitor;
+	bool monitoring;
 	struct action_result result;
 	struct job *next;
 };
@@ -104,6 +107,50 @@ mig_verify(struct job *j, virConnectPtr src, virConnectPtr dst, char *why,
 	}
 	virResetLastError();
 	return rc;
+}
+
+/*
+ * Follows a running job every 250 ms: data processed over data total from
+ * virDomainGetJobStats, published under the job's lock.
+ */
+static void *
+mig_monitor(void *arg)
+{
+	struct job *j = arg;
+	struct timespec tick = { 0, 50000000L };
+	unsigned k = 0;
+
+	while (!atomic_load(&j->finished)) {
+		virTypedParameterPtr params = NULL;
+		unsigned long long done = 0, total = 0;
+		int type = 0, n = 0;
+		virDomainPtr dom;
+
+		nanosleep(&tick, NULL);	/* short: poll() joins this thread */
+		if (++k % 5 != 0)
+			continue;
+		pthread_mutex_lock(&j->mu);
+		dom = j->dom;
+		if (dom != NULL)
+			virDomainRef(dom);
+		pthread_mutex_unlock(&j->mu);
+		if (dom == NULL)
+			continue;
+		if (virDomainGetJobStats(dom, &type, &params, &n, 0) == 0) {
+			virTypedParamsGetULLong(params, n,
+			    VIR_DOMAIN_JOB_DATA_PROCESSED, &done);
+			virTypedParamsGetULLong(params, n,
+			    VIR_DOMAIN_JOB_DATA_TOTAL, &total);
+			pthread_mutex_lock(&j->mu);
+			if (total > 0)
+				j->progress = (double)done / (double)total;
+			pthread_mutex_unlock(&j->mu);
+			virTypedParamsFree(params, n);
+		} else
+			virResetLastError();
+		virDomainFree(dom);
+	}
+	return NULL;
 }
 
 static void *
@@ -203,6 +250,7 @@ mig_start(void *impl, const char *vm, const char *from, const char *to,
 	j->started = mig_now();
 	atomic_init(&j->finished, false);
 	atomic_init(&j->abort, false);
+	j->progress = -1;
 	pthread_mutex_init(&j->mu, NULL);
 	if (pthread_create(&j->thread, NULL, mig_main, j) != 0) {
 		pthread_mutex_destroy(&j->mu);
@@ -210,6 +258,7 @@ mig_start(void *impl, const char *vm, const char *from, const char *to,
 		diag_set(d, NULL, 0, 0, "cannot start a migration job");
 		return -1;
 	}
+	j->monitoring = pthread_create(&j->monitor, NULL, mig_monitor, j) == 0;
 	pthread_mutex_lock(&m->mu);
 	j->next = m->jobs;
 	m->jobs = j;
@@ -231,6 +280,8 @@ mig_poll(void *impl, struct action_result *out, size_t max)
 			continue;
 		}
 		pthread_join(j->thread, NULL);
+		if (j->monitoring)
+			pthread_join(j->monitor, NULL);
 		out[n++] = j->result;
 		*pp = j->next;
 		pthread_mutex_destroy(&j->mu);
@@ -282,6 +333,8 @@ mig_free(void *impl)
 	for (j = m->jobs; j != NULL; j = next) {
 		next = j->next;
 		pthread_join(j->thread, NULL);
+		if (j->monitoring)
+			pthread_join(j->monitor, NULL);
 		pthread_mutex_destroy(&j->mu);
 		free(j);
 	}
@@ -289,11 +342,30 @@ mig_free(void *impl)
 	free(m);
 }
 
+static double
+mig_progress(void *impl, const char *vm)
+{
+	struct lv_migrate *m = impl;
+	double p = -1;
+	struct job *j;
+
+	pthread_mutex_lock(&m->mu);
+	for (j = m->jobs; j != NULL; j = j->next)
+		if (strcmp(j->vm, vm) == 0 && !atomic_load(&j->finished)) {
+			pthread_mutex_lock(&j->mu);
+			p = j->progress;
+			pthread_mutex_unlock(&j->mu);
+		}
+	pthread_mutex_unlock(&m->mu);
+	return p;
+}
+
 static const struct action_ops lv_migrate_ops = {
 	.name = "libvirt",
 	.migrate = mig_start,
 	.poll = mig_poll,
 	.abort = mig_abort,
+	.progress = mig_progress,
 	.free = mig_free,
 };
 

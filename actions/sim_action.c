@@ -33,6 +33,12 @@ sim_action_abort(void *impl, const char *vm, struct diag *d)
 	return sim_migrate_abort(impl, vm, d);
 }
 
+static double
+sim_action_progress(void *impl, const char *vm)
+{
+	return sim_migration_progress(impl, vm);
+}
+
 static void
 sim_action_free(void *impl)
 {
@@ -44,6 +50,7 @@ static const struct action_ops sim_action_ops = {
 	.migrate = sim_action_migrate,
 	.poll = sim_action_poll,
 	.abort = sim_action_abort,
+	.progress = sim_action_progress,
 	.free = sim_action_free,
 };
 

@@ -31,6 +31,9 @@ struct action_ops {
 	/* Copies up to max finished migrations into out; returns how many. */
 	size_t (*poll)(void *impl, struct action_result *out, size_t max);
 	int (*abort)(void *impl, const char *vm, struct diag *d);
+	/* Optional: how far a running migration of vm is, 0..1; -1 when
+	 * unknown or not running. Never blocks on the network. */
+	double (*progress)(void *impl, const char *vm);
 	void (*free)(void *impl);
 };
 

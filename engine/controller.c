@@ -880,6 +880,28 @@ controller_in_flight(const struct controller *c)
 	return c->running;
 }
 
+size_t
+controller_flights(const struct controller *c, double now, struct flight *out,
+    size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->nexec && n < max; i++) {
+		const struct exec_move *e = &c->exec[i];
+
+		if (e->st != EX_RUNNING)
+			continue;
+		snprintf(out[n].vm, sizeof out[n].vm, "%s", e->vm);
+		snprintf(out[n].from, sizeof out[n].from, "%s", e->from);
+		snprintf(out[n].to, sizeof out[n].to, "%s", e->to);
+		out[n].elapsed_s = now - e->started;
+		out[n].progress = c->action->ops->progress != NULL ?
+		    c->action->ops->progress(c->action->impl, e->vm) : -1;
+		n++;
+	}
+	return n;
+}
+
 const struct model *
 controller_model(const struct controller *c)
 {

@@ -45,6 +45,16 @@ long controller_probes(const struct controller *c);
 const struct model *controller_model(const struct controller *c);
 /* Migrations started and not yet finished. */
 int controller_in_flight(const struct controller *c);
+
+struct flight {
+	char vm[256], from[256], to[256];
+	double elapsed_s;	/* since it started */
+	double progress;	/* 0..1, or -1 when the action cannot tell */
+};
+
+/* Fills up to max migrations in flight, for the console; returns how many. */
+size_t controller_flights(const struct controller *c, double now,
+    struct flight *out, size_t max);
 /* Manual mode: carry out move i of the pending plan, or all (-1). */
 int controller_confirm(struct controller *c, long move, double now);
 /* Plans once from the current averages and emits the plan; never acts. */

@@ -362,3 +362,18 @@ sim_poll(struct sim *s, struct action_result *out, size_t max)
 	s->ndone -= n;
 	return n;
 }
+
+double
+sim_migration_progress(const struct sim *s, const char *vm)
+{
+	int v = sim_vm_index(s, vm);
+	const struct sim_vm *m;
+
+	if (v < 0 || !s->vms[v].migrating)
+		return -1;
+	m = &s->vms[v];
+	if (m->mig_end <= m->mig_start)
+		return 1;
+	return fmin(1.0, (sim_now(s) - m->mig_start) /
+	    (m->mig_end - m->mig_start));
+}

@@ -54,5 +54,7 @@ int sim_migrate(struct sim *s, const char *vm, const char *to,
     struct diag *d);
 int sim_migrate_abort(struct sim *s, const char *vm, struct diag *d);
 size_t sim_poll(struct sim *s, struct action_result *out, size_t max);
+/* How far vm's migration is, 0..1, or -1 when it is not migrating. */
+double sim_migration_progress(const struct sim *s, const char *vm);
 
 #endif

@@ -158,6 +158,52 @@ test_observe_never_acts(void **state)
 	free(c);
 }
 
+/* The console's view of migrations in flight: elapsed time and progress. */
+static void
+test_flights(void **state)
+{
+	struct captured *c = calloc(1, sizeof *c);
+	struct event_sink sink = { helpers_sink, c };
+	struct diag d;
+	struct config *cfg = config_new_from_file("tests/scenarios/2008-ten.yaml",
+	    CONFIG_SCENARIO, &d);
+	struct controller *ctl;
+	struct probe probe;
+	struct action action;
+	struct flight f[4];
+	struct sim *sim;
+	double next, first = -1, mid = -1;
+
+	(void)state;
+	assert_non_null(cfg);
+	sim = sim_new(cfg);
+	assert_int_equal(sim_probe_init(&probe, sim), 0);
+	sim_action_init(&action, sim);
+	ctl = controller_new(cfg, &cfg->policy, &probe, &action, &sink, NULL);
+	controller_run(ctl, 0);
+	while ((next = controller_next_due(ctl)) <= 300) {
+		sim_advance(sim, next);
+		controller_run(ctl, next);
+		if (controller_in_flight(ctl) == 0)
+			continue;
+		assert_int_equal(controller_flights(ctl, next, f, 4), 1);
+		assert_true(f[0].progress >= 0 && f[0].progress <= 1);
+		if (first < 0)
+			first = f[0].progress;
+		else if (mid < 0 && f[0].elapsed_s > 0)
+			mid = f[0].progress;
+		assert_string_equal(f[0].from, "sgi3");
+	}
+	/* 512 MiB at 1000 Mbit/s: 4.1 s; seen at the start and one second in */
+	assert_near(first, 0, 1e-9);
+	assert_near(mid, 1.0 / 4.096, 1e-6);
+	controller_free(ctl);
+	probe.ops->free(probe.impl);
+	sim_free(sim);
+	config_free(cfg);
+	free(c);
+}
+
 int
 main(void)
 {
@@ -167,6 +213,7 @@ main(void)
 		cmocka_unit_test(test_balanced_waves_never_move),
 		cmocka_unit_test(test_short_spikes_never_move),
 		cmocka_unit_test(test_observe_never_acts),
+		cmocka_unit_test(test_flights),
 	};
 
 	return TAP_RUN(tests);
