@@ -30,7 +30,8 @@ ENGINE_SRC = engine/diag.c engine/ynode.c engine/config.c engine/window.c \
 SIM_SRC    = probes/sim.c probes/sim_probe.c probes/sim_clock.c \
 	actions/sim_action.c probes/lv_events.c probes/lv_probe.c \
 	probes/real_clock.c probes/health.c \
-	actions/lv_migrate.c actions/journal_file.c actions/sim_dnat.c
+	actions/lv_migrate.c actions/journal_file.c actions/sim_dnat.c \
+	actions/dnat_iptc.c
 CLI_SRC    = cli/options.c cli/jsonout.c cli/headless.c cli/demo.c
 MAIN_SRC   = cli/main.c
 LIB_SRC    = $(ENGINE_SRC) $(SIM_SRC) $(CLI_SRC)
@@ -96,7 +97,8 @@ TESTS_T = $(sort $(wildcard tests/integration/*.t tests/fuzz/*.t tests/lab/*.t t
 # Everything the tests need, built; then prove runs every TAP producer:
 # the unit tests (plain and sanitized), then the scripts under tests/.
 check: deps
-	$(MAKE) vmbal unit $(BUILD)/asan/vmbal $(BUILD)/fuzz/fuzz_config
+	$(MAKE) vmbal unit $(BUILD)/asan/vmbal $(BUILD)/fuzz/fuzz_config \
+		$(BUILD)/lab/dnat_tool
 	CMOCKA_MESSAGE_OUTPUT=TAP prove --timer $(UNIT_BIN:%=./%) $(ASAN_BIN:%=./%) $(TESTS_T)
 
 test: check
@@ -132,3 +134,8 @@ clean:
 	rm -rf $(BUILD) vmbal
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# The lab's driver of the libiptc DNAT programmer (tests/lab/dnat_lab.t).
+$(BUILD)/lab/dnat_tool: tests/lab/dnat_tool.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../actions/dnat_iptc.h"
 #include "../actions/journal_file.h"
 #include "../actions/lv_migrate.h"
 #include "../actions/sim_dnat.h"
@@ -136,6 +137,8 @@ main_cluster(const struct options *o, const struct config *cfg,
 {
 	struct journal jstore, *journal = NULL;
 	struct health_source health;
+	struct dnat dnat;
+	bool dnat_ok;
 	struct probe probe;
 	struct action action;
 	struct clock clk;
@@ -169,11 +172,22 @@ main_cluster(const struct options *o, const struct config *cfg,
 		probe.ops->free(probe.impl);
 		return 1;
 	}
-	if (main_journal(o, cfg, policy, &jstore, &journal) != 0)
+	/* services are programmed only by a run that may act */
+	dnat_ok = cfg->nservices > 0 && policy->mode != MODE_OBSERVE &&
+	    !o->plan && dnat_iptc_init(&dnat, &d) == 0;
+	if (cfg->nservices > 0 && policy->mode != MODE_OBSERVE && !o->plan &&
+	    !dnat_ok) {
+		diag_format(&d, msg, sizeof msg);
+		fprintf(stderr, "vmbal: %s\n", msg);
+		rc = 1;
+	} else if (main_journal(o, cfg, policy, &jstore, &journal) != 0)
 		rc = 1;
 	else
 		rc = headless_run(o, cfg, policy, &probe, &action, &clk,
-		    cfg->nservices > 0 ? &health : NULL, journal, NULL);
+		    cfg->nservices > 0 ? &health : NULL, journal,
+		    dnat_ok ? &dnat : NULL);
+	if (dnat_ok)
+		dnat.ops->free(dnat.impl);
 	if (journal != NULL)
 		journal->ops->free(journal->impl);
 	if (cfg->nservices > 0)
