@@ -1,0 +1,232 @@
+"""viplab.py - a VIP in front of three backends, in network namespaces:
+a client (five source addresses), a balancer holding the VIP
+(ip_forward=1, legacy iptables) and three backends that answer their own
+name. Shared by dnat_lab.t (the DNAT programmer alone) and vip_lab.t
+(vmbal itself). setup() and teardown() build and remove it all."""
+import fcntl, json, os, shutil, signal, subprocess, sys, tempfile, time
+
+from labtest import out, check, results, ROOT  # noqa: F401
+
+TOOL = os.path.join(ROOT, "build", "lab", "dnat_tool")
+CLI, LB = "vmbal-dnat-cli", "vmbal-dnat-lb"
+BS = ["vmbal-dnat-b1", "vmbal-dnat-b2", "vmbal-dnat-b3"]
+NSS = [CLI, LB] + BS
+VIP, PORT, BPORT = "198.18.20.100", 80, 8080
+BADDR = ["198.18.21.2", "198.18.22.2", "198.18.23.2"]
+SRCS = ["198.18.20.%d" % i for i in range(2, 7)]   # client addresses
+
+_lock = None
+
+
+def start(need):
+    """Skip unless root and the tools (and the files in need) are there;
+    then take the lab lock and install the signal handlers."""
+    global _lock
+    if os.geteuid() != 0:
+        out("1..0 # SKIP needs root")
+        sys.exit(0)
+    missing = [t for t in ("ip", "iptables-legacy", "iptables-legacy-save")
+               if shutil.which(t) is None]
+    missing += [os.path.relpath(f, ROOT) for f in need if not os.path.exists(f)]
+    if missing:
+        out("1..0 # SKIP missing: " + " ".join(missing))
+        sys.exit(0)
+    _lock = open("/run/lock/vmbal-lab-tests.lock", "a")
+    fcntl.flock(_lock, fcntl.LOCK_EX)     # one lab test at a time
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, on_signal)
+
+procs, tmpfiles = [], []
+
+SERVER = r"""
+import socket, sys
+name = sys.argv[1].encode()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", %d))
+s.listen(1024)
+while True:
+    c, _ = s.accept()
+    try:
+        c.sendall(name + b"\n")
+    except OSError:
+        pass
+    c.close()
+""" % BPORT
+
+CLIENT = r"""
+import json, socket, sys
+vip, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+srcs = sys.argv[4].split(",")
+res = {}
+for i in range(n):
+    src = srcs[i % len(srcs)]
+    r = res.setdefault(src, {})
+    try:
+        s = socket.socket()
+        s.settimeout(3)
+        s.bind((src, 0))
+        s.connect((vip, port))
+        data = b""
+        while True:
+            d = s.recv(64)
+            if not d:
+                break
+            data += d
+        s.close()
+        k = data.decode().strip() or "empty"
+    except OSError as e:
+        k = "fail"
+    r[k] = r.get(k, 0) + 1
+print(json.dumps(res))
+"""
+
+
+def run(args, timeout=60, inp=None):
+    try:
+        p = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                           input=inp, stdin=None if inp is not None else subprocess.DEVNULL)
+        return p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired:
+        return 124, "", "timed out"
+
+
+def nsx(ns, *args, **kw):
+    return run(["ip", "netns", "exec", ns, *args], **kw)
+
+
+def must(ns, *args):
+    rc, o, e = nsx(ns, *args) if ns else run(list(args))
+    if rc != 0:
+        raise RuntimeError("%s %s: %s" % (ns, " ".join(args), e.strip()))
+    return o
+
+
+def teardown():
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+    del procs[:]
+    for ns in NSS:
+        run(["ip", "netns", "del", ns])
+    for f in tmpfiles:
+        if os.path.exists(f):
+            os.unlink(f)
+
+
+def on_signal(*_):
+    teardown()
+    sys.exit(1)
+
+
+
+
+def setup():
+    teardown()
+    for ns in NSS:
+        must(None, "ip", "netns", "add", ns)
+        must(ns, "ip", "link", "set", "lo", "up")
+    must(None, "ip", "link", "add", "vdnc0", "netns", CLI, "type", "veth",
+         "peer", "name", "vdnl0", "netns", LB)
+    for ns, a in ((CLI, SRCS[0] + "/24"), (LB, "198.18.20.1/24")):
+        must(ns, "ip", "addr", "add", a, "dev", "vdnc0" if ns == CLI else "vdnl0")
+    for src in SRCS[1:]:
+        must(CLI, "ip", "addr", "add", src + "/24", "dev", "vdnc0")
+    must(LB, "ip", "addr", "add", VIP + "/32", "dev", "vdnl0")
+    must(CLI, "ip", "link", "set", "vdnc0", "up")
+    must(LB, "ip", "link", "set", "vdnl0", "up")
+    must(CLI, "ip", "route", "add", "default", "via", "198.18.20.1")
+    for k, (ns, addr) in enumerate(zip(BS, BADDR), 1):
+        net = addr.rsplit(".", 1)[0]
+        must(None, "ip", "link", "add", "vdnb%d" % k, "netns", ns, "type", "veth",
+             "peer", "name", "vdnl%d" % k, "netns", LB)
+        must(ns, "ip", "addr", "add", addr + "/24", "dev", "vdnb%d" % k)
+        must(LB, "ip", "addr", "add", net + ".1/24", "dev", "vdnl%d" % k)
+        must(ns, "ip", "link", "set", "vdnb%d" % k, "up")
+        must(LB, "ip", "link", "set", "vdnl%d" % k, "up")
+        must(ns, "ip", "route", "add", "default", "via", net + ".1")
+        p = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", SERVER,
+                              "b%d" % k], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(p)
+    must(LB, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+    # wait for the servers
+    for addr in BADDR:
+        for _ in range(50):
+            rc, o, _e = nsx(LB, sys.executable, "-c",
+                            "import socket; socket.create_connection(('%s', %d), 1).close()" % (addr, BPORT))
+            if rc == 0:
+                break
+            time.sleep(0.1)
+
+
+def state(algo, weights=(1, 1, 1), up=(True, True, True), persist=0, snat=0,
+          addrs=BADDR):
+    lines = ["service web %s %d tcp %s %d %d" % (VIP, PORT, algo, persist, snat)]
+    for a, w, u in zip(addrs, weights, up):
+        lines.append("backend %s %d %d %s" % (a, BPORT, w, "up" if u else "down"))
+    return "\n".join(lines) + "\n"
+
+
+def apply(st):
+    rc, o, e = nsx(LB, TOOL, "apply", "-", inp=st)
+    return rc, o.strip(), e.strip()
+
+
+def save():
+    rc, o, e = nsx(LB, "iptables-legacy-save", "-t", "nat")
+    return "\n".join(l for l in o.splitlines() if not l.startswith("#"))
+
+
+def nocount(text):
+    """The ruleset without the chains' packet counters."""
+    return "\n".join(l.split(" [")[0] if l.startswith(":") else l
+                     for l in text.splitlines())
+
+
+def foreign(text):
+    keep = []
+    for l in text.splitlines():
+        if "VMBAL-" in l:
+            continue
+        if l.startswith(":"):
+            l = l.split(" [")[0]    # packet counters change with traffic
+        keep.append(l)
+    return "\n".join(keep)
+
+
+def client_start(n, srcs=SRCS[:1]):
+    return subprocess.Popen(["ip", "netns", "exec", CLI, sys.executable, "-c", CLIENT,
+                             VIP, str(PORT), str(n), ",".join(srcs)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def client_wait(p, timeout=300):
+    try:
+        o, e = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        o, e = p.communicate()
+    try:
+        return json.loads(o)
+    except ValueError:
+        out("# client: " + (e or o)[-300:].replace("\n", "\n# "))
+        return {"error": {"fail": -1}}
+
+
+def traffic(n, srcs=SRCS[:1]):
+    """n connections (round-robin over srcs): {src: {backend: count}}."""
+    return client_wait(client_start(n, srcs))
+
+
+def total(res):
+    t = {}
+    for per in res.values():
+        for k, v in per.items():
+            t[k] = t.get(k, 0) + v
+    return t
+
+
