@@ -64,6 +64,8 @@ struct want {
 	struct want_rule *rules;
 	size_t nrules, caprules;
 	bool snat;
+	size_t *byname;		/* chain indices sorted by name (want_index) */
+	size_t *first, *order;	/* rules by chain: order[first[c]..first[c+1]) */
 };
 
 static void want_free(struct want *w)
@@ -72,6 +74,9 @@ static void want_free(struct want *w)
 		free(w->rules[i].e);
 	free(w->rules);
 	free(w->chains);
+	free(w->byname);
+	free(w->first);
+	free(w->order);
 	memset(w, 0, sizeof *w);
 }
 
@@ -92,11 +97,67 @@ static int want_chain(struct want *w, const char *name, size_t *idx)
 	return 0;
 }
 
+static int by_name(const void *a, const void *b, void *arg)
+{
+	const struct want_chain *ch = arg;
+
+	return strcmp(ch[*(const size_t *)a].name, ch[*(const size_t *)b].name);
+}
+
+/*
+ * Indexes a finished want: chains sorted by name for chain_index (a
+ * thousand services make some eleven thousand chains: lookups must not
+ * be linear), and rules grouped by chain in their order, by counting.
+ */
+static int want_index(struct want *w)
+{
+	size_t c, r;
+
+	free(w->byname);
+	free(w->first);
+	free(w->order);
+	w->byname = calloc(w->nchains + 1, sizeof *w->byname);
+	w->first = calloc(w->nchains + 2, sizeof *w->first);
+	w->order = calloc(w->nrules + 1, sizeof *w->order);
+	if (!w->byname || !w->first || !w->order)
+		return -1;
+	for (c = 0; c < w->nchains; c++)
+		w->byname[c] = c;
+	qsort_r(w->byname, w->nchains, sizeof *w->byname, by_name, w->chains);
+	for (r = 0; r < w->nrules; r++)
+		w->first[w->rules[r].chain + 1]++;
+	for (c = 0; c < w->nchains; c++)
+		w->first[c + 1] += w->first[c];
+	{
+		size_t *fill = calloc(w->nchains + 1, sizeof *fill);
+
+		if (!fill)
+			return -1;
+		for (r = 0; r < w->nrules; r++) {
+			size_t ch = w->rules[r].chain;
+
+			w->order[w->first[ch] + fill[ch]++] = r;
+		}
+		free(fill);
+	}
+	return 0;
+}
+
 static size_t chain_index(const struct want *w, const char *name)
 {
-	for (size_t i = 0; i < w->nchains; i++)
-		if (strcmp(w->chains[i].name, name) == 0)
-			return i;
+	size_t lo = 0, hi = w->nchains;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(w->chains[w->byname[mid]].name, name);
+
+		if (c == 0)
+			return w->byname[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return (size_t)-1;
 }
 
@@ -494,9 +555,9 @@ static bool state_equal(struct xtc_handle *h, const struct want *w)
 		return false;
 	for (size_t c = 0; c < w->nchains; c++) {
 		const struct ipt_entry *e = iptc_first_rule(w->chains[c].name, h);
-		for (size_t r = 0; r < w->nrules; r++) {
-			if (w->rules[r].chain != c)
-				continue;
+		for (size_t k = w->first[c]; k < w->first[c + 1]; k++) {
+			size_t r = w->order[k];
+
 			if (!e || !entry_equal(e, iptc_get_target(e, h), &w->rules[r]))
 				return false;
 			e = iptc_next_rule(e, h);
@@ -681,6 +742,11 @@ static int iptc_apply(void *impl, const struct dnat_service *svcs, size_t n,
 	*changed = false;
 	if (build(&w, svcs, n, d))
 		return -1;
+	if (want_index(&w)) {
+		want_free(&w);
+		diag_set(d, NULL, 0, 0, "out of memory");
+		return -1;
+	}
 	rc = run(&w, changed, d);
 	want_free(&w);
 	return rc;
