@@ -14,7 +14,7 @@ SHAREDIR = $(PREFIX)/share/vmbal
 MANDIR   = $(PREFIX)/share/man
 
 CC      ?= cc
-PKGS     = libvirt ncursesw yaml-0.1 libip4tc jansson
+PKGS     = libvirt ncursesw yaml-0.1 libip4tc jansson libnetfilter_conntrack
 CPPFLAGS += -D_GNU_SOURCE -DVMBAL_VERSION=\"$(VERSION)\"
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -pthread
@@ -31,7 +31,7 @@ SIM_SRC    = probes/sim.c probes/sim_probe.c probes/sim_clock.c \
 	actions/sim_action.c probes/lv_events.c probes/lv_probe.c \
 	probes/real_clock.c probes/health.c \
 	actions/lv_migrate.c actions/journal_file.c actions/sim_dnat.c \
-	actions/dnat_iptc.c
+	actions/dnat_iptc.c probes/conntrack.c
 CLI_SRC    = cli/options.c cli/jsonout.c cli/headless.c cli/demo.c
 MAIN_SRC   = cli/main.c
 LIB_SRC    = $(ENGINE_SRC) $(SIM_SRC) $(CLI_SRC)

@@ -77,8 +77,10 @@ controller_views_new(struct controller *c)
 		    sizeof **c->views);
 		if (c->views[i] == NULL)
 			return -1;
-		for (j = 0; j < c->cfg->services[i].nbackends; j++)
+		for (j = 0; j < c->cfg->services[i].nbackends; j++) {
 			c->views[i][j].latency_ms = -1;
+			c->views[i][j].conns = -1;
+		}
 	}
 	c->dnat_dirty = true;
 	return 0;
@@ -668,6 +670,30 @@ controller_confirm(struct controller *c, long move, double now)
 	return 0;
 }
 
+/* least-connections: the open connections, once per analysis tick. */
+static void
+controller_count_connections(struct controller *c)
+{
+	const struct health_ops *ops;
+	size_t i, j;
+	long n;
+
+	if (c->opts.health == NULL ||
+	    (ops = c->opts.health->ops)->connections == NULL)
+		return;
+	for (i = 0; i < c->cfg->nservices; i++) {
+		if (c->cfg->services[i].algorithm != ALGO_LEAST_CONNECTIONS)
+			continue;
+		for (j = 0; j < c->cfg->services[i].nbackends; j++) {
+			n = ops->connections(c->opts.health->impl, i, j);
+			if (n != c->views[i][j].conns) {
+				c->views[i][j].conns = n;
+				c->dnat_dirty = true;
+			}
+		}
+	}
+}
+
 static void
 controller_analyse(struct controller *c, double now)
 {
@@ -693,6 +719,7 @@ controller_analyse(struct controller *c, double now)
 	ev.u.sample.imbalanced = c->imb.imbalanced;
 	controller_emit(c, &ev);
 	c->ticks++;
+	controller_count_connections(c);
 	controller_plan_tick(c, now);
 }
 

@@ -20,6 +20,9 @@ struct health_change {
 struct health_ops {
 	/* Copies up to max changes since the last call; returns how many. */
 	size_t (*poll)(void *impl, struct health_change *out, size_t max);
+	/* Optional: open connections to backend b of service s (indices in
+	 * the configuration), or -1 when not counted. */
+	long (*connections)(void *impl, size_t s, size_t b);
 	void (*free)(void *impl);
 };
 

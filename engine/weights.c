@@ -5,9 +5,12 @@
  * yet seen up, when checks run), when its configured weight is 0, or when
  * its VM migrates and the service drains on migration. Otherwise:
  *   round-robin         1 each: equal turns
- *   weighted, source-hash, least-connections
- *                       the configured weight (least-connections gets no
- *                       connection counts yet: it falls back to weights)
+ *   weighted, source-hash
+ *                       the configured weight
+ *   least-connections   the configured weight times 1000 / (10 + open
+ *                       connections), refreshed every analysis tick from
+ *                       conntrack: the least loaded get most new ones
+ *                       (the configured weight alone until counted)
  *   lowest-latency      the configured weight scaled by how much faster
  *                       than the slowest up backend it answers: the
  *                       fastest gets most, never all (at least 1 each)
@@ -73,6 +76,14 @@ weights_compute(const struct config *cfg, struct backend_view **views,
 			switch (s->algorithm) {
 			case ALGO_ROUND_ROBIN:
 				w = 1;
+				break;
+			case ALGO_LEAST_CONNECTIONS:
+				w = b->weight;
+				if (v->conns >= 0)
+					w = (long)((double)b->weight * 1000.0 /
+					    (10.0 + (double)v->conns) + 0.5);
+				if (w > 65535)
+					w = 65535;
 				break;
 			case ALGO_LOWEST_LATENCY:
 				w = b->weight;

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conntrack.h"
 #include "health.h"
 
 enum hb_state { HB_NEW, HB_UP, HB_DOWN };
@@ -43,6 +44,8 @@ struct hb {			/* one backend of one service */
 	char buf[64];
 	size_t got;
 	double latency_ms;
+	long conns;		/* open connections; -1 when not counted */
+	bool count_conns;	/* its service balances on connections */
 };
 
 struct health {
@@ -54,7 +57,30 @@ struct health {
 	pthread_mutex_t mu;
 	struct health_change *queue;
 	size_t nqueue, capqueue;
+	size_t *first;		/* per service: index of its first backend */
+	struct ct_target *ct;	/* backends counted in conntrack */
+	size_t nct;
+	double next_count;
 };
+
+/* Once a second: open connections per least-connections backend. */
+static void
+hc_count(struct health *h, double now)
+{
+	struct diag d;
+	size_t i, k = 0;
+
+	if (h->nct == 0 || now < h->next_count)
+		return;
+	h->next_count = now + 1.0;
+	if (conntrack_count(h->ct, h->nct, &d) != 0)
+		return;
+	pthread_mutex_lock(&h->mu);
+	for (i = 0; i < h->n; i++)
+		if (h->b[i].count_conns)
+			h->b[i].conns = h->ct[k++].count;
+	pthread_mutex_unlock(&h->mu);
+}
 
 static double
 hc_now(void)
@@ -239,6 +265,7 @@ hc_main(void *arg)
 			} else
 				wake = b->next < wake ? b->next : wake;
 		}
+		hc_count(h, now);
 		ms = (int)((wake - hc_now()) * 1e3) + 1;
 		n = epoll_wait(h->ep, evs, 64, ms < 0 ? 0 : ms);
 		now = hc_now();
@@ -266,6 +293,18 @@ hc_poll(void *impl, struct health_change *out, size_t max)
 	return n;
 }
 
+static long
+hc_connections(void *impl, size_t s, size_t b)
+{
+	struct health *h = impl;
+	long c;
+
+	pthread_mutex_lock(&h->mu);
+	c = h->b[h->first[s] + b].conns;
+	pthread_mutex_unlock(&h->mu);
+	return c;
+}
+
 static void
 hc_free(void *impl)
 {
@@ -282,12 +321,15 @@ hc_free(void *impl)
 	close(h->ep);
 	pthread_mutex_destroy(&h->mu);
 	free(h->queue);
+	free(h->first);
+	free(h->ct);
 	free(h->b);
 	free(h);
 }
 
 static const struct health_ops hc_ops = {
 	.poll = hc_poll,
+	.connections = hc_connections,
 	.free = hc_free,
 };
 
@@ -301,13 +343,20 @@ health_init(struct health_source *src, const struct config *cfg,
 
 	for (i = 0; i < cfg->nservices; i++)
 		n += cfg->services[i].nbackends;
-	if (h == NULL || (h->b = calloc(n + 1, sizeof *h->b)) == NULL) {
+	if (h == NULL || (h->b = calloc(n + 1, sizeof *h->b)) == NULL ||
+	    (h->first = calloc(cfg->nservices + 1, sizeof *h->first)) == NULL ||
+	    (h->ct = calloc(n + 1, sizeof *h->ct)) == NULL) {
+		if (h != NULL) {
+			free(h->b);
+			free(h->first);
+		}
 		free(h);
 		diag_set(d, NULL, 0, 0, "out of memory");
 		return -1;
 	}
 	for (i = 0; i < cfg->nservices; i++)
-		for (j = 0; j < cfg->services[i].nbackends; j++) {
+		for (j = 0, h->first[i] = h->n; j < cfg->services[i].nbackends;
+		    j++) {
 			const struct service_conf *s = &cfg->services[i];
 			const struct backend_conf *bc = &s->backends[j];
 			struct hb *b = &h->b[h->n++];
@@ -321,6 +370,12 @@ health_init(struct health_source *src, const struct config *cfg,
 			b->conf = &s->health;
 			b->fd = -1;
 			b->next = now;
+			b->conns = -1;
+			if (s->algorithm == ALGO_LEAST_CONNECTIONS) {
+				b->count_conns = true;
+				h->ct[h->nct].addr = b->addr.sin_addr.s_addr;
+				h->ct[h->nct++].port = b->addr.sin_port;
+			}
 		}
 	h->ep = epoll_create1(EPOLL_CLOEXEC);
 	atomic_init(&h->stop, false);
