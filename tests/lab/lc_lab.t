@@ -18,7 +18,8 @@ import socket, sys, time
 socks = []
 for i in range(int(sys.argv[3])):
     s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 3)
-    s.recv(64)               # the server's name; then keep the socket open
+    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    s.recv(256)              # the answer; then keep the socket open
     socks.append(s)
 print("held", len(socks), flush=True)
 time.sleep(float(sys.argv[4]))

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # vip_lab.t - vmbal itself steering a VIP: run in the balancer namespace of
-# viplab.py with a service of three backends, it health-checks them,
+# viplab.py with a service of three HTTP backends, it health-checks them
+# (HTTP GET),
 # programs DNAT through libiptc, and when a backend dies it marks it down
 # within a second and takes it out of the rules: no new connection
 # reaches it and none fail after that. Prints TAP; skips without root.
@@ -53,6 +54,7 @@ services:
     vip: %s
     port: %d
     algorithm: round-robin
+    health: {type: http, path: /}
     backends:
 %s
 """ % (journal, VIP, PORT, "\n".join("      - {address: %s, port: %d}" % (a, BPORT)

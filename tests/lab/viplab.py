@@ -1,7 +1,7 @@
 """viplab.py - a VIP in front of three backends, in network namespaces:
 a client (five source addresses), a balancer holding the VIP
-(ip_forward=1, legacy iptables) and three backends that answer their own
-name. Shared by dnat_lab.t (the DNAT programmer alone) and vip_lab.t
+(ip_forward=1, legacy iptables) and three HTTP backends whose answer is
+their own name. Shared by dnat_lab.t (the DNAT programmer alone) and vip_lab.t
 (vmbal itself). setup() and teardown() build and remove it all."""
 import fcntl, json, os, shutil, signal, subprocess, sys, tempfile, time
 
@@ -39,19 +39,34 @@ def start(need):
 procs, tmpfiles = [], []
 
 SERVER = r"""
-import socket, sys
+import socket, sys, threading
 name = sys.argv[1].encode()
+body = name + b"\n"
+resp = (b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %%d\r\n"
+        b"Connection: close\r\n\r\n" %% len(body)) + body
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", %d))
 s.listen(1024)
-while True:
-    c, _ = s.accept()
+
+def serve(c):
     try:
-        c.sendall(name + b"\n")
+        c.settimeout(5)
+        req = b""
+        while b"\r\n\r\n" not in req and len(req) < 8192:
+            d = c.recv(1024)
+            if not d:
+                break
+            req += d
+        if req.startswith(b"GET "):
+            c.sendall(resp)
     except OSError:
         pass
     c.close()
+
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
 """ % BPORT
 
 CLIENT = r"""
@@ -67,6 +82,7 @@ for i in range(n):
         s.settimeout(3)
         s.bind((src, 0))
         s.connect((vip, port))
+        s.sendall(b"GET / HTTP/1.0\r\nHost: vip\r\n\r\n")
         data = b""
         while True:
             d = s.recv(64)
@@ -74,7 +90,8 @@ for i in range(n):
                 break
             data += d
         s.close()
-        k = data.decode().strip() or "empty"
+        head, _, body = data.partition(b"\r\n\r\n")
+        k = (body.decode().strip() if head.startswith(b"HTTP/1.0 200") else "") or "empty"
     except OSError as e:
         k = "fail"
     r[k] = r.get(k, 0) + 1
