@@ -4,7 +4,8 @@
  * A job opens its own connections to both hosts (libvirt connections are
  * thread-safe, but a job must not depend on the probe's), looks the
  * domain up on the source and calls virDomainMigrate3 with
- * VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE,
+ * VIR_MIGRATE_LIVE, plus PERSIST_DEST and UNDEFINE_SOURCE as the policy's
+ * migrate_persistent and migrate_undefine_source say (both by default),
  * sending the data to the destination's migration_uri when the
  * configuration gives one. When the call returns the job checks, on fresh
  * lookups, that the domain runs on the destination and does not run on the
@@ -162,8 +163,12 @@ mig_main(void *arg)
 	virTypedParameterPtr params = NULL;
 	int nparams = 0, maxparams = 0;
 	char why[256];
-	unsigned int flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST |
-	    VIR_MIGRATE_UNDEFINE_SOURCE;
+	unsigned int flags = VIR_MIGRATE_LIVE;
+
+	if (j->owner->cfg->policy.migrate_persistent)
+		flags |= VIR_MIGRATE_PERSIST_DEST;
+	if (j->owner->cfg->policy.migrate_undefine_source)
+		flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
 
 	src = virConnectOpenAuth(j->from_uri, virConnectAuthPtrDefault, 0);
 	if (src == NULL) {

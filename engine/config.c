@@ -572,6 +572,9 @@ static const struct field policy_fields[] = {
 	PF("min_gain_pct", FT_NUM, min_gain_pct, 0, 100, 0, NULL),
 	{ "weights", FT_FUNC, 0, 0, 0, 0, NULL, cfg_weights, NOPOS },
 	PF("planner", FT_ENUM, planner, 0, 0, 0, planner_names),
+	PF("migrate_persistent", FT_BOOL, migrate_persistent, 0, 0, 0, NULL),
+	PF("migrate_undefine_source", FT_BOOL, migrate_undefine_source, 0, 0, 0,
+	    NULL),
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
 };
 
@@ -593,6 +596,8 @@ policy_defaults(struct policy *p)
 	p->weight_cpu = 1.0;
 	p->weight_memory = 0.5;
 	p->planner = PLANNER_DEFAULT;
+	p->migrate_persistent = true;
+	p->migrate_undefine_source = true;
 }
 
 static int

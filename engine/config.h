@@ -50,6 +50,8 @@ struct policy {
 	double weight_cpu;
 	double weight_memory;
 	enum policy_planner planner;
+	bool migrate_persistent;	/* define the VM on the destination */
+	bool migrate_undefine_source;	/* and remove it from the source */
 };
 
 struct host_conf {

@@ -43,6 +43,8 @@ test_defaults(void **state)
 	assert_near(c->policy.weight_cpu, 1.0, 0);
 	assert_near(c->policy.weight_memory, 0.5, 0);
 	assert_int_equal(c->policy.planner, PLANNER_DEFAULT);
+	assert_true(c->policy.migrate_persistent);
+	assert_true(c->policy.migrate_undefine_source);
 	assert_string_equal(c->journal, "/var/lib/vmbal/journal.jsonl");
 	config_free(c);
 }
@@ -61,6 +63,8 @@ static const char *const full =
 	"  threshold_pct: 7.5\n"
 	"  weights: {cpu: 1, memory: 0}\n"
 	"  planner: greedy-2008\n"
+	"  migrate_persistent: false\n"
+	"  migrate_undefine_source: false\n"
 	"journal: /tmp/j.jsonl\n"
 	"rules:\n"
 	"  - anti_affinity: [db1, db2]\n"
@@ -101,6 +105,8 @@ test_full_config(void **state)
 	assert_near(c->policy.threshold_pct, 7.5, 0);
 	assert_near(c->policy.weight_memory, 0, 0);
 	assert_int_equal(c->policy.planner, PLANNER_GREEDY_2008);
+	assert_false(c->policy.migrate_persistent);
+	assert_false(c->policy.migrate_undefine_source);
 	assert_int_equal(c->nrules, 4);
 	assert_int_equal(c->rules[0].kind, RULE_ANTI_AFFINITY);
 	assert_int_equal(c->rules[2].kind, RULE_PIN);
