@@ -12,7 +12,6 @@ from viplab import *  # noqa: E402,F401,F403
 
 VMBAL = os.path.join(ROOT, "vmbal")
 start([VMBAL])
-events, lock = [], threading.Lock()
 HOLD = r"""
 import socket, sys, time
 socks = []
@@ -24,31 +23,6 @@ for i in range(int(sys.argv[3])):
 print("held", len(socks), flush=True)
 time.sleep(float(sys.argv[4]))
 """
-
-
-def reader(p):
-    for line in p.stdout:
-        try:
-            ev = json.loads(line)
-        except ValueError:
-            continue
-        with lock:
-            events.append((time.monotonic(), ev))
-
-
-def wait_event(pred, secs, after=0.0):
-    end = time.monotonic() + secs
-    while time.monotonic() < end:
-        with lock:
-            for t, e in events:
-                if t >= after and pred(e):
-                    return t, e
-        time.sleep(0.02)
-    return None, None
-
-
-def weights(e):
-    return {b["backend"]: b["weight"] for b in e["backends"]}
 
 
 B = ["%s:%d" % (a, BPORT) for a in BADDR]

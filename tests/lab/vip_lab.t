@@ -14,33 +14,6 @@ from viplab import *  # noqa: E402,F401,F403
 VMBAL = os.path.join(ROOT, "vmbal")
 start([VMBAL])
 
-events, lock = [], threading.Lock()
-
-
-def reader(p):
-    for line in p.stdout:
-        try:
-            ev = json.loads(line)
-        except ValueError:
-            continue
-        with lock:
-            events.append((time.monotonic(), ev))
-
-
-def wait_event(pred, secs, after=0.0):
-    end = time.monotonic() + secs
-    while time.monotonic() < end:
-        with lock:
-            for t, e in events:
-                if t >= after and pred(e):
-                    return t, e
-        time.sleep(0.02)
-    return None, None
-
-
-def weights(e):
-    return {b["backend"]: b["weight"] for b in e["backends"]}
-
 
 B = ["%s:%d" % (a, BPORT) for a in BADDR]
 journal = tempfile.mktemp(prefix="vmbal-vip-journal-")
@@ -95,7 +68,7 @@ try:
           + json.dumps(res))
     vm.terminate()
     vm.wait(timeout=20)
-    with lock:
+    with events_lock:
         last = events[-1][1] if events else {}
     check(vm.returncode == 0 and last.get("event") == "end", "vmbal ends cleanly",
           vm.stderr.read()[-500:] if vm.stderr else "")

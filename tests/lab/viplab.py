@@ -247,3 +247,33 @@ def total(res):
     return t
 
 
+# --- vmbal in the balancer: its events, as they come -------------------
+
+events, events_lock = [], __import__("threading").Lock()
+
+
+def reader(p):
+    """Collects vmbal's JSON lines from p's stdout into events."""
+    for line in p.stdout:
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        with events_lock:
+            events.append((time.monotonic(), ev))
+
+
+def wait_event(pred, secs, after=0.0):
+    """The first (time, event) at or after `after` that pred accepts."""
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        with events_lock:
+            for t, e in events:
+                if t >= after and pred(e):
+                    return t, e
+        time.sleep(0.02)
+    return None, None
+
+
+def weights(e):
+    return {b["backend"]: b["weight"] for b in e["backends"]}
