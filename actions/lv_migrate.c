@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "lv_migrate.h"
+#include "../probes/monotime.h"
 
 struct job {
 	struct lv_migrate *owner;
@@ -48,15 +49,6 @@ struct lv_migrate {
 	struct job *jobs;
 };
 
-static double
-mig_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static const char *
 mig_error(void)
 {
@@ -69,7 +61,7 @@ static void
 mig_finish(struct job *j, enum mig_status st, const char *error)
 {
 	j->result.status = st;
-	j->result.duration_s = mig_now() - j->started;
+	j->result.duration_s = monotime_now() - j->started;
 	snprintf(j->result.error, sizeof j->result.error, "%s",
 	    error != NULL ? error : "");
 	atomic_store(&j->finished, true);
@@ -252,7 +244,7 @@ mig_start(void *impl, const char *vm, const char *from, const char *to,
 	j->from_uri = hf->uri;
 	j->to_uri = ht->uri;
 	j->data_uri = ht->migration_uri;
-	j->started = mig_now();
+	j->started = monotime_now();
 	atomic_init(&j->finished, false);
 	atomic_init(&j->abort, false);
 	j->progress = -1;

@@ -59,24 +59,36 @@ static const char *const algo_names[] = { "round-robin", "weighted",
 	"least-connections", "lowest-latency", "source-hash", NULL };
 static const char *const health_names[] = { "tcp", "http", NULL };
 
+/* An error at line:col; returns -1. */
 static int
-cfg_err(struct cfg *k, const yaml_node_t *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-cfg_err(struct cfg *k, const yaml_node_t *n, const char *fmt, ...)
+cfg_verr(struct cfg *k, int line, int col, const char *fmt, va_list ap)
 {
 	char msg[sizeof k->d->msg];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	diag_set(k->d, k->file, n != NULL ? ynode_line(n) : 1,
-	    n != NULL ? ynode_col(n) : 1, "%s", msg);
+	diag_set(k->d, k->file, line, col, "%s", msg);
 	return -1;
 }
 
+/* An error at node n (the top of the file when n is NULL). */
+static int
+cfg_err(struct cfg *k, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+cfg_err(struct cfg *k, const yaml_node_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = cfg_verr(k, n != NULL ? ynode_line(n) : 1,
+	    n != NULL ? ynode_col(n) : 1, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* An error at a position kept from the walk. */
 static int
 cfg_at(struct cfg *k, struct config_pos p, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -84,14 +96,13 @@ cfg_at(struct cfg *k, struct config_pos p, const char *fmt, ...)
 static int
 cfg_at(struct cfg *k, struct config_pos p, const char *fmt, ...)
 {
-	char msg[sizeof k->d->msg];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	rc = cfg_verr(k, p.line, p.col, fmt, ap);
 	va_end(ap);
-	diag_set(k->d, k->file, p.line, p.col, "%s", msg);
-	return -1;
+	return rc;
 }
 
 /* Key paths for messages ("services[0].health.fall"); cut when too long. */

@@ -54,39 +54,34 @@ exact_score(const struct exact *e, int h, double load, long mem)
 	    e->p->wm * 100.0 * (double)mem / (double)ph->mem_total;
 }
 
-/* Does unit index i clash with an anti-affine VM already on h? */
+/*
+ * Walks the anti-affinity memberships of unit index i's members on host
+ * h: with d == 0 says whether one clashes with a group member already
+ * there; otherwise adds d to the groups' counts on h.
+ */
 static bool
-exact_anti_ok(const struct exact *e, int i, int h)
+exact_anti(struct exact *e, int i, int h, int d)
 {
 	const struct plan_input *in = e->in;
-	int u = e->units[i], v;
 	size_t g, k;
+	int v;
 
-	for (v = u; v >= 0; v = e->p->unit_next[v])
+	for (v = e->units[i]; v >= 0; v = e->p->unit_next[v])
 		for (g = 0; g < in->nanti; g++)
-			for (k = 0; k < in->anti[g].n; k++)
-				if (in->anti[g].vms[k] == v &&
-				    e->aa[g * (size_t)e->nh + (size_t)h] > 0)
+			for (k = 0; k < in->anti[g].n; k++) {
+				int *n = &e->aa[g * (size_t)e->nh + (size_t)h];
+
+				if (in->anti[g].vms[k] != v)
+					continue;
+				if (d == 0 && *n > 0)
 					return false;
+				*n += d;
+			}
 	return true;
 }
 
-static void
-exact_anti_add(struct exact *e, int i, int h, int d)
-{
-	const struct plan_input *in = e->in;
-	int u = e->units[i], v;
-	size_t g, k;
-
-	for (v = u; v >= 0; v = e->p->unit_next[v])
-		for (g = 0; g < in->nanti; g++)
-			for (k = 0; k < in->anti[g].n; k++)
-				if (in->anti[g].vms[k] == v)
-					e->aa[g * (size_t)e->nh + (size_t)h] += d;
-}
-
 static bool
-exact_allowed(const struct exact *e, int i, int h)
+exact_allowed(struct exact *e, int i, int h)
 {
 	int v;
 
@@ -96,7 +91,7 @@ exact_allowed(const struct exact *e, int i, int h)
 		if (e->in->vms[v].pin >= 0 && e->in->vms[v].pin != h)
 			return false;
 	return e->mem[h] + e->umem[i] <= e->in->hosts[h].mem_total &&
-	    exact_anti_ok(e, i, h);
+	    exact_anti(e, i, h, 0);
 }
 
 static void
@@ -206,10 +201,10 @@ exact_dfs(struct exact *e, int i, int moves, long copy)
 		e->cur[i] = h;
 		e->load[h] += e->uload[i];
 		e->mem[h] += e->umem[i];
-		exact_anti_add(e, i, h, 1);
+		exact_anti(e, i, h, 1);
 		exact_dfs(e, i + 1, moves + (h != home ? e->umoves[i] : 0),
 		    copy + (h != home ? e->umem[i] : 0));
-		exact_anti_add(e, i, h, -1);
+		exact_anti(e, i, h, -1);
 		e->load[h] -= e->uload[i];
 		e->mem[h] -= e->umem[i];
 	}
@@ -294,7 +289,7 @@ planner_exact(const struct placement *p, int *target, exact_accept_fn accept,
 			e.umoves[i]++;
 		e.load[p->host_of[u]] -= e.uload[i];
 		e.mem[p->host_of[u]] -= e.umem[i];
-		exact_anti_add(&e, i, p->host_of[u], -1);
+		exact_anti(&e, i, p->host_of[u], -1);
 		e.best[i] = p->host_of[u];
 	}
 	for (i = e.nunits - 1; i >= 0; i--) {

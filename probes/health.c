@@ -27,6 +27,7 @@
 
 #include "conntrack.h"
 #include "health.h"
+#include "monotime.h"
 
 enum hb_state { HB_NEW, HB_UP, HB_DOWN };
 
@@ -80,15 +81,6 @@ hc_count(struct health *h, double now)
 		if (h->b[i].count_conns)
 			h->b[i].conns = h->ct[k++].count;
 	pthread_mutex_unlock(&h->mu);
-}
-
-static double
-hc_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void
@@ -247,7 +239,7 @@ hc_main(void *arg)
 	int n, k, ms;
 
 	while (!atomic_load(&h->stop)) {
-		now = hc_now();
+		now = monotime_now();
 		wake = now + 0.1;	/* see the stop flag often enough */
 		for (i = 0; i < h->n; i++) {
 			struct hb *b = &h->b[i];
@@ -266,9 +258,9 @@ hc_main(void *arg)
 				wake = b->next < wake ? b->next : wake;
 		}
 		hc_count(h, now);
-		ms = (int)((wake - hc_now()) * 1e3) + 1;
+		ms = (int)((wake - monotime_now()) * 1e3) + 1;
 		n = epoll_wait(h->ep, evs, 64, ms < 0 ? 0 : ms);
-		now = hc_now();
+		now = monotime_now();
 		for (k = 0; k < n; k++)
 			hc_ready(h, evs[k].data.ptr, evs[k].events, now);
 	}
@@ -339,7 +331,7 @@ health_init(struct health_source *src, const struct config *cfg,
 {
 	struct health *h = calloc(1, sizeof *h);
 	size_t i, j, n = 0;
-	double now = hc_now();
+	double now = monotime_now();
 
 	for (i = 0; i < cfg->nservices; i++)
 		n += cfg->services[i].nbackends;
@@ -383,6 +375,9 @@ health_init(struct health_source *src, const struct config *cfg,
 	if (h->ep < 0 || pthread_create(&h->thread, NULL, hc_main, h) != 0) {
 		if (h->ep >= 0)
 			close(h->ep);
+		pthread_mutex_destroy(&h->mu);
+		free(h->first);
+		free(h->ct);
 		free(h->b);
 		free(h);
 		diag_set(d, NULL, 0, 0, "cannot start the health checker");

@@ -27,6 +27,7 @@
 
 #include "lv_events.h"
 #include "lv_probe.h"
+#include "monotime.h"
 
 #define BACKOFF_MIN_S 1.0
 #define BACKOFF_MAX_S 30.0
@@ -81,15 +82,6 @@ struct lv_probe {
 	atomic_bool stop;
 	atomic_bool changed;	/* a domain event's collection was published */
 };
-
-static double
-lv_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 lv_result_free(struct lv_result *r)
@@ -400,7 +392,7 @@ lv_collect(struct lv_host *h)
 	    VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE |
 	    VIR_DOMAIN_STATS_BLOCK, &recs,
 	    VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
-	at = lv_now();
+	at = monotime_now();
 	if (n < 0) {
 		snprintf(r->error, sizeof r->error, "%s", lv_error());
 		return r;

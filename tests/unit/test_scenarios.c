@@ -158,6 +158,150 @@ test_observe_never_acts(void **state)
 	free(c);
 }
 
+/* A host put in maintenance is emptied onto the others, even balanced. */
+static void
+test_evacuation(void **state)
+{
+	struct captured *c = calloc(1, sizeof *c);
+
+	(void)state;
+	helpers_run(
+	    "hosts: [{name: h1, cpus: 4}, {name: h2, cpus: 4}, {name: h3, cpus: 4}]\n"
+	    "vms:\n"
+	    "  - {name: a, host: h1, load: 50}\n"
+	    "  - {name: b, host: h2, load: 50}\n"
+	    "  - {name: c, host: h3, load: 50}\n"
+	    "  - {name: d, host: h3, load: 50}\n"
+	    "maintenance: [h3]\n"
+	    "policy: {mode: auto}\n", 1800, c);
+	assert_int_equal(c->done, 2);
+	assert_int_equal(c->final_vms[2], 0);
+	assert_int_equal(c->final_vms[0] + c->final_vms[1], 4);
+	free(c);
+}
+
+/* consolidate packs two half-idle hosts onto one under the ceiling. */
+static void
+test_consolidation(void **state)
+{
+	struct captured *c = calloc(1, sizeof *c);
+
+	(void)state;
+	helpers_run(
+	    "hosts: [{name: h1, cpus: 4}, {name: h2, cpus: 4}, {name: h3, cpus: 4}]\n"
+	    "vms:\n"
+	    "  - {name: a, host: h1, load: 60}\n"
+	    "  - {name: b, host: h2, load: 60}\n"
+	    "  - {name: c, host: h3, load: 60}\n"
+	    "policy: {mode: auto, objective: consolidate, consolidate_ceiling_pct: 80}\n",
+	    1800, c);
+	/* 180% of 400 fits on one host (45%): two moves, two hosts empty */
+	assert_int_equal(c->done, 2);
+	assert_true((c->final_vms[0] == 3) + (c->final_vms[1] == 3) +
+	    (c->final_vms[2] == 3) == 1);
+	free(c);
+}
+
+/* A DNAT programmer that fails its first applies. */
+struct flaky_dnat {
+	int calls, fail_first;
+};
+
+static int
+flaky_apply(void *impl, const struct dnat_service *svcs, size_t n,
+    bool *changed, struct diag *d)
+{
+	struct flaky_dnat *f = impl;
+
+	(void)svcs;
+	(void)n;
+	if (f->calls++ < f->fail_first) {
+		diag_set(d, NULL, 0, 0, "iptc_commit: Resource temporarily unavailable");
+		return -1;
+	}
+	*changed = true;
+	return 0;
+}
+
+static int
+flaky_flush(void *impl, struct diag *d)
+{
+	(void)impl;
+	(void)d;
+	return 0;
+}
+
+static void
+flaky_free(void *impl)
+{
+	(void)impl;
+}
+
+static const struct dnat_ops flaky_ops = { flaky_apply, flaky_flush,
+	flaky_free };
+
+struct dnat_seen {
+	int failed, applied;
+	char error[128];
+};
+
+static void
+dnat_sink(void *arg, const struct event *ev)
+{
+	struct dnat_seen *s = arg;
+
+	if (ev->type != EV_DNAT)
+		return;
+	if (ev->u.dnat.applied)
+		s->applied++;
+	else {
+		s->failed++;
+		snprintf(s->error, sizeof s->error, "%s", ev->u.dnat.error);
+	}
+}
+
+/* A failed apply is said (dnat failed, with the reason) and tried again. */
+static void
+test_dnat_failure_retried(void **state)
+{
+	struct flaky_dnat f = { 0, 2 };
+	struct dnat dn = { &flaky_ops, &f };
+	struct dnat_seen seen = { 0, 0, "" };
+	struct event_sink sink = { dnat_sink, &seen };
+	struct controller_opts opts = { .dnat = &dn };
+	struct config *cfg = helpers_scenario(
+	    "hosts: [{name: h1}]\n"
+	    "vms: [{name: w, host: h1}]\n"
+	    "policy: {mode: auto}\n"
+	    "services: [{vip: 198.18.0.1, port: 80, backends: [{address: 198.18.1.1, vm: w}]}]\n");
+	struct controller *ctl;
+	struct probe probe;
+	struct action action;
+	struct sim *sim;
+	double next;
+
+	(void)state;
+	assert_non_null(cfg);
+	sim = sim_new(cfg);
+	assert_int_equal(sim_probe_init(&probe, sim), 0);
+	sim_action_init(&action, sim);
+	ctl = controller_new(cfg, &cfg->policy, &probe, &action, &sink, &opts);
+	controller_run(ctl, 0);
+	while ((next = controller_next_due(ctl)) <= 60) {
+		sim_advance(sim, next);
+		controller_run(ctl, next);
+	}
+	assert_int_equal(seen.failed, 2);
+	assert_string_equal(seen.error,
+	    "iptc_commit: Resource temporarily unavailable");
+	assert_int_equal(seen.applied, 1);	/* the third try, then quiet */
+	assert_int_equal(f.calls, 3);
+	controller_free(ctl);
+	probe.ops->free(probe.impl);
+	sim_free(sim);
+	config_free(cfg);
+}
+
 /* The console's view of migrations in flight: elapsed time and progress. */
 static void
 test_flights(void **state)
@@ -214,6 +358,9 @@ main(void)
 		cmocka_unit_test(test_short_spikes_never_move),
 		cmocka_unit_test(test_observe_never_acts),
 		cmocka_unit_test(test_flights),
+		cmocka_unit_test(test_evacuation),
+		cmocka_unit_test(test_consolidation),
+		cmocka_unit_test(test_dnat_failure_retried),
 	};
 
 	return TAP_RUN(tests);
