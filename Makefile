@@ -15,7 +15,8 @@ MANDIR   = $(PREFIX)/share/man
 
 CC      ?= cc
 PKGS     = libvirt ncursesw yaml-0.1 libip4tc jansson libnetfilter_conntrack
-CPPFLAGS += -D_GNU_SOURCE -DVMBAL_VERSION=\"$(VERSION)\"
+CPPFLAGS += -D_GNU_SOURCE -DVMBAL_VERSION=\"$(VERSION)\" \
+	-DVMBAL_SHAREDIR=\"$(SHAREDIR)\"
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -pthread
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -32,9 +33,11 @@ SIM_SRC    = probes/sim.c probes/sim_probe.c probes/sim_clock.c \
 	probes/real_clock.c probes/health.c \
 	actions/lv_migrate.c actions/journal_file.c actions/sim_dnat.c \
 	actions/dnat_iptc.c probes/conntrack.c
-CLI_SRC    = cli/options.c cli/jsonout.c cli/headless.c cli/demo.c
+CLI_SRC    = cli/options.c cli/jsonout.c cli/headless.c cli/demo.c cli/lease.c
+# The console: one file per pane, dialog and job (see tui/README.md).
+TUI_SRC    = $(sort $(wildcard tui/*.c))
 MAIN_SRC   = cli/main.c
-LIB_SRC    = $(ENGINE_SRC) $(SIM_SRC) $(CLI_SRC)
+LIB_SRC    = $(ENGINE_SRC) $(SIM_SRC) $(CLI_SRC) $(TUI_SRC)
 
 BUILD     = build
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -67,6 +70,7 @@ $(BUILD)/asan-obj/%.o: %.c
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -O1 -MMD -MP -c -o $@ $<
 
 $(BUILD)/obj/cli/demo.o $(BUILD)/asan-obj/cli/demo.o: scenarios/demo.yaml
+$(BUILD)/obj/tui/theme_builtin.o $(BUILD)/asan-obj/tui/theme_builtin.o: $(wildcard themes/*.theme)
 
 # Unit tests: cmocka, TAP output; built plain and with ASan+UBSan.
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/tap.h
@@ -120,14 +124,17 @@ bench: vmbal $(BENCH_BIN)
 
 install: vmbal
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/scenarios \
-		$(DESTDIR)$(SHAREDIR)/themes $(DESTDIR)$(MANDIR)/man5
+		$(DESTDIR)$(SHAREDIR)/themes $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man1
 	install -m 755 vmbal $(DESTDIR)$(BINDIR)/vmbal
 	install -m 644 scenarios/*.yaml $(DESTDIR)$(SHAREDIR)/scenarios/
 	install -m 644 docs/vmbal.yaml.5 $(DESTDIR)$(MANDIR)/man5/vmbal.yaml.5
+	install -m 644 docs/vmbal.1 $(DESTDIR)$(MANDIR)/man1/vmbal.1
 	for t in themes/*.theme; do [ -e "$$t" ] && install -m 644 "$$t" $(DESTDIR)$(SHAREDIR)/themes/; done; true
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/vmbal $(DESTDIR)$(MANDIR)/man5/vmbal.yaml.5
+	rm -f $(DESTDIR)$(BINDIR)/vmbal $(DESTDIR)$(MANDIR)/man5/vmbal.yaml.5 \
+		$(DESTDIR)$(MANDIR)/man1/vmbal.1
 	rm -rf $(DESTDIR)$(SHAREDIR)
 
 clean:

@@ -65,15 +65,14 @@ headless_plan(struct controller *ctl, const struct policy *policy,
 }
 
 int
-headless_run(const struct options *o, const struct config *cfg,
-    const struct policy *policy, struct probe *probe, struct action *action,
-    struct clock *clk, struct health_source *health, struct journal *journal,
-    struct dnat *dnat)
+headless_run(const struct run *r)
 {
+	const struct options *o = r->o;
+	struct clock *clk = r->clk;
 	struct headless_sink hs = { stdout, 0, o->plan };
 	struct controller_opts copts = { .dry_run = o->dry_run,
-		.health = health, .journal = journal, .dnat = dnat };
-	struct policy pol = *policy;
+		.health = r->health, .journal = r->journal, .dnat = r->dnat };
+	struct policy pol = r->policy;
 	struct event_sink sink = { headless_emit, &hs };
 	struct sigaction sa;
 	struct controller *ctl;
@@ -89,7 +88,11 @@ headless_run(const struct options *o, const struct config *cfg,
 
 	if (o->plan)
 		pol.mode = MODE_OBSERVE;	/* never acts */
-	ctl = controller_new(cfg, &pol, probe, action, &sink, &copts);
+	if (r->holder[0] != '\0')
+		fprintf(stderr,
+		    "vmbal: observing: %s holds control of this cluster (%s)\n",
+		    r->holder, lease_path(r->lease));
+	ctl = controller_new(r->cfg, &pol, r->probe, r->action, &sink, &copts);
 	if (ctl == NULL) {
 		fprintf(stderr, "vmbal: out of memory\n");
 		return 1;

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "../actions/dnat_iptc.h"
@@ -21,6 +22,8 @@
 #include "demo.h"
 #include "headless.h"
 #include "options.h"
+#include "run.h"
+#include "../tui/console.h"
 
 #ifndef VMBAL_VERSION
 #define VMBAL_VERSION "0.1.0"
@@ -61,37 +64,75 @@ main_load(const struct options *o, struct diag *d)
 	return config_new_from_file(path, CONFIG_CLUSTER, d);
 }
 
+/* Does this run act (migrate, program DNAT)? Only then it needs the
+ * lease and the journal. */
+static bool
+main_acts(const struct options *o, const struct policy *policy)
+{
+	return policy->mode != MODE_OBSERVE && !o->plan && !o->dry_run;
+}
+
 /*
- * The journal, when this run may act: not when observing, planning once
- * or dry-running, nor for a scenario that names none. NULL in *out when
- * there is none; -1 (message printed) when it cannot be opened: vmbal
- * does not act without its journal.
+ * One controller per cluster: a run that would act takes the lease; when
+ * another vmbal holds it, this one observes and says who has control.
+ * -1 (message printed) when the lease cannot be made at all.
  */
 static int
-main_journal(const struct options *o, const struct config *cfg,
-    const struct policy *policy, struct journal *j, struct journal **out)
+main_lease(const struct options *o, struct run *r)
+{
+	char msg[1024];
+
+	if (!main_acts(o, &r->policy))
+		return 0;
+	r->lease = lease_new(o->demo ? NULL : o->scenario != NULL ?
+	    o->scenario : r->cfg->file, msg, sizeof msg);
+	if (r->lease == NULL) {
+		fprintf(stderr, "vmbal: %s\n", msg);
+		return -1;
+	}
+	if (!lease_held(r->lease)) {
+		snprintf(r->holder, sizeof r->holder, "%s",
+		    lease_holder(r->lease));
+		r->policy.mode = MODE_OBSERVE;
+	}
+	return 0;
+}
+
+/*
+ * The journal, when this run may act and the configuration names one.
+ * -1 (message printed) when it cannot be opened: vmbal does not act
+ * without its journal.
+ */
+static int
+main_journal(const struct options *o, struct run *r, struct journal *j)
 {
 	struct diag d;
 	char msg[1024];
 
-	*out = NULL;
-	if (policy->mode == MODE_OBSERVE || o->plan || o->dry_run ||
-	    cfg->journal == NULL || cfg->journal[0] == '\0')
+	r->journal = NULL;
+	if (!main_acts(o, &r->policy) || r->cfg->journal == NULL ||
+	    r->cfg->journal[0] == '\0')
 		return 0;
-	if (journal_file_init(j, cfg->journal, &d) != 0) {
+	if (journal_file_init(j, r->cfg->journal, &d) != 0) {
 		diag_format(&d, msg, sizeof msg);
 		fprintf(stderr, "vmbal: %s\n", msg);
 		return -1;
 	}
-	*out = j;
+	r->journal = j;
 	return 0;
 }
 
 static int
-main_simulated(const struct options *o, const struct config *cfg,
-    const struct policy *policy)
+main_front_end(const struct run *r)
 {
-	struct journal jstore, *journal = NULL;
+	return r->o->headless ? headless_run(r) : tui_run(r);
+}
+
+static int
+main_simulated(struct run *r)
+{
+	const struct options *o = r->o;
+	struct journal jstore;
 	struct probe probe;
 	struct action action;
 	struct clock clk;
@@ -100,13 +141,13 @@ main_simulated(const struct options *o, const struct config *cfg,
 	struct sim *sim;
 	int rc;
 
-	sim = sim_new(cfg);
+	sim = sim_new(r->cfg);
 	if (sim == NULL || sim_probe_init(&probe, sim) != 0) {
 		sim_free(sim);
 		fprintf(stderr, "vmbal: out of memory\n");
 		return 1;
 	}
-	if (sim_clock_init(&clk, sim, o->fast) != 0) {
+	if (sim_clock_init(&clk, sim, o->fast, o->speed) != 0) {
 		probe.ops->free(probe.impl);
 		sim_free(sim);
 		fprintf(stderr, "vmbal: out of memory\n");
@@ -114,15 +155,18 @@ main_simulated(const struct options *o, const struct config *cfg,
 	}
 	sim_action_init(&action, sim);
 	dnat_ok = sim_dnat_init(&dnat) == 0;
-	if (main_journal(o, cfg, policy, &jstore, &journal) != 0)
+	r->probe = &probe;
+	r->action = &action;
+	r->clk = &clk;
+	r->dnat = dnat_ok ? &dnat : NULL;
+	if (main_lease(o, r) != 0 || main_journal(o, r, &jstore) != 0)
 		rc = 1;
 	else
-		rc = headless_run(o, cfg, policy, &probe, &action, &clk, NULL,
-		    journal, dnat_ok ? &dnat : NULL);
+		rc = main_front_end(r);
 	if (dnat_ok)
 		dnat.ops->free(dnat.impl);
-	if (journal != NULL)
-		journal->ops->free(journal->impl);
+	if (r->journal != NULL)
+		r->journal->ops->free(r->journal->impl);
 	clk.ops->free(clk.impl);
 	action.ops->free(action.impl);
 	probe.ops->free(probe.impl);
@@ -132,13 +176,14 @@ main_simulated(const struct options *o, const struct config *cfg,
 
 /* A real cluster: the libvirt collector and the wall clock. */
 static int
-main_cluster(const struct options *o, const struct config *cfg,
-    const struct policy *policy)
+main_cluster(struct run *r)
 {
-	struct journal jstore, *journal = NULL;
+	const struct options *o = r->o;
+	const struct config *cfg = r->cfg;
+	struct journal jstore;
 	struct health_source health;
 	struct dnat dnat;
-	bool dnat_ok;
+	bool dnat_ok = false;
 	struct probe probe;
 	struct action action;
 	struct clock clk;
@@ -172,24 +217,31 @@ main_cluster(const struct options *o, const struct config *cfg,
 		probe.ops->free(probe.impl);
 		return 1;
 	}
-	/* services are programmed only by a run that may act */
-	dnat_ok = cfg->nservices > 0 && policy->mode != MODE_OBSERVE &&
-	    !o->plan && dnat_iptc_init(&dnat, &d) == 0;
-	if (cfg->nservices > 0 && policy->mode != MODE_OBSERVE && !o->plan &&
-	    !dnat_ok) {
-		diag_format(&d, msg, sizeof msg);
-		fprintf(stderr, "vmbal: %s\n", msg);
+	r->probe = &probe;
+	r->action = &action;
+	r->clk = &clk;
+	r->health = cfg->nservices > 0 ? &health : NULL;
+	rc = main_lease(o, r) != 0 ? 1 : 0;
+	/* services are programmed only by a run that may act (or says what
+	 * it would do, under --dry-run) */
+	if (rc == 0 && cfg->nservices > 0 && r->policy.mode != MODE_OBSERVE &&
+	    !o->plan) {
+		dnat_ok = dnat_iptc_init(&dnat, &d) == 0;
+		if (!dnat_ok) {
+			diag_format(&d, msg, sizeof msg);
+			fprintf(stderr, "vmbal: %s\n", msg);
+			rc = 1;
+		}
+	}
+	r->dnat = dnat_ok ? &dnat : NULL;
+	if (rc == 0 && main_journal(o, r, &jstore) != 0)
 		rc = 1;
-	} else if (main_journal(o, cfg, policy, &jstore, &journal) != 0)
-		rc = 1;
-	else
-		rc = headless_run(o, cfg, policy, &probe, &action, &clk,
-		    cfg->nservices > 0 ? &health : NULL, journal,
-		    dnat_ok ? &dnat : NULL);
+	if (rc == 0)
+		rc = main_front_end(r);
 	if (dnat_ok)
 		dnat.ops->free(dnat.impl);
-	if (journal != NULL)
-		journal->ops->free(journal->impl);
+	if (r->journal != NULL)
+		r->journal->ops->free(r->journal->impl);
 	if (cfg->nservices > 0)
 		health.ops->free(health.impl);
 	clk.ops->free(clk.impl);
@@ -203,7 +255,7 @@ main(int argc, char **argv)
 {
 	struct options o;
 	struct config *cfg;
-	struct policy policy;
+	struct run r;
 	struct diag d;
 	char msg[1024];
 	int rc;
@@ -235,16 +287,24 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return 0;
 	}
-	policy = cfg->policy;
+	memset(&r, 0, sizeof r);
+	r.o = &o;
+	r.cfg = cfg;
+	r.policy = cfg->policy;
 	if (o.mode_set)
-		policy.mode = o.mode;
-	if (!o.headless)
+		r.policy.mode = o.mode;
+	r.wanted = r.policy.mode;
+	if (!o.headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr,
-		    "vmbal: the console is not built yet: running headless (JSON lines on stdout)\n");
+		    "vmbal: the console needs a terminal on stdin and stdout; use --headless for JSON lines\n");
+		config_free(cfg);
+		return 2;
+	}
 	if (cfg->kind == CONFIG_SCENARIO)
-		rc = main_simulated(&o, cfg, &policy);
+		rc = main_simulated(&r);
 	else
-		rc = main_cluster(&o, cfg, &policy);
+		rc = main_cluster(&r);
+	lease_free(r.lease);
 	config_free(cfg);
 	return rc;
 }

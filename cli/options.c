@@ -13,7 +13,7 @@
 enum {
 	OPT_HEADLESS = 256, OPT_DEMO, OPT_SCENARIO, OPT_MODE, OPT_FAST,
 	OPT_DURATION, OPT_TICKS, OPT_PLAN, OPT_DRY_RUN, OPT_CHECK_CONFIG,
-	OPT_ASCII, OPT_VERSION, OPT_HELP
+	OPT_ASCII, OPT_VERSION, OPT_HELP, OPT_SPEED, OPT_THEME
 };
 
 static const struct option long_options[] = {
@@ -29,6 +29,8 @@ static const struct option long_options[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
 	{ "ascii", no_argument, NULL, OPT_ASCII },
+	{ "speed", required_argument, NULL, OPT_SPEED },
+	{ "theme", required_argument, NULL, OPT_THEME },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
@@ -56,7 +58,10 @@ options_usage(FILE *out)
 "      --plan           headless: print one plan event and exit; never acts\n"
 "      --dry-run        never migrate nor touch netfilter; say what would be done\n"
 "      --check-config   validate the configuration (or scenario) and exit\n"
+"      --speed FACTOR   with --demo/--scenario: simulated time runs FACTOR\n"
+"                       times faster than the wall clock (default 1)\n"
 "      --ascii          console: ASCII bars and sparklines only\n"
+"      --theme NAME     console: colour theme (dark, light, mono, or your own)\n"
 "      --version        print the version and exit\n"
 "      --help           print this help and exit\n"
 "\n"
@@ -127,6 +132,18 @@ options_parse(struct options *o, int argc, char **argv, char *err,
 			    err, errlen) != 0)
 				return -1;
 			break;
+		case OPT_THEME: o->theme = optarg; break;
+		case OPT_SPEED:
+			if (options_number("--speed", optarg, &o->speed, err,
+			    errlen) != 0)
+				return -1;
+			if (o->speed > 1000) {
+				snprintf(err, errlen,
+				    "--speed: at most 1000 (use --fast for as fast as the CPU allows), got '%s'",
+				    optarg);
+				return -1;
+			}
+			break;
 		case OPT_TICKS:
 			if (options_number("--ticks", optarg, &v, err, errlen)
 			    != 0)
@@ -161,6 +178,11 @@ options_parse(struct options *o, int argc, char **argv, char *err,
 		snprintf(err, errlen,
 		    "--config and --%s exclude each other: a scenario carries its own policy",
 		    o->demo ? "demo" : "scenario");
+		return -1;
+	}
+	if (o->speed > 0 && !o->demo && o->scenario == NULL) {
+		snprintf(err, errlen,
+		    "--speed needs --demo or --scenario: real time cannot be hurried");
 		return -1;
 	}
 	if (o->fast && !o->demo && o->scenario == NULL) {

@@ -24,6 +24,8 @@ struct options {
 	bool dry_run;
 	bool check_config;
 	bool ascii;
+	double speed;		/* --speed; 0 when not given */
+	const char *theme;	/* --theme, or NULL */
 	bool version;
 	bool help;
 };

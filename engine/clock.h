@@ -12,6 +12,9 @@ struct clock_ops {
 	double (*now)(void *impl);
 	/* Waits until t (seconds since start): 0, or -1 when interrupted. */
 	int (*sleep_until)(void *impl, double t);
+	/* Wall-clock seconds until t (<= 0: due now); a console waits on
+	 * its keyboard this long, then calls sleep_until(t). */
+	double (*wall_until)(void *impl, double t);
 	void (*free)(void *impl);
 };
 

@@ -40,9 +40,16 @@ real_clock_sleep_until(void *impl, double t)
 	    0 : -1;
 }
 
+static double
+real_clock_wall_until(void *impl, double t)
+{
+	return t - real_clock_now(impl);
+}
+
 static const struct clock_ops real_clock_ops = {
 	.now = real_clock_now,
 	.sleep_until = real_clock_sleep_until,
+	.wall_until = real_clock_wall_until,
 	.free = free,
 };
 

@@ -1,0 +1,34 @@
+/*
+ * run.h - everything a front end (headless or the console) drives: the
+ * configuration, the policy in force, and the parts chosen for this
+ * cluster (simulated or libvirt). main.c builds it and owns every part.
+ */
+#ifndef VMBAL_RUN_H
+#define VMBAL_RUN_H
+
+#include "../engine/action.h"
+#include "../engine/clock.h"
+#include "../engine/config.h"
+#include "../engine/dnat.h"
+#include "../engine/health.h"
+#include "../engine/journal.h"
+#include "../engine/probe.h"
+#include "lease.h"
+#include "options.h"
+
+struct run {
+	const struct options *o;
+	const struct config *cfg;
+	struct policy policy;		/* the config's, with --mode applied */
+	enum policy_mode wanted;	/* the mode asked for, before the lease */
+	struct probe *probe;
+	struct action *action;
+	struct clock *clk;
+	struct health_source *health;	/* or NULL */
+	struct journal *journal;	/* or NULL: this run does not act */
+	struct dnat *dnat;		/* or NULL */
+	struct lease *lease;		/* or NULL: this run never acts */
+	char holder[512];		/* who holds control, when not us */
+};
+
+#endif
