@@ -10,8 +10,14 @@ import viplab  # noqa: E402
 from viplab import (CLI, LB, BS, BADDR, VIP, PORT, BPORT, ROOT, must, nsx,  # noqa: E402
                     setup, teardown, state, apply, procs)
 
+sys.path.insert(0, HERE)
+from benchlib import result, skip, verdict, ratio  # noqa: E402
+
 if os.geteuid() != 0 or shutil.which("wrk") is None:
-    print("vip: skipped (needs root and wrk)")
+    why = ("needs root (network namespaces and netfilter)" if os.geteuid() != 0
+           else "needs wrk (apt-get install wrk)")
+    print("vip: skipped (%s)" % why)
+    skip("vip", why)
     sys.exit(0)
 
 HTTP = r"""
@@ -79,5 +85,14 @@ try:
           % (via1, via1 / direct if direct else 0))
     print("   through the VIP, 3 backends:  %8.0f req/s (%.2fx direct)"
           % (via3, via3 / direct if direct else 0))
+    # wrk that got no answer measured nothing: that is a FAIL, never a pass
+    result("vip", "through the VIP, b1 alone (DNAT round-robin, 1 backend up)",
+           "%.0f req/s (%.2fx direct)" % (via1, via1 / direct if direct else 0),
+           "direct to b1: %.0f req/s" % direct, ">= 0.9x direct",
+           verdict(via1 / direct, ">=", 0.9) if direct > 0 and via1 > 0 else "FAIL")
+    result("vip", "through the VIP, 3 backends (DNAT round-robin)",
+           "%.0f req/s (%s direct)" % (via3, ratio(via3, direct)),
+           "direct to b1: %.0f req/s" % direct, "-",
+           "info" if via3 > 0 else "FAIL")
 finally:
     teardown()
