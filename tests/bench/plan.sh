@@ -37,7 +37,8 @@ for (nh, nv), (tms, tmib) in (((64, 8000), (50, None)), ((1000, 50000), (1000, 6
            "greedy-2008: +%.1f MiB" % g["mib"],
            "< %d MiB" % tmib if tmib else "-",
            verdict(v["mib"], "<", tmib) if tmib else "info")
+    moves = lambda n: "%d move%s" % (n, "" if n == 1 else "s")
     result("plan", "score spread after the plan, " + size,
-           "%.2f -> %.2f (%d moves)" % (v["before"], v["after"], v["moves"]),
-           "greedy-2008: %.2f -> %.2f (%d moves)" % (g["before"], g["after"], g["moves"]))
+           "%.2f -> %.2f (%s)" % (v["before"], v["after"], moves(v["moves"])),
+           "greedy-2008: %.2f -> %.2f (%s)" % (g["before"], g["after"], moves(g["moves"])))
 '
