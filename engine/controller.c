@@ -21,47 +21,11 @@
 #include <string.h>
 
 #include "controller.h"
+#include "controller_priv.h"
 #include "imbalance.h"
 #include "placement.h"
 #include "plan_build.h"
 #include "weights.h"
-
-enum exec_state { EX_PENDING, EX_RUNNING, EX_DONE, EX_FAILED, EX_CANCELLED };
-
-struct exec_move {
-	char vm[256], from[256], to[256];
-	enum exec_state st;
-	bool confirmed;
-	const char *who;	/* "auto" or "operator" */
-	double started;
-};
-
-struct controller {
-	const struct config *cfg;
-	struct policy policy;
-	struct controller_opts opts;
-	struct probe *probe;
-	struct action *action;
-	struct event_sink sink;
-	struct model *model;
-	struct imbalance imb;
-	double now;
-	long probes;		/* probes done: next at probes * interval */
-	long ticks;		/* analyses done */
-	long migrations;
-	long failed;
-	struct exec_move *exec;	/* the plan being carried out or offered */
-	size_t nexec;
-	int running;
-	char *last_sig;		/* the last plan emitted, to say it once */
-	struct exec_move *offer;	/* its moves, to keep it while it holds */
-	size_t noffer;
-	double settle_until;
-	long settle_probe;
-	struct backend_view **views;	/* per service, per backend */
-	char **dnat_sig;		/* per service: what was last applied */
-	bool dnat_dirty;
-};
 
 static int
 controller_views_new(struct controller *c)
@@ -136,7 +100,6 @@ controller_free(struct controller *c)
 	free(c);
 }
 
-static void controller_dnat(struct controller *c, double now);
 
 static double
 controller_probe_due(const struct controller *c)
@@ -164,7 +127,7 @@ controller_next_due(const struct controller *c)
 	return next;
 }
 
-static void
+void
 controller_emit(struct controller *c, const struct event *ev)
 {
 	if (c->sink.emit != NULL)
@@ -297,12 +260,14 @@ controller_cancel_pending(struct controller *c)
 }
 
 /* Starts every confirmed move whose predecessors are done, up to the cap. */
-static void
+void
 controller_start_ready(struct controller *c, double now)
 {
 	struct diag d;
 	size_t i, j;
 
+	if (c->paused)
+		return;
 	for (i = 0; i < c->nexec; i++) {
 		struct exec_move *e = &c->exec[i];
 		bool blocked = false;
@@ -488,8 +453,11 @@ controller_take_plan(struct controller *c, const struct plan *p,
 		e->st = EX_PENDING;
 		e->confirmed = confirmed;
 		e->who = "auto";
+		snprintf(e->reason, sizeof e->reason, "%s", p->moves[i].reason);
+		e->spread_after = p->moves[i].spread_after;
 	}
 	c->nexec = p->nmoves;
+	c->spread_before = p->spread_before;
 	return 0;
 }
 
@@ -586,7 +554,9 @@ controller_plan_tick(struct controller *c, double now)
 	struct plan *p;
 	char *sig;
 
-	if (c->policy.mode == MODE_OBSERVE || controller_busy(c) ||
+	if (c->hold_offer && c->nexec > 0)
+		return;		/* the operator is deciding on this one */
+	if (c->policy.mode == MODE_OBSERVE || c->paused || controller_busy(c) ||
 	    now < c->settle_until - 1e-9 || c->probes <= c->settle_probe + 1)
 		return;
 	in = plan_build(c->model, c->cfg, &c->policy, now, c->imb.imbalanced);
@@ -770,7 +740,7 @@ controller_dnat_sig(const struct dnat_service *d)
  * (health, a migration starting or ending, the start of the run): one
  * apply for all services, one dnat event per service that changed.
  */
-static void
+void
 controller_dnat(struct controller *c, double now)
 {
 	size_t n = c->cfg->nservices, i, j;

@@ -21,7 +21,9 @@
 #include "journal.h"
 #include "dnat.h"
 #include "model.h"
+#include "plan.h"
 #include "probe.h"
+#include "weights.h"
 
 struct controller;
 
@@ -61,5 +63,75 @@ int controller_confirm(struct controller *c, long move, double now);
 int controller_plan_once(struct controller *c, double now);
 /* Emits the end event. */
 void controller_end(struct controller *c, double now);
+
+/*
+ * The operator's commands (controller_cmd.c). Each returns 0, or -1 with
+ * a message in d (observe mode refuses them all). now is the clock's.
+ */
+/* Manual <-> auto. Auto acts on the next plan; manual stops what has not
+ * started and offers it. */
+int controller_set_mode(struct controller *c, enum policy_mode mode,
+    struct diag *d);
+/* Paused: probes go on; no planning, no new migration starts. */
+int controller_pause(struct controller *c, bool paused, struct diag *d);
+struct move_ref {
+	const char *vm, *from, *to;
+};
+
+/* Confirms exactly these offered moves, or none of them when any is no
+ * longer offered as it was shown (the plan changed meanwhile). */
+int controller_confirm_moves(struct controller *c, const struct move_ref *refs,
+    size_t n, double now, struct diag *d);
+/* While held, the offer on the table is not replaced by a fresher plan:
+ * the operator is reading it in a confirmation dialog. */
+void controller_hold_offer(struct controller *c, bool hold);
+/* Drops the offer on the table; the same plan is not offered again. */
+int controller_dismiss(struct controller *c, struct diag *d);
+int controller_abort(struct controller *c, const char *vm, struct diag *d);
+/* The CPU spread predicted if vm (with its affinity group) went to host
+ * to; -1 with the reason when it may not go there. */
+int controller_predict(const struct controller *c, const char *vm,
+    const char *to, double *spread, struct diag *d);
+/* Migrates vm (and its affinity group) to host to, now: the operator's. */
+int controller_migrate(struct controller *c, const char *vm, const char *to,
+    double now, struct diag *d);
+/* What putting host into maintenance would do: its evacuation plan.
+ * Caller frees both; NULL on ENOMEM or an unknown host. */
+struct plan *controller_evacuation(const struct controller *c,
+    const char *host, struct plan_input **in);
+/* Into maintenance: carries out the evacuation at once. Out of it: the
+ * host takes VMs again. */
+int controller_maintenance(struct controller *c, const char *host, bool on,
+    double now, struct diag *d);
+/* Drained: the backend gets no new connections until restored. */
+int controller_drain(struct controller *c, size_t svc, size_t backend,
+    bool drained, double now, struct diag *d);
+
+/* What the console reads (controller_view.c). */
+enum policy_mode controller_mode(const struct controller *c);
+bool controller_paused(const struct controller *c);
+/* The state machine's verdict, and since when (clock time). */
+bool controller_imbalanced(const struct controller *c, double *since);
+
+enum move_state {
+	MOVE_OFFERED, MOVE_CONFIRMED, MOVE_RUNNING, MOVE_DONE, MOVE_FAILED,
+	MOVE_CANCELLED
+};
+
+struct move_view {
+	char vm[256], from[256], to[256], reason[128], who[16];
+	double spread_after;	/* predicted CPU spread after it */
+	enum move_state state;
+};
+
+/* The plan in hand (offered or being carried out), in order; returns how
+ * many (at most max). spread_before: the spread it started from. */
+size_t controller_moves(const struct controller *c, struct move_view *out,
+    size_t max, double *spread_before);
+const struct backend_view *controller_backend(const struct controller *c,
+    size_t svc, size_t backend);
+/* The weights the services' rules have (or would have, observing):
+ * fills cfg->nservices entries; free with weights_free. */
+int controller_weights(const struct controller *c, struct dnat_service *svcs);
 
 #endif

@@ -2,8 +2,9 @@
  * weights.c - service backend weights (see weights.h).
  *
  * A backend gets no new connections (weight 0) when it is down (or not
- * yet seen up, when checks run), when its configured weight is 0, or when
- * its VM migrates and the service drains on migration. Otherwise:
+ * yet seen up, when checks run), when its configured weight is 0, when the
+ * operator drained it, or when its VM migrates and the service drains on
+ * migration. Otherwise:
  *   round-robin         1 each: equal turns
  *   weighted, source-hash
  *                       the configured weight
@@ -24,7 +25,7 @@ static bool
 weights_eligible(const struct service_conf *s, const struct backend_conf *b,
     const struct backend_view *v, bool checked)
 {
-	if (b->weight == 0)
+	if (b->weight == 0 || v->drained)
 		return false;
 	if (v->health == BH_DOWN || (checked && v->health != BH_UP))
 		return false;

@@ -19,6 +19,7 @@ struct backend_view {
 	enum backend_health health;
 	double latency_ms;	/* of the last passing check; < 0 unknown */
 	bool vm_migrating;	/* its VM is in flight */
+	bool drained;		/* the operator drained it: no new connections */
 	long conns;		/* open connections; < 0 unknown */
 };
 

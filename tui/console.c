@@ -1,15 +1,158 @@
 /*
- * console.c - placeholder while the console is built: runs headless.
+ * console.c - the console's main loop (see console.h).
+ *
+ * One thread: it waits on the keyboard and a signal pipe with poll(),
+ * never longer than until the controller is next due or the next frame.
+ * Probes and migrations run in their own threads behind the controller,
+ * so nothing here waits on the network. A key is handled and the frame
+ * redrawn at once; otherwise frames come at the refresh interval.
  */
+#include <curses.h>
+#include <math.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "../cli/headless.h"
+#include "../probes/monotime.h"
 #include "console.h"
+#include "term.h"
+#include "tui.h"
+
+static void
+tui_load_theme(struct tui *t)
+{
+	char err[512];
+
+	if (theme_load(t->run->o->theme != NULL ? t->run->o->theme : "dark",
+	    &t->theme, err, sizeof err) != 0) {
+		theme_default(&t->theme);
+		tui_message(t, true, "theme: %s; using the default", err);
+	}
+	theme_apply(&t->theme, t->color, t->attr);
+}
+
+static int
+tui_init(struct tui *t, const struct run *r)
+{
+	memset(t, 0, sizeof *t);
+	t->run = r;
+	t->cfg = r->cfg;
+	t->refresh_s = 1.0;
+	t->focus = PANE_PLAN;
+	t->sort = SORT_NAME;
+	t->log = calloc(TUI_LOG_MAX, sizeof *t->log);
+	t->hist = calloc(r->cfg->nhosts + 1, sizeof *t->hist);
+	return t->log != NULL && t->hist != NULL ? 0 : -1;
+}
+
+static void
+tui_fini(struct tui *t)
+{
+	free(t->log);
+	free(t->hist);
+	free(t->vm_order);
+}
+
+/* Keys waiting on stdin, each handled in turn. */
+static bool
+tui_read_keys(struct tui *t)
+{
+	bool any = false;
+	int key;
+
+	while ((key = getch()) != ERR) {
+		tui_key(t, key);
+		any = true;
+		if (t->quit)
+			break;
+	}
+	return any;
+}
 
 int
 tui_run(const struct run *r)
 {
-	fprintf(stderr,
-	    "vmbal: the console is not built yet: running headless (JSON lines on stdout)\n");
-	return headless_run(r);
+	struct controller_opts copts = { .dry_run = r->o->dry_run,
+		.health = r->health, .journal = r->journal, .dnat = r->dnat };
+	struct event_sink sink;
+	struct term_caps caps;
+	struct clock *clk = r->clk;
+	struct pollfd pfd[2];
+	struct tui t;
+	double next_frame, due, wait_s, wall;
+	int rc = 0;
+
+	if (tui_init(&t, r) != 0) {
+		tui_fini(&t);
+		fprintf(stderr, "vmbal: out of memory\n");
+		return 1;
+	}
+	sink.emit = tui_event;
+	sink.arg = &t;
+	t.ctl = controller_new(r->cfg, &r->policy, r->probe, r->action, &sink,
+	    &copts);
+	if (t.ctl == NULL) {
+		tui_fini(&t);
+		fprintf(stderr, "vmbal: out of memory\n");
+		return 1;
+	}
+	if (term_start(&caps, r->o->ascii) != 0) {
+		term_end();
+		controller_free(t.ctl);
+		tui_fini(&t);
+		fprintf(stderr, "vmbal: cannot start the terminal (TERM=%s)\n",
+		    getenv("TERM") != NULL ? getenv("TERM") : "");
+		return 1;
+	}
+	t.utf8 = caps.utf8;
+	t.color = caps.color;
+	tui_load_theme(&t);
+	t.now = clk->ops->now(clk->impl);
+	controller_run(t.ctl, t.now);
+	tui_gather(&t);
+	tui_draw(&t);
+	next_frame = monotime_now() + t.refresh_s;
+	while (!t.quit && !term_stopped()) {
+		due = controller_next_due(t.ctl);
+		wait_s = clk->ops->wall_until(clk->impl, due);
+		wall = monotime_now();
+		if (next_frame - wall < wait_s)
+			wait_s = next_frame - wall;
+		if (wait_s < 0)
+			wait_s = 0;
+		pfd[0].fd = STDIN_FILENO;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = term_signal_fd();
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		(void)poll(pfd, 2, (int)ceil(wait_s * 1000.0));
+		/* a resize arrives as KEY_RESIZE, a key as itself */
+		if (tui_read_keys(&t)) {
+			controller_hold_offer(t.ctl, t.dlg.kind != DLG_NONE);
+			tui_gather(&t);
+			tui_draw(&t);
+		}
+		if (t.quit || term_stopped())
+			break;
+		if (clk->ops->wall_until(clk->impl, due) <= 0 &&
+		    clk->ops->sleep_until(clk->impl, due) == 0) {
+			t.now = due;
+			controller_run(t.ctl, due);
+		}
+		if (monotime_now() >= next_frame) {
+			tui_gather(&t);
+			tui_draw(&t);
+			next_frame = monotime_now() + t.refresh_s;
+		}
+	}
+	term_end();
+	t.now = clk->ops->now(clk->impl);
+	controller_free(t.ctl);
+	if (term_stopped())
+		fprintf(stderr, "vmbal: stopped by a signal; the terminal is restored\n");
+	tui_fini(&t);
+	return rc;
 }

@@ -1,0 +1,61 @@
+/*
+ * controller_priv.h - the controller's state, shared by the files that
+ * make up the controller: controller.c (the tick), controller_cmd.c (the
+ * operator's commands) and controller_view.c (what the console reads).
+ * Nothing outside engine/controller*.c includes it.
+ */
+#ifndef VMBAL_CONTROLLER_PRIV_H
+#define VMBAL_CONTROLLER_PRIV_H
+
+#include "controller.h"
+#include "imbalance.h"
+#include "weights.h"
+
+enum exec_state { EX_PENDING, EX_RUNNING, EX_DONE, EX_FAILED, EX_CANCELLED };
+
+struct exec_move {
+	char vm[256], from[256], to[256];
+	enum exec_state st;
+	bool confirmed;
+	const char *who;	/* "auto" or "operator" */
+	double started;
+	char reason[128];	/* the planner's, or the operator's */
+	double spread_after;	/* predicted CPU spread after it; < 0 none */
+};
+
+struct controller {
+	const struct config *cfg;
+	struct policy policy;
+	struct controller_opts opts;
+	struct probe *probe;
+	struct action *action;
+	struct event_sink sink;
+	struct model *model;
+	struct imbalance imb;
+	double now;
+	long probes;		/* probes done: next at probes * interval */
+	long ticks;		/* analyses done */
+	long migrations;
+	long failed;
+	struct exec_move *exec;	/* the plan being carried out or offered */
+	size_t nexec;
+	int running;
+	char *last_sig;		/* the last plan emitted, to say it once */
+	struct exec_move *offer;	/* its moves, to keep it while it holds */
+	size_t noffer;
+	double settle_until;
+	long settle_probe;
+	struct backend_view **views;	/* per service, per backend */
+	char **dnat_sig;		/* per service: what was last applied */
+	bool dnat_dirty;
+	bool paused;		/* the operator paused planning and starting */
+	bool hold_offer;	/* the operator is reading the offer: keep it */
+	double spread_before;	/* of the plan in hand */
+};
+
+/* Internal entry points of controller.c used by its sibling files. */
+void controller_start_ready(struct controller *c, double now);
+void controller_dnat(struct controller *c, double now);
+void controller_emit(struct controller *c, const struct event *ev);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * controller_view.c - what the console reads of the controller: the
+ * mode, the imbalance state, the plan in hand move by move, migrations in
+ * flight, and each service backend's health, connections and weight.
+ * Read-only; copies out, so the console never holds the controller's
+ * memory.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "controller_priv.h"
+
+enum policy_mode
+controller_mode(const struct controller *c)
+{
+	return c->policy.mode;
+}
+
+bool
+controller_paused(const struct controller *c)
+{
+	return c->paused;
+}
+
+bool
+controller_imbalanced(const struct controller *c, double *since)
+{
+	if (since != NULL)
+		*since = c->imb.state_since;
+	return c->imb.imbalanced;
+}
+
+static enum move_state
+controller_move_state(const struct exec_move *e)
+{
+	switch (e->st) {
+	case EX_PENDING:
+		return e->confirmed ? MOVE_CONFIRMED : MOVE_OFFERED;
+	case EX_RUNNING:
+		return MOVE_RUNNING;
+	case EX_DONE:
+		return MOVE_DONE;
+	case EX_FAILED:
+		return MOVE_FAILED;
+	case EX_CANCELLED:
+		break;
+	}
+	return MOVE_CANCELLED;
+}
+
+size_t
+controller_moves(const struct controller *c, struct move_view *out,
+    size_t max, double *spread_before)
+{
+	size_t i;
+
+	if (spread_before != NULL)
+		*spread_before = c->spread_before;
+	for (i = 0; i < c->nexec && i < max; i++) {
+		const struct exec_move *e = &c->exec[i];
+
+		snprintf(out[i].vm, sizeof out[i].vm, "%s", e->vm);
+		snprintf(out[i].from, sizeof out[i].from, "%s", e->from);
+		snprintf(out[i].to, sizeof out[i].to, "%s", e->to);
+		snprintf(out[i].reason, sizeof out[i].reason, "%s", e->reason);
+		snprintf(out[i].who, sizeof out[i].who, "%s",
+		    e->who != NULL ? e->who : "auto");
+		out[i].spread_after = e->spread_after;
+		out[i].state = controller_move_state(e);
+	}
+	return i;
+}
+
+const struct backend_view *
+controller_backend(const struct controller *c, size_t svc, size_t backend)
+{
+	if (svc >= c->cfg->nservices ||
+	    backend >= c->cfg->services[svc].nbackends)
+		return NULL;
+	return &c->views[svc][backend];
+}
+
+int
+controller_weights(const struct controller *c, struct dnat_service *svcs)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->cfg->nservices; i++)
+		for (j = 0; j < c->cfg->services[i].nbackends; j++) {
+			const char *vm = c->cfg->services[i].backends[j].vm;
+			int v = vm != NULL ? model_vm_index(c->model, vm) : -1;
+
+			c->views[i][j].vm_migrating = v >= 0 &&
+			    c->model->vms[v].in_flight;
+		}
+	return weights_compute(c->cfg, c->views, c->opts.health != NULL, svcs);
+}

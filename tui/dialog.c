@@ -1,0 +1,202 @@
+/*
+ * dialog.c - the console's modal dialogs: a yes/no confirmation that
+ * names what it will do and defaults to No, a list to pick a host from
+ * (each with its predicted spread, or why it cannot be chosen), and the
+ * help screen. While a dialog is up it takes every key.
+ */
+#include <curses.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tui.h"
+
+static const char *const tui_help_text[] = {
+	"vmbal: keeps a libvirt cluster in balance. Keys:",
+	"",
+	"  Tab / Shift-Tab   next / previous pane",
+	"  Up Down, j k      move within a pane; PgUp PgDn, Home End (g G)",
+	"  Enter or y        confirm the selected suggestion",
+	"  Y                 confirm every suggested move",
+	"  n                 dismiss the suggestion",
+	"  x                 abort the selected migration (Migrations pane)",
+	"  a                 switch between manual and AUTO mode",
+	"  m                 migrate the selected VM: pick a host (VMs pane)",
+	"  e                 host into / out of maintenance (Hosts pane)",
+	"  d                 drain / restore a backend (Services pane)",
+	"  p                 pause / resume the engine (probes go on)",
+	"  + -               refresh interval (0.5 1 2 5 10 s)",
+	"  t                 next theme",
+	"  /                 filter VMs by name or host (Enter keeps, Esc clears)",
+	"  < > or F6         VMs' sort column;  I  invert the order",
+	"  F1 or ?           this help",
+	"  q or F10          quit (asks while migrations run)",
+	"  Ctrl-L            redraw the screen",
+	"",
+	"Every confirmation names the VM and both hosts and defaults to No.",
+	"Observe mode is read-only. See vmbal(1). Esc or q closes this help.",
+};
+
+void
+tui_dialog_line(struct tui *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->dlg.nlines >= TUI_DLG_LINES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(t->dlg.lines[t->dlg.nlines++], sizeof t->dlg.lines[0], fmt,
+	    ap);
+	va_end(ap);
+}
+
+void
+tui_confirm(struct tui *t, enum tui_verb verb, const char *title)
+{
+	t->dlg.kind = DLG_CONFIRM;
+	t->dlg.verb = verb;
+	snprintf(t->dlg.title, sizeof t->dlg.title, "%s", title);
+}
+
+void
+tui_help(struct tui *t)
+{
+	size_t i;
+
+	memset(&t->dlg, 0, sizeof t->dlg);
+	t->dlg.kind = DLG_HELP;
+	snprintf(t->dlg.title, sizeof t->dlg.title, "Help");
+	for (i = 0; i < sizeof tui_help_text / sizeof tui_help_text[0]; i++)
+		tui_dialog_line(t, "%s", tui_help_text[i]);
+}
+
+static void
+tui_box(struct tui *t, int y, int x, int h, int w)
+{
+	int i, j;
+
+	attrset((attr_t)t->attr[THEME_DIALOG]);
+	for (i = 0; i < h; i++) {
+		move(y + i, x);
+		for (j = 0; j < w; j++)
+			addch(' ');
+	}
+	if (t->utf8) {
+		for (j = 1; j < w - 1; j++) {
+			mvaddstr(y, x + j, "\u2500");
+			mvaddstr(y + h - 1, x + j, "\u2500");
+		}
+		for (i = 1; i < h - 1; i++) {
+			mvaddstr(y + i, x, "\u2502");
+			mvaddstr(y + i, x + w - 1, "\u2502");
+		}
+		mvaddstr(y, x, "\u250c");
+		mvaddstr(y, x + w - 1, "\u2510");
+		mvaddstr(y + h - 1, x, "\u2514");
+		mvaddstr(y + h - 1, x + w - 1, "\u2518");
+	} else {
+		for (j = 0; j < w; j++) {
+			mvaddch(y, x + j, j == 0 || j == w - 1 ? '+' : '-');
+			mvaddch(y + h - 1, x + j, j == 0 || j == w - 1 ? '+' : '-');
+		}
+		for (i = 1; i < h - 1; i++) {
+			mvaddch(y + i, x, '|');
+			mvaddch(y + i, x + w - 1, '|');
+		}
+	}
+}
+
+void
+tui_dialog_draw(struct tui *t)
+{
+	struct tui_dialog *d = &t->dlg;
+	const char *foot = d->kind == DLG_CONFIRM ?
+	    "[y] Yes    [N] No (Enter, Esc)" : d->kind == DLG_PICK ?
+	    "Up/Down choose, Enter picks, Esc cancels" :
+	    "Up/Down scroll, Esc or q closes";
+	size_t i, shown;
+	int w = (int)strlen(d->title) + 6, h, y, x;
+
+	for (i = 0; i < d->nlines; i++)
+		if ((int)strlen(d->lines[i]) + 6 > w)
+			w = (int)strlen(d->lines[i]) + 6;
+	if ((int)strlen(foot) + 6 > w)
+		w = (int)strlen(foot) + 6;
+	if (w > COLS - 2)
+		w = COLS - 2;
+	shown = d->nlines;
+	if ((int)shown > LINES - 6)
+		shown = (size_t)(LINES - 6);
+	h = (int)shown + 4;
+	y = (LINES - h) / 2;
+	x = (COLS - w) / 2;
+	tui_box(t, y, x, h, w);
+	attrset((attr_t)t->attr[THEME_DIALOG] | A_BOLD);
+	tui_put(y, x + 2, w - 4, d->title);
+	for (i = 0; i < shown; i++) {
+		size_t li = d->kind == DLG_HELP ? d->sel + i : i;
+
+		if (li >= d->nlines)
+			break;
+		if (d->kind == DLG_PICK && li == d->sel)
+			attrset((attr_t)t->attr[THEME_SELECTED]);
+		else if (d->kind == DLG_PICK && !d->pick_ok[li])
+			attrset((attr_t)t->attr[THEME_DIM]);
+		else
+			attrset((attr_t)t->attr[THEME_DIALOG]);
+		tui_put(y + 1 + (int)i, x + 2, w - 4, d->lines[li]);
+	}
+	attrset((attr_t)t->attr[THEME_DIALOG]);
+	tui_put(y + h - 2, x + 2, w - 4, foot);
+	attrset((attr_t)t->attr[THEME_NORMAL]);
+}
+
+void
+tui_dialog_key(struct tui *t, int key)
+{
+	struct tui_dialog *d = &t->dlg;
+
+	switch (d->kind) {
+	case DLG_CONFIRM:
+		if (key == 'y' || key == 'Y')
+			tui_act(t);
+		else if (key == 'n' || key == 'N' || key == 27 || key == '\n' ||
+		    key == '\r' || key == KEY_ENTER || key == 'q')
+			tui_message(t, false, "cancelled: nothing done");
+		else
+			return;		/* only y or n closes it */
+		if (d->kind == DLG_CONFIRM)
+			d->kind = DLG_NONE;
+		break;
+	case DLG_PICK:
+		if (key == KEY_UP || key == 'k') {
+			if (d->sel > 0)
+				d->sel--;
+		} else if (key == KEY_DOWN || key == 'j') {
+			if (d->sel + 1 < d->nlines)
+				d->sel++;
+		} else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+			if (!d->pick_ok[d->sel]) {
+				tui_message(t, true, "%s", d->lines[d->sel]);
+				return;
+			}
+			tui_act(t);	/* opens the confirmation */
+		} else if (key == 27 || key == 'q') {
+			d->kind = DLG_NONE;
+			tui_message(t, false, "cancelled: nothing done");
+		}
+		break;
+	case DLG_HELP:
+		if (key == KEY_UP || key == 'k') {
+			if (d->sel > 0)
+				d->sel--;
+		} else if (key == KEY_DOWN || key == 'j') {
+			if (d->sel + 1 < d->nlines)
+				d->sel++;
+		} else
+			d->kind = DLG_NONE;
+		break;
+	case DLG_NONE:
+		break;
+	}
+}

@@ -1,0 +1,158 @@
+/*
+ * eventlog.c - the console's event sink: every event the headless mode
+ * writes as JSON becomes one line of the event log, and samples also
+ * feed the hosts' sparklines. The log is a ring of TUI_LOG_MAX lines.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tui.h"
+
+static void
+tui_log(struct tui *t, double ts, const char *fmt, ...)
+{
+	char *line;
+	long s = ts > 0 ? (long)(ts + 1e-6) : 0;
+	int n;
+	va_list ap;
+
+	if (t->log == NULL)
+		return;
+	if (t->nlog < TUI_LOG_MAX)
+		line = t->log[(t->log_head + t->nlog++) % TUI_LOG_MAX];
+	else {
+		line = t->log[t->log_head];
+		t->log_head = (t->log_head + 1) % TUI_LOG_MAX;
+	}
+	n = snprintf(line, sizeof t->log[0], "%ld:%02ld:%02ld ", s / 3600,
+	    (s / 60) % 60, s % 60);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof t->log[0] - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+const char *
+tui_log_line(const struct tui *t, size_t i)
+{
+	return t->log[(t->log_head + i) % TUI_LOG_MAX];
+}
+
+static void
+tui_event_sample(struct tui *t, const struct event *ev)
+{
+	const struct model *m = ev->u.sample.model;
+	size_t h;
+
+	if (t->hist != NULL) {
+		if (t->nhist == TUI_HIST)
+			for (h = 0; h < m->nhosts; h++)
+				memmove(&t->hist[h][0], &t->hist[h][1],
+				    (TUI_HIST - 1) * sizeof t->hist[h][0]);
+		else
+			t->nhist++;
+		for (h = 0; h < m->nhosts; h++)
+			t->hist[h][t->nhist - 1] = m->hosts[h].state == HOST_DOWN ?
+			    0 : (float)m->hosts[h].cpu_pct;
+	}
+	tui_log(t, ev->ts, "sample spread %.1f%% %s", m->spread,
+	    ev->u.sample.imbalanced ? "imbalanced" : "balanced");
+}
+
+static void
+tui_event_plan(struct tui *t, const struct event *ev)
+{
+	const struct plan *p = ev->u.plan.plan;
+	const struct plan_input *in = ev->u.plan.in;
+	char moves[120] = "";
+	size_t i;
+
+	for (i = 0; i < p->nmoves && strlen(moves) < 90; i++)
+		snprintf(moves + strlen(moves), sizeof moves - strlen(moves),
+		    "%s%s>%s", i > 0 ? ", " : "", in->vms[p->moves[i].vm].name,
+		    in->hosts[p->moves[i].to].name);
+	if (i < p->nmoves)
+		snprintf(moves + strlen(moves), sizeof moves - strlen(moves),
+		    ", ...");
+	tui_log(t, ev->ts, "plan %zu move%s spread %.1f%% -> %.1f%% (%s%s): %s",
+	    p->nmoves, p->nmoves == 1 ? "" : "s", p->spread_before,
+	    p->spread_after, policy_mode_name(ev->u.plan.mode),
+	    ev->u.plan.dry_run ? ", dry run" : "", moves);
+}
+
+static void
+tui_event_dnat(struct tui *t, const struct event *ev)
+{
+	const struct dnat_service *s = ev->u.dnat.svc;
+	char w[120] = "";
+	size_t i;
+
+	for (i = 0; i < s->nbackends && strlen(w) < 100; i++)
+		snprintf(w + strlen(w), sizeof w - strlen(w), "%s%ld",
+		    i > 0 ? "/" : "", s->backends[i].up ? s->backends[i].weight :
+		    0);
+	if (!ev->u.dnat.applied)
+		tui_log(t, ev->ts, "dnat %s FAILED: %s", s->name,
+		    ev->u.dnat.error != NULL ? ev->u.dnat.error : "?");
+	else
+		tui_log(t, ev->ts, "dnat %s %s weights %s", s->name,
+		    ev->u.dnat.dry_run ? "would set" : "set", w);
+}
+
+void
+tui_event(void *arg, const struct event *ev)
+{
+	struct tui *t = arg;
+
+	switch (ev->type) {
+	case EV_SAMPLE:
+		tui_event_sample(t, ev);
+		break;
+	case EV_IMBALANCE:
+		tui_log(t, ev->ts, "imbalance %s -> %s, spread %.1f%%",
+		    ev->u.imbalance.from ? "imbalanced" : "balanced",
+		    ev->u.imbalance.to ? "imbalanced" : "balanced",
+		    ev->u.imbalance.spread);
+		break;
+	case EV_PLAN:
+		tui_event_plan(t, ev);
+		break;
+	case EV_MIGRATION:
+		if (ev->u.migration.status == MIG_STARTED)
+			tui_log(t, ev->ts, "migration %s %s -> %s started",
+			    ev->u.migration.vm, ev->u.migration.from,
+			    ev->u.migration.to);
+		else
+			tui_log(t, ev->ts, "migration %s %s -> %s %s in %.1fs%s%s",
+			    ev->u.migration.vm, ev->u.migration.from,
+			    ev->u.migration.to,
+			    mig_status_name(ev->u.migration.status),
+			    ev->u.migration.duration_s,
+			    ev->u.migration.error != NULL ? ": " : "",
+			    ev->u.migration.error != NULL ?
+			    ev->u.migration.error : "");
+		break;
+	case EV_HEALTH:
+		if (ev->u.health.up)
+			tui_log(t, ev->ts, "health %s %s up (%.1f ms)",
+			    ev->u.health.service, ev->u.health.backend,
+			    ev->u.health.latency_ms);
+		else
+			tui_log(t, ev->ts, "health %s %s DOWN: %s",
+			    ev->u.health.service, ev->u.health.backend,
+			    ev->u.health.error != NULL ? ev->u.health.error :
+			    "no answer");
+		break;
+	case EV_DNAT:
+		tui_event_dnat(t, ev);
+		break;
+	case EV_ERROR:
+		tui_log(t, ev->ts, "error: %s", ev->u.error.message);
+		tui_message(t, true, "%s", ev->u.error.message);
+		break;
+	case EV_END:
+		tui_log(t, ev->ts, "end: %ld migrations, %ld failed, spread %.1f%%",
+		    ev->u.end.migrations, ev->u.end.failed, ev->u.end.spread);
+		break;
+	}
+}

@@ -1,0 +1,99 @@
+/*
+ * pane_hosts.c - the Hosts pane: per host its state, a CPU bar with
+ * percent and load_pct (percent of one CPU, as in the samples), a memory
+ * bar, its VM count and a sparkline of recent CPU.
+ */
+#include <curses.h>
+#include <stdio.h>
+
+#include "tui.h"
+
+static size_t
+hosts_rows(struct tui *t)
+{
+	return controller_model(t->ctl)->nhosts + 1;
+}
+
+static int
+hosts_state_role(enum host_state st)
+{
+	return st == HOST_UP ? THEME_GOOD : st == HOST_DOWN ? THEME_BAD :
+	    THEME_WARN;
+}
+
+static void
+hosts_draw(struct tui *t, struct tui_rect r)
+{
+	const struct model *m = controller_model(t->ctl);
+	int fixed = 10 + 1 + 6 + 1 + 5 + 7 + 1 + 5 + 4 + 1;
+	int rest = r.w - fixed, bw, mw, sw, row, x;
+	char buf[64];
+	size_t i;
+
+	if (rest < 6)
+		rest = 6;
+	bw = rest * 2 / 5;
+	mw = rest / 4;
+	sw = rest - bw - mw;
+	if (sw > TUI_HIST) {
+		bw += sw - TUI_HIST;
+		sw = TUI_HIST;
+	}
+	tui_scroll(t, PANE_HOSTS, m->nhosts, r.h - 1);
+	attrset((attr_t)t->attr[THEME_DIM]);
+	snprintf(buf, sizeof buf, "%-10s %-6s CPU", "HOST", "STATE");
+	tui_put(r.y, r.x, r.w, buf);
+	x = r.x + 18 + bw;
+	tui_put(r.y, x, r.w - (x - r.x), "    % LOAD%");
+	x += 12;
+	tui_put(r.y, x, r.w - (x - r.x), "MEM");
+	x += mw + 5;
+	tui_put(r.y, x, r.w - (x - r.x), " VMS CPU HISTORY");
+	for (row = 1; row < r.h; row++) {
+		const struct model_host *h;
+
+		i = t->top[PANE_HOSTS] + (size_t)row - 1;
+		if (i >= m->nhosts)
+			break;
+		h = &m->hosts[i];
+		tui_row_attr(t, PANE_HOSTS, i, THEME_NORMAL);
+		snprintf(buf, sizeof buf, "%-10.10s ", h->name);
+		tui_put(r.y + row, r.x, 11, buf);
+		if (!(t->focus == PANE_HOSTS && t->sel[PANE_HOSTS] == i))
+			attrset((attr_t)t->attr[hosts_state_role(h->state)]);
+		snprintf(buf, sizeof buf, "%-6.6s ",
+		    h->state == HOST_MAINTENANCE ? "maint" :
+		    host_state_name(h->state));
+		tui_put(r.y + row, r.x + 11, 7, buf);
+		x = r.x + 18;
+		if (h->state == HOST_DOWN) {
+			attrset((attr_t)t->attr[THEME_BAD]);
+			tui_put(r.y + row, x, r.w - 18, "unreachable: its VMs are unknown");
+			continue;
+		}
+		tui_bar(t, r.y + row, x, bw, h->cpu_pct);
+		x += bw;
+		snprintf(buf, sizeof buf, " %3.0f%% %5.0f ", h->cpu_pct,
+		    h->load_pct);
+		tui_put(r.y + row, x, 12, buf);
+		x += 12;
+		tui_bar(t, r.y + row, x, mw, h->mem_total_mib > 0 ?
+		    100.0 * (double)h->mem_used_mib / (double)h->mem_total_mib :
+		    0);
+		x += mw;
+		snprintf(buf, sizeof buf, " %3.0f%% %3d ", h->mem_total_mib > 0 ?
+		    100.0 * (double)h->mem_used_mib / (double)h->mem_total_mib :
+		    0.0, h->nvms);
+		tui_put(r.y + row, x, 10, buf);
+		x += 10;
+		if (t->hist != NULL && sw > 0)
+			tui_spark(t, r.y + row, x, sw, t->hist[i], t->nhist);
+	}
+	attrset((attr_t)t->attr[THEME_NORMAL]);
+}
+
+const struct tui_pane tui_pane_hosts = {
+	.title = "Hosts",
+	.rows = hosts_rows,
+	.draw = hosts_draw,
+};

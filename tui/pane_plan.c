@@ -1,0 +1,77 @@
+/*
+ * pane_plan.c - the Suggestions pane: the plan in hand, move by move,
+ * with its reason, the predicted spread after it, and where it stands
+ * (offered, confirmed, running, done, failed).
+ */
+#include <curses.h>
+#include <stdio.h>
+
+#include "tui.h"
+
+static size_t
+plan_rows(struct tui *t)
+{
+	return t->nmoves > 0 ? t->nmoves : 1;
+}
+
+static const char *
+plan_state(enum move_state s)
+{
+	static const char *const names[] = { "offered", "confirmed",
+		"running", "done", "failed", "cancelled" };
+
+	return names[s];
+}
+
+static int
+plan_role(enum move_state s)
+{
+	return s == MOVE_RUNNING || s == MOVE_CONFIRMED ? THEME_WARN :
+	    s == MOVE_DONE ? THEME_GOOD : s == MOVE_FAILED ? THEME_BAD :
+	    s == MOVE_CANCELLED ? THEME_DIM : THEME_NORMAL;
+}
+
+static void
+plan_draw(struct tui *t, struct tui_rect r)
+{
+	enum policy_mode mode = controller_mode(t->ctl);
+	char buf[600];
+	int row;
+
+	if (t->nmoves == 0) {
+		attrset((attr_t)t->attr[THEME_DIM]);
+		if (mode == MODE_OBSERVE)
+			tui_put(r.y, r.x, r.w,
+			    "observe mode: vmbal watches and never plans here");
+		else if (controller_paused(t->ctl))
+			tui_put(r.y, r.x, r.w, "paused: press p to resume planning");
+		else
+			tui_put(r.y, r.x, r.w, controller_imbalanced(t->ctl,
+			    NULL) ? "imbalanced: planning at the next tick" :
+			    "no suggestion: the cluster is within its threshold");
+		attrset((attr_t)t->attr[THEME_NORMAL]);
+		return;
+	}
+	tui_scroll(t, PANE_PLAN, t->nmoves, r.h);
+	for (row = 0; row < r.h; row++) {
+		size_t i = t->top[PANE_PLAN] + (size_t)row;
+		const struct move_view *mv;
+
+		if (i >= t->nmoves)
+			break;
+		mv = &t->moves[i];
+		tui_row_attr(t, PANE_PLAN, i, plan_role(mv->state));
+		snprintf(buf, sizeof buf, "%zu. %-12.12s %s %s %s  spread %s %.1f%%  %-9s %s",
+		    i + 1, mv->vm, mv->from, t->utf8 ? "\u2192" : "->", mv->to,
+		    t->utf8 ? "\u2192" : "->", mv->spread_after,
+		    plan_state(mv->state), mv->reason);
+		tui_put(r.y + row, r.x, r.w, buf);
+	}
+	attrset((attr_t)t->attr[THEME_NORMAL]);
+}
+
+const struct tui_pane tui_pane_plan = {
+	.title = "Suggestions",
+	.rows = plan_rows,
+	.draw = plan_draw,
+};

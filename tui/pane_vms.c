@@ -1,0 +1,99 @@
+/*
+ * pane_vms.c - the VMs pane: host, CPU (moving average, percent of one
+ * CPU, with a bar against the VM's vCPUs), memory, state, and a marker
+ * for VMs in flight; sorted by any column, filtered with '/'.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tui.h"
+
+static size_t
+vms_rows(struct tui *t)
+{
+	return t->nvm_order + 1;
+}
+
+static const char *const vms_sort_names[TUI_NSORT] = {
+	"NAME", "HOST", "CPU%", "MEM", "STATE"
+};
+
+/* The move of vm in hand, if it is migrating. */
+static const struct move_view *
+vms_flight(const struct tui *t, const char *vm)
+{
+	size_t i;
+
+	for (i = 0; i < t->nmoves; i++)
+		if (t->moves[i].state == MOVE_RUNNING &&
+		    strcmp(t->moves[i].vm, vm) == 0)
+			return &t->moves[i];
+	return NULL;
+}
+
+static void
+vms_header(struct tui *t, struct tui_rect r)
+{
+	static const int col[TUI_NSORT] = { 2, 19, 30, 50, 63 };
+	int i;
+
+	attrset((attr_t)t->attr[THEME_DIM]);
+	tui_put(r.y, r.x, r.w,
+	    "  NAME             HOST         CPU%                MEM MiB VCPU STATE");
+	for (i = 0; i < TUI_NSORT; i++)
+		if ((int)t->sort == i && col[i] < r.w) {
+			attrset((attr_t)t->attr[THEME_FOCUS]);
+			tui_put(r.y, r.x + col[i], r.w - col[i],
+			    vms_sort_names[i]);
+		}
+	attrset((attr_t)t->attr[THEME_NORMAL]);
+}
+
+static void
+vms_draw(struct tui *t, struct tui_rect r)
+{
+	const struct model *m = controller_model(t->ctl);
+	char buf[700];
+	int row;
+
+	tui_scroll(t, PANE_VMS, t->nvm_order, r.h - 1);
+	vms_header(t, r);
+	for (row = 1; row < r.h; row++) {
+		size_t i = t->top[PANE_VMS] + (size_t)row - 1;
+		const struct model_vm *v;
+		const struct move_view *f;
+		double cpu;
+
+		if (i >= t->nvm_order)
+			break;
+		v = &m->vms[t->vm_order[i]];
+		f = vms_flight(t, v->name);
+		cpu = window_mean(&v->cpu);
+		tui_row_attr(t, PANE_VMS, i, THEME_NORMAL);
+		snprintf(buf, sizeof buf, "%s %-16.16s %-10.10s %6.1f ",
+		    v->in_flight ? (t->utf8 ? "\u00bb" : ">") : " ", v->name,
+		    v->host >= 0 ? m->hosts[v->host].name : "?", cpu);
+		tui_put(r.y + row, r.x, r.w, buf);
+		tui_bar(t, r.y + row, r.x + 37, 12, v->vcpus > 0 ?
+		    cpu / (double)v->vcpus : 0);
+		tui_row_attr(t, PANE_VMS, i, v->in_flight ? THEME_WARN :
+		    v->state == VM_RUNNING ? THEME_NORMAL : THEME_DIM);
+		if (f != NULL)
+			snprintf(buf, sizeof buf, " %7ld %4ld migrating %s %s %s",
+			    v->mem_mib, v->vcpus, f->from,
+			    t->utf8 ? "\u2192" : "->", f->to);
+		else
+			snprintf(buf, sizeof buf, " %7ld %4ld %s", v->mem_mib,
+			    v->vcpus, v->in_flight ? "migrating" :
+			    vm_state_name(v->state));
+		tui_put(r.y + row, r.x + 49, r.w - 49, buf);
+	}
+	attrset((attr_t)t->attr[THEME_NORMAL]);
+}
+
+const struct tui_pane tui_pane_vms = {
+	.title = "VMs",
+	.rows = vms_rows,
+	.draw = vms_draw,
+};

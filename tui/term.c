@@ -1,0 +1,127 @@
+/*
+ * term.c - terminal manners: curses set up and restored on every way
+ * out (normal return, exit(), SIGINT/SIGTERM/SIGHUP, and fatal signals,
+ * which restore the terminal and then die as they would have), UTF-8
+ * only when the locale says so, NO_COLOR, and a self-pipe so the main
+ * loop's poll() wakes for signals.
+ */
+#include <curses.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "term.h"
+
+static volatile sig_atomic_t term_active;
+static volatile sig_atomic_t term_stop_flag;
+static int term_pipe[2] = { -1, -1 };
+
+static void
+term_restore(void)
+{
+	if (term_active) {
+		term_active = 0;
+		endwin();
+	}
+}
+
+static void
+term_on_stop(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	term_stop_flag = 1;
+	if (term_pipe[1] >= 0)
+		(void)!write(term_pipe[1], "s", 1);
+	errno = saved;
+}
+
+/* A fatal signal: give the terminal back, then die of it. */
+static void
+term_on_fatal(int sig)
+{
+	if (term_active) {
+		term_active = 0;
+		endwin();
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+bool
+term_utf8(bool ascii)
+{
+	const char *cs = nl_langinfo(CODESET);
+
+	return !ascii && cs != NULL && strcmp(cs, "UTF-8") == 0;
+}
+
+int
+term_start(struct term_caps *caps, bool ascii)
+{
+	static const int stops[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	const char *nc = getenv("NO_COLOR");
+	struct sigaction sa;
+	size_t i;
+
+	setlocale(LC_ALL, "");
+	caps->utf8 = term_utf8(ascii);
+	if (pipe2(term_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		return -1;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = term_on_stop;
+	for (i = 0; i < sizeof stops / sizeof stops[0]; i++)
+		sigaction(stops[i], &sa, NULL);
+	sa.sa_handler = term_on_fatal;
+	sa.sa_flags = SA_RESETHAND;
+	for (i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+		sigaction(fatal[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	atexit(term_restore);
+	set_escdelay(25);
+	if (initscr() == NULL)
+		return -1;
+	term_active = 1;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	caps->color = has_colors() && (nc == NULL || nc[0] == '\0');
+	return 0;
+}
+
+void
+term_end(void)
+{
+	term_restore();
+	if (term_pipe[0] >= 0) {
+		close(term_pipe[0]);
+		close(term_pipe[1]);
+		term_pipe[0] = term_pipe[1] = -1;
+	}
+}
+
+int
+term_signal_fd(void)
+{
+	char buf[16];
+
+	while (read(term_pipe[0], buf, sizeof buf) > 0)
+		;
+	return term_pipe[0];
+}
+
+bool
+term_stopped(void)
+{
+	return term_stop_flag != 0;
+}

@@ -1,0 +1,174 @@
+/*
+ * tui.h - the console's shared state and the interfaces between its
+ * files: panes (one file each, a const struct tui_pane), dialogs, the key
+ * table, meters and the event log.
+ *
+ * The console owns a struct tui for its run. It reads the controller
+ * through its view functions and sends the operator's commands through
+ * its command functions; it never calls libvirt or libiptc itself.
+ * Drawing is separate from the data: every frame is drawn afresh from
+ * the controller and the event log, and ncurses sends only what changed.
+ */
+#ifndef VMBAL_TUI_H
+#define VMBAL_TUI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../cli/run.h"
+#include "../engine/controller.h"
+#include "theme.h"
+
+enum tui_pane_id {
+	PANE_HOSTS, PANE_VMS, PANE_PLAN, PANE_FLIGHTS, PANE_SERVICES,
+	PANE_EVENTS, TUI_NPANES
+};
+
+struct tui;
+
+struct tui_rect {
+	int y, x, h, w;
+};
+
+/* A pane: a title, its rows, how to draw them, its own keys. */
+struct tui_pane {
+	const char *title;
+	/* Rows it would like to show (its content, without the title). */
+	size_t (*rows)(struct tui *t);
+	/* Draws rows [top, top + r.h) of its content into r. */
+	void (*draw)(struct tui *t, struct tui_rect r);
+};
+
+extern const struct tui_pane tui_pane_hosts, tui_pane_vms, tui_pane_plan,
+    tui_pane_flights, tui_pane_services, tui_pane_events;
+
+enum tui_dialog_kind { DLG_NONE, DLG_CONFIRM, DLG_PICK, DLG_HELP };
+
+/* What a confirmed dialog does. */
+enum tui_verb {
+	VERB_NONE, VERB_CONFIRM_ONE, VERB_CONFIRM_ALL, VERB_ABORT, VERB_MODE,
+	VERB_MIGRATE, VERB_MAINT, VERB_DRAIN, VERB_QUIT
+};
+
+#define TUI_DLG_LINES 40
+
+struct tui_dialog {
+	enum tui_dialog_kind kind;
+	enum tui_verb verb;
+	char title[128];
+	char lines[TUI_DLG_LINES][160];
+	size_t nlines;
+	size_t sel;		/* DLG_PICK: the chosen line; DLG_HELP: top */
+	bool pick_ok[TUI_DLG_LINES];	/* DLG_PICK: may this line be chosen */
+	char pick_name[TUI_DLG_LINES][64];
+	/* VERB_CONFIRM_*: the moves as shown, confirmed only as they are */
+	char mv_vm[TUI_DLG_LINES][64], mv_from[TUI_DLG_LINES][64],
+	    mv_to[TUI_DLG_LINES][64];
+	size_t nmv;
+	/* the verb's arguments */
+	long move;
+	char vm[256], host[256];
+	size_t svc, backend;
+	bool flag;
+};
+
+#define TUI_LOG_MAX 500
+#define TUI_HIST 64		/* samples of CPU per host for sparklines */
+#define TUI_MOVES_MAX 64
+#define TUI_FLIGHTS_MAX 32
+
+enum tui_sort { SORT_NAME, SORT_HOST, SORT_CPU, SORT_MEM, SORT_STATE,
+	TUI_NSORT };
+
+struct tui {
+	const struct run *run;
+	struct controller *ctl;
+	const struct config *cfg;
+	double now;		/* the clock's, at the last run */
+	bool utf8, color;
+	struct theme theme;
+	unsigned long attr[THEME_NROLES];
+	double refresh_s;
+	int focus;		/* a tui_pane_id */
+	size_t sel[TUI_NPANES];	/* selected row per pane */
+	size_t top[TUI_NPANES];	/* first row shown per pane */
+	/* VMs pane */
+	char filter[64];
+	bool filtering;		/* the filter line takes the keys */
+	enum tui_sort sort;
+	bool sort_desc;
+	size_t *vm_order;	/* model VM indices, filtered and sorted */
+	size_t nvm_order;
+	/* sparklines: per host a ring of CPU percent */
+	float (*hist)[TUI_HIST];
+	size_t nhist;		/* samples held (at most TUI_HIST) */
+	/* the event log: a ring of lines */
+	char (*log)[200];
+	size_t nlog, log_head;
+	/* copies of the controller's views for this frame */
+	struct move_view moves[TUI_MOVES_MAX];
+	size_t nmoves;
+	double spread_before;
+	struct flight flights[TUI_FLIGHTS_MAX];
+	size_t nflights;
+	struct tui_dialog dlg;
+	char msg[256];		/* the message line */
+	bool msg_bad;
+	bool quit;
+	bool too_small;
+	struct tui_rect pane_rect[TUI_NPANES];
+};
+
+/* Panes by id. */
+const struct tui_pane *tui_pane(int id);
+
+/* console_draw.c: a whole frame; the layout of panes. */
+void tui_draw(struct tui *t);
+/* Refreshes the frame's copies of the controller's views. */
+void tui_gather(struct tui *t);
+
+/* meter.c: drawing helpers. */
+/* Writes s at (y, x), at most w columns (a UTF-8 character is one). */
+void tui_put(int y, int x, int w, const char *s);
+/* A bar of w columns filled to pct (0..100), in the bar colours. */
+void tui_bar(struct tui *t, int y, int x, int w, double pct);
+/* A sparkline of n values (0..100) in w columns, newest at the right. */
+void tui_spark(struct tui *t, int y, int x, int w, const float *v, size_t n);
+/* Selects a row attribute: the theme's role, or SELECTED for the pane's
+ * selected row when it has the focus. */
+void tui_row_attr(struct tui *t, int pane, size_t row, int role);
+/* Keeps sel within n rows and top such that sel is in view of h rows. */
+void tui_scroll(struct tui *t, int pane, size_t n, int h);
+void tui_message(struct tui *t, bool bad, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "1m20s", "45s", "2h03m". */
+void tui_duration(char *out, size_t outlen, double s);
+
+/* eventlog.c: the console's event sink. */
+void tui_event(void *arg, const struct event *ev);
+/* The i-th line of the log, oldest first. */
+const char *tui_log_line(const struct tui *t, size_t i);
+
+/* keys.c: one key, from the key table or the dialog or filter line. */
+void tui_key(struct tui *t, int key);
+
+/* dialog.c */
+void tui_dialog_draw(struct tui *t);
+void tui_dialog_key(struct tui *t, int key);
+void tui_confirm(struct tui *t, enum tui_verb verb, const char *title);
+void tui_dialog_line(struct tui *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void tui_help(struct tui *t);
+
+/* actions.c: what a confirmed dialog does, through the controller. */
+void tui_act(struct tui *t);
+
+/* pane_services.c: which backend row of the Services pane is (false:
+ * a service's own line). */
+bool tui_services_backend(const struct tui *t, size_t row, size_t *svc,
+    size_t *backend);
+
+/* vmlist.c: the VMs in the VMs pane's order (filter, sort). */
+void tui_vm_order(struct tui *t);
+
+#endif
