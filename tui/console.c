@@ -29,7 +29,7 @@ tui_load_theme(struct tui *t)
 	if (theme_load(t->run->o->theme != NULL ? t->run->o->theme : "dark",
 	    &t->theme, err, sizeof err) != 0) {
 		theme_default(&t->theme);
-		tui_message(t, true, "theme: %s; using the default", err);
+		tui_message(t, true, "theme: using the default: %s", err);
 	}
 	theme_apply(&t->theme, t->color, t->attr);
 }

@@ -363,8 +363,18 @@ key_maintenance(struct tui *t)
 		tui_dialog_line(t, "  %s  from %s to %s  (spread after %.1f%%)",
 		    in->vms[p->moves[i].vm].name, in->hosts[p->moves[i].from].name,
 		    in->hosts[p->moves[i].to].name, p->moves[i].spread_after);
-	if (p->nmoves == 0 && h->nvms > 0)
-		tui_dialog_line(t, "  no host can take its VMs now: they stay");
+	for (i = 0; i < m->nvms && t->dlg.nlines < TUI_DLG_LINES; i++) {
+		size_t k;
+
+		if (m->vms[i].host != (int)t->sel[PANE_HOSTS])
+			continue;
+		for (k = 0; k < p->nmoves; k++)
+			if (strcmp(in->vms[p->moves[k].vm].name, m->vms[i].name) == 0)
+				break;
+		if (k == p->nmoves)
+			tui_dialog_line(t, "  %s stays: it may not move (excluded, pinned, cooling down or in flight) or no host can take it",
+			    m->vms[i].name);
+	}
 	plan_free(p);
 	plan_input_free(in);
 	tui_confirm(t, VERB_MAINT, "Put this host into maintenance and evacuate it?");
@@ -487,8 +497,10 @@ tui_key(struct tui *t, int key)
 {
 	size_t i;
 
-	if (key == KEY_RESIZE)
+	if (key == KEY_RESIZE) {
+		clearok(curscr, TRUE);	/* the terminal's old cells are stale */
 		return;
+	}
 	if (t->dlg.kind != DLG_NONE) {
 		tui_dialog_key(t, key);
 		return;
