@@ -34,10 +34,16 @@ tui_load_theme(struct tui *t)
 	theme_apply(&t->theme, t->color, t->attr);
 }
 
-static int
-tui_init(struct tui *t, const struct run *r)
+struct tui *
+tui_new(const struct run *r)
 {
-	memset(t, 0, sizeof *t);
+	struct controller_opts copts = { .dry_run = r->o->dry_run,
+		.health = r->health, .journal = r->journal, .dnat = r->dnat };
+	struct event_sink sink;
+	struct tui *t = calloc(1, sizeof *t);
+
+	if (t == NULL)
+		return NULL;
 	t->run = r;
 	t->cfg = r->cfg;
 	t->refresh_s = 1.0;
@@ -45,15 +51,28 @@ tui_init(struct tui *t, const struct run *r)
 	t->sort = SORT_NAME;
 	t->log = calloc(TUI_LOG_MAX, sizeof *t->log);
 	t->hist = calloc(r->cfg->nhosts + 1, sizeof *t->hist);
-	return t->log != NULL && t->hist != NULL ? 0 : -1;
+	sink.emit = tui_event;
+	sink.arg = t;
+	if (t->log != NULL && t->hist != NULL)
+		t->ctl = controller_new(r->cfg, &r->policy, r->probe, r->action,
+		    &sink, &copts);
+	if (t->ctl == NULL) {
+		tui_free(t);
+		return NULL;
+	}
+	return t;
 }
 
-static void
-tui_fini(struct tui *t)
+void
+tui_free(struct tui *t)
 {
+	if (t == NULL)
+		return;
+	controller_free(t->ctl);
 	free(t->log);
 	free(t->hist);
 	free(t->vm_order);
+	free(t);
 }
 
 /* Keys waiting on stdin, each handled in turn. */
@@ -75,48 +94,33 @@ tui_read_keys(struct tui *t)
 int
 tui_run(const struct run *r)
 {
-	struct controller_opts copts = { .dry_run = r->o->dry_run,
-		.health = r->health, .journal = r->journal, .dnat = r->dnat };
-	struct event_sink sink;
 	struct term_caps caps;
 	struct clock *clk = r->clk;
 	struct pollfd pfd[2];
-	struct tui t;
+	struct tui *t = tui_new(r);
 	double next_frame, due, wait_s, wall;
-	int rc = 0;
 
-	if (tui_init(&t, r) != 0) {
-		tui_fini(&t);
-		fprintf(stderr, "vmbal: out of memory\n");
-		return 1;
-	}
-	sink.emit = tui_event;
-	sink.arg = &t;
-	t.ctl = controller_new(r->cfg, &r->policy, r->probe, r->action, &sink,
-	    &copts);
-	if (t.ctl == NULL) {
-		tui_fini(&t);
+	if (t == NULL) {
 		fprintf(stderr, "vmbal: out of memory\n");
 		return 1;
 	}
 	if (term_start(&caps, r->o->ascii) != 0) {
 		term_end();
-		controller_free(t.ctl);
-		tui_fini(&t);
+		tui_free(t);
 		fprintf(stderr, "vmbal: cannot start the terminal (TERM=%s)\n",
 		    getenv("TERM") != NULL ? getenv("TERM") : "");
 		return 1;
 	}
-	t.utf8 = caps.utf8;
-	t.color = caps.color;
-	tui_load_theme(&t);
-	t.now = clk->ops->now(clk->impl);
-	controller_run(t.ctl, t.now);
-	tui_gather(&t);
-	tui_draw(&t);
-	next_frame = monotime_now() + t.refresh_s;
-	while (!t.quit && !term_stopped()) {
-		due = controller_next_due(t.ctl);
+	t->utf8 = caps.utf8;
+	t->color = caps.color;
+	tui_load_theme(t);
+	t->now = clk->ops->now(clk->impl);
+	controller_run(t->ctl, t->now);
+	tui_gather(t);
+	tui_draw(t);
+	next_frame = monotime_now() + t->refresh_s;
+	while (!t->quit && !term_stopped()) {
+		due = controller_next_due(t->ctl);
 		wait_s = clk->ops->wall_until(clk->impl, due);
 		wall = monotime_now();
 		if (next_frame - wall < wait_s)
@@ -130,29 +134,27 @@ tui_run(const struct run *r)
 		pfd[0].revents = pfd[1].revents = 0;
 		(void)poll(pfd, 2, (int)ceil(wait_s * 1000.0));
 		/* a resize arrives as KEY_RESIZE, a key as itself */
-		if (tui_read_keys(&t)) {
-			controller_hold_offer(t.ctl, t.dlg.kind != DLG_NONE);
-			tui_gather(&t);
-			tui_draw(&t);
+		if (tui_read_keys(t)) {
+			controller_hold_offer(t->ctl, t->dlg.kind != DLG_NONE);
+			tui_gather(t);
+			tui_draw(t);
 		}
-		if (t.quit || term_stopped())
+		if (t->quit || term_stopped())
 			break;
 		if (clk->ops->wall_until(clk->impl, due) <= 0 &&
 		    clk->ops->sleep_until(clk->impl, due) == 0) {
-			t.now = due;
-			controller_run(t.ctl, due);
+			t->now = due;
+			controller_run(t->ctl, due);
 		}
 		if (monotime_now() >= next_frame) {
-			tui_gather(&t);
-			tui_draw(&t);
-			next_frame = monotime_now() + t.refresh_s;
+			tui_gather(t);
+			tui_draw(t);
+			next_frame = monotime_now() + t->refresh_s;
 		}
 	}
 	term_end();
-	t.now = clk->ops->now(clk->impl);
-	controller_free(t.ctl);
 	if (term_stopped())
 		fprintf(stderr, "vmbal: stopped by a signal; the terminal is restored\n");
-	tui_fini(&t);
-	return rc;
+	tui_free(t);
+	return 0;
 }

@@ -119,6 +119,11 @@ struct tui {
 	struct tui_rect pane_rect[TUI_NPANES];
 };
 
+/* console.c: the console's state and its controller, for run r. Caller
+ * frees with tui_free. NULL on ENOMEM. */
+struct tui *tui_new(const struct run *r);
+void tui_free(struct tui *t);
+
 /* Panes by id. */
 const struct tui_pane *tui_pane(int id);
 
