@@ -35,18 +35,17 @@ vms_flight(const struct tui *t, const char *vm)
 static void
 vms_header(struct tui *t, struct tui_rect r)
 {
-	static const int col[TUI_NSORT] = { 2, 19, 30, 50, 63 };
-	int i;
+	static const char head[] =
+	    "  NAME             HOST         CPU%                MEM MiB VCPU STATE";
+	const char *at = strstr(head, vms_sort_names[t->sort]);
+	int col = at != NULL ? (int)(at - head) : 0;
 
 	attrset((attr_t)t->attr[THEME_DIM]);
-	tui_put(r.y, r.x, r.w,
-	    "  NAME             HOST         CPU%                MEM MiB VCPU STATE");
-	for (i = 0; i < TUI_NSORT; i++)
-		if ((int)t->sort == i && col[i] < r.w) {
-			attrset((attr_t)t->attr[THEME_FOCUS]);
-			tui_put(r.y, r.x + col[i], r.w - col[i],
-			    vms_sort_names[i]);
-		}
+	tui_put(r.y, r.x, r.w, head);
+	if (at != NULL && col < r.w) {
+		attrset((attr_t)t->attr[THEME_FOCUS]);
+		tui_put(r.y, r.x + col, r.w - col, vms_sort_names[t->sort]);
+	}
 	attrset((attr_t)t->attr[THEME_NORMAL]);
 }
 
