@@ -1,6 +1,6 @@
 #!/bin/sh
 # install.t - make install honours PREFIX and DESTDIR: the binary, the
-# demo scenario and the man page land under DESTDIR/PREFIX, nothing else
+# demo scenario, the themes and the man pages land under DESTDIR/PREFIX, nothing else
 # is touched, and the installed binary runs.
 cd "$(dirname "$0")/../.." || exit 1
 echo "1..4"
@@ -13,11 +13,14 @@ else
 fi
 missing=""
 for f in opt/vmbal/bin/vmbal opt/vmbal/share/vmbal/scenarios/demo.yaml \
-    opt/vmbal/share/man/man5/vmbal.yaml.5; do
+    opt/vmbal/share/man/man5/vmbal.yaml.5 opt/vmbal/share/man/man1/vmbal.1 \
+    opt/vmbal/share/vmbal/themes/dark.theme \
+    opt/vmbal/share/vmbal/themes/light.theme \
+    opt/vmbal/share/vmbal/themes/mono.theme; do
 	[ -f "$dest/$f" ] || missing="$missing $f"
 done
 if [ -z "$missing" ]; then
-	echo "ok 2 - binary, demo scenario and man page installed"
+	echo "ok 2 - binary, demo scenario, themes and both man pages installed"
 else
 	echo "not ok 2 - missing:$missing"
 fi
