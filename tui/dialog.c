@@ -151,6 +151,21 @@ tui_dialog_draw(struct tui *t)
 	attrset((attr_t)t->attr[THEME_NORMAL]);
 }
 
+/* Up and down within the dialog's lines; true when key was one. */
+static bool
+tui_dialog_scroll(struct tui_dialog *d, int key)
+{
+	if (key == KEY_UP || key == 'k') {
+		if (d->sel > 0)
+			d->sel--;
+	} else if (key == KEY_DOWN || key == 'j') {
+		if (d->sel + 1 < d->nlines)
+			d->sel++;
+	} else
+		return false;
+	return true;
+}
+
 void
 tui_dialog_key(struct tui *t, int key)
 {
@@ -169,13 +184,9 @@ tui_dialog_key(struct tui *t, int key)
 			d->kind = DLG_NONE;
 		break;
 	case DLG_PICK:
-		if (key == KEY_UP || key == 'k') {
-			if (d->sel > 0)
-				d->sel--;
-		} else if (key == KEY_DOWN || key == 'j') {
-			if (d->sel + 1 < d->nlines)
-				d->sel++;
-		} else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+		if (tui_dialog_scroll(d, key))
+			break;
+		if (key == '\n' || key == '\r' || key == KEY_ENTER) {
 			if (!d->pick_ok[d->sel]) {
 				tui_message(t, true, "%s", d->lines[d->sel]);
 				return;
@@ -187,13 +198,7 @@ tui_dialog_key(struct tui *t, int key)
 		}
 		break;
 	case DLG_HELP:
-		if (key == KEY_UP || key == 'k') {
-			if (d->sel > 0)
-				d->sel--;
-		} else if (key == KEY_DOWN || key == 'j') {
-			if (d->sel + 1 < d->nlines)
-				d->sel++;
-		} else
+		if (!tui_dialog_scroll(d, key))
 			d->kind = DLG_NONE;
 		break;
 	case DLG_NONE:

@@ -7,22 +7,17 @@
 # pauses; x aborts a migration; q asks while migrations run; a second
 # vmbal observes and says who holds control; the terminal is restored
 # after q, SIGTERM and a crash. Prints TAP.
-import os, re, signal, sys, tempfile, time
+import atexit, os, re, shutil, signal, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tmuxconsole import Console, Tap, Timeout, require, ROOT
+from tmuxconsole import Console, Tap, Timeout, require, slow_demo
 
 require()
 tap = Tap()
 
 # the demo with slow, never-failing migrations: long enough to watch
-with open(os.path.join(ROOT, "scenarios", "demo.yaml")) as f:
-    demo = f.read()
-slow = re.sub(r"migration: \{[^}]*\}", "migration: {bandwidth_mbps: 100, fail_rate: 0, seed: 7}", demo)
-assert slow != demo
-tmp = tempfile.mkdtemp(prefix="vmbal-tui-actions-")
-SLOW = os.path.join(tmp, "slow.yaml")
-with open(SLOW, "w") as f:
-    f.write(slow)
+SLOW = slow_demo(100)
+tmp = tempfile.mkdtemp(prefix="vmbal-tui-")
+atexit.register(shutil.rmtree, tmp, True)
 
 
 def vm_host(s, vm):

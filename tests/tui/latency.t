@@ -5,17 +5,11 @@
 # column. The figures (median, 95th percentile, worst) are printed.
 import os, re, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tmuxconsole import Console, Tap, Timeout, require, ROOT
+from tmuxconsole import Console, Tap, Timeout, require, slow_demo
 
 require()
 tap = Tap()
-with open(os.path.join(ROOT, "scenarios", "demo.yaml")) as f:
-    demo = f.read()
-slow = re.sub(r"migration: \{[^}]*\}", "migration: {bandwidth_mbps: 20, fail_rate: 0, seed: 7}", demo)
-tmp = tempfile.mkdtemp(prefix="vmbal-tui-latency-")
-SLOW = os.path.join(tmp, "slow.yaml")
-with open(SLOW, "w") as f:
-    f.write(slow)
+SLOW = slow_demo(20)
 
 SORTS = ["name", "host", "cpu", "mem", "state"]
 c = Console(["--scenario", SLOW, "--speed", "10"], 100, 32)

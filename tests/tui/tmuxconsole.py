@@ -1,7 +1,7 @@
 # tmuxconsole.py - drives vmbal's console in a private tmux server, the
 # way tmux's own regress tests do: send-keys in, capture-pane out, and
 # every wait is for content on the screen (never a bare sleep).
-import os, shutil, subprocess, tempfile, time
+import atexit, os, shutil, subprocess, tempfile, time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VMBAL = os.path.abspath(os.environ.get("VMBAL", os.path.join(ROOT, "vmbal")))
@@ -122,6 +122,24 @@ class Timeout(Exception):
     def __init__(self, what, screen):
         Exception.__init__(self, "timed out waiting for %s" % what)
         self.screen = screen
+
+
+def slow_demo(bandwidth_mbps):
+    """The demo scenario with slower, never-failing migrations (long enough
+    to watch and to act on), written to a temporary file; its path."""
+    import re
+    with open(os.path.join(ROOT, "scenarios", "demo.yaml")) as f:
+        demo = f.read()
+    slow = re.sub(r"migration: \{[^}]*\}",
+                  "migration: {bandwidth_mbps: %d, fail_rate: 0, seed: 7}" % bandwidth_mbps,
+                  demo)
+    assert slow != demo, "the demo's migration line changed"
+    d = tempfile.mkdtemp(prefix="vmbal-tui-slow-")
+    atexit.register(shutil.rmtree, d, True)
+    path = os.path.join(d, "slow.yaml")
+    with open(path, "w") as f:
+        f.write(slow)
+    return path
 
 
 def shquote(s):
