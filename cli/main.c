@@ -118,6 +118,22 @@ main_journal(const struct options *o, struct run *r, struct journal *j)
 		fprintf(stderr, "vmbal: %s\n", msg);
 		return -1;
 	}
+	/* restart safety: a real cluster's journal is read back (moves left
+	 * open, recent moves cooling down); a simulated cluster starts afresh
+	 * every run */
+	if (r->cfg->kind == CONFIG_CLUSTER &&
+	    journal_file_load_past(j, r->policy.vm_cooldown_s, &d) != 0) {
+		diag_format(&d, msg, sizeof msg);
+		fprintf(stderr, "vmbal: %s\n", msg);
+		j->ops->free(j->impl);
+		return -1;
+	}
+	if (r->cfg->kind == CONFIG_CLUSTER && j->ops->past(j->impl) != NULL &&
+	    j->ops->past(j->impl)->bad_lines > 0)
+		fprintf(stderr,
+		    "vmbal: %s: %zu line%s skipped: not journal records (torn by a crash?)\n",
+		    r->cfg->journal, j->ops->past(j->impl)->bad_lines,
+		    j->ops->past(j->impl)->bad_lines == 1 ? "" : "s");
 	r->journal = j;
 	return 0;
 }

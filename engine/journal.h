@@ -13,7 +13,8 @@
 struct journal_entry {
 	double ts;		/* run time, as in events */
 	bool outcome;		/* false: intent, written before the action */
-	const char *who;	/* "auto" or "operator" */
+	const char *who;	/* "auto", "operator", or "recovery" (an
+				 * outcome found by a restarted vmbal) */
 	const char *action;	/* "migrate", "abort" */
 	const char *vm, *from, *to;
 	enum mig_status status;	/* outcome only */
@@ -21,10 +22,36 @@ struct journal_entry {
 	const char *error;	/* outcome only, NULL when none */
 };
 
+/*
+ * What the journal held when this run opened it, for restart safety: per
+ * VM its last move, when that move is still open (an intent without an
+ * outcome: vmbal died while it ran) or ended less than vm_cooldown_s ago.
+ * Plain data, read by the journal's implementation; the controller
+ * borrows it and keeps its own marks in it (settled, set_at).
+ */
+struct journal_past_move {
+	char vm[256], from[256], to[256];
+	bool open;		/* an intent without an outcome */
+	enum mig_status status;	/* the outcome's, when not open */
+	double age_s;		/* wall-clock seconds from the record (the
+				 * intent when open, else the outcome) to the
+				 * opening of the journal */
+	bool settled;		/* the controller's: nothing more to do */
+	double set_at;		/* the controller's: the moved_at it set */
+};
+
+struct journal_past {
+	struct journal_past_move *moves;
+	size_t nmoves;
+	size_t bad_lines;	/* lines that were no journal record (torn) */
+};
+
 struct journal_ops {
 	/* 0, or -1 when the record could not be written. */
 	int (*record)(void *impl, const struct journal_entry *e);
 	void (*free)(void *impl);
+	/* Optional: what the journal held when opened; NULL when nothing. */
+	struct journal_past *(*past)(void *impl);
 };
 
 struct journal {

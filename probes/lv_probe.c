@@ -14,6 +14,11 @@
  * (a restart, or a VM that arrived by migration: a new QEMU starts from
  * zero) is a new baseline and gives no sample. CPU is clamped to
  * 0 ... vcpus x 100.
+ *
+ * Migration jobs: a domain with a migration job running (libvirt's job
+ * stats, or paused for migration) is reported as migrating, so it is not
+ * planned; a domain arriving by migration is left out until it has
+ * arrived, so a VM is never seen on two hosts at once.
  */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -47,6 +52,8 @@ struct lv_vm {			/* one domain as published */
 	double cpu_pct;
 	bool cpu_valid;
 	double rx_bps, tx_bps, rd_bps, wr_bps;
+	int job;		/* 1 migrating away, 2 arriving (see
+				 * lv_migration_job) */
 };
 
 struct lv_result {		/* one host as published */
@@ -273,6 +280,31 @@ lv_state(int st)
 	}
 }
 
+/*
+ * A migration job on the domain (libvirt's job stats): 1 when it leaves
+ * this host, 2 when it is arriving here (an incoming domain, paused until
+ * the migration ends), 0 when none. Domains another vmbal (or an operator)
+ * is migrating, or whose migration outlived a vmbal that died, are thus
+ * never planned, and an arriving domain is not yet counted as here.
+ */
+static int
+lv_migration_job(virDomainPtr dom)
+{
+	virTypedParameterPtr params = NULL;
+	int type = VIR_DOMAIN_JOB_NONE, n = 0, op = 0, rc = 0;
+
+	if (virDomainGetJobStats(dom, &type, &params, &n, 0) < 0) {
+		virResetLastError();
+		return 0;
+	}
+	if (type != VIR_DOMAIN_JOB_NONE &&
+	    virTypedParamsGetInt(params, n, VIR_DOMAIN_JOB_OPERATION, &op) == 1)
+		rc = op == VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT ? 1 :
+		    op == VIR_DOMAIN_JOB_OPERATION_MIGRATION_IN ? 2 : 0;
+	virTypedParamsFree(params, n);
+	return rc;
+}
+
 /* Rate of a counter; *ok false when it went backwards or is new. */
 static double
 lv_rate(unsigned long long now, unsigned long long before, double dt, bool *ok)
@@ -290,7 +322,7 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 {
 	char uuid[VIR_UUID_STRING_BUFLEN] = "";
 	unsigned long long cpu = 0, rx = 0, tx = 0, rd = 0, wr = 0, ull;
-	int st = VIR_DOMAIN_NOSTATE, i;
+	int st = VIR_DOMAIN_NOSTATE, reason = 0, i;
 	bool have_cpu = false, ok;
 	struct lv_base *b;
 	double dt;
@@ -302,6 +334,9 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 
 		if (strcmp(f, "state.state") == 0 && p->type == VIR_TYPED_PARAM_INT)
 			st = p->value.i;
+		else if (strcmp(f, "state.reason") == 0 &&
+		    p->type == VIR_TYPED_PARAM_INT)
+			reason = p->value.i;
 		else if (strcmp(f, "cpu.time") == 0) {
 			cpu = p->value.ul;
 			have_cpu = true;
@@ -323,6 +358,12 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 			wr += p->value.ul;
 	}
 	vm->state = lv_state(st);
+	if (st == VIR_DOMAIN_RUNNING || st == VIR_DOMAIN_PAUSED) {
+		vm->job = lv_migration_job(rec->dom);
+		if (vm->job != 0 || (st == VIR_DOMAIN_PAUSED &&
+		    reason == VIR_DOMAIN_PAUSED_MIGRATION))
+			vm->state = VM_MIGRATING;
+	}
 	if (vm->vcpus <= 0) {
 		virDomainInfo info;
 
@@ -519,9 +560,11 @@ lv_probe_collect(void *impl, double now, struct diag *d)
 			sh->mem_used_mib = r->mem_used_mib;
 			for (j = 0; j < r->nvms; j++) {
 				struct lv_vm *v = &r->vms[j];
-				struct snap_vm *sv = snapshot_add_vm(s, v->name,
-				    h->name);
+				struct snap_vm *sv;
 
+				if (v->job == 2)
+					continue;	/* not here yet */
+				sv = snapshot_add_vm(s, v->name, h->name);
 				if (sv == NULL) {
 					pthread_mutex_unlock(&h->mu);
 					goto nomem;
