@@ -199,8 +199,13 @@ tui_pane_title(struct tui *t, int id, struct tui_rect r)
 	else
 		snprintf(buf, sizeof buf, " %s ", tui_panes[id]->title);
 	x = r.x + 1;
-	attrset((attr_t)t->attr[t->focus == id ? THEME_FOCUS : THEME_TITLE]);
-	tui_put(r.y, x, r.w - 2, buf);
+	if (t->focus == id) {	/* seen without colour too */
+		attrset((attr_t)t->attr[THEME_FOCUS]);
+		tui_put(r.y, x, 2, t->utf8 ? " \u25b6" : " >");
+		x += 2;
+	} else
+		attrset((attr_t)t->attr[THEME_TITLE]);
+	tui_put(r.y, x, r.w - 2 - (x - r.x - 1), buf);
 	attrset((attr_t)t->attr[THEME_NORMAL]);
 }
 

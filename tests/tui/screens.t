@@ -4,7 +4,7 @@
 # themes; resize to 80x24 and 200x60; the too-small message; ASCII and
 # NO_COLOR; the terminals users have; quit. Every check waits for
 # content on the screen. Prints TAP.
-import os, re, sys
+import os, re, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tmuxconsole import Console, Tap, Timeout, require
 
@@ -109,6 +109,42 @@ try:
         s2 = c.wait(lambda s: "too small" not in s and "Hosts" in s, 10, "back")
         return ok, s
     tap.attempt("below 80x24: a clear too-small message, then back", too_small)
+
+    def refresh_keys():
+        c.keys("+")
+        s = c.wait(lambda s: re.search(r"\d\d:\d\d:\d\d +0\.5s", s.splitlines()[0]), 5, "0.5s")
+        c.keys("+")	# the shortest stays
+        c.wait_text("refresh every 0.5s")
+        for want in ("1s", "2s", "5s", "10s", "10s"):
+            c.keys("-")
+            c.wait(lambda s: re.search(r"\d\d:\d\d:\d\d +%s" % re.escape(want), s.splitlines()[0]), 5, want)
+        c.keys("+", "+", "+")
+        s = c.wait(lambda s: re.search(r"\d\d:\d\d:\d\d +1s", s.splitlines()[0]), 5, "back to 1s")
+        return True, s
+    tap.attempt("+ and - step the refresh interval through 0.5, 1, 2, 5 and 10 s", refresh_keys)
+
+    def tab_focus():
+        order = ["Hosts", "VMs", "Suggestions", "Migrations", "Services", "Events"]
+        focus = lambda s: re.search(r"─ ▶ (\w+)", s).group(1)
+        start = focus(c.screen())
+        seen = [start]
+        for _ in range(6):
+            c.keys("Tab")
+            c.wait(lambda s: focus(s) == order[(order.index(seen[-1]) + 1) % 6], 5, "next pane")
+            seen.append(focus(c.screen()))
+        c.keys("BTab")
+        s = c.wait(lambda s: focus(s) == order[(order.index(start) - 1) % 6], 5, "previous pane")
+        ok = seen[0] == seen[-1] and sorted(seen[:6]) == sorted(order)
+        while focus(c.screen()) != "VMs":
+            c.keys("Tab")
+            time.sleep(0.05)
+        c.keys("e")
+        c.wait_text("select a host in the Hosts pane first")
+        c.keys("BTab")
+        c.keys("m")
+        s = c.wait_text("select a VM in the VMs pane first")
+        return ok, "%r\n%s" % (seen, s)
+    tap.attempt("Tab and Shift-Tab move between panes; pane keys say where they work", tab_focus)
 
     def unknown_key():
         c.keys("Z")
