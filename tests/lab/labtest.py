@@ -61,11 +61,14 @@ def lab(*args):
 
 
 class Run:
-    """vmbal --headless in the background, its events collected as they come."""
+    """vmbal --headless in the background, its events collected as they come
+    (events: (monotonic time, event); walls: the wall-clock time each came,
+    same order). prefix: run it under e.g. ["ip", "netns", "exec", NS]
+    (which execs, so p.pid is vmbal's)."""
 
-    def __init__(self, binary, cfg, *extra, env=None):
-        self.events, self.lock = [], threading.Lock()
-        self.p = subprocess.Popen([binary, "--headless", "-c", cfg, *extra],
+    def __init__(self, binary, cfg, *extra, env=None, prefix=()):
+        self.events, self.walls, self.lock = [], [], threading.Lock()
+        self.p = subprocess.Popen([*prefix, binary, "--headless", "-c", cfg, *extra],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True, env=env)
         self.err = ""
@@ -80,6 +83,7 @@ class Run:
                 continue
             with self.lock:
                 self.events.append((time.monotonic(), ev))
+                self.walls.append(time.time())
 
     def _read_err(self):
         self.err = self.p.stderr.read()

@@ -39,8 +39,13 @@ def start(need):
 procs, tmpfiles = [], []
 
 SERVER = r"""
-import socket, sys, threading
+import socket, sys, threading, time
 name = sys.argv[1].encode()
+# optional log: one line per connection, "ACCEPT_WALL CLIENT_T0 PEER", where
+# CLIENT_T0 is the t= of the request path (the client's wall clock when it
+# began to connect), "-" when none
+log = open(sys.argv[2], "a", buffering=1) if len(sys.argv) > 2 else None
+loglock = threading.Lock()
 body = name + b"\n"
 resp = (b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %%d\r\n"
         b"Connection: close\r\n\r\n" %% len(body)) + body
@@ -49,7 +54,7 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", %d))
 s.listen(1024)
 
-def serve(c):
+def serve(c, at, peer):
     try:
         c.settimeout(5)
         req = b""
@@ -58,6 +63,11 @@ def serve(c):
             if not d:
                 break
             req += d
+        if log is not None:
+            path = req.split(b" ", 2)[1] if req.startswith(b"GET ") else b""
+            t0 = path.partition(b"t=")[2].split(b"&")[0].decode() or "-"
+            with loglock:
+                log.write("%%.6f %%s %%s\n" %% (at, t0, peer[0]))
         if req.startswith(b"GET "):
             c.sendall(resp)
     except OSError:
@@ -65,8 +75,8 @@ def serve(c):
     c.close()
 
 while True:
-    c, _ = s.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
+    c, peer = s.accept()
+    threading.Thread(target=serve, args=(c, time.time(), peer), daemon=True).start()
 """ % BPORT
 
 CLIENT = r"""
@@ -142,7 +152,18 @@ def on_signal(*_):
 
 
 
-def setup():
+def use_backends(n):
+    """n backends (default 3): namespaces vmbal-dnat-b1..bn, addresses
+    198.18.(20+k).2. Call before setup(); importers read viplab.BS etc."""
+    global BS, BADDR, NSS
+    BS = ["vmbal-dnat-b%d" % k for k in range(1, n + 1)]
+    BADDR = ["198.18.%d.2" % (20 + k) for k in range(1, n + 1)]
+    NSS = [CLI, LB] + BS
+
+
+def setup(logdir=None):
+    """Builds it all; with logdir, backend k logs its connections to
+    logdir/bK.log (see SERVER)."""
     teardown()
     for ns in NSS:
         must(None, "ip", "netns", "add", ns)
@@ -167,7 +188,9 @@ def setup():
         must(LB, "ip", "link", "set", "vdnl%d" % k, "up")
         must(ns, "ip", "route", "add", "default", "via", net + ".1")
         p = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", SERVER,
-                              "b%d" % k], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              "b%d" % k] + ([os.path.join(logdir, "b%d.log" % k)]
+                                            if logdir else []),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(p)
     must(LB, "sysctl", "-qw", "net.ipv4.ip_forward=1")
     # wait for the servers
