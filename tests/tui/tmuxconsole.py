@@ -9,7 +9,7 @@ VMBAL = os.path.abspath(os.environ.get("VMBAL", os.path.join(ROOT, "vmbal")))
 
 class Console:
     def __init__(self, args, width=100, height=32, env=None, term=None,
-                 lease_dir=None, shell_after=None):
+                 lease_dir=None, shell_after=None, prefix=None):
         self.dir = tempfile.mkdtemp(prefix="vmbal-tui-")
         self.sock = os.path.join(self.dir, "tmux.sock")
         self.lease_dir = lease_dir or os.path.join(self.dir, "lease")
@@ -21,8 +21,9 @@ class Console:
         envs = " ".join("%s=%s" % (k, shquote(v)) for k, v in e.items())
         if term:
             envs += " TERM=" + term
-        cmd = "cd %s && env %s %s %s" % (shquote(ROOT), envs, shquote(VMBAL),
-                                         " ".join(shquote(a) for a in args))
+        cmd = "cd %s && %s env %s %s %s" % (
+            shquote(ROOT), " ".join(shquote(a) for a in (prefix or [])), envs,
+            shquote(VMBAL), " ".join(shquote(a) for a in args))
         cmd += "; echo \"vmbal exited $?\" > %s" % shquote(self.path("status"))
         if shell_after:
             cmd += "; " + shell_after

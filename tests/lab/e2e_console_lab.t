@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+# e2e_console_lab.t - the lab run of e2e_lab.t (see e2e.py) driven
+# through the console under tmux instead of auto mode: vmbal -c lab.yaml
+# in manual mode, its suggestions confirmed by keystroke (Y, then y in the
+# dialog that lists every move) until the cluster is balanced, while a
+# client's steady stream goes through the VIP. Checked: the console shows
+# the lab's hosts, guests and backends; every migration is the operator's
+# in the journal, done by real libvirt (the guests are where the journal
+# says), none moved twice, no more than the optimum plus one; the final
+# spread on the console's header below the threshold; no request through
+# the VIP failed and no connection the client began while a VM migrated
+# reached its backend; q quits and gives the terminal back. Prints TAP;
+# skips without root or tmux.
+import os, re, shutil, sys, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "tui"))
+import e2e  # noqa: E402
+from e2e import out, check, results  # noqa: E402
+
+if shutil.which("tmux") is None:
+    out("1..0 # SKIP tmux is not installed")
+    sys.exit(0)
+from tmuxconsole import Console, Timeout  # noqa: E402
+
+PLANNED = 10
+LIMIT = 150         # seconds for the operator to balance the cluster
+e2e.start("/tmp/vmbal-lab-e2e-console")
+out("1..%d" % PLANNED)
+T0 = time.monotonic()
+con = None
+try:
+    e2e.setup()
+    check(True, "lab: 3 hosts (cpus 4, 2, 1), 6 guests on h1, a VIP with 6 backends "
+          "(%.0f s)" % (time.monotonic() - T0))
+    con = Console(["-c", e2e.cfg], 200, 60, lease_dir=e2e.ENV["VMBAL_LEASE_DIR"],
+                  prefix=["ip", "netns", "exec", e2e.viplab.LB])
+    try:
+        s = con.wait(lambda s: " MANUAL " in s.splitlines()[0] and
+                     all(re.search(r"%s +up " % h, s) for h, _ in e2e.HOSTS) and
+                     len(re.findall(r"198\.18\.\S+ +e\d +up +weight [1-9]", s)) == 6,
+                     40, "hosts and six backends up")
+        check(True, "the console shows the lab's hosts and all six backends up, in manual mode")
+    except Timeout as t:
+        check(False, "the console shows the lab's hosts and all six backends up", t.screen)
+        raise SystemExit
+    stream = e2e.Stream(LIMIT + 30)
+
+    # the operator: confirm every suggestion until the cluster is balanced
+    rounds, shown = 0, []
+    end = time.monotonic() + LIMIT
+    balanced = None
+    while time.monotonic() < end:
+        s = con.screen()
+        head = s.splitlines()[0] if s else ""
+        if " balanced " in head and rounds > 0 and "Migrations (0)" in s:
+            balanced = s
+            break
+        if "offered" in s and "Migrations (0)" in s:
+            con.keys("Y")
+            try:
+                d = con.wait_text("Carry out", 5)
+            except Timeout:
+                continue
+            shown += re.findall(r"\d+\. (e\d)  from (h\d) to (h\d)", d)
+            con.keys("y")
+            try:
+                con.wait(lambda s: "confirmed:" in s or "changed" in s, 5, "confirmed")
+            except Timeout:
+                pass
+            rounds += 1
+        time.sleep(0.2)
+    check(balanced is not None and rounds > 0,
+          "confirmed by keystroke in %d round%s until balanced (%.0f s)"
+          % (rounds, "" if rounds == 1 else "s", time.monotonic() - T0),
+          con.screen())
+    m = re.search(r"spread ([\d.]+)%/(\d+)%", balanced.splitlines()[0]) if balanced else None
+    check(m and float(m.group(1)) < e2e.POLICY["threshold"],
+          "final spread on the console %s%% below the threshold"
+          % (m.group(1) if m else "?"), balanced or "")
+    recs = stream.finish()
+
+    con.keys("q")
+    try:
+        con.wait(lambda s: con.exited() is not None, 15, "exit")
+    except Timeout:
+        pass
+    check(con.exited() == "vmbal exited 0", "q quits with status 0", str(con.exited()))
+
+    # the journal: the operator's moves, each done by libvirt
+    jl = e2e.read_journal()
+    intents = [j for j in jl if j["phase"] == "intent"]
+    outs = [j for j in jl if j["phase"] == "outcome"]
+    check(intents and all(j.get("who") == "operator" for j in jl) and
+          [(j["vm"], j["from"], j["to"]) for j in intents] ==
+          [(j["vm"], j["from"], j["to"]) for j in outs] and
+          all(j["status"] == "done" for j in outs),
+          "every migration in the journal is the operator's, intent then done (%d)"
+          % len(intents), "\n".join(map(str, jl)))
+    final = {}
+    for j in outs:
+        if j["status"] == "done":
+            final[j["vm"]] = j["to"]
+    placed = {g: e2e.where(g) for g, _ in e2e.GUESTS}
+    check(all(placed[g] == [final.get(g, "h1")] for g, _ in e2e.GUESTS),
+          "migrations by libvirt: every guest runs where the journal puts it (%s)"
+          % ", ".join("%s@%s" % (g, "/".join(placed[g])) for g, _ in e2e.GUESTS))
+    vms = [j["vm"] for j in intents]
+    check(len(vms) == len(set(vms)), "no VM moved twice (%s)" % " ".join(vms))
+    best, fewest, below = e2e.optimum([d for _, d in e2e.GUESTS])
+    check(len(vms) <= fewest + 1,
+          "%d migrations, optimum %d on the guests' duty cycles: within optimum + 1"
+          % (len(vms), fewest))
+
+    fails = [r for r in (recs or []) if r[1] == "fail"]
+    windows = [(j["vm"], j["unix"], next((o["unix"] for o in outs if o["vm"] == j["vm"]
+                                          and o["unix"] >= j["unix"]), time.time()))
+               for j in intents]
+    begun, late, margins = e2e.drain_check(windows)
+    check(recs and not fails and not begun,
+          "no request through the VIP failed (%d sent) and none begun while its VM "
+          "migrated reached it" % len(recs or []), repr(fails[:5]) + repr(begun[:5]))
+    out("# whole test %.0f s" % (time.monotonic() - T0))
+except SystemExit:
+    pass
+except Exception as ex:     # report, then clean up
+    check(False, "unexpected: %r" % ex)
+finally:
+    if con is not None:
+        con.close()
+    e2e.teardown()
+while len(results) < PLANNED:
+    check(False, "not reached")
