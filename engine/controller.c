@@ -745,9 +745,24 @@ controller_dnat_sig(const struct dnat_service *d)
  * apply for all services, one dnat event per service that changed.
  */
 void
+controller_views_sync(struct controller *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->cfg->nservices; i++)
+		for (j = 0; j < c->cfg->services[i].nbackends; j++) {
+			const char *vm = c->cfg->services[i].backends[j].vm;
+			int v = vm != NULL ? model_vm_index(c->model, vm) : -1;
+
+			c->views[i][j].vm_migrating = v >= 0 &&
+			    c->model->vms[v].in_flight;
+		}
+}
+
+void
 controller_dnat(struct controller *c, double now)
 {
-	size_t n = c->cfg->nservices, i, j;
+	size_t n = c->cfg->nservices, i;
 	struct dnat_service *svcs;
 	bool changed = false, any = false, ok = true;
 	char **sigs;
@@ -760,14 +775,7 @@ controller_dnat(struct controller *c, double now)
 	if (controller_dnat_wait(c, now))
 		return;		/* starting: the rules in force stay a moment */
 	c->dnat_dirty = false;
-	for (i = 0; i < n; i++)
-		for (j = 0; j < c->cfg->services[i].nbackends; j++) {
-			const char *vm = c->cfg->services[i].backends[j].vm;
-			int v = vm != NULL ? model_vm_index(c->model, vm) : -1;
-
-			c->views[i][j].vm_migrating = v >= 0 &&
-			    c->model->vms[v].in_flight;
-		}
+	controller_views_sync(c);
 	svcs = calloc(n + 1, sizeof *svcs);
 	sigs = calloc(n + 1, sizeof *sigs);
 	if (svcs == NULL || sigs == NULL ||
@@ -863,6 +871,7 @@ controller_run(struct controller *c, double now)
 	while (controller_analyse_due(c) <= now + eps)
 		controller_analyse(c, controller_analyse_due(c));
 	controller_dnat(c, now);
+	controller_views_sync(c);
 }
 
 long

@@ -56,6 +56,8 @@ struct controller {
 /* Internal entry points of controller.c used by its sibling files. */
 void controller_start_ready(struct controller *c, double now);
 void controller_dnat(struct controller *c, double now);
+/* Marks each backend whose VM is in flight, from the model. */
+void controller_views_sync(struct controller *c);
 void controller_emit(struct controller *c, const struct event *ev);
 
 #endif

@@ -83,15 +83,5 @@ controller_backend(const struct controller *c, size_t svc, size_t backend)
 int
 controller_weights(const struct controller *c, struct dnat_service *svcs)
 {
-	size_t i, j;
-
-	for (i = 0; i < c->cfg->nservices; i++)
-		for (j = 0; j < c->cfg->services[i].nbackends; j++) {
-			const char *vm = c->cfg->services[i].backends[j].vm;
-			int v = vm != NULL ? model_vm_index(c->model, vm) : -1;
-
-			c->views[i][j].vm_migrating = v >= 0 &&
-			    c->model->vms[v].in_flight;
-		}
 	return weights_compute(c->cfg, c->views, c->opts.health != NULL, svcs);
 }

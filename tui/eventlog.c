@@ -10,8 +10,13 @@
 #include "tui.h"
 
 static void
-tui_log(struct tui *t, double ts, const char *fmt, ...)
+tui_log(struct tui *t, double ts, int role, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+tui_log(struct tui *t, double ts, int role, const char *fmt, ...)
 {
+	struct tui_logline *l;
 	char *line;
 	long s = ts > 0 ? (long)(ts + 1e-6) : 0;
 	int n;
@@ -20,22 +25,24 @@ tui_log(struct tui *t, double ts, const char *fmt, ...)
 	if (t->log == NULL)
 		return;
 	if (t->nlog < TUI_LOG_MAX)
-		line = t->log[(t->log_head + t->nlog++) % TUI_LOG_MAX];
+		l = &t->log[(t->log_head + t->nlog++) % TUI_LOG_MAX];
 	else {
-		line = t->log[t->log_head];
+		l = &t->log[t->log_head];
 		t->log_head = (t->log_head + 1) % TUI_LOG_MAX;
 	}
-	n = snprintf(line, sizeof t->log[0], "%ld:%02ld:%02ld ", s / 3600,
+	l->role = role;
+	line = l->text;
+	n = snprintf(line, sizeof l->text, "%ld:%02ld:%02ld ", s / 3600,
 	    (s / 60) % 60, s % 60);
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof t->log[0] - (size_t)n, fmt, ap);
+	vsnprintf(line + n, sizeof l->text - (size_t)n, fmt, ap);
 	va_end(ap);
 }
 
-const char *
+const struct tui_logline *
 tui_log_line(const struct tui *t, size_t i)
 {
-	return t->log[(t->log_head + i) % TUI_LOG_MAX];
+	return &t->log[(t->log_head + i) % TUI_LOG_MAX];
 }
 
 static void
@@ -55,7 +62,7 @@ tui_event_sample(struct tui *t, const struct event *ev)
 			t->hist[h][t->nhist - 1] = m->hosts[h].state == HOST_DOWN ?
 			    0 : (float)m->hosts[h].cpu_pct;
 	}
-	tui_log(t, ev->ts, "sample spread %.1f%% %s", m->spread,
+	tui_log(t, ev->ts, THEME_NORMAL, "sample spread %.1f%% %s", m->spread,
 	    ev->u.sample.imbalanced ? "imbalanced" : "balanced");
 }
 
@@ -74,7 +81,7 @@ tui_event_plan(struct tui *t, const struct event *ev)
 	if (i < p->nmoves)
 		snprintf(moves + strlen(moves), sizeof moves - strlen(moves),
 		    ", ...");
-	tui_log(t, ev->ts, "plan %zu move%s spread %.1f%% -> %.1f%% (%s%s): %s",
+	tui_log(t, ev->ts, THEME_NORMAL, "plan %zu move%s spread %.1f%% -> %.1f%% (%s%s): %s",
 	    p->nmoves, p->nmoves == 1 ? "" : "s", p->spread_before,
 	    p->spread_after, policy_mode_name(ev->u.plan.mode),
 	    ev->u.plan.dry_run ? ", dry run" : "", moves);
@@ -92,10 +99,10 @@ tui_event_dnat(struct tui *t, const struct event *ev)
 		    i > 0 ? "/" : "", s->backends[i].up ? s->backends[i].weight :
 		    0);
 	if (!ev->u.dnat.applied)
-		tui_log(t, ev->ts, "dnat %s FAILED: %s", s->name,
+		tui_log(t, ev->ts, THEME_BAD, "dnat %s FAILED: %s", s->name,
 		    ev->u.dnat.error != NULL ? ev->u.dnat.error : "?");
 	else
-		tui_log(t, ev->ts, "dnat %s %s weights %s", s->name,
+		tui_log(t, ev->ts, THEME_NORMAL, "dnat %s %s weights %s", s->name,
 		    ev->u.dnat.dry_run ? "would set" : "set", w);
 }
 
@@ -109,7 +116,8 @@ tui_event(void *arg, const struct event *ev)
 		tui_event_sample(t, ev);
 		break;
 	case EV_IMBALANCE:
-		tui_log(t, ev->ts, "imbalance %s -> %s, spread %.1f%%",
+		tui_log(t, ev->ts, ev->u.imbalance.to ? THEME_WARN :
+		    THEME_GOOD, "imbalance %s -> %s, spread %.1f%%",
 		    ev->u.imbalance.from ? "imbalanced" : "balanced",
 		    ev->u.imbalance.to ? "imbalanced" : "balanced",
 		    ev->u.imbalance.spread);
@@ -119,11 +127,14 @@ tui_event(void *arg, const struct event *ev)
 		break;
 	case EV_MIGRATION:
 		if (ev->u.migration.status == MIG_STARTED)
-			tui_log(t, ev->ts, "migration %s %s -> %s started",
+			tui_log(t, ev->ts, THEME_WARN,
+			    "migration %s %s -> %s started",
 			    ev->u.migration.vm, ev->u.migration.from,
 			    ev->u.migration.to);
 		else
-			tui_log(t, ev->ts, "migration %s %s -> %s %s in %.1fs%s%s",
+			tui_log(t, ev->ts, ev->u.migration.status ==
+			    MIG_DONE ? THEME_GOOD : THEME_BAD,
+			    "migration %s %s -> %s %s in %.1fs%s%s",
 			    ev->u.migration.vm, ev->u.migration.from,
 			    ev->u.migration.to,
 			    mig_status_name(ev->u.migration.status),
@@ -134,11 +145,11 @@ tui_event(void *arg, const struct event *ev)
 		break;
 	case EV_HEALTH:
 		if (ev->u.health.up)
-			tui_log(t, ev->ts, "health %s %s up (%.1f ms)",
+			tui_log(t, ev->ts, THEME_GOOD, "health %s %s up (%.1f ms)",
 			    ev->u.health.service, ev->u.health.backend,
 			    ev->u.health.latency_ms);
 		else
-			tui_log(t, ev->ts, "health %s %s DOWN: %s",
+			tui_log(t, ev->ts, THEME_BAD, "health %s %s DOWN: %s",
 			    ev->u.health.service, ev->u.health.backend,
 			    ev->u.health.error != NULL ? ev->u.health.error :
 			    "no answer");
@@ -147,11 +158,11 @@ tui_event(void *arg, const struct event *ev)
 		tui_event_dnat(t, ev);
 		break;
 	case EV_ERROR:
-		tui_log(t, ev->ts, "error: %s", ev->u.error.message);
+		tui_log(t, ev->ts, THEME_BAD, "error: %s", ev->u.error.message);
 		tui_message(t, true, "%s", ev->u.error.message);
 		break;
 	case EV_END:
-		tui_log(t, ev->ts, "end: %ld migrations, %ld failed, spread %.1f%%",
+		tui_log(t, ev->ts, THEME_NORMAL, "end: %ld migrations, %ld failed, spread %.1f%%",
 		    ev->u.end.migrations, ev->u.end.failed, ev->u.end.spread);
 		break;
 	}

@@ -4,7 +4,6 @@
  * unless the operator has scrolled up.
  */
 #include <curses.h>
-#include <string.h>
 
 #include "tui.h"
 
@@ -31,16 +30,13 @@ events_draw(struct tui *t, struct tui_rect r)
 	tui_scroll(t, PANE_EVENTS, t->nlog, r.h);
 	for (row = 0; row < r.h; row++) {
 		size_t i = t->top[PANE_EVENTS] + (size_t)row;
-		const char *line;
+		const struct tui_logline *line;
 
 		if (i >= t->nlog)
 			break;
 		line = tui_log_line(t, i);
-		tui_row_attr(t, PANE_EVENTS, i, strstr(line, "FAILED") != NULL ||
-		    strstr(line, "error") != NULL || strstr(line, "DOWN") !=
-		    NULL || strstr(line, " failed") != NULL ? THEME_BAD :
-		    THEME_NORMAL);
-		tui_put(r.y + row, r.x, r.w, line);
+		tui_row_attr(t, PANE_EVENTS, i, line->role);
+		tui_put(r.y + row, r.x, r.w, line->text);
 	}
 	attrset((attr_t)t->attr[THEME_NORMAL]);
 }

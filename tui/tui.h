@@ -80,6 +80,11 @@ struct tui_dialog {
 enum tui_sort { SORT_NAME, SORT_HOST, SORT_CPU, SORT_MEM, SORT_STATE,
 	TUI_NSORT };
 
+struct tui_logline {
+	char text[200];
+	int role;		/* how it is drawn: a theme_role */
+};
+
 struct tui {
 	const struct run *run;
 	struct controller *ctl;
@@ -103,7 +108,7 @@ struct tui {
 	float (*hist)[TUI_HIST];
 	size_t nhist;		/* samples held (at most TUI_HIST) */
 	/* the event log: a ring of lines */
-	char (*log)[200];
+	struct tui_logline *log;
 	size_t nlog, log_head;
 	/* copies of the controller's views for this frame */
 	struct move_view moves[TUI_MOVES_MAX];
@@ -152,7 +157,7 @@ void tui_duration(char *out, size_t outlen, double s);
 /* eventlog.c: the console's event sink. */
 void tui_event(void *arg, const struct event *ev);
 /* The i-th line of the log, oldest first. */
-const char *tui_log_line(const struct tui *t, size_t i);
+const struct tui_logline *tui_log_line(const struct tui *t, size_t i);
 
 /* keys.c: one key, from the key table or the dialog or filter line. */
 void tui_key(struct tui *t, int key);

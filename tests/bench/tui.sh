@@ -36,7 +36,7 @@ result("tui", "frame, 100 hosts / 1,000 VMs", "%.2f ms" % (big / 1000),
 if shutil.which("tmux") is None:
     skip("tui", "tmux is not installed: no idle-CPU figure")
     sys.exit(0)
-from tmuxconsole import Console, slow_demo
+from tmuxconsole import Console, slow_demo, start_migration, keystroke_latencies
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -82,29 +82,11 @@ result("tui", "idle console CPU, 1 s refresh, demo", "%.2f%% of a core" % vpct,
        "< 1% of a core", verdict(vpct, "<", 1))
 
 # keystroke to screen while a simulated migration runs, against cat(1)
-SORTS = ["name", "host", "cpu", "mem", "state"]
 c = Console(["--scenario", slow_demo(20), "--speed", "10"], 100, 32)
 lat, base = [], []
 try:
-    c.wait_text("atlas")
-    c.keys("/")
-    c.keys("-l", "ci1")
-    c.keys("Enter")
-    c.keys("m")
-    c.wait_text("Migrate ci1 (now on boreas")
-    c.keys("Enter")
-    c.wait_text("Confirm this migration?")
-    c.keys("y")
-    c.wait(lambda s: "Migrations (1)" in s, 10, "in flight")
-    cur = 0
-    for i in range(60):
-        nxt = (cur + 1) % len(SORTS)
-        want = "sort %s" % SORTS[nxt]
-        t0 = time.perf_counter()
-        c.keys(">")
-        c.wait(lambda s: want in s, 2, want, interval=0, stable=False)
-        lat.append((time.perf_counter() - t0) * 1000)
-        cur = nxt
+    start_migration(c)
+    lat = keystroke_latencies(c, 60)
     running = "Migrations (1)" in c.screen()
     c.tmux("new-window", "cat")
     for i in range(60):

@@ -1,7 +1,7 @@
 # tmuxconsole.py - drives vmbal's console in a private tmux server, the
 # way tmux's own regress tests do: send-keys in, capture-pane out, and
 # every wait is for content on the screen (never a bare sleep).
-import atexit, os, shutil, subprocess, tempfile, time
+import atexit, os, re, shutil, subprocess, tempfile, time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VMBAL = os.path.abspath(os.environ.get("VMBAL", os.path.join(ROOT, "vmbal")))
@@ -128,7 +128,6 @@ class Timeout(Exception):
 def slow_demo(bandwidth_mbps):
     """The demo scenario with slower, never-failing migrations (long enough
     to watch and to act on), written to a temporary file; its path."""
-    import re
     with open(os.path.join(ROOT, "scenarios", "demo.yaml")) as f:
         demo = f.read()
     slow = re.sub(r"migration: \{[^}]*\}",
@@ -141,6 +140,41 @@ def slow_demo(bandwidth_mbps):
     with open(path, "w") as f:
         f.write(slow)
     return path
+
+
+def start_migration(c):
+    """On a console of slow_demo(): migrates ci1 from boreas to atlas by
+    hand (filter, m, Enter, y); returns the screen once it is in flight."""
+    c.wait_text("atlas")
+    c.keys("/")
+    c.keys("-l", "ci1")
+    c.keys("Enter")
+    c.wait_text("filter 'ci1'")
+    c.keys("m")
+    c.wait_text("Migrate ci1 (now on boreas")
+    c.keys("Enter")
+    c.wait_text("Confirm this migration?")
+    c.keys("y")
+    return c.wait(lambda s: re.search(r"ci1 +boreas → atlas ", s) and
+                  "Migrations (1)" in s, 10, "in flight")
+
+
+SORTS = ["name", "host", "cpu", "mem", "state"]
+
+
+def keystroke_latencies(c, n):
+    """n keystrokes (>: the next sort column), each timed from send-keys
+    until capture-pane shows its effect; milliseconds."""
+    cur = SORTS.index(re.search(r"sort (\w+)", c.screen()).group(1))
+    out = []
+    for _ in range(n):
+        cur = (cur + 1) % len(SORTS)
+        want = "sort %s" % SORTS[cur]
+        t0 = time.perf_counter()
+        c.keys(">")
+        c.wait(lambda s: want in s, 2, want, interval=0, stable=False)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
 
 
 def shquote(s):
