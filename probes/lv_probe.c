@@ -18,7 +18,11 @@
  * Migration jobs: a domain with a migration job running (libvirt's job
  * stats, or paused for migration) is reported as migrating, so it is not
  * planned; a domain arriving by migration is left out until it has
- * arrived, so a VM is never seen on two hosts at once.
+ * arrived, so a VM is never seen on two hosts at once. Job stats are asked
+ * for only when a domain is new to the connection or had a job at the
+ * last look; a migration some other client starts later on a domain
+ * already known is seen on its destination (paused for migration), and
+ * libvirt refuses a second migration of it.
  */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -42,6 +46,7 @@ struct lv_base {		/* the last reading of one domain */
 	unsigned long long cpu_ns, rx, tx, rd, wr;
 	double at;
 	bool seen;		/* in the latest collection */
+	int job;		/* its migration job at the last look */
 };
 
 struct lv_vm {			/* one domain as published */
@@ -228,14 +233,27 @@ lv_connect(struct lv_host *h)
 	return 0;
 }
 
+/*
+ * The baseline of the domain with this UUID, made (with no reading yet)
+ * when there is none. The baselines are kept sorted by UUID: a host's
+ * collection looks up every domain, so the look-up is a binary search.
+ */
 static struct lv_base *
 lv_base_find(struct lv_host *h, const char *uuid)
 {
-	size_t i;
+	size_t lo = 0, hi = h->nbases, mid;
+	int c;
 
-	for (i = 0; i < h->nbases; i++)
-		if (strcmp(h->bases[i].uuid, uuid) == 0)
-			return &h->bases[i];
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(h->bases[mid].uuid, uuid);
+		if (c == 0)
+			return &h->bases[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	if (h->nbases == h->capbases) {
 		size_t ncap = h->capbases == 0 ? 64 : h->capbases * 2;
 		struct lv_base *n = realloc(h->bases, ncap * sizeof *n);
@@ -245,24 +263,28 @@ lv_base_find(struct lv_host *h, const char *uuid)
 		h->bases = n;
 		h->capbases = ncap;
 	}
-	memset(&h->bases[h->nbases], 0, sizeof *h->bases);
-	snprintf(h->bases[h->nbases].uuid, sizeof h->bases->uuid, "%s", uuid);
-	h->bases[h->nbases].at = -1;
-	return &h->bases[h->nbases++];
+	memmove(&h->bases[lo + 1], &h->bases[lo],
+	    (h->nbases - lo) * sizeof *h->bases);
+	h->nbases++;
+	memset(&h->bases[lo], 0, sizeof *h->bases);
+	snprintf(h->bases[lo].uuid, sizeof h->bases->uuid, "%s", uuid);
+	h->bases[lo].at = -1;
+	return &h->bases[lo];
 }
 
-/* Drops the baselines of domains not seen in this collection. */
+/* Drops the baselines of domains not seen in this collection, keeping
+ * the rest in order. */
 static void
 lv_base_sweep(struct lv_host *h)
 {
-	size_t i = 0;
+	size_t i, n = 0;
 
-	while (i < h->nbases) {
-		if (!h->bases[i].seen)
-			h->bases[i] = h->bases[--h->nbases];
-		else
-			h->bases[i++].seen = false;
-	}
+	for (i = 0; i < h->nbases; i++)
+		if (h->bases[i].seen) {
+			h->bases[n] = h->bases[i];
+			h->bases[n++].seen = false;
+		}
+	h->nbases = n;
 }
 
 static enum vm_state
@@ -357,9 +379,19 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 		    strcmp(f + n - 9, ".wr.bytes") == 0)
 			wr += p->value.ul;
 	}
+	b = virDomainGetUUIDString(rec->dom, uuid) == 0 ?
+	    lv_base_find(h, uuid) : NULL;
 	vm->state = lv_state(st);
 	if (st == VIR_DOMAIN_RUNNING || st == VIR_DOMAIN_PAUSED) {
-		vm->job = lv_migration_job(rec->dom);
+		/* libvirt is asked about jobs only for a domain new to this
+		 * connection (vmbal starting, a domain arriving) and one that
+		 * had a job at the last look: a migration that outlived a
+		 * vmbal is seen to its end, and a steady probe makes no extra
+		 * call per domain */
+		vm->job = b == NULL || b->at < 0 || b->job != 0 ?
+		    lv_migration_job(rec->dom) : 0;
+		if (b != NULL)
+			b->job = vm->job;
 		if (vm->job != 0 || (st == VIR_DOMAIN_PAUSED &&
 		    reason == VIR_DOMAIN_PAUSED_MIGRATION))
 			vm->state = VM_MIGRATING;
@@ -376,10 +408,7 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 	}
 	if (vm->mem_mib <= 0 && (ull = virDomainGetMaxMemory(rec->dom)) > 0)
 		vm->mem_mib = (long)(ull / 1024);
-	if (virDomainGetUUIDString(rec->dom, uuid) < 0 || !have_cpu)
-		return;
-	b = lv_base_find(h, uuid);
-	if (b == NULL)
+	if (b == NULL || !have_cpu)
 		return;
 	dt = b->at >= 0 ? at - b->at : 0;
 	ok = b->at >= 0;
