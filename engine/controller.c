@@ -627,24 +627,8 @@ controller_plan_once(struct controller *c, double now)
 	return 0;
 }
 
-int
-controller_confirm(struct controller *c, long move, double now)
-{
-	size_t i;
-
-	if (c->opts.dry_run || c->policy.mode == MODE_OBSERVE)
-		return -1;
-	for (i = 0; i < c->nexec; i++)
-		if (c->exec[i].st == EX_PENDING &&
-		    (move < 0 || (size_t)move == i)) {
-			c->exec[i].confirmed = true;
-			c->exec[i].who = "operator";
-		}
-	controller_start_ready(c, now);
-	return 0;
-}
-
-/* least-connections: the open connections, once per analysis tick. */
+/* The open connections of every backend, once per analysis tick: the
+ * weights of least-connections services, and the console's view. */
 static void
 controller_count_connections(struct controller *c)
 {
@@ -656,13 +640,15 @@ controller_count_connections(struct controller *c)
 	    (ops = c->opts.health->ops)->connections == NULL)
 		return;
 	for (i = 0; i < c->cfg->nservices; i++) {
-		if (c->cfg->services[i].algorithm != ALGO_LEAST_CONNECTIONS)
-			continue;
+		bool weighs = c->cfg->services[i].algorithm ==
+		    ALGO_LEAST_CONNECTIONS;
+
 		for (j = 0; j < c->cfg->services[i].nbackends; j++) {
 			n = ops->connections(c->opts.health->impl, i, j);
 			if (n != c->views[i][j].conns) {
 				c->views[i][j].conns = n;
-				c->dnat_dirty = true;
+				/* only least-connections weighs them */
+				c->dnat_dirty = c->dnat_dirty || weighs;
 			}
 		}
 	}

@@ -6,8 +6,8 @@
  * due, controller_run() does it. Probes run every probe interval; every
  * analysis interval the measures are taken, the state machine advances, a
  * sample is emitted and, unless observing, the planner runs. In manual
- * mode a plan waits for controller_confirm(); in auto mode it is carried
- * out at once, in order, at most max_concurrent_migrations at a time.
+ * mode a plan waits for controller_confirm_moves(); in auto mode it is
+ * carried out at once, in order, at most max_concurrent_migrations at a time.
  */
 #ifndef VMBAL_CONTROLLER_H
 #define VMBAL_CONTROLLER_H
@@ -57,8 +57,6 @@ struct flight {
 /* Fills up to max migrations in flight, for the console; returns how many. */
 size_t controller_flights(const struct controller *c, double now,
     struct flight *out, size_t max);
-/* Manual mode: carry out move i of the pending plan, or all (-1). */
-int controller_confirm(struct controller *c, long move, double now);
 /* Plans once from the current averages and emits the plan; never acts. */
 int controller_plan_once(struct controller *c, double now);
 /* Emits the end event. */

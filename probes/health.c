@@ -45,8 +45,7 @@ struct hb {			/* one backend of one service */
 	char buf[64];
 	size_t got;
 	double latency_ms;
-	long conns;		/* open connections; -1 when not counted */
-	bool count_conns;	/* its service balances on connections */
+	long conns;		/* open connections; -1 until counted */
 };
 
 struct health {
@@ -64,12 +63,13 @@ struct health {
 	double next_count;
 };
 
-/* Once a second: open connections per least-connections backend. */
+/* Once a second: open connections per backend, from one conntrack dump
+ * (weights for least-connections; the console shows them for all). */
 static void
 hc_count(struct health *h, double now)
 {
 	struct diag d;
-	size_t i, k = 0;
+	size_t i;
 
 	if (h->nct == 0 || now < h->next_count)
 		return;
@@ -78,8 +78,7 @@ hc_count(struct health *h, double now)
 		return;
 	pthread_mutex_lock(&h->mu);
 	for (i = 0; i < h->n; i++)
-		if (h->b[i].count_conns)
-			h->b[i].conns = h->ct[k++].count;
+		h->b[i].conns = h->ct[i].count;
 	pthread_mutex_unlock(&h->mu);
 }
 
@@ -363,11 +362,8 @@ health_init(struct health_source *src, const struct config *cfg,
 			b->fd = -1;
 			b->next = now;
 			b->conns = -1;
-			if (s->algorithm == ALGO_LEAST_CONNECTIONS) {
-				b->count_conns = true;
-				h->ct[h->nct].addr = b->addr.sin_addr.s_addr;
-				h->ct[h->nct++].port = b->addr.sin_port;
-			}
+			h->ct[h->nct].addr = b->addr.sin_addr.s_addr;
+			h->ct[h->nct++].port = b->addr.sin_port;
 		}
 	h->ep = epoll_create1(EPOLL_CLOEXEC);
 	atomic_init(&h->stop, false);

@@ -217,7 +217,6 @@ key_confirm_one(struct tui *t)
 	}
 	mv = &t->moves[i];
 	tui_dialog_new(t);
-	t->dlg.move = (long)i;
 	tui_dialog_move(t, mv);
 	snprintf(t->dlg.vm, sizeof t->dlg.vm, "%s", mv->vm);
 	tui_dialog_line(t, "Migrate %s from %s to %s (live).", mv->vm, mv->from,
@@ -248,7 +247,6 @@ key_confirm_all(struct tui *t)
 		tui_message(t, true, "no suggestion waits for confirmation");
 		return;
 	}
-	t->dlg.move = -1;
 	tui_confirm(t, VERB_CONFIRM_ALL, n == 1 ? "Carry out this migration?" :
 	    "Carry out all these migrations, in order?");
 }

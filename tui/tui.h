@@ -66,7 +66,6 @@ struct tui_dialog {
 	    mv_to[TUI_DLG_LINES][64];
 	size_t nmv;
 	/* the verb's arguments */
-	long move;
 	char vm[256], host[256];
 	size_t svc, backend;
 	bool flag;

@@ -132,8 +132,10 @@ try:
         ok = ok and "Migrate ci1 from boreas to atlas" in s2
         c.keys("y")
         s3 = c.wait(lambda s: re.search(r"ci1 +boreas → atlas ", s), 10, "in flight")
+        # the VMs pane marks it in flight
+        ok = ok and re.search(r"^ » ci1 +boreas .* migrating boreas → atlas", s3, re.M)
         return bool(ok), s + s2 + s3
-    tap.attempt("m: a host list with predicted spreads, a confirmation naming both hosts, then the move", migrate_pick)
+    tap.attempt("m: a host list with predicted spreads, a confirmation naming both hosts, then the move, marked in flight", migrate_pick)
 
     def quit_asks():
         c.keys("q")
