@@ -8,14 +8,15 @@
 import json, os, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import labtest  # noqa: E402
 from labtest import out, check, results, ROOT  # noqa: E402
 from viplab import *  # noqa: E402,F401,F403
 
 TOOL = os.path.join(ROOT, "build", "lab", "dnat_tool")
 start([TOOL])
 
-out("1..14")
-try:
+
+def body():
     try:
         setup()
     except RuntimeError as ex:
@@ -121,9 +122,6 @@ try:
           "rules outside VMBAL- chains identical before and after all applies",
           "before:\n%s\nafter:\n%s" % (before, after_applies))
     check(rc == 0 and "VMBAL-" not in fl, "flush removes every VMBAL- chain and jump", e + fl)
-except SystemExit:
-    pass
-except Exception as ex:  # noqa: BLE001
-    check(False, "lab test ran to the end", repr(ex))
-finally:
-    teardown()
+
+
+labtest.tap(14, body, teardown)

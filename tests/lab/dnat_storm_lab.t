@@ -7,6 +7,7 @@
 import os, random, signal, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import labtest  # noqa: E402
 from labtest import out, check, results, ROOT  # noqa: E402
 from viplab import *  # noqa: E402,F401,F403
 
@@ -21,8 +22,7 @@ def ours(text):
                      if "VMBAL-" in l)
 
 
-out("1..4")
-try:
+def body():
     setup()
     must(LB, "iptables-legacy", "-w", "-t", "nat", "-A", "PREROUTING", "-p", "tcp",
          "--dport", "2222", "-j", "DNAT", "--to-destination", "198.18.21.2:22")
@@ -58,11 +58,6 @@ try:
           mixed[0] if mixed else "")
     check(seen["a"] > 0 and seen["b"] > 0, "kills landed both before and after commits")
     check(foreign(save()) == foreign_before, "foreign rules intact after the storm")
-except SystemExit:
-    pass
-except Exception as ex:
-    check(False, "unexpected: %r" % ex)
-finally:
-    teardown()
-while len(results) < 4:
-    check(False, "not reached")
+
+
+labtest.tap(4, body, teardown)

@@ -13,7 +13,8 @@ events, the optimum number of migrations (exhaustive search over the
 placements of the guests' measured loads, scored as vmbal's spread), and
 the drain check (no new connection at a backend while its VM migrates).
 
-Use: e2e.start(DIR); e2e.setup(); ...; e2e.teardown() (in finally)."""
+Use: e2e.main(DIR, PLANNED, body): the lab set up, body(T0) run, and
+everything cleaned up however it ends."""
 import itertools, json, os, shutil, signal, subprocess, sys, tempfile, time
 
 import labtest
@@ -38,7 +39,7 @@ def uri(k):
 
 
 def start(lab_dir):
-    """Skip unless root and the tools; take the lab lock; signals clean up."""
+    """Skip unless root and the tools; take the lab lock."""
     global _dir
     _dir = lab_dir
     labtest.start(lab_dir)
@@ -47,8 +48,6 @@ def start(lab_dir):
     if missing:
         out("1..0 # SKIP missing: " + " ".join(missing))
         sys.exit(0)
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, lambda *a: (teardown(), sys.exit(1)))
 
 
 def config_text():
@@ -115,6 +114,29 @@ def setup():
     rc, o, e = sh([VMBAL, "--check-config", "-c", cfg])
     if rc != 0:
         raise RuntimeError("config: " + e)
+
+
+def main(lab_dir, planned, body, cleanup=None):
+    """A TAP test of `planned` checks on a fresh lab: skips unless it can
+    run, sets the lab up (the first check), runs body(t0) (t0: the
+    monotonic start), reports an exception as a failed check, always
+    runs cleanup() and tears the lab down, and fails the checks not
+    reached."""
+    start(lab_dir)
+
+    def run():
+        t0 = time.monotonic()
+        setup()
+        check(True, "lab: 3 hosts (cpus %s), %d guests on h1, a VIP with %d backends (%.0f s)"
+              % (", ".join(str(c) for _, c in HOSTS), len(GUESTS), len(GUESTS),
+                 time.monotonic() - t0))
+        body(t0)
+
+    def clean():
+        if cleanup is not None:
+            cleanup()
+        teardown()
+    labtest.tap(planned, run, clean)
 
 
 def teardown():

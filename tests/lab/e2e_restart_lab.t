@@ -18,13 +18,9 @@ from e2e import out, check, results  # noqa: E402
 
 DURATION_B = 75
 PLANNED = 12
-e2e.start("/tmp/vmbal-lab-e2e")
-out("1..%d" % PLANNED)
-T0 = time.monotonic()
-try:
-    e2e.setup()
-    check(True, "lab: 3 hosts, 6 guests on h1, a VIP with 6 backends (%.0f s)"
-          % (time.monotonic() - T0))
+
+
+def body(T0):
     a = e2e.vmbal("--mode", "auto", "--duration", "300")
     w, e = e2e.wait_for(a, e2e.all_up, 20)
     if e is None:
@@ -120,11 +116,6 @@ try:
         out("#   %s: drained window %.2f s; last connection %.3f s before, first %.3f s after"
             % (vm, dur, pre if pre is not None else -1, post if post is not None else -1))
     out("# whole test %.0f s" % (time.monotonic() - T0))
-except SystemExit:
-    pass
-except Exception as ex:     # report, then clean up
-    check(False, "unexpected: %r" % ex)
-finally:
-    e2e.teardown()
-while len(results) < PLANNED:
-    check(False, "not reached")
+
+
+e2e.main("/tmp/vmbal-lab-e2e", PLANNED, body)

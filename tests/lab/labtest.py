@@ -47,6 +47,25 @@ def start(lab_dir):
     ENV["VMBAL_LAB_DIR"] = lab_dir
 
 
+def tap(planned, body, cleanup):
+    """Runs body() as a TAP test of `planned` checks: a step that raises
+    is a failed check, cleanup() runs however it ends (a signal too), and
+    the checks not reached fail."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *a: (cleanup(), sys.exit(1)))
+    out("1..%d" % planned)
+    try:
+        body()
+    except SystemExit:
+        pass
+    except Exception as ex:     # report, then clean up
+        check(False, "unexpected: %r" % ex)
+    finally:
+        cleanup()
+    while len(results) < planned:
+        check(False, "not reached")
+
+
 def sh(args, timeout=90):
     try:
         p = subprocess.run(args, capture_output=True, text=True, env=ENV,

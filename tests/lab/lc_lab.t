@@ -7,6 +7,7 @@
 import json, os, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import labtest  # noqa: E402
 from labtest import out, check, results, ROOT  # noqa: E402
 from viplab import *  # noqa: E402,F401,F403
 
@@ -39,8 +40,8 @@ services:
 %s
 """ % (VIP, PORT, "\n".join("      - {address: %s, port: %d}" % (a, BPORT) for a in BADDR)))
 cfg.close()
-out("1..4")
-try:
+
+def body():
     setup()
     tmpfiles.append(cfg.name)
     journal = tempfile.mktemp(prefix="vmbal-lc-journal-")
@@ -74,11 +75,6 @@ try:
     vm.terminate()
     vm.wait(timeout=20)
     check(vm.returncode == 0, "vmbal ends cleanly", vm.stderr.read()[-400:])
-except SystemExit:
-    pass
-except Exception as ex:
-    check(False, "unexpected: %r" % ex)
-finally:
-    teardown()
-while len(results) < 4:
-    check(False, "not reached")
+
+
+labtest.tap(4, body, teardown)

@@ -7,6 +7,7 @@
 import json, os, signal, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import labtest  # noqa: E402
 from labtest import *  # noqa: E402,F401,F403  (check, out, sh, lab, Run, ...)
 
 DIR = "/tmp/vmbal-lab-migrate"
@@ -62,11 +63,7 @@ def where(name):
     return on
 
 
-for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-    signal.signal(s, lambda *a: (cleanup(), sys.exit(1)))
-
-out("1..11")
-try:
+def body():
     lab("down", DIR)
     rc, o, e = lab("up", "2", DIR)
     check(rc == 0, "lab: two libvirtd hosts up", e[-800:])
@@ -136,9 +133,6 @@ try:
     check(st is not None and where(st["vm"]) == ["h1"], "the aborted VM runs on its source",
           repr(STATES))
     r.stop()
-except SystemExit:
-    pass
-finally:
-    cleanup()
-while len(results) < 11:
-    check(False, "not reached")
+
+
+labtest.tap(11, body, cleanup)

@@ -7,6 +7,7 @@
 import json, os, signal, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import labtest  # noqa: E402
 from labtest import *  # noqa: E402,F401,F403  (check, out, sh, lab, Run, ...)
 
 DIR = "/tmp/vmbal-lab-probe"
@@ -29,11 +30,7 @@ def cleanup(*_):
     os.unlink(cfg.name) if os.path.exists(cfg.name) else None
 
 
-for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-    signal.signal(s, lambda *a: (cleanup(), sys.exit(1)))
-
-out("1..12")
-try:
+def body():
     lab("down", DIR)
     rc, o, e = lab("up", "2", DIR)
     check(rc == 0, "lab: two libvirtd hosts up", e[-800:])
@@ -106,9 +103,6 @@ try:
           "%s: clean exit, no sanitizer report" % os.path.basename(os.path.dirname(binary)
                                                                   if binary == ASAN else binary),
           r.err[-1500:])
-except SystemExit:
-    pass
-finally:
-    cleanup()
-while len(results) < 12:
-    check(False, "not reached")
+
+
+labtest.tap(12, body, cleanup)

@@ -8,6 +8,7 @@
 import json, os, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import labtest  # noqa: E402
 from labtest import out, check, results, ROOT  # noqa: E402
 from viplab import *  # noqa: E402,F401,F403
 
@@ -33,9 +34,8 @@ services:
 """ % (journal, VIP, PORT, "\n".join("      - {address: %s, port: %d}" % (a, BPORT)
                                      for a in BADDR)))
 cfg.close()
-vm = None
-out("1..8")
-try:
+
+def body():
     setup()
     tmpfiles.extend([cfg.name, journal])     # setup() clears the list's files
     vm = subprocess.Popen(["ip", "netns", "exec", LB, VMBAL, "--headless", "-c", cfg.name],
@@ -75,11 +75,6 @@ try:
     res = total(traffic(90))
     check(res == {"b1": 45, "b2": 45}, "the rules stay in force after vmbal exits: "
           + json.dumps(res))
-except SystemExit:
-    pass
-except Exception as ex:     # report, then clean up
-    check(False, "unexpected: %r" % ex)
-finally:
-    teardown()
-while len(results) < 8:
-    check(False, "not reached")
+
+
+labtest.tap(8, body, teardown)
