@@ -14,19 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../probes/monotime.h"
 #include "../../actions/dnat_iptc.h"
 
 #define NSVC 1000
 #define NBE 10
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static char addrs[NSVC * (NBE + 1)][20], names[NSVC][16];
 
@@ -61,7 +53,7 @@ build(struct dnat_service *s)
 static double
 run_cmd(const char *cmd, const char *in)
 {
-	double t0 = now_s();
+	double t0 = monotime_now();
 	FILE *p = popen(cmd, "w");
 
 	if (p == NULL)
@@ -70,7 +62,7 @@ run_cmd(const char *cmd, const char *in)
 		fputs(in, p);
 	if (pclose(p) != 0)
 		return -1;
-	return now_s() - t0;
+	return monotime_now() - t0;
 }
 
 static char *
@@ -115,21 +107,21 @@ main(void)
 	dnat_iptc_init(&dn, &d);
 	for (round = 0; round < 3; round++) {
 		dn.ops->flush(dn.impl, &d);
-		t = now_s();
+		t = monotime_now();
 		if (dn.ops->apply(dn.impl, svcs, NSVC, &changed, &d) != 0) {
 			fprintf(stderr, "apply: %s\n", d.msg);
 			return 1;
 		}
-		t = now_s() - t;
+		t = monotime_now() - t;
 		best_apply = t < best_apply ? t : best_apply;
-		t = now_s();
+		t = monotime_now();
 		dn.ops->apply(dn.impl, svcs, NSVC, &changed, &d);
-		t = now_s() - t;
+		t = monotime_now() - t;
 		best_same = t < best_same ? t : best_same;
 		svcs[round].backends[0].weight += 5;	/* one service changes */
-		t = now_s();
+		t = monotime_now();
 		dn.ops->apply(dn.impl, svcs, NSVC, &changed, &d);
-		t = now_s() - t;
+		t = monotime_now() - t;
 		best_update = t < best_update ? t : best_update;
 	}
 	saved = slurp("iptables-legacy-save -t nat");

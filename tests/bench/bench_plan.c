@@ -16,16 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../probes/monotime.h"
 #include "../../engine/plan.h"
-
-static double
-cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static long
 peak_kib(void)
@@ -97,12 +89,12 @@ bench_child(int nh, int nv, unsigned seed, int greedy, int fd)
 {
 	struct plan_input *in = bench_input(nh, nv, seed);
 	long before = peak_kib(), after;
-	double t0 = cpu_now(), t1;
+	double t0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), t1;
 	struct plan *p = greedy ? planner_greedy_2008(in) : planner_balance(in);
 	char line[512];
 	int n;
 
-	t1 = cpu_now();
+	t1 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	after = peak_kib();
 	n = snprintf(line, sizeof line,
 	    "%-12s %5d hosts %6d VMs: %9.2f ms CPU, peak +%6.1f MiB, %4zu moves, "

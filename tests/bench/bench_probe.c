@@ -15,20 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../probes/monotime.h"
 #include "../../engine/config.h"
 #include "../../probes/lv_probe.h"
 
 #define ROUNDS 40
 #define INTERVAL 0.05
-
-static double
-cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 write_test_xml(const char *path, int n)
@@ -69,10 +61,10 @@ measure(const char *uri, size_t *nvms)
 		exit(1);
 	}
 	usleep((useconds_t)(INTERVAL * 3e6));	/* connected, first pass */
-	t0 = cpu_now();
+	t0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	usleep((useconds_t)(INTERVAL * ROUNDS * 1e6));
 	s = p.ops->collect(p.impl, 0, &d);	/* the merge is part of it */
-	t1 = cpu_now();
+	t1 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	*nvms = s != NULL ? s->nvms : 0;
 	snapshot_free(s);
 	p.ops->free(p.impl);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../probes/monotime.h"
 #include "../../actions/sim_action.h"
 #include "../../cli/demo.h"
 #include "../../cli/run.h"
@@ -22,15 +23,6 @@
 #include "../../probes/sim_clock.h"
 #include "../../probes/sim_probe.h"
 #include "../../tui/tui.h"
-
-static double
-cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A scenario of nh hosts and nv VMs, round-robin, with square waves. */
 static char *
@@ -105,10 +97,10 @@ bench_frames(const struct config *cfg, int frames)
 		controller_run(t->ctl, now);
 		t->now = now;
 		t->sel[PANE_VMS] = (size_t)(i % 40);	/* the operator scrolls */
-		t0 = cpu_now();
+		t0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 		tui_gather(t);
 		tui_draw(t);
-		spent += cpu_now() - t0;
+		spent += clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0;
 	}
 	tui_free(t);
 	clk.ops->free(clk.impl);
