@@ -11,7 +11,16 @@
 #include "../engine/diag.h"
 #include "../engine/journal.h"
 
-/* Opens (creating it and its directory) path for appending. 0, or -1 and d. */
+/* The longest line a record may be (newline not counted): longer ones
+ * are not written, and are counted bad when read. */
+#define JOURNAL_LINE_MAX 65536
+
+/*
+ * Opens (creating it and its directory) path for appending: never
+ * through a symbolic link, never a FIFO or device; it must be a regular
+ * file owned by this user or root, writable by no one else. 0, or -1
+ * and d.
+ */
 int journal_file_init(struct journal *j, const char *path, struct diag *d);
 
 /*
@@ -27,13 +36,15 @@ int journal_file_load_past(struct journal *j, double horizon_s,
  * The reader itself, for tests: journal text (JSON lines) into each VM's
  * last "migrate" record, kept when it is an open intent or an outcome
  * recorded less than horizon_s before now_wall (seconds since the epoch).
- * Lines that are no journal record (torn by a crash, garbage) are
- * skipped and counted in bad_lines. NULL only on ENOMEM.
+ * Lines that are no journal record (torn by a crash, garbage, longer
+ * than JOURNAL_LINE_MAX) are skipped and counted in bad_lines. NULL only
+ * on ENOMEM.
  */
 struct journal_past *journal_replay_parse(const char *text, size_t len,
     double now_wall, double horizon_s);
-/* The same from a file; a missing file is an empty past. NULL and d when
- * it cannot be read. */
+/* The same from a file, read as a stream (memory goes with what is kept,
+ * not with the file's size); a missing file is an empty past. NULL and d
+ * when it cannot be read, or is no regular file. */
 struct journal_past *journal_replay_read(const char *path, double now_wall,
     double horizon_s, struct diag *d);
 void journal_past_free(struct journal_past *p);

@@ -97,6 +97,7 @@ controller_free(struct controller *c)
 	free(c->exec);
 	free(c->offer);
 	free(c->last_sig);
+	controller_journal_free(c);
 	free(c);
 }
 
@@ -230,29 +231,6 @@ controller_vm_moved(struct controller *c, const char *vm, const char *to,
 	}
 }
 
-/* Records an intent (outcome false) or an outcome; -1 when it failed. */
-static int
-controller_journal(struct controller *c, double now, const struct exec_move *e,
-    bool outcome, enum mig_status st, double dur, const char *error)
-{
-	struct journal_entry je;
-
-	if (c->opts.journal == NULL)
-		return 0;
-	memset(&je, 0, sizeof je);
-	je.ts = now;
-	je.outcome = outcome;
-	je.who = e->who != NULL ? e->who : "auto";
-	je.action = "migrate";
-	je.vm = e->vm;
-	je.from = e->from;
-	je.to = e->to;
-	je.status = st;
-	je.duration_s = dur;
-	je.error = error;
-	return c->opts.journal->ops->record(c->opts.journal->impl, &je);
-}
-
 static void
 controller_cancel_pending(struct controller *c)
 {
@@ -270,7 +248,9 @@ controller_start_ready(struct controller *c, double now)
 	struct diag d;
 	size_t i, j;
 
-	if (c->paused)
+	/* nothing starts while the journal cannot be written (see
+	 * controller_journal.c) */
+	if (!controller_journal_ready(c, now) || c->paused)
 		return;
 	for (i = 0; i < c->nexec; i++) {
 		struct exec_move *e = &c->exec[i];
@@ -298,24 +278,24 @@ controller_start_ready(struct controller *c, double now)
 			e->st = EX_CANCELLED;	/* the world moved on */
 			continue;
 		}
+		/* nothing is done that the journal does not hold first: the
+		 * move waits (pending) until its intent is written */
+		if (controller_journal_intent(c, now, e) != 0)
+			return;
 		/* a backend on this VM stops taking new connections first */
 		c->model->vms[v].in_flight = true;
 		c->dnat_dirty = true;
 		controller_dnat(c, now);
 		diag_clear(&d);
-		/* nothing is done that the journal does not hold first */
-		if (controller_journal(c, now, e, false, MIG_STARTED, 0,
-		    NULL) != 0)
-			diag_set(&d, NULL, 0, 0,
-			    "not migrating: the journal cannot be written");
-		if (d.msg[0] != '\0' || c->action->ops->migrate(c->action->impl,
+		if (c->action->ops->migrate(c->action->impl,
 		    e->vm, e->from, e->to, &d) != 0) {
 			e->st = EX_FAILED;
 			c->failed++;
 			controller_vm_moved(c, e->vm, e->to, false, now);
 			controller_emit_migration(c, now, e->vm, e->from, e->to,
 			    MIG_FAILED, 0, d.msg);
-			controller_journal(c, now, e, true, MIG_FAILED, 0, d.msg);
+			controller_journal_outcome(c, now, e, MIG_FAILED, 0,
+			    d.msg);
 			controller_cancel_pending(c);
 			return;
 		}
@@ -382,7 +362,7 @@ controller_poll_actions(struct controller *c, double now)
 			if (e != NULL) {
 				e->st = done ? EX_DONE : EX_FAILED;
 				c->running--;
-				controller_journal(c, now, e, true,
+				controller_journal_outcome(c, now, e,
 				    res[i].status, res[i].duration_s,
 				    done ? NULL : res[i].error);
 			}
@@ -988,10 +968,8 @@ controller_recover_open(struct controller *c, struct journal_past_move *m,
 	controller_vm_moved(c, m->vm, m->to, done, now);
 	controller_emit_migration(c, now, m->vm, m->from, m->to,
 	    done ? MIG_DONE : MIG_FAILED, m->age_s + now, done ? NULL : why);
-	if (controller_journal(c, now, &e, true, done ? MIG_DONE : MIG_FAILED,
-	    m->age_s + now, done ? NULL : why) != 0)
-		controller_error(c, now,
-		    "the journal cannot be written: a recovered outcome is not recorded");
+	controller_journal_outcome(c, now, &e, done ? MIG_DONE : MIG_FAILED,
+	    m->age_s + now, done ? NULL : why);
 }
 
 static void

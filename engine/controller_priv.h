@@ -51,6 +51,11 @@ struct controller {
 	bool paused;		/* the operator paused planning and starting */
 	bool hold_offer;	/* the operator is reading the offer: keep it */
 	double spread_before;	/* of the plan in hand */
+	/* the journal (controller_journal.c) */
+	struct controller_jrec *jpending;	/* outcomes not written yet */
+	size_t njpending;
+	bool jdown;		/* its last write failed: nothing starts */
+	double jretry_at;	/* when to try it again */
 };
 
 /* Internal entry points of controller.c used by its sibling files. */
@@ -59,5 +64,18 @@ void controller_dnat(struct controller *c, double now);
 /* Marks each backend whose VM is in flight, from the model. */
 void controller_views_sync(struct controller *c);
 void controller_emit(struct controller *c, const struct event *ev);
+
+/* controller_journal.c: records an intent; -1 (an error event said why,
+ * once) when it could not be, and then the move must not start. */
+int controller_journal_intent(struct controller *c, double now,
+    const struct exec_move *e);
+/* Records an outcome, or keeps it to be written later (error event). */
+void controller_journal_outcome(struct controller *c, double now,
+    const struct exec_move *e, enum mig_status st, double dur,
+    const char *error);
+/* May a migration start (the journal writable, kept outcomes written)?
+ * Tries the journal again when a retry is due. */
+bool controller_journal_ready(struct controller *c, double now);
+void controller_journal_free(struct controller *c);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "action.h"
+#include "diag.h"
 
 struct journal_entry {
 	double ts;		/* run time, as in events */
@@ -30,7 +31,7 @@ struct journal_entry {
  * borrows it and keeps its own marks in it (settled, set_at).
  */
 struct journal_past_move {
-	char vm[256], from[256], to[256];
+	char *vm, *from, *to;	/* owned by the past, freed with it */
 	bool open;		/* an intent without an outcome */
 	enum mig_status status;	/* the outcome's, when not open */
 	double age_s;		/* wall-clock seconds from the record (the
@@ -47,8 +48,10 @@ struct journal_past {
 };
 
 struct journal_ops {
-	/* 0, or -1 when the record could not be written. */
-	int (*record)(void *impl, const struct journal_entry *e);
+	/* 0, or -1 and d (why, errno's text included) when the record
+	 * could not be written; then the journal holds none of it. */
+	int (*record)(void *impl, const struct journal_entry *e,
+	    struct diag *d);
 	void (*free)(void *impl);
 	/* Optional: what the journal held when opened; NULL when nothing. */
 	struct journal_past *(*past)(void *impl);
