@@ -387,6 +387,16 @@ fsize_limit(rlim_t soft)
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
 }
 
+/* After test_short_write, however it ended: no limit. */
+static int
+fsize_unlimit(void **state)
+{
+	(void)state;
+	fsize_limit(RLIM_INFINITY);
+	signal(SIGXFSZ, SIG_DFL);
+	return 0;
+}
+
 /*
  * A full disk, as a file size limit (SIGXFSZ ignored): a record that goes
  * in part is cut off again, the file is as it was, the error says why;
@@ -416,22 +426,22 @@ test_short_write(void **state)
 	entry(&e, "web2", false);
 	diag_clear(&d);
 	assert_int_equal(record(&j, &e, &d), -1);
+	after = slurp(t.path);
+	assert_string_equal(after, before);
+	free(after);
 	snprintf(msg1, sizeof msg1, "%s", d.msg);	/* said once the limit
 							 * is gone: stdout may
 							 * be a file */
 	assert_non_null(strstr(d.msg, "short write"));
-	after = slurp(t.path);
-	assert_string_equal(after, before);
-	free(after);
 	/* no room at all: write fails, with errno's text */
 	fsize_limit((rlim_t)size);
 	diag_clear(&d);
 	assert_int_equal(record(&j, &e, &d), -1);
-	snprintf(msg2, sizeof msg2, "%s", d.msg);
-	assert_non_null(strstr(d.msg, strerror(EFBIG)));
 	after = slurp(t.path);
 	assert_string_equal(after, before);
 	free(after);
+	snprintf(msg2, sizeof msg2, "%s", d.msg);
+	assert_non_null(strstr(d.msg, strerror(EFBIG)));
 	fsize_limit(RLIM_INFINITY);
 	signal(SIGXFSZ, SIG_DFL);
 	print_message("# %s\n# %s\n", msg1, msg2);
@@ -525,13 +535,6 @@ test_long_names(void **state)
 	p255[255] = 'z';		/* p x 255 zz: open */
 	entry(&e, p255, false);
 	assert_int_equal(record(&j, &e, &d), 0);
-	/* a record past the longest line is not written at all */
-	huge = long_name('h', JOURNAL_LINE_MAX);
-	n = (size_t)file_size(t.path);
-	entry(&e, huge, false);
-	assert_int_equal(record(&j, &e, &d), -1);
-	print_message("# %s\n", d.msg);
-	assert_int_equal(file_size(t.path), (long)n);
 	assert_int_equal(journal_file_load_past(&j, 300, &d), 0);
 	p = j.ops->past(j.impl);
 	assert_int_equal(p->nmoves, 3);
@@ -547,6 +550,13 @@ test_long_names(void **state)
 	m = find(p, p255);
 	assert_non_null(m);
 	assert_false(m->open);
+	/* a record past the longest line is not written at all */
+	huge = long_name('h', JOURNAL_LINE_MAX);
+	n = (size_t)file_size(t.path);
+	entry(&e, huge, false);
+	assert_int_equal(record(&j, &e, &d), -1);
+	print_message("# %s\n", d.msg);
+	assert_int_equal(file_size(t.path), (long)n);
 	j.ops->free(j.impl);
 	/* an overlong line is bad, not read; the next line is */
 	text = malloc(3 * JOURNAL_LINE_MAX);
@@ -844,7 +854,7 @@ main(void)
 		cmocka_unit_test(test_symlink_refused),
 		cmocka_unit_test(test_fifo_refused),
 		cmocka_unit_test(test_foreign_file_refused),
-		cmocka_unit_test(test_short_write),
+		cmocka_unit_test_teardown(test_short_write, fsize_unlimit),
 		cmocka_unit_test(test_after_torn_line),
 		cmocka_unit_test(test_long_names),
 		cmocka_unit_test(test_big_journal_memory),
