@@ -27,8 +27,9 @@ struct journal_entry {
  * What the journal held when this run opened it, for restart safety: per
  * VM its last move, when that move is still open (an intent without an
  * outcome: vmbal died while it ran) or ended less than vm_cooldown_s ago.
- * Plain data, read by the journal's implementation; the controller
- * borrows it and keeps its own marks in it (settled, set_at).
+ * Plain data, read by the journal's implementation, names included
+ * (freed with the past: journal_past_free); the controller borrows it
+ * and keeps its own marks in it (settled, set_at).
  */
 struct journal_past_move {
 	char *vm, *from, *to;	/* owned by the past, freed with it */
