@@ -143,11 +143,15 @@ controller_journal_outcome(struct controller *c, double now,
 	je.status = st;
 	je.duration_s = dur;
 	je.error = error;
-	if (c->jdown || c->njpending > 0)
+	/* in order: behind outcomes kept before it; else it is tried now
+	 * (one try per migration that ended: bounded) */
+	if (c->njpending > 0)
 		snprintf(why, sizeof why,
-		    "records before it wait to be written");
-	else if (controller_journal_write(c, now, &je, why, sizeof why) == 0)
+		    "outcomes before it wait to be written");
+	else if (controller_journal_write(c, now, &je, why, sizeof why) == 0) {
+		c->jdown = false;
 		return;
+	}
 	c->jdown = true;
 	n = realloc(c->jpending, (c->njpending + 1) * sizeof *n);
 	if (n == NULL) {
