@@ -28,6 +28,7 @@ ENGINE_SRC = engine/diag.c engine/ynode.c engine/config.c engine/window.c \
 	engine/snapshot.c engine/model.c engine/imbalance.c engine/action.c \
 	engine/controller.c engine/controller_cmd.c engine/controller_journal.c engine/controller_view.c engine/plan.c engine/placement.c engine/repair.c \
 	engine/planner.c engine/planner_greedy.c engine/planner_consolidate.c engine/plan_build.c engine/planner_exact.c engine/weights.c
+ENGINE_SRC += engine/safefile.c engine/config_ext.c
 SIM_SRC    = probes/sim.c probes/sim_probe.c probes/sim_clock.c \
 	actions/sim_action.c probes/lv_events.c probes/lv_probe.c \
 	probes/real_clock.c probes/health.c \
@@ -53,6 +54,7 @@ ASAN_MAIN_OBJ = $(MAIN_SRC:%.c=$(BUILD)/asan-obj/%.o)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 FUZZ_CC    = clang
 FUZZ_SRC   = engine/diag.c engine/ynode.c engine/config.c
+FUZZ_SRC  += engine/safefile.c engine/config_ext.c
 
 .PHONY: all check test unit demo deps install uninstall clean fuzz bench
 

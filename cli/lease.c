@@ -4,6 +4,12 @@
  * The file is named <config basename>-<FNV-1a of its real path>.lock, so
  * two configurations of one name in different places are different
  * clusters, and the same file reached by two paths is one.
+ *
+ * Another user must not be able to hold our lease, write what we print
+ * as its holder, or have us truncate a file of ours through a link: the
+ * directory is made 0700 and must be ours (not a link, not writable by
+ * group or others), the file is opened in it without following a link,
+ * must be a regular file of ours, and its text is printed escaped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -86,19 +92,91 @@ lease_retry(struct lease *l)
 	return true;
 }
 
+/*
+ * Opens the lease directory, making it 0700 when it is not there, and
+ * checks it is a directory of ours that no one else can write into.
+ * Its descriptor, or -1 with a message.
+ */
+static int
+lease_open_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+	int dfd;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: cannot make the lease directory: %s",
+		    dir, strerror(errno));
+		return -1;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		snprintf(err, errlen, "%s: cannot open the lease directory: %s%s",
+		    dir, strerror(errno), errno == ENOTDIR || errno == ELOOP ?
+		    " (a symbolic link is not followed)" : "");
+		return -1;
+	}
+	if (fstat(dfd, &st) != 0) {
+		snprintf(err, errlen, "%s: cannot stat the lease directory: %s",
+		    dir, strerror(errno));
+		close(dfd);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errlen,
+		    "%s: the lease directory is owned by uid %lu, not by the user running vmbal (uid %lu): refused (remove it, or set VMBAL_LEASE_DIR)",
+		    dir, (unsigned long)st.st_uid, (unsigned long)geteuid());
+		close(dfd);
+		return -1;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen,
+		    "%s: the lease directory is writable by its group or others (mode %04o): refused (chmod 700 it)",
+		    dir, (unsigned)(st.st_mode & 07777));
+		close(dfd);
+		return -1;
+	}
+	return dfd;
+}
+
+/* Opens (or makes) the lock file name in dfd: never through a link,
+ * never truncated, and only a regular file of ours. fd or -1. */
+static int
+lease_open_file(int dfd, const char *name, const char *path, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot open the lease: %s", path,
+		    errno == ELOOP ? "a symbolic link, not followed" :
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		snprintf(err, errlen,
+		    "%s: cannot use the lease: not a regular file owned by the user running vmbal",
+		    path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 struct lease *
 lease_new(const char *path, char *err, size_t errlen)
 {
-	char dir[PATH_MAX - 128], real[PATH_MAX];
+	char dir[PATH_MAX - 128], real[PATH_MAX], name[128];
 	const char *base, *key;
 	struct lease *l;
+	int dfd;
 
 	lease_dir(dir, sizeof dir);
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: cannot make the lease directory: %s",
-		    dir, strerror(errno));
+	if ((dfd = lease_open_dir(dir, err, errlen)) < 0)
 		return NULL;
-	}
 	if (path == NULL)
 		key = base = "demo";
 	else {
@@ -108,14 +186,15 @@ lease_new(const char *path, char *err, size_t errlen)
 	l = calloc(1, sizeof *l);
 	if (l == NULL) {
 		snprintf(err, errlen, "out of memory");
+		close(dfd);
 		return NULL;
 	}
-	snprintf(l->path, sizeof l->path, "%s/%.64s-%08x.lock", dir, base,
+	snprintf(name, sizeof name, "%.64s-%08x.lock", base,
 	    (unsigned)lease_hash(key));
-	l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	snprintf(l->path, sizeof l->path, "%s/%s", dir, name);
+	l->fd = lease_open_file(dfd, name, l->path, err, errlen);
+	close(dfd);
 	if (l->fd < 0) {
-		snprintf(err, errlen, "%s: cannot open the lease: %s", l->path,
-		    strerror(errno));
 		free(l);
 		return NULL;
 	}
@@ -140,6 +219,26 @@ lease_held(const struct lease *l)
 	return l->held;
 }
 
+/* Escapes in place what is not printable ASCII (a control character,
+ * an escape sequence, any byte of UTF-8) as \xNN, within len bytes. */
+static void
+lease_escape(char *s, size_t len)
+{
+	char raw[sizeof ((struct lease *)0)->holder];
+	size_t i, o = 0;
+
+	snprintf(raw, sizeof raw, "%s", s);
+	for (i = 0; raw[i] != '\0' && o + 5 < len; i++) {
+		unsigned char c = (unsigned char)raw[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			s[o++] = (char)c;
+		else
+			o += (size_t)snprintf(s + o, len - o, "\\x%02x", c);
+	}
+	s[o] = '\0';
+}
+
 const char *
 lease_holder(struct lease *l)
 {
@@ -158,6 +257,9 @@ lease_holder(struct lease *l)
 	}
 	l->holder[n > 0 ? n : 0] = '\0';
 	l->holder[strcspn(l->holder, "\n")] = '\0';
+	/* written by whoever could write the file: print nothing a
+	 * terminal would obey */
+	lease_escape(l->holder, sizeof l->holder);
 	if (l->holder[0] == '\0')
 		snprintf(l->holder, sizeof l->holder, "another vmbal");
 	return l->holder;

@@ -2,6 +2,8 @@
  * main.c - vmbal's entry point: options, configuration, then the chosen
  * front end on the chosen cluster (simulated or libvirt).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@
 #include "options.h"
 #include "run.h"
 #include "../tui/console.h"
+#include "../tui/theme.h"
 
 #ifndef VMBAL_VERSION
 #define VMBAL_VERSION "0.1.0"
@@ -38,8 +41,8 @@ main_config_path(const struct options *o)
 		return o->config;
 	if (env != NULL && env[0] != '\0')
 		return env;
-	if (access("vmbal.yaml", F_OK) == 0)
-		return "vmbal.yaml";
+	/* never the working directory: a file left there would choose the
+	 * hosts (and the commands libvirt runs), the journal and the VIPs */
 	if (access("/etc/vmbal/vmbal.yaml", F_OK) == 0)
 		return "/etc/vmbal/vmbal.yaml";
 	return NULL;
@@ -58,7 +61,7 @@ main_load(const struct options *o, struct diag *d)
 	path = main_config_path(o);
 	if (path == NULL) {
 		diag_set(d, NULL, 0, 0,
-		    "no configuration: give -c FILE, set VMBAL_CONFIG, or create ./vmbal.yaml or /etc/vmbal/vmbal.yaml (or try --demo)");
+		    "no configuration: give -c FILE, set VMBAL_CONFIG, or create /etc/vmbal/vmbal.yaml (or try --demo)");
 		return NULL;
 	}
 	return config_new_from_file(path, CONFIG_CLUSTER, d);
@@ -266,6 +269,40 @@ main_cluster(struct run *r)
 	return rc;
 }
 
+/*
+ * Any of fds 0-2 closed at start is opened on /dev/null, before anything
+ * else opens a file: otherwise the lease or the journal would become
+ * stdout (and receive the JSON lines) or stdin. -1 when that fails.
+ */
+static int
+main_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			return -1;
+	}
+	return 0;
+}
+
+/* The console's theme, when the file found is one vmbal does not trust:
+ * refused before the screen is taken (a bad theme is only a message). */
+static int
+main_theme_trusted(const struct options *o)
+{
+	struct theme th;
+	char msg[1024];
+
+	if (o->headless || theme_load(o->theme != NULL ? o->theme : "dark",
+	    &th, msg, sizeof msg) != THEME_REFUSED)
+		return 0;
+	fprintf(stderr, "vmbal: %s\n", msg);
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -276,6 +313,8 @@ main(int argc, char **argv)
 	char msg[1024];
 	int rc;
 
+	if (main_std_fds() != 0)
+		return 1;	/* nowhere to say it */
 	if (options_parse(&o, argc, argv, msg, sizeof msg) != 0) {
 		fprintf(stderr, "vmbal: %s\nTry 'vmbal --help'.\n", msg);
 		return 2;
@@ -313,6 +352,10 @@ main(int argc, char **argv)
 	if (!o.headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr,
 		    "vmbal: the console needs a terminal on stdin and stdout; use --headless for JSON lines\n");
+		config_free(cfg);
+		return 2;
+	}
+	if (main_theme_trusted(&o) != 0) {
 		config_free(cfg);
 		return 2;
 	}

@@ -46,20 +46,22 @@ options_usage(FILE *out)
 "Keeps a libvirt cluster in balance: live per-host and per-VM load,\n"
 "imbalance detection, migration plans and service DNAT weights.\n"
 "\n"
-"  -c, --config FILE    configuration (default: $VMBAL_CONFIG, ./vmbal.yaml,\n"
-"                       /etc/vmbal/vmbal.yaml)\n"
+"  -c, --config FILE    configuration (default: $VMBAL_CONFIG, then\n"
+"                       /etc/vmbal/vmbal.yaml; never the working directory)\n"
 "      --demo           run on the built-in simulated cluster\n"
 "      --scenario FILE  run on a simulated cluster described by FILE\n"
 "      --mode MODE      manual, auto or observe (overrides policy.mode)\n"
 "      --fast           with --demo/--scenario: simulated time as fast as\n"
 "                       the CPU allows\n"
 "      --duration SECS  headless: stop after this much (simulated) time\n"
-"      --ticks N        headless: stop after N analysis ticks\n"
+"                       (0.001 to 1e9)\n"
+"      --ticks N        headless: stop after N analysis ticks (1 to 1e9)\n"
 "      --plan           headless: print one plan event and exit; never acts\n"
 "      --dry-run        never migrate nor touch netfilter; say what would be done\n"
 "      --check-config   validate the configuration (or scenario) and exit\n"
 "      --speed FACTOR   with --demo/--scenario: simulated time runs FACTOR\n"
-"                       times faster than the wall clock (default 1)\n"
+"                       times faster than the wall clock (0.01 to 1000,\n"
+"                       default 1)\n"
 "      --ascii          console: ASCII bars and sparklines only\n"
 "      --theme NAME     console: colour theme (dark, light, mono, or your own)\n"
 "      --version        print the version and exit\n"
@@ -69,18 +71,36 @@ options_usage(FILE *out)
 "See vmbal(1) and vmbal.yaml(5).\n", out);
 }
 
+/*
+ * The bounds of the numeric options: wide enough for any real use, narrow
+ * enough that nothing overflows or spins (a --speed of 1e-300 made every
+ * wait infinite, which the clock took as no wait at all).
+ */
+#define SPEED_MIN	0.01
+#define SPEED_MAX	1000.0
+#define DURATION_MIN	0.001
+#define DURATION_MAX	1e9	/* seconds: about 31 years */
+#define TICKS_MAX	1e9
+
 static int
-options_number(const char *opt, const char *s, double *out, char *err,
-    size_t errlen)
+options_number(const char *opt, const char *s, double min, double max,
+    double *out, char *err, size_t errlen)
 {
 	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v <= 0) {
+	if (end == s || *end != '\0' || isnan(v) || v <= 0 ||
+	    (errno != 0 && errno != ERANGE)) {
 		snprintf(err, errlen, "%s: expected a positive number, got '%s'",
 		    opt, s);
+		return -1;
+	}
+	if (errno == ERANGE || v < min || v > max) {
+		snprintf(err, errlen,
+		    "%s: '%s' is out of range: must be between %.10g and %.10g",
+		    opt, s, min, max);
 		return -1;
 	}
 	*out = v;
@@ -128,27 +148,21 @@ options_parse(struct options *o, int argc, char **argv, char *err,
 			}
 			break;
 		case OPT_DURATION:
-			if (options_number("--duration", optarg, &o->duration,
-			    err, errlen) != 0)
+			if (options_number("--duration", optarg, DURATION_MIN,
+			    DURATION_MAX, &o->duration, err, errlen) != 0)
 				return -1;
 			break;
 		case OPT_THEME: o->theme = optarg; break;
 		case OPT_SPEED:
-			if (options_number("--speed", optarg, &o->speed, err,
-			    errlen) != 0)
+			if (options_number("--speed", optarg, SPEED_MIN,
+			    SPEED_MAX, &o->speed, err, errlen) != 0)
 				return -1;
-			if (o->speed > 1000) {
-				snprintf(err, errlen,
-				    "--speed: at most 1000 (use --fast for as fast as the CPU allows), got '%s'",
-				    optarg);
-				return -1;
-			}
 			break;
 		case OPT_TICKS:
-			if (options_number("--ticks", optarg, &v, err, errlen)
-			    != 0)
+			if (options_number("--ticks", optarg, 1, TICKS_MAX, &v,
+			    err, errlen) != 0)
 				return -1;
-			if (v != floor(v) || v > 1e9) {
+			if (v != floor(v)) {
 				snprintf(err, errlen,
 				    "--ticks: expected a whole number, got '%s'",
 				    optarg);

@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_ext.h"
+#include "safefile.h"
 #include "ynode.h"
 
 #define PATH_LEN 160
@@ -1120,6 +1122,7 @@ static const struct field cluster_fields[] = {
 	TF("rules", cfg_rules, 0),
 	TF("maintenance", cfg_maintenance, 0),
 	TF("services", cfg_services, 0),
+	{ "allow_ext", FT_BOOL, offsetof(struct config, allow_ext), 0, 0, 0, NULL, NULL, NOPOS },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
 };
 
@@ -1312,20 +1315,13 @@ config_new_from_file(const char *file, enum config_kind kind, struct diag *d)
 {
 	struct config *c;
 	struct stat st;
-	char *buf;
+	char *buf, why[256];
 	size_t got = 0;
-	ssize_t n;
 	int fd;
 
 	diag_clear(d);
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		diag_set(d, file, 0, 0, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		diag_set(d, file, 0, 0, "not a regular file");
+	if (safefile_open(file, &fd, &st, why, sizeof why) != SAFEFILE_OK) {
+		diag_set(d, file, 0, 0, "%s", why);
 		return NULL;
 	}
 	if (st.st_size > CONFIG_MAX_BYTES) {
@@ -1342,22 +1338,19 @@ config_new_from_file(const char *file, enum config_kind kind, struct diag *d)
 		return NULL;
 	}
 	/* Read up to one byte past the limit: a file may grow after fstat. */
-	while (got <= CONFIG_MAX_BYTES &&
-	    (n = read(fd, buf + got, CONFIG_MAX_BYTES + 1 - got)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			diag_set(d, file, 0, 0, "cannot read: %s",
-			    strerror(errno));
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		got += (size_t)n;
+	if (safefile_read(fd, buf, CONFIG_MAX_BYTES + 1, &got) != 0) {
+		diag_set(d, file, 0, 0, "cannot read: %s", strerror(errno));
+		free(buf);
+		close(fd);
+		return NULL;
 	}
 	close(fd);
 	c = config_new_from_buffer(file, buf, got, kind, d);
 	free(buf);
+	if (c != NULL && config_check_ext(c, st.st_uid == 0, d) != 0) {
+		config_free(c);
+		return NULL;
+	}
 	return c;
 }
 

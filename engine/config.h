@@ -138,6 +138,7 @@ struct config {
 	size_t nvms;
 	struct policy policy;
 	char *journal;
+	bool allow_ext;		/* hosts may use the ext transport (config_ext.h) */
 	struct rule_conf *rules;
 	size_t nrules;
 	char **maintenance;
@@ -154,7 +155,13 @@ struct config {
  */
 struct config *config_new_from_buffer(const char *file, const char *buf,
     size_t len, enum config_kind kind, struct diag *d);
-/* Reads the file (at most CONFIG_MAX_BYTES) then as above. */
+/*
+ * Reads the file (at most CONFIG_MAX_BYTES) then as above. The file must
+ * be one vmbal can trust (safefile.h: a regular file owned by root or the
+ * user running vmbal, not writable by group or others), and a host URI
+ * that runs a command needs allow_ext: true in a root-owned file
+ * (config_ext.h); config_new_from_buffer checks neither.
+ */
 struct config *config_new_from_file(const char *file, enum config_kind kind,
     struct diag *d);
 void config_free(struct config *c);

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../engine/safefile.h"
 #include "theme.h"
 #include "theme_builtin.h"
 
@@ -469,28 +470,29 @@ theme_dirs(char dirs[THEME_NDIRS][PATH_MAX])
 /*
  * Reads path into a new buffer (caller frees), at most one byte more than
  * a theme may have, so that the parser can refuse a file too large.
- * 1 read, 0 no such file, -1 error with a message.
+ * 1 read, 0 no such file, -1 error with a message, THEME_REFUSED when the
+ * file is not one vmbal trusts (safefile.h: another user could have
+ * written it, or it is not a regular file).
  */
 static int
 read_theme_file(const char *path, char **buf, size_t *len, char *err,
     size_t errlen)
 {
 	struct stat st;
-	ssize_t n;
-	size_t have = 0;
+	char why[256];
 	int fd;
 
 	*buf = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		close(fd);
+	switch (safefile_open(path, &fd, &st, why, sizeof why)) {
+	case SAFEFILE_OK:
+		break;
+	case SAFEFILE_MISSING:
+		return 0;
+	case SAFEFILE_UNSAFE:
+		snprintf(err, errlen, "%s: %s", path, why);
+		return THEME_REFUSED;
+	default:
+		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}
 	if ((*buf = malloc(THEME_MAX_FILE + 1)) == NULL) {
@@ -498,23 +500,14 @@ read_theme_file(const char *path, char **buf, size_t *len, char *err,
 		close(fd);
 		return -1;
 	}
-	while (have < THEME_MAX_FILE + 1) {
-		n = read(fd, *buf + have, THEME_MAX_FILE + 1 - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			free(*buf);
-			*buf = NULL;
-			close(fd);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		have += (size_t)n;
+	if (safefile_read(fd, *buf, THEME_MAX_FILE + 1, len) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(*buf);
+		*buf = NULL;
+		close(fd);
+		return -1;
 	}
 	close(fd);
-	*len = have;
 	return 1;
 }
 

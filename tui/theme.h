@@ -62,7 +62,11 @@ int theme_parse(const char *file, const char *buf, size_t len,
  * light, mono are compiled in). The first file found is the one used.
  * 0, or -1 with a message, out then holding theme_default() (a theme
  * file that fails to parse gives -1 and the message, never a crash).
+ * THEME_REFUSED ("FILE: why" in err) when the file found is not one vmbal
+ * trusts: not a regular file, owned by another user than root or the one
+ * running vmbal, or writable by its group or others (../engine/safefile.h).
  */
+#define THEME_REFUSED (-2)
 int theme_load(const char *name, struct theme *out, char *err,
     size_t errlen);
 

@@ -403,7 +403,7 @@ test_load(void **state)
 	assert_string_equal(err, want);
 	snprintf(path, sizeof path, "%s/adir.theme", dir);
 	assert_int_equal(mkdir(path, 0700), 0);
-	assert_int_equal(theme_load("adir", &t, err, sizeof err), -1);
+	assert_int_equal(theme_load("adir", &t, err, sizeof err), THEME_REFUSED);
 	snprintf(want, sizeof want, "%s: not a regular file", path);
 	assert_string_equal(err, want);
 	/* XDG_CONFIG_HOME unset or relative: ~/.config, here a link to xdg */
