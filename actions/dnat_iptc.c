@@ -2,20 +2,30 @@
  * dnat_iptc.c - the DNAT programmer over libiptc (legacy iptables, nat
  * table). The only file in vmbal that speaks libiptc.
  *
- * Layout (docs/dnat.md):
- *   PREROUTING, OUTPUT  -j VMBAL-SERVICES           (one jump each)
- *   POSTROUTING         -j VMBAL-POSTROUTING        (only when some snat)
- *   VMBAL-SERVICES      -d VIP/32 -p P --dport N -j VMBAL-SVC-<n>
- *   VMBAL-SVC-<n>       [recent --rcheck ... -j VMBAL-SEP-<n>-<k>]...
- *                       statistic nth|random -j VMBAL-SEP-<n>-<k> ...
- *                       -j VMBAL-SEP-<n>-<last>
- *   VMBAL-SEP-<n>-<k>   [recent --set] ; -p P -j DNAT --to ADDR:PORT
- *   VMBAL-POSTROUTING   -d ADDR/32 -p P --dport PORT -j MASQUERADE
+ * Every chain belongs to one configuration: its names carry the
+ * configuration's tag T (cli/cluster_tag.h, six hex digits), so two
+ * vmbal on one director never touch each other's rules.
  *
- * An apply reads the table, builds the desired contents of the VMBAL-
- * chains, compares them rule by rule with what is there, and only when
- * they differ rewrites those chains and commits once (atomically), under
- * the xtables lock, retrying a few times on EAGAIN.
+ * Layout (docs/dnat.md):
+ *   PREROUTING, OUTPUT  -j VMBAL-T-SERVICES         (one jump each)
+ *   POSTROUTING         -j VMBAL-T-POSTROUTING      (only when some snat)
+ *   VMBAL-T-SERVICES    -d VIP/32 -p P --dport N -j VMBAL-T-SVC-<n>
+ *   VMBAL-T-SVC-<n>     [recent --rcheck ... -j VMBAL-T-SEP-<n>-<k>]...
+ *                       statistic nth|random -j VMBAL-T-SEP-<n>-<k> ...
+ *                       -j VMBAL-T-SEP-<n>-<last>
+ *   VMBAL-T-SEP-<n>-<k> [recent --set] ; -p P -j DNAT --to ADDR:PORT
+ *   VMBAL-T-POSTROUTING -d ADDR/32 -p P --dport PORT -j MASQUERADE
+ *
+ * What an apply or a flush reads and writes: the chains named VMBAL-T-...
+ * and the jumps to them, plus the untagged chains of a vmbal before tags
+ * (VMBAL-SERVICES, VMBAL-POSTROUTING, VMBAL-SVC-<n>, VMBAL-SEP-<n>-<k>)
+ * and their jumps, which it removes. Chains of other tags, and any other
+ * VMBAL- chain, are left as they are.
+ *
+ * An apply reads the table, builds the desired contents of its chains,
+ * compares them rule by rule with what is there, and only when they
+ * differ rewrites those chains and commits once (atomically), under the
+ * xtables lock, retrying a few times on EAGAIN.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,13 +50,18 @@
 #include "dnat_iptc.h"
 
 #define PREFIX "VMBAL-"
-#define CH_SERVICES "VMBAL-SERVICES"
-#define CH_POST "VMBAL-POSTROUTING"
+#define TAG_MAX 8		/* [0-9a-z], so never a legacy name */
 #define LOCK_PATH "/run/xtables.lock"
 #define LOCK_WAIT_MS 10000
 #define COMMIT_TRIES 5
 #define SH_DEFAULT_S 300	/* source-hash without persistence_s */
 #define CHAIN_MAX 32		/* xt_chainlabel; names are at most 28 */
+#define NAME_MAX_LEN 28		/* what iptables accepts */
+
+/* One configuration's names: prefix "VMBAL-T-" and its two fixed chains. */
+struct names {
+	char prefix[16], services[CHAIN_MAX], post[CHAIN_MAX];
+};
 
 struct want_chain {
 	char name[CHAIN_MAX];
@@ -80,15 +95,22 @@ static void want_free(struct want *w)
 	memset(w, 0, sizeof *w);
 }
 
-static int want_chain(struct want *w, const char *name, size_t *idx)
+static int want_chain(struct want *w, const char *name, size_t *idx,
+    struct diag *d)
 {
-	if (strlen(name) > 28)
+	if (strlen(name) > NAME_MAX_LEN) {
+		diag_set(d, NULL, 0, 0,
+		    "chain %s: longer than iptables' %d characters (too many services or backends)",
+		    name, NAME_MAX_LEN);
 		return -1;
+	}
 	if (w->nchains == w->capchains) {
 		size_t cap = w->capchains ? w->capchains * 2 : 16;
 		void *p = realloc(w->chains, cap * sizeof *w->chains);
-		if (!p)
+		if (!p) {
+			diag_set(d, NULL, 0, 0, "out of memory");
 			return -1;
+		}
 		w->chains = p;
 		w->capchains = cap;
 	}
@@ -277,17 +299,17 @@ static int parse_ip(const char *s, struct in_addr *a)
 	return s && inet_pton(AF_INET, s, a) == 1 ? 0 : -1;
 }
 
-/* The desired contents of every VMBAL- chain. */
-static int build(struct want *w, const struct dnat_service *svcs, size_t n,
-    struct diag *d)
+/* The desired contents of every chain of this configuration. */
+static int build(struct want *w, const struct names *nm,
+    const struct dnat_service *svcs, size_t n, struct diag *d)
 {
 	struct ebuf eb;
 	size_t services, post = (size_t)-1;
-	char name[64], to[64];
+	char name[96], to[96];
 
 	memset(w, 0, sizeof *w);
-	if (want_chain(w, CH_SERVICES, &services))
-		goto oom;
+	if (want_chain(w, nm->services, &services, d))
+		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		const struct dnat_service *s = &svcs[i];
 		struct in_addr vip;
@@ -328,8 +350,9 @@ static int build(struct want *w, const struct dnat_service *svcs, size_t n,
 
 		/* SNAT towards every backend of the service. */
 		if (s->snat && s->nbackends) {
-			if (post == (size_t)-1 && want_chain(w, CH_POST, &post))
-				goto oom;
+			if (post == (size_t)-1 &&
+			    want_chain(w, nm->post, &post, d))
+				goto fail;
 			w->snat = true;
 			for (size_t k = 0; k < s->nbackends; k++) {
 				const struct dnat_backend *b = &s->backends[k];
@@ -349,9 +372,9 @@ static int build(struct want *w, const struct dnat_service *svcs, size_t n,
 		if (nel == 0)
 			continue;	/* nothing eligible: no rules */
 
-		snprintf(name, sizeof name, "VMBAL-SVC-%zu", i);
-		if (want_chain(w, name, &svc))
-			goto oom;
+		snprintf(name, sizeof name, "%sSVC-%zu", nm->prefix, i);
+		if (want_chain(w, name, &svc, d))
+			goto fail;
 		eb_start(&eb);
 		eb_entry(&eb)->ip.dst = vip;
 		eb_entry(&eb)->ip.dmsk.s_addr = 0xFFFFFFFFu;
@@ -369,9 +392,10 @@ static int build(struct want *w, const struct dnat_service *svcs, size_t n,
 
 			if (!(b->up && b->weight > 0))
 				continue;
-			snprintf(to, sizeof to, "VMBAL-SEP-%zu-%zu", i, k);
-			if (want_chain(w, to, &sep))
-				goto oom;
+			snprintf(to, sizeof to, "%sSEP-%zu-%zu", nm->prefix,
+			    i, k);
+			if (want_chain(w, to, &sep, d))
+				goto fail;
 			recent_name(rn, sizeof rn, s, b);
 			if (persist > 0) {
 				eb_start(&eb);
@@ -416,7 +440,8 @@ static int build(struct want *w, const struct dnat_service *svcs, size_t n,
 			const struct dnat_backend *b = &s->backends[k];
 			if (!(b->up && b->weight > 0))
 				continue;
-			snprintf(to, sizeof to, "VMBAL-SEP-%zu-%zu", i, k);
+			snprintf(to, sizeof to, "%sSEP-%zu-%zu", nm->prefix,
+			    i, k);
 			eb_start(&eb);
 			if (idx + 1 < nel) {
 				struct xt_statistic_info st;
@@ -483,14 +508,52 @@ static bool entry_equal(const struct ipt_entry *have, const char *htarget,
 	    memcmp(ht->data, wt->data, wt->u.user.target_size - sizeof *wt) == 0;
 }
 
-/* Names of the VMBAL- chains now in the table (copies). */
-static int own_chains(struct xtc_handle *h, char (**out)[CHAIN_MAX], size_t *n)
+static bool digits(const char **p)
+{
+	const char *s = *p;
+
+	while (**p >= '0' && **p <= '9')
+		(*p)++;
+	return *p > s;
+}
+
+/* A chain of vmbal before tags: VMBAL-SERVICES, VMBAL-POSTROUTING,
+ * VMBAL-SVC-<n>, VMBAL-SEP-<n>-<k>. (A tag is lowercase: never one.) */
+static bool legacy_chain(const char *c)
+{
+	const char *p;
+
+	if (strcmp(c, PREFIX "SERVICES") == 0 ||
+	    strcmp(c, PREFIX "POSTROUTING") == 0)
+		return true;
+	if (strncmp(c, PREFIX "SVC-", strlen(PREFIX "SVC-")) == 0) {
+		p = c + strlen(PREFIX "SVC-");
+		return digits(&p) && *p == '\0';
+	}
+	if (strncmp(c, PREFIX "SEP-", strlen(PREFIX "SEP-")) == 0) {
+		p = c + strlen(PREFIX "SEP-");
+		return digits(&p) && *p++ == '-' && digits(&p) && *p == '\0';
+	}
+	return false;
+}
+
+/* Is chain c this configuration's to rewrite (its own, or legacy)? */
+static bool owned(const struct names *nm, const char *c)
+{
+	return c != NULL && (strncmp(c, nm->prefix, strlen(nm->prefix)) == 0 ||
+	    legacy_chain(c));
+}
+
+/* Names of the chains of this configuration (and legacy ones) now in
+ * the table (copies). */
+static int own_chains(struct xtc_handle *h, const struct names *nm,
+    char (**out)[CHAIN_MAX], size_t *n)
 {
 	char (*v)[CHAIN_MAX] = NULL;
 	size_t cnt = 0, cap = 0;
 
 	for (const char *c = iptc_first_chain(h); c; c = iptc_next_chain(h)) {
-		if (strncmp(c, PREFIX, strlen(PREFIX)) != 0)
+		if (!owned(nm, c))
 			continue;
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -511,22 +574,25 @@ static int own_chains(struct xtc_handle *h, char (**out)[CHAIN_MAX], size_t *n)
 static const char *const BUILTIN[] = { "PREROUTING", "OUTPUT", "POSTROUTING" };
 
 /* The one jump each built-in chain should hold, or NULL. */
-static const char *builtin_jump(const struct want *w, size_t b)
+static const char *builtin_jump(const struct names *nm, const struct want *w,
+    size_t b)
 {
 	if (b < 2)
-		return w ? CH_SERVICES : NULL;
-	return w && w->snat ? CH_POST : NULL;
+		return w ? nm->services : NULL;
+	return w && w->snat ? nm->post : NULL;
 }
 
-static bool jumps_ok(struct xtc_handle *h, const struct want *w)
+/* Jumps to other configurations' chains are not looked at. */
+static bool jumps_ok(struct xtc_handle *h, const struct names *nm,
+    const struct want *w)
 {
 	for (size_t b = 0; b < 3; b++) {
-		const char *want = builtin_jump(w, b);
+		const char *want = builtin_jump(nm, w, b);
 		int seen = 0;
 		for (const struct ipt_entry *e = iptc_first_rule(BUILTIN[b], h);
 		    e; e = iptc_next_rule(e, h)) {
 			const char *t = iptc_get_target(e, h);
-			if (!t || strncmp(t, PREFIX, strlen(PREFIX)) != 0)
+			if (!owned(nm, t))
 				continue;
 			if (!want || strcmp(t, want) != 0 || ++seen > 1)
 				return false;
@@ -537,13 +603,14 @@ static bool jumps_ok(struct xtc_handle *h, const struct want *w)
 	return true;
 }
 
-static bool state_equal(struct xtc_handle *h, const struct want *w)
+static bool state_equal(struct xtc_handle *h, const struct names *nm,
+    const struct want *w)
 {
 	char (*have)[CHAIN_MAX] = NULL;
 	size_t nhave = 0;
 	bool eq = true;
 
-	if (own_chains(h, &have, &nhave))
+	if (own_chains(h, nm, &have, &nhave))
 		return false;
 	if (nhave != w->nchains)
 		eq = false;
@@ -551,7 +618,7 @@ static bool state_equal(struct xtc_handle *h, const struct want *w)
 		if (chain_index(w, have[i]) == (size_t)-1)
 			eq = false;
 	free(have);
-	if (!eq || !jumps_ok(h, w))
+	if (!eq || !jumps_ok(h, nm, w))
 		return false;
 	for (size_t c = 0; c < w->nchains; c++) {
 		const struct ipt_entry *e = iptc_first_rule(w->chains[c].name, h);
@@ -578,18 +645,20 @@ static int fail_iptc(struct diag *d, const char *what, const char *arg)
 }
 
 /* Leaves at most one jump to `keep` (none when NULL) in each built-in
- * chain and none to any other VMBAL- chain; adds it in front if missing. */
-static int fix_jumps(struct xtc_handle *h, const struct want *w, struct diag *d)
+ * chain and none to any other chain of this configuration or a legacy
+ * one; adds it in front if missing. Other jumps are left alone. */
+static int fix_jumps(struct xtc_handle *h, const struct names *nm,
+    const struct want *w, struct diag *d)
 {
 	for (size_t b = 0; b < 3; b++) {
-		const char *keep = builtin_jump(w, b);
+		const char *keep = builtin_jump(nm, w, b);
 		unsigned int del[64], ndel = 0, num = 0;
 		bool kept = false;
 
 		for (const struct ipt_entry *e = iptc_first_rule(BUILTIN[b], h);
 		    e; e = iptc_next_rule(e, h), num++) {
 			const char *t = iptc_get_target(e, h);
-			if (!t || strncmp(t, PREFIX, strlen(PREFIX)) != 0)
+			if (!owned(nm, t))
 				continue;
 			if (keep && !kept && strcmp(t, keep) == 0) {
 				kept = true;
@@ -619,14 +688,16 @@ static int fix_jumps(struct xtc_handle *h, const struct want *w, struct diag *d)
 	return 0;
 }
 
-/* Rewrites the VMBAL- chains of h to w (w NULL: removes them all). */
-static int program(struct xtc_handle *h, const struct want *w, struct diag *d)
+/* Rewrites this configuration's chains of h to w (w NULL: removes them
+ * all); legacy chains go too. */
+static int program(struct xtc_handle *h, const struct names *nm,
+    const struct want *w, struct diag *d)
 {
 	char (*have)[CHAIN_MAX] = NULL;
 	size_t nhave = 0;
 	int rc = -1;
 
-	if (own_chains(h, &have, &nhave)) {
+	if (own_chains(h, nm, &have, &nhave)) {
 		diag_set(d, NULL, 0, 0, "out of memory");
 		return -1;
 	}
@@ -636,7 +707,7 @@ static int program(struct xtc_handle *h, const struct want *w, struct diag *d)
 			fail_iptc(d, "create chain", w->chains[c].name);
 			goto out;
 		}
-	if (fix_jumps(h, w, d))
+	if (fix_jumps(h, nm, w, d))
 		goto out;
 	for (size_t i = 0; i < nhave; i++)
 		if (!iptc_flush_entries(have[i], h)) {
@@ -683,7 +754,8 @@ static int xt_lock(struct diag *d)
 	return fd;
 }
 
-static int run(const struct want *w, bool *changed, struct diag *d)
+static int run(const struct names *nm, const struct want *w, bool *changed,
+    struct diag *d)
 {
 	int fd = xt_lock(d), rc = -1;
 
@@ -697,12 +769,12 @@ static int run(const struct want *w, bool *changed, struct diag *d)
 			    iptc_strerror(errno));
 			break;
 		}
-		bool same = w ? state_equal(h, w) : false;
+		bool same = w ? state_equal(h, nm, w) : false;
 		if (!w) {
 			char (*have)[CHAIN_MAX] = NULL;
 			size_t nhave = 0;
-			same = own_chains(h, &have, &nhave) == 0 && nhave == 0 &&
-			    jumps_ok(h, NULL);
+			same = own_chains(h, nm, &have, &nhave) == 0 &&
+			    nhave == 0 && jumps_ok(h, nm, NULL);
 			free(have);
 		}
 		if (same) {
@@ -710,7 +782,7 @@ static int run(const struct want *w, bool *changed, struct diag *d)
 			rc = 0;
 			break;
 		}
-		if (program(h, w, d)) {
+		if (program(h, nm, w, d)) {
 			iptc_free(h);
 			break;
 		}
@@ -735,19 +807,19 @@ static int run(const struct want *w, bool *changed, struct diag *d)
 static int iptc_apply(void *impl, const struct dnat_service *svcs, size_t n,
     bool *changed, struct diag *d)
 {
+	const struct names *nm = impl;
 	struct want w;
 	int rc;
 
-	(void)impl;
 	*changed = false;
-	if (build(&w, svcs, n, d))
+	if (build(&w, nm, svcs, n, d))
 		return -1;
 	if (want_index(&w)) {
 		want_free(&w);
 		diag_set(d, NULL, 0, 0, "out of memory");
 		return -1;
 	}
-	rc = run(&w, changed, d);
+	rc = run(nm, &w, changed, d);
 	want_free(&w);
 	return rc;
 }
@@ -756,13 +828,12 @@ static int iptc_flush_all(void *impl, struct diag *d)
 {
 	bool changed;
 
-	(void)impl;
-	return run(NULL, &changed, d);
+	return run(impl, NULL, &changed, d);
 }
 
 static void iptc_release(void *impl)
 {
-	(void)impl;
+	free(impl);
 }
 
 static const struct dnat_ops IPTC_OPS = {
@@ -771,10 +842,27 @@ static const struct dnat_ops IPTC_OPS = {
 	.free = iptc_release,
 };
 
-int dnat_iptc_init(struct dnat *d, struct diag *err)
+int dnat_iptc_init(struct dnat *d, const char *tag, struct diag *err)
 {
-	(void)err;
+	struct names *nm;
+	size_t len = tag != NULL ? strlen(tag) : 0;
+
+	if (len == 0 || len > TAG_MAX ||
+	    strspn(tag, "0123456789abcdefghijklmnopqrstuvwxyz") != len) {
+		diag_set(err, NULL, 0, 0,
+		    "DNAT chain tag \"%s\": want 1 to %d of [0-9a-z]",
+		    tag != NULL ? tag : "", TAG_MAX);
+		return -1;
+	}
+	nm = calloc(1, sizeof *nm);
+	if (nm == NULL) {
+		diag_set(err, NULL, 0, 0, "out of memory");
+		return -1;
+	}
+	snprintf(nm->prefix, sizeof nm->prefix, PREFIX "%s-", tag);
+	snprintf(nm->services, sizeof nm->services, "%sSERVICES", nm->prefix);
+	snprintf(nm->post, sizeof nm->post, "%sPOSTROUTING", nm->prefix);
 	d->ops = &IPTC_OPS;
-	d->impl = NULL;
+	d->impl = nm;
 	return 0;
 }

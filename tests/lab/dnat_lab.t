@@ -91,8 +91,8 @@ def body():
     t = total(traffic(300))
     rc2, o2, e2 = apply(state("round-robin"))
     ns = save()
-    check(rc == 0 and rc2 == 0 and "-A POSTROUTING -j VMBAL-POSTROUTING" in sn
-          and "MASQUERADE" in sn and "VMBAL-POSTROUTING" not in ns and t.get("fail", 0) == 0
+    check(rc == 0 and rc2 == 0 and "-A POSTROUTING -j %s" % chain("POSTROUTING") in sn
+          and "MASQUERADE" in sn and chain("POSTROUTING") not in ns and t.get("fail", 0) == 0
           and t.get("b1") == 100,
           "snat: one POSTROUTING jump and MASQUERADE, gone without snat; traffic %s"
           % json.dumps(t, sort_keys=True), e + e2)
@@ -111,12 +111,12 @@ def body():
     # 8. nothing eligible: no rules for the VIP
     rc, o, e = apply(state("round-robin", up=(False, False, False)))
     sv = save()
-    check(rc == 0 and "VMBAL-SVC-" not in sv and "VMBAL-SERVICES" in sv,
+    check(rc == 0 and chain("SVC-") not in sv and chain("SERVICES") in sv,
           "no eligible backend: no service rules", e)
 
     # 9. foreign rules untouched through it all, and after flush
     after_applies = foreign(save())
-    rc, o, e = nsx(LB, TOOL, "flush")
+    rc, o, e = flush()
     fl = save()
     check(before == after_applies and before == foreign(fl),
           "rules outside VMBAL- chains identical before and after all applies",

@@ -14,6 +14,12 @@ NSS = [CLI, LB] + BS
 VIP, PORT, BPORT = "198.18.20.100", 80, 8080
 BADDR = ["198.18.21.2", "198.18.22.2", "198.18.23.2"]
 SRCS = ["198.18.20.%d" % i for i in range(2, 7)]   # client addresses
+TAG = "lab1"        # the configuration dnat_tool programs (VMBAL-lab1-...)
+
+
+def chain(name, tag=TAG):
+    """A chain's full name: chain("SERVICES") is VMBAL-lab1-SERVICES."""
+    return "VMBAL-%s-%s" % (tag, name)
 
 _lock = None
 
@@ -211,8 +217,13 @@ def state(algo, weights=(1, 1, 1), up=(True, True, True), persist=0, snat=0,
     return "\n".join(lines) + "\n"
 
 
-def apply(st):
-    rc, o, e = nsx(LB, TOOL, "apply", "-", inp=st)
+def apply(st, tag=TAG):
+    rc, o, e = nsx(LB, TOOL, "-t", tag, "apply", "-", inp=st)
+    return rc, o.strip(), e.strip()
+
+
+def flush(tag=TAG):
+    rc, o, e = nsx(LB, TOOL, "-t", tag, "flush")
     return rc, o.strip(), e.strip()
 
 
