@@ -249,9 +249,9 @@ def foreign(text):
     return "\n".join(keep)
 
 
-def client_start(n, srcs=SRCS[:1]):
+def client_start(n, srcs=SRCS[:1], vip=VIP):
     return subprocess.Popen(["ip", "netns", "exec", CLI, sys.executable, "-c", CLIENT,
-                             VIP, str(PORT), str(n), ",".join(srcs)],
+                             vip, str(PORT), str(n), ",".join(srcs)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -268,9 +268,16 @@ def client_wait(p, timeout=300):
         return {"error": {"fail": -1}}
 
 
-def traffic(n, srcs=SRCS[:1]):
+def traffic(n, srcs=SRCS[:1], vip=VIP):
     """n connections (round-robin over srcs): {src: {backend: count}}."""
-    return client_wait(client_start(n, srcs))
+    return client_wait(client_start(n, srcs, vip))
+
+
+def tagged(text, tag=TAG):
+    """One configuration's part of the table: its chains, rules and jumps,
+    without counters."""
+    return "\n".join(l.split(" [")[0] for l in text.splitlines()
+                     if "VMBAL-%s-" % tag in l)
 
 
 def total(res):
