@@ -12,8 +12,6 @@ import labtest  # noqa: E402
 from labtest import out, check, results, ROOT  # noqa: E402
 from viplab import *  # noqa: E402,F401,F403
 
-VIP2 = "198.18.20.101"      # the second configuration's VIP, on the balancer
-
 TOOL = os.path.join(ROOT, "build", "lab", "dnat_tool")
 start([TOOL])
 

@@ -12,6 +12,7 @@ CLI, LB = "vmbal-dnat-cli", "vmbal-dnat-lb"
 BS = ["vmbal-dnat-b1", "vmbal-dnat-b2", "vmbal-dnat-b3"]
 NSS = [CLI, LB] + BS
 VIP, PORT, BPORT = "198.18.20.100", 80, 8080
+VIP2 = "198.18.20.101"      # a second configuration's VIP (add it to LB)
 BADDR = ["198.18.21.2", "198.18.22.2", "198.18.23.2"]
 SRCS = ["198.18.20.%d" % i for i in range(2, 7)]   # client addresses
 TAG = "lab1"        # the configuration dnat_tool programs (VMBAL-lab1-...)
