@@ -3,8 +3,10 @@
  * 11): it re-applies the unchanged state every few seconds, and when the
  * programmer had to write (the rules were changed by hand: the simulated
  * DNAT's drift) it says so with a dnat event marked repaired. Also the
- * configuration's tag the chains are named with, and the tags the libiptc
- * programmer accepts (no root needed: creating it touches no kernel).
+ * configuration's tag the chains are named with, the tags the libiptc
+ * programmer accepts, and the described rules (actions/dnat_rules.c):
+ * every chain and jump carries the tag, and only this tag's chains and
+ * the untagged legacy ones count as the configuration's. No root needed.
  */
 #include <stdio.h>
 #include <sys/stat.h>
@@ -13,6 +15,7 @@
 #include "tap.h"
 #include "helpers.h"
 #include "../../actions/dnat_iptc.h"
+#include "../../actions/dnat_rules.h"
 #include "../../actions/sim_dnat.h"
 #include "../../cli/cluster_tag.h"
 #include "../../cli/lease.h"
@@ -304,6 +307,97 @@ test_iptc_tags(void **state)
 	dn.ops->free(dn.impl);
 }
 
+static const char *
+target_of(const struct ipt_entry *e)
+{
+	const struct xt_entry_target *t = (const void *)((const char *)e +
+	    e->target_offset);
+
+	return t->u.user.name;
+}
+
+/* Every chain and every jump of the description is the tag's. */
+static void
+test_rules_tagged(void **state)
+{
+	struct dnat_backend web[] = {
+		{ "198.18.1.1", 8080, 1, true }, { "198.18.1.2", 8080, 1, false },
+		{ "198.18.1.3", 8080, 2, true },
+	};
+	struct dnat_backend dns[] = { { "198.18.1.1", 53, 1, true } };
+	struct dnat_service svcs[] = {
+		{ "web", "198.18.0.1", 80, PROTO_TCP, ALGO_WEIGHTED, 60, true,
+		    web, 3 },
+		{ "dns", "198.18.0.2", 53, PROTO_UDP, ALGO_ROUND_ROBIN, 0, false,
+		    dns, 1 },
+	};
+	static const char *const want[] = { "VMBAL-abc123-SERVICES",
+		"VMBAL-abc123-POSTROUTING", "VMBAL-abc123-SVC-0",
+		"VMBAL-abc123-SEP-0-0", "VMBAL-abc123-SEP-0-2",
+		"VMBAL-abc123-SVC-1", "VMBAL-abc123-SEP-1-0" };
+	struct dnat_names nm;
+	struct dnat_want w;
+	struct diag d;
+	size_t i, jumps = 0;
+
+	(void)state;
+	diag_clear(&d);
+	assert_int_equal(dnat_names_init(&nm, "abc123", &d), 0);
+	assert_string_equal(nm.services, "VMBAL-abc123-SERVICES");
+	assert_string_equal(nm.post, "VMBAL-abc123-POSTROUTING");
+	assert_int_equal(dnat_rules_build(&w, &nm, svcs, 2, &d), 0);
+	assert_int_equal(w.nchains, sizeof want / sizeof want[0]);
+	for (i = 0; i < sizeof want / sizeof want[0]; i++)
+		assert_int_not_equal(dnat_want_chain_index(&w, want[i]),
+		    (size_t)-1);
+	assert_true(w.snat);
+	for (i = 0; i < w.nrules; i++) {
+		if (!w.rules[i].jump)
+			continue;
+		jumps++;
+		assert_memory_equal(target_of(w.rules[i].e), "VMBAL-abc123-",
+		    13);
+		assert_int_not_equal(dnat_want_chain_index(&w,
+		    target_of(w.rules[i].e)), (size_t)-1);
+	}
+	/* SERVICES 2, web: 2 affinity checks + 2 picks, dns: 1 pick */
+	assert_int_equal(jumps, 7);
+	dnat_want_free(&w);
+	/* a bad backend fails before anything is described */
+	web[0].address = "198.18.1.999";
+	assert_int_equal(dnat_rules_build(&w, &nm, svcs, 2, &d), -1);
+	assert_non_null(strstr(d.msg, "bad backend"));
+}
+
+/* Whose chains an apply of tag abc123 rewrites. */
+static void
+test_rules_owned(void **state)
+{
+	static const char *const yes[] = { "VMBAL-abc123-SERVICES",
+		"VMBAL-abc123-SEP-0-1", "VMBAL-abc123-ANYTHING",
+		/* an older vmbal's, untagged */
+		"VMBAL-SERVICES", "VMBAL-POSTROUTING", "VMBAL-SVC-0",
+		"VMBAL-SVC-123", "VMBAL-SEP-3-14" };
+	static const char *const no[] = { "VMBAL-def456-SERVICES",
+		"VMBAL-abc12-SERVICES", "VMBAL-abc1234-SERVICES",
+		"VMBAL-SVC-", "VMBAL-SVC-1x", "VMBAL-SEP-1", "VMBAL-SEP-1-",
+		"VMBAL-SEP--2", "VMBAL-FOO", "VMBAL-SERVICES2", "FOREIGN",
+		"PREROUTING", "", "DNAT" };
+	struct dnat_names nm;
+	struct diag d;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(dnat_names_init(&nm, "abc123", &d), 0);
+	for (i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		if (!dnat_rules_owned(&nm, yes[i]))
+			fail_msg("%s: not owned", yes[i]);
+	for (i = 0; i < sizeof no / sizeof no[0]; i++)
+		if (dnat_rules_owned(&nm, no[i]))
+			fail_msg("%s: owned", no[i]);
+	assert_false(dnat_rules_owned(&nm, NULL));
+}
+
 int
 main(void)
 {
@@ -313,6 +407,8 @@ main(void)
 		cmocka_unit_test(test_dry_run_never_reapplies),
 		cmocka_unit_test(test_cluster_tag),
 		cmocka_unit_test(test_iptc_tags),
+		cmocka_unit_test(test_rules_tagged),
+		cmocka_unit_test(test_rules_owned),
 	};
 
 	return TAP_RUN(tests);
