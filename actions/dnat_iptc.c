@@ -79,8 +79,8 @@ static int own_chains(struct xtc_handle *h, const struct dnat_names *nm,
 static const char *const BUILTIN[] = { "PREROUTING", "OUTPUT", "POSTROUTING" };
 
 /* The one jump each built-in chain should hold, or NULL. */
-static const char *builtin_jump(const struct dnat_names *nm, const struct dnat_want *w,
-    size_t b)
+static const char *builtin_jump(const struct dnat_names *nm,
+    const struct dnat_want *w, size_t b)
 {
 	if (b < 2)
 		return w ? nm->services : NULL;
@@ -256,8 +256,8 @@ static int xt_lock(struct diag *d)
 	return fd;
 }
 
-static int run(const struct dnat_names *nm, const struct dnat_want *w, bool *changed,
-    struct diag *d)
+static int run(const struct dnat_names *nm, const struct dnat_want *w,
+    bool *changed, struct diag *d)
 {
 	int fd = xt_lock(d), rc = -1;
 
