@@ -9,7 +9,13 @@
 #include "../engine/diag.h"
 #include "../engine/dnat.h"
 
-/* Fills d with the libiptc programmer. 0, or -1 with err. */
-int dnat_iptc_init(struct dnat *d, struct diag *err);
+/*
+ * Fills d with the libiptc programmer of the configuration whose tag is
+ * tag (1 to 8 of [0-9a-z]; vmbal passes cluster_tag(), cli/cluster_tag.h):
+ * its chains are named VMBAL-<tag>-..., and its apply and flush touch
+ * only those and the untagged chains of an older vmbal (which they
+ * remove). Free with d->ops->free. 0, or -1 with err.
+ */
+int dnat_iptc_init(struct dnat *d, const char *tag, struct diag *err);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * sim_dnat.c - simulated DNAT (see sim_dnat.h): "applies" by remembering
  * a canonical text of the desired rules; the same state twice changes
- * nothing.
+ * nothing. sim_dnat_drift stands for someone editing the rules by hand.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +79,15 @@ sim_dnat_free(void *impl)
 		return;
 	free(sd->state);
 	free(sd);
+}
+
+void
+sim_dnat_drift(struct dnat *d)
+{
+	struct sim_dnat *sd = d->impl;
+
+	free(sd->state);
+	sd->state = NULL;
 }
 
 static const struct dnat_ops sim_dnat_ops = {

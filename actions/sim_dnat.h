@@ -9,5 +9,8 @@
 #include "../engine/dnat.h"
 
 int sim_dnat_init(struct dnat *d);	/* 0, or -1 on ENOMEM */
+/* The rules in force changed outside vmbal (iptables -F by hand): the
+ * next apply, even of the same state, has to write (*changed true). */
+void sim_dnat_drift(struct dnat *d);
 
 #endif

@@ -197,6 +197,11 @@ jsonout_event(const struct event *ev)
 			jsonout_set(o, "dry_run", json_true());
 		if (ev->u.dnat.error != NULL)
 			jsonout_set(o, "error", json_string(ev->u.dnat.error));
+		if (ev->u.dnat.repaired)
+			jsonout_set(o, "repaired", json_true());
+		if (ev->u.dnat.message != NULL)
+			jsonout_set(o, "message",
+			    json_string(ev->u.dnat.message));
 		break;
 	}
 	case EV_ERROR:

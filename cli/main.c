@@ -21,6 +21,7 @@
 #include "../probes/sim.h"
 #include "../probes/sim_clock.h"
 #include "../probes/sim_probe.h"
+#include "cluster_tag.h"
 #include "demo.h"
 #include "headless.h"
 #include "options.h"
@@ -245,7 +246,10 @@ main_cluster(struct run *r)
 	 * it would do, under --dry-run) */
 	if (rc == 0 && cfg->nservices > 0 && r->policy.mode != MODE_OBSERVE &&
 	    !o->plan) {
-		dnat_ok = dnat_iptc_init(&dnat, &d) == 0;
+		char tag[CLUSTER_TAG_LEN + 1];	/* its chains: VMBAL-<tag>- */
+
+		cluster_tag(cfg->file, tag, sizeof tag);
+		dnat_ok = dnat_iptc_init(&dnat, tag, &d) == 0;
 		if (!dnat_ok) {
 			diag_format(&d, msg, sizeof msg);
 			fprintf(stderr, "vmbal: %s\n", msg);

@@ -27,6 +27,10 @@
 #include "plan_build.h"
 #include "weights.h"
 
+/* The rules in force are compared with what vmbal applied this often, and
+ * restored when someone changed them (docs/dnat.md, "Drift"). */
+#define DNAT_RECHECK_S 5.0
+
 static int
 controller_views_new(struct controller *c)
 {
@@ -125,6 +129,8 @@ controller_next_due(const struct controller *c)
 	 * second */
 	if (c->opts.health != NULL || c->probe->ops->changed != NULL)
 		next = fmin(next, floor(c->now * 10.0 + 1e-6) / 10.0 + 0.1);
+	if (c->dnat_recheck > c->now)
+		next = fmin(next, c->dnat_recheck);
 	return next;
 }
 
@@ -709,6 +715,10 @@ controller_dnat_sig(const struct dnat_service *d)
  * Programs the services' rules when what they should be has changed
  * (health, a migration starting or ending, the start of the run): one
  * apply for all services, one dnat event per service that changed.
+ * Every DNAT_RECHECK_S it also re-applies the unchanged state: the
+ * programmer compares it with the kernel's, and when it had to write
+ * (someone flushed or edited the chains) every service gets a dnat event
+ * that says it was repaired.
  */
 void
 controller_views_sync(struct controller *c)
@@ -730,14 +740,17 @@ controller_dnat(struct controller *c, double now)
 {
 	size_t n = c->cfg->nservices, i;
 	struct dnat_service *svcs;
-	bool changed = false, any = false, ok = true;
+	bool changed = false, any = false, ok = true, recheck, repaired;
 	char **sigs;
 	struct diag d;
 	struct event ev;
 
-	if (c->opts.dnat == NULL || n == 0 || !c->dnat_dirty ||
-	    c->policy.mode == MODE_OBSERVE)
+	if (c->opts.dnat == NULL || n == 0 || c->policy.mode == MODE_OBSERVE)
 		return;		/* observing never touches the rules */
+	recheck = !c->opts.dry_run && c->dnat_recheck > 0 &&
+	    now + 1e-9 >= c->dnat_recheck;
+	if (!c->dnat_dirty && !recheck)
+		return;
 	if (controller_dnat_wait(c, now))
 		return;		/* starting: the rules in force stay a moment */
 	c->dnat_dirty = false;
@@ -758,14 +771,18 @@ controller_dnat(struct controller *c, double now)
 			any = true;
 	}
 	diag_clear(&d);
-	if (any && !c->opts.dry_run)
+	if ((any || recheck) && !c->opts.dry_run) {
 		ok = c->opts.dnat->ops->apply(c->opts.dnat->impl, svcs, n,
 		    &changed, &d) == 0;
-	for (i = 0; any && i < n; i++) {
+		c->dnat_recheck = now + DNAT_RECHECK_S;
+	}
+	/* nothing should have changed, yet the programmer wrote: drift */
+	repaired = ok && changed && !any;
+	for (i = 0; (any || repaired || !ok) && i < n; i++) {
 		bool differs = sigs[i] == NULL || c->dnat_sig[i] == NULL ||
 		    strcmp(sigs[i], c->dnat_sig[i]) != 0;
 
-		if (!differs && ok)
+		if (!differs && ok && !repaired)
 			continue;
 		memset(&ev, 0, sizeof ev);
 		ev.type = EV_DNAT;
@@ -774,6 +791,9 @@ controller_dnat(struct controller *c, double now)
 		ev.u.dnat.applied = ok;
 		ev.u.dnat.dry_run = c->opts.dry_run;
 		ev.u.dnat.error = ok ? NULL : d.msg;
+		ev.u.dnat.repaired = repaired;
+		ev.u.dnat.message = repaired ?
+		    "rules restored: they had been changed outside vmbal" : NULL;
 		controller_emit(c, &ev);
 		if (ok) {
 			free(c->dnat_sig[i]);

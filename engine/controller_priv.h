@@ -48,6 +48,8 @@ struct controller {
 	struct backend_view **views;	/* per service, per backend */
 	char **dnat_sig;		/* per service: what was last applied */
 	bool dnat_dirty;
+	double dnat_recheck;	/* when the rules in force are next compared
+				 * (re-applied unchanged); 0: not yet */
 	bool paused;		/* the operator paused planning and starting */
 	bool hold_offer;	/* the operator is reading the offer: keep it */
 	double spread_before;	/* of the plan in hand */

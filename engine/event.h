@@ -56,6 +56,10 @@ struct event {
 			bool applied;		/* false: failed */
 			bool dry_run;		/* said, not applied */
 			const char *error;
+			/* an unchanged state re-applied found the rules
+			 * changed outside vmbal and restored them */
+			bool repaired;
+			const char *message;	/* what was done, or NULL */
 		} dnat;
 		struct {
 			const char *message;

@@ -104,7 +104,7 @@ main(void)
 		return 1;
 	}
 	build(svcs);
-	dnat_iptc_init(&dn, &d);
+	dnat_iptc_init(&dn, "bench", &d);
 	for (round = 0; round < 3; round++) {
 		dn.ops->flush(dn.impl, &d);
 		t = monotime_now();

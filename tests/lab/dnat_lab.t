@@ -4,7 +4,7 @@
 # client, a balancer holding the VIP (ip_forward=1, legacy iptables) and
 # three backends that answer their own name. Round-robin, weights,
 # persistence, a backend marked down, foreign rules left alone,
-# idempotence, a failed apply. Prints TAP; skips without root or tools.
+# idempotence, a failed apply; two configurations (two tags) side by side. Prints TAP; skips without root or tools.
 import json, os, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -91,8 +91,8 @@ def body():
     t = total(traffic(300))
     rc2, o2, e2 = apply(state("round-robin"))
     ns = save()
-    check(rc == 0 and rc2 == 0 and "-A POSTROUTING -j VMBAL-POSTROUTING" in sn
-          and "MASQUERADE" in sn and "VMBAL-POSTROUTING" not in ns and t.get("fail", 0) == 0
+    check(rc == 0 and rc2 == 0 and "-A POSTROUTING -j %s" % chain("POSTROUTING") in sn
+          and "MASQUERADE" in sn and chain("POSTROUTING") not in ns and t.get("fail", 0) == 0
           and t.get("b1") == 100,
           "snat: one POSTROUTING jump and MASQUERADE, gone without snat; traffic %s"
           % json.dumps(t, sort_keys=True), e + e2)
@@ -111,17 +111,74 @@ def body():
     # 8. nothing eligible: no rules for the VIP
     rc, o, e = apply(state("round-robin", up=(False, False, False)))
     sv = save()
-    check(rc == 0 and "VMBAL-SVC-" not in sv and "VMBAL-SERVICES" in sv,
+    check(rc == 0 and chain("SVC-") not in sv and chain("SERVICES") in sv,
           "no eligible backend: no service rules", e)
 
     # 9. foreign rules untouched through it all, and after flush
     after_applies = foreign(save())
-    rc, o, e = nsx(LB, TOOL, "flush")
+    rc, o, e = flush()
     fl = save()
     check(before == after_applies and before == foreign(fl),
           "rules outside VMBAL- chains identical before and after all applies",
           "before:\n%s\nafter:\n%s" % (before, after_applies))
     check(rc == 0 and "VMBAL-" not in fl, "flush removes every VMBAL- chain and jump", e + fl)
 
+    # 10. two configurations on one director (issue 11): lab1 steers VIP
+    # to b1/b2, lab2 steers VIP2 to b3; neither's apply or flush touches
+    # the other's chains, and both VIPs keep working
+    must(LB, "ip", "addr", "add", VIP2 + "/32", "dev", "vdnl0")
+    b_state = ("service api %s %d tcp round-robin 0 0\nbackend %s %d 1 up\n"
+               % (VIP2, PORT, BADDR[2], BPORT))
+    rc, o, e = apply(state("round-robin", up=(True, True, False)))
+    a1 = tagged(save())
+    rc2, o2, e2 = apply(b_state, tag="lab2")
+    s = save()
+    ta, tb = total(traffic(300)), total(traffic(300, vip=VIP2))
+    check(rc == 0 and rc2 == 0 and o2 == "applied" and a1 and tagged(s) == a1
+          and tagged(s, "lab2") and "-A PREROUTING -j VMBAL-lab2-SERVICES" in s
+          and "-A PREROUTING -j VMBAL-lab1-SERVICES" in s,
+          "second configuration applied beside the first: the first's rules unchanged",
+          e + e2 + "\n" + s)
+    check(ta == {"b1": 150, "b2": 150} and tb == {"b3": 300},
+          "both VIPs reach their own backends: %s %s" % (json.dumps(ta, sort_keys=True),
+                                                        json.dumps(tb, sort_keys=True)))
+    b1 = tagged(save(), "lab2")
+    rc, o, e = apply(state("weighted", (1, 3, 0), up=(True, True, False), snat=1))
+    s = save()
+    tb = total(traffic(300, vip=VIP2))
+    check(rc == 0 and o == "applied" and tagged(s, "lab2") == b1 and tb == {"b3": 300}
+          and "-A POSTROUTING -j VMBAL-lab1-POSTROUTING" in s,
+          "the first changes (weights, snat): the second's rules unchanged, its VIP "
+          "still on b3: %s" % json.dumps(tb, sort_keys=True), e)
+    # an older vmbal's untagged chains (docs/dnat.md): the next apply of
+    # any configuration removes them, and leaves the other tag alone
+    for r in (["-N", "VMBAL-SERVICES"], ["-N", "VMBAL-SVC-0"],
+              ["-A", "VMBAL-SVC-0", "-p", "tcp", "-j", "DNAT", "--to-destination",
+               "%s:%d" % (BADDR[0], BPORT)],
+              ["-A", "VMBAL-SERVICES", "-d", VIP2, "-p", "tcp", "--dport", str(PORT),
+               "-j", "VMBAL-SVC-0"],
+              ["-I", "PREROUTING", "-j", "VMBAL-SERVICES"],
+              ["-I", "OUTPUT", "-j", "VMBAL-SERVICES"]):
+        must(LB, "iptables-legacy", "-w", "-t", "nat", *r)
+    a2 = tagged(save())
+    rc, o, e = apply(state("weighted", (1, 3, 0), up=(True, True, False), snat=1))
+    s = save()
+    legacy = [l for l in s.splitlines() if "VMBAL-SERVICES" in l or "VMBAL-SVC-0" in l]
+    check(rc == 0 and o == "applied" and not legacy and tagged(s) == a2
+          and tagged(s, "lab2") == b1,
+          "untagged chains of an older vmbal removed by the next apply, both "
+          "configurations' rules kept", e + "\n" + "\n".join(legacy))
+    rc, o, e = flush()
+    s = save()
+    tb = total(traffic(300, vip=VIP2))
+    check(rc == 0 and "VMBAL-lab1-" not in s and tagged(s, "lab2") == b1
+          and tb == {"b3": 300},
+          "flush of the first leaves the second's rules and traffic: %s"
+          % json.dumps(tb, sort_keys=True), e + "\n" + s)
+    rc, o, e = flush("lab2")
+    s = save()
+    check(rc == 0 and "VMBAL-" not in s and foreign(s) == before,
+          "flush of the second: no VMBAL- chain left, foreign rules as before", e + s)
 
-labtest.tap(14, body, teardown)
+
+labtest.tap(20, body, teardown)

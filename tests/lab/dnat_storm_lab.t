@@ -34,16 +34,22 @@ def body():
     rules_a = ours(save())
     foreign_before = foreign(save())
     check(rules_a != rules_b and rules_a and rules_b, "two distinct rule sets to alternate")
+    # kill within the time a whole apply takes here (process start
+    # included: on a loaded machine it is well over the 30 ms once assumed)
+    t0 = time.monotonic()
+    apply(b)
+    apply(a)
+    whole = (time.monotonic() - t0) / 2
     rnd = random.Random(7)
     seen, mixed = {"a": 0, "b": 0}, []
     for i in range(KILLS):
         st = a if i % 2 else b
-        p = subprocess.Popen(["ip", "netns", "exec", LB, TOOL, "apply", "-"],
+        p = subprocess.Popen(["ip", "netns", "exec", LB, TOOL, "-t", TAG, "apply", "-"],
                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, text=True)
         p.stdin.write(st)
         p.stdin.close()
-        time.sleep(rnd.uniform(0, 0.03))
+        time.sleep(rnd.uniform(0, 1.2 * whole))
         p.send_signal(signal.SIGKILL)
         p.wait()
         now = ours(save())

@@ -2,8 +2,11 @@
  * dnat_tool.c - drives the libiptc DNAT programmer without the rest of
  * vmbal, for the lab tests.
  *
- *   dnat_tool apply FILE|-     prints "applied" or "unchanged"
- *   dnat_tool flush            prints "flushed"
+ *   dnat_tool -t TAG apply FILE|-   prints "applied" or "unchanged"
+ *   dnat_tool -t TAG flush          prints "flushed"
+ *   dnat_tool tag CONFIG            prints the tag vmbal gives CONFIG
+ *
+ * TAG names the configuration whose chains (VMBAL-TAG-...) are written.
  *
  * FILE, one item a line ('#' starts a comment):
  *   service NAME VIP PORT tcp|udp ALGO PERSIST_S SNAT(0|1)
@@ -17,6 +20,7 @@
 #include <string.h>
 
 #include "../../actions/dnat_iptc.h"
+#include "../../cli/cluster_tag.h"
 
 #define MAXS 64
 #define MAXB 64
@@ -97,9 +101,22 @@ int main(int argc, char **argv)
 	struct dnat dn;
 	struct diag d;
 	bool changed = false;
+	const char *tag;
 	int rc;
 
 	diag_clear(&d);
+	if (argc == 3 && strcmp(argv[1], "tag") == 0) {
+		char tag[CLUSTER_TAG_LEN + 1];
+
+		cluster_tag(argv[2], tag, sizeof tag);
+		puts(tag);
+		return 0;
+	}
+	if (argc < 4 || strcmp(argv[1], "-t") != 0)
+		goto usage;
+	tag = argv[2];
+	argv += 2;
+	argc -= 2;
 	if (argc == 3 && strcmp(argv[1], "apply") == 0) {
 		FILE *f = strcmp(argv[2], "-") == 0 ? stdin : fopen(argv[2], "r");
 		if (!f) {
@@ -112,10 +129,9 @@ int main(int argc, char **argv)
 		if (rc)
 			return 1;
 	} else if (!(argc == 2 && strcmp(argv[1], "flush") == 0)) {
-		fprintf(stderr, "usage: dnat_tool apply FILE|- | dnat_tool flush\n");
-		return 2;
+		goto usage;
 	}
-	if (dnat_iptc_init(&dn, &d) != 0)
+	if (dnat_iptc_init(&dn, tag, &d) != 0)
 		goto fail;
 	if (argc == 2)
 		rc = dn.ops->flush(dn.impl, &d);
@@ -126,6 +142,9 @@ int main(int argc, char **argv)
 		goto fail;
 	puts(argc == 2 ? "flushed" : changed ? "applied" : "unchanged");
 	return 0;
+usage:
+	fprintf(stderr, "usage: dnat_tool -t TAG apply FILE|- | dnat_tool -t TAG flush | dnat_tool tag CONFIG\n");
+	return 2;
 fail:
 	{
 		char buf[1024];

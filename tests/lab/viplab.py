@@ -12,8 +12,15 @@ CLI, LB = "vmbal-dnat-cli", "vmbal-dnat-lb"
 BS = ["vmbal-dnat-b1", "vmbal-dnat-b2", "vmbal-dnat-b3"]
 NSS = [CLI, LB] + BS
 VIP, PORT, BPORT = "198.18.20.100", 80, 8080
+VIP2 = "198.18.20.101"      # a second configuration's VIP (add it to LB)
 BADDR = ["198.18.21.2", "198.18.22.2", "198.18.23.2"]
 SRCS = ["198.18.20.%d" % i for i in range(2, 7)]   # client addresses
+TAG = "lab1"        # the configuration dnat_tool programs (VMBAL-lab1-...)
+
+
+def chain(name, tag=TAG):
+    """A chain's full name: chain("SERVICES") is VMBAL-lab1-SERVICES."""
+    return "VMBAL-%s-%s" % (tag, name)
 
 _lock = None
 
@@ -211,8 +218,13 @@ def state(algo, weights=(1, 1, 1), up=(True, True, True), persist=0, snat=0,
     return "\n".join(lines) + "\n"
 
 
-def apply(st):
-    rc, o, e = nsx(LB, TOOL, "apply", "-", inp=st)
+def apply(st, tag=TAG):
+    rc, o, e = nsx(LB, TOOL, "-t", tag, "apply", "-", inp=st)
+    return rc, o.strip(), e.strip()
+
+
+def flush(tag=TAG):
+    rc, o, e = nsx(LB, TOOL, "-t", tag, "flush")
     return rc, o.strip(), e.strip()
 
 
@@ -238,9 +250,9 @@ def foreign(text):
     return "\n".join(keep)
 
 
-def client_start(n, srcs=SRCS[:1]):
+def client_start(n, srcs=SRCS[:1], vip=VIP):
     return subprocess.Popen(["ip", "netns", "exec", CLI, sys.executable, "-c", CLIENT,
-                             VIP, str(PORT), str(n), ",".join(srcs)],
+                             vip, str(PORT), str(n), ",".join(srcs)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -257,9 +269,16 @@ def client_wait(p, timeout=300):
         return {"error": {"fail": -1}}
 
 
-def traffic(n, srcs=SRCS[:1]):
+def traffic(n, srcs=SRCS[:1], vip=VIP):
     """n connections (round-robin over srcs): {src: {backend: count}}."""
-    return client_wait(client_start(n, srcs))
+    return client_wait(client_start(n, srcs, vip))
+
+
+def tagged(text, tag=TAG):
+    """One configuration's part of the table: its chains, rules and jumps,
+    without counters."""
+    return "\n".join(l.split(" [")[0] for l in text.splitlines()
+                     if "VMBAL-%s-" % tag in l)
 
 
 def total(res):

@@ -1,0 +1,415 @@
+/*
+ * test_dnat.c - the controller keeps the services' rules in force (issue
+ * 11): it re-applies the unchanged state every few seconds, and when the
+ * programmer had to write (the rules were changed by hand: the simulated
+ * DNAT's drift) it says so with a dnat event marked repaired. Also the
+ * configuration's tag the chains are named with, the tags the libiptc
+ * programmer accepts, and the described rules (actions/dnat_rules.c):
+ * every chain and jump carries the tag, and only this tag's chains and
+ * the untagged legacy ones count as the configuration's. No root needed.
+ */
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "helpers.h"
+#include "../../actions/dnat_iptc.h"
+#include "../../actions/dnat_rules.h"
+#include "../../actions/sim_dnat.h"
+#include "../../cli/cluster_tag.h"
+#include "../../cli/lease.h"
+
+#define MAX_APPLIES 256
+#define MAX_EVENTS 256
+
+/* The simulated DNAT, with every apply recorded (when, what it said). */
+struct counted {
+	struct dnat inner;
+	const double *now;
+	int napplies;
+	double at[MAX_APPLIES];
+	bool changed[MAX_APPLIES];
+};
+
+static int
+counted_apply(void *impl, const struct dnat_service *svcs, size_t n,
+    bool *changed, struct diag *d)
+{
+	struct counted *c = impl;
+	int rc = c->inner.ops->apply(c->inner.impl, svcs, n, changed, d);
+
+	if (c->napplies < MAX_APPLIES) {
+		c->at[c->napplies] = *c->now;
+		c->changed[c->napplies] = *changed;
+	}
+	c->napplies++;
+	return rc;
+}
+
+static int
+counted_flush(void *impl, struct diag *d)
+{
+	struct counted *c = impl;
+
+	return c->inner.ops->flush(c->inner.impl, d);
+}
+
+static void
+counted_free(void *impl)
+{
+	(void)impl;
+}
+
+static const struct dnat_ops counted_ops = { counted_apply, counted_flush,
+	counted_free };
+
+struct seen_dnat {
+	double ts;
+	char service[32];
+	bool applied, repaired;
+	char message[128];
+};
+
+struct seen {
+	int n;
+	struct seen_dnat ev[MAX_EVENTS];
+};
+
+static void
+seen_sink(void *arg, const struct event *ev)
+{
+	struct seen *s = arg;
+	struct seen_dnat *e;
+
+	if (ev->type != EV_DNAT || s->n >= MAX_EVENTS)
+		return;
+	e = &s->ev[s->n++];
+	e->ts = ev->ts;
+	snprintf(e->service, sizeof e->service, "%s", ev->u.dnat.svc->name);
+	e->applied = ev->u.dnat.applied;
+	e->repaired = ev->u.dnat.repaired;
+	snprintf(e->message, sizeof e->message, "%s",
+	    ev->u.dnat.message != NULL ? ev->u.dnat.message : "");
+}
+
+/* Two services, no imbalance: after the first apply nothing changes. */
+static const char *const TWO_SERVICES =
+    "hosts: [{name: h1}, {name: h2}]\n"
+    "vms: [{name: w1, host: h1, load: 10}, {name: w2, host: h2, load: 10}]\n"
+    "policy: {mode: auto}\n"
+    "services:\n"
+    "  - {name: web, vip: 198.18.0.1, port: 80,\n"
+    "     backends: [{address: 198.18.1.1, vm: w1}, {address: 198.18.1.2, vm: w2}]}\n"
+    "  - {name: dns, vip: 198.18.0.2, port: 53, protocol: udp,\n"
+    "     backends: [{address: 198.18.1.1, port: 53, vm: w1}]}\n";
+
+/*
+ * Runs the scenario for `until` seconds with the counted simulated DNAT;
+ * at drift_at (< 0: never) the rules are changed by hand. dry: --dry-run.
+ */
+static void
+run(double until, double drift_at, bool dry, struct counted *cd,
+    struct seen *seen)
+{
+	struct config *cfg = helpers_scenario(TWO_SERVICES);
+	struct event_sink sink = { seen_sink, seen };
+	struct dnat dn = { &counted_ops, cd };
+	struct controller_opts opts = { .dnat = &dn, .dry_run = dry };
+	struct controller *ctl;
+	struct probe probe;
+	struct action action;
+	struct sim *sim;
+	double now = 0, next;
+	bool drifted = drift_at < 0;
+
+	assert_non_null(cfg);
+	memset(cd, 0, sizeof *cd);
+	memset(seen, 0, sizeof *seen);
+	assert_int_equal(sim_dnat_init(&cd->inner), 0);
+	cd->now = &now;
+	sim = sim_new(cfg);
+	assert_non_null(sim);
+	assert_int_equal(sim_probe_init(&probe, sim), 0);
+	sim_action_init(&action, sim);
+	ctl = controller_new(cfg, &cfg->policy, &probe, &action, &sink, &opts);
+	assert_non_null(ctl);
+	controller_run(ctl, 0);
+	while ((next = controller_next_due(ctl)) <= until + 1e-9) {
+		assert_true(next > now);	/* never a busy loop */
+		if (!drifted && next >= drift_at) {
+			sim_dnat_drift(&cd->inner);
+			drifted = true;
+		}
+		now = next;
+		sim_advance(sim, now);
+		controller_run(ctl, now);
+	}
+	controller_free(ctl);
+	probe.ops->free(probe.impl);
+	sim_free(sim);
+	cd->inner.ops->free(cd->inner.impl);
+	config_free(cfg);
+}
+
+/* The unchanged state is re-applied every 5 s, and says nothing. */
+static void
+test_reapplied_on_schedule(void **state)
+{
+	struct counted *cd = calloc(1, sizeof *cd);
+	struct seen *seen = calloc(1, sizeof *seen);
+	int i;
+
+	(void)state;
+	run(60, -1, false, cd, seen);
+	/* at 0 (the first), then 5, 10, ... 60 */
+	assert_int_equal(cd->napplies, 13);
+	assert_near(cd->at[0], 0, 1e-9);
+	assert_true(cd->changed[0]);
+	for (i = 1; i < cd->napplies; i++) {
+		assert_near(cd->at[i] - cd->at[i - 1], 5.0, 1e-6);
+		assert_false(cd->changed[i]);	/* nothing to write */
+	}
+	/* one event per service for the first apply, none for re-applies */
+	assert_int_equal(seen->n, 2);
+	for (i = 0; i < seen->n; i++) {
+		assert_true(seen->ev[i].applied);
+		assert_false(seen->ev[i].repaired);
+		assert_string_equal(seen->ev[i].message, "");
+	}
+	free(cd);
+	free(seen);
+}
+
+/* Rules changed by hand at 21.3 s are restored at the next check (25 s),
+ * with one dnat event per service that says repaired. */
+static void
+test_drift_repaired(void **state)
+{
+	struct counted *cd = calloc(1, sizeof *cd);
+	struct seen *seen = calloc(1, sizeof *seen);
+	int i, repaired = 0;
+
+	(void)state;
+	run(60, 21.3, false, cd, seen);
+	assert_int_equal(seen->n, 4);
+	for (i = 0; i < seen->n; i++) {
+		assert_true(seen->ev[i].applied);
+		if (!seen->ev[i].repaired) {
+			assert_near(seen->ev[i].ts, 0, 1e-9);
+			continue;
+		}
+		repaired++;
+		assert_true(seen->ev[i].ts > 21.3);
+		assert_near(seen->ev[i].ts, 25.0, 1e-6);
+		assert_string_equal(seen->ev[i].message,
+		    "rules restored: they had been changed outside vmbal");
+	}
+	assert_int_equal(repaired, 2);
+	assert_string_equal(seen->ev[2].service, "web");
+	assert_string_equal(seen->ev[3].service, "dns");
+	/* exactly one apply wrote after the first: the repair */
+	for (i = 1, repaired = 0; i < cd->napplies; i++)
+		repaired += cd->changed[i];
+	assert_int_equal(repaired, 1);
+	free(cd);
+	free(seen);
+}
+
+/* --dry-run never touches the rules: no apply, no re-apply. */
+static void
+test_dry_run_never_reapplies(void **state)
+{
+	struct counted *cd = calloc(1, sizeof *cd);
+	struct seen *seen = calloc(1, sizeof *seen);
+
+	(void)state;
+	run(60, 21.3, true, cd, seen);
+	assert_int_equal(cd->napplies, 0);
+	free(cd);
+	free(seen);
+}
+
+/* The tag: six hex digits of the configuration's real path, the lease's
+ * first six, one per file whatever path reaches it. */
+static void
+test_cluster_tag(void **state)
+{
+	char dir[] = "/tmp/vbdn-tag-XXXXXX", a[300], b[300], link[300],
+	    rel[300], ta[16], tb[16], tl[16], tr[16], err[256];
+	const char *lp;
+	struct lease *l;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(a, sizeof a, "%s/vmbal.yaml", dir);
+	snprintf(b, sizeof b, "%s/sub", dir);
+	assert_int_equal(mkdir(b, 0700), 0);
+	snprintf(b, sizeof b, "%s/sub/vmbal.yaml", dir);
+	snprintf(link, sizeof link, "%s/link.yaml", dir);
+	snprintf(rel, sizeof rel, "%s/sub/../vmbal.yaml", dir);
+	f = fopen(a, "w");
+	assert_non_null(f);
+	fclose(f);
+	f = fopen(b, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(symlink(a, link), 0);
+	cluster_tag(a, ta, sizeof ta);
+	cluster_tag(b, tb, sizeof tb);
+	cluster_tag(link, tl, sizeof tl);
+	cluster_tag(rel, tr, sizeof tr);
+	assert_int_equal(strlen(ta), CLUSTER_TAG_LEN);
+	assert_int_equal(strspn(ta, "0123456789abcdef"), CLUSTER_TAG_LEN);
+	assert_string_not_equal(ta, tb);	/* same name, another place */
+	assert_string_equal(ta, tl);		/* the same file */
+	assert_string_equal(ta, tr);
+	/* the lease of the same configuration: <name>-<8 hex>.lock */
+	setenv("VMBAL_LEASE_DIR", dir, 1);
+	l = lease_new(a, err, sizeof err);
+	assert_non_null(l);
+	lp = strrchr(lease_path(l), '-');
+	assert_non_null(lp);
+	assert_memory_equal(lp + 1, ta, CLUSTER_TAG_LEN);
+	unlink(lease_path(l));
+	lease_free(l);
+	unsetenv("VMBAL_LEASE_DIR");
+	unlink(link);
+	unlink(a);
+	unlink(b);
+	snprintf(b, sizeof b, "%s/sub", dir);
+	rmdir(b);
+	rmdir(dir);
+}
+
+/* The libiptc programmer takes only tags that cannot be mistaken for a
+ * legacy chain name or another tag's prefix. */
+static void
+test_iptc_tags(void **state)
+{
+	static const char *const bad[] = { "", "ABC123", "a-b", "123456789",
+		"ab_c", "ab c" };
+	struct dnat dn;
+	struct diag d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		diag_clear(&d);
+		assert_int_equal(dnat_iptc_init(&dn, bad[i], &d), -1);
+		assert_non_null(strstr(d.msg, "tag"));
+	}
+	assert_int_equal(dnat_iptc_init(&dn, NULL, &d), -1);
+	assert_int_equal(dnat_iptc_init(&dn, "1a2b3c", &d), 0);
+	dn.ops->free(dn.impl);
+	assert_int_equal(dnat_iptc_init(&dn, "12345678", &d), 0);
+	dn.ops->free(dn.impl);
+}
+
+static const char *
+target_of(const struct ipt_entry *e)
+{
+	const struct xt_entry_target *t = (const void *)((const char *)e +
+	    e->target_offset);
+
+	return t->u.user.name;
+}
+
+/* Every chain and every jump of the description is the tag's. */
+static void
+test_rules_tagged(void **state)
+{
+	struct dnat_backend web[] = {
+		{ "198.18.1.1", 8080, 1, true }, { "198.18.1.2", 8080, 1, false },
+		{ "198.18.1.3", 8080, 2, true },
+	};
+	struct dnat_backend dns[] = { { "198.18.1.1", 53, 1, true } };
+	struct dnat_service svcs[] = {
+		{ "web", "198.18.0.1", 80, PROTO_TCP, ALGO_WEIGHTED, 60, true,
+		    web, 3 },
+		{ "dns", "198.18.0.2", 53, PROTO_UDP, ALGO_ROUND_ROBIN, 0, false,
+		    dns, 1 },
+	};
+	static const char *const want[] = { "VMBAL-abc123-SERVICES",
+		"VMBAL-abc123-POSTROUTING", "VMBAL-abc123-SVC-0",
+		"VMBAL-abc123-SEP-0-0", "VMBAL-abc123-SEP-0-2",
+		"VMBAL-abc123-SVC-1", "VMBAL-abc123-SEP-1-0" };
+	struct dnat_names nm;
+	struct dnat_want w;
+	struct diag d;
+	size_t i, jumps = 0;
+
+	(void)state;
+	diag_clear(&d);
+	assert_int_equal(dnat_names_init(&nm, "abc123", &d), 0);
+	assert_string_equal(nm.services, "VMBAL-abc123-SERVICES");
+	assert_string_equal(nm.post, "VMBAL-abc123-POSTROUTING");
+	assert_int_equal(dnat_rules_build(&w, &nm, svcs, 2, &d), 0);
+	assert_int_equal(w.nchains, sizeof want / sizeof want[0]);
+	for (i = 0; i < sizeof want / sizeof want[0]; i++)
+		assert_int_not_equal(dnat_want_chain_index(&w, want[i]),
+		    (size_t)-1);
+	assert_true(w.snat);
+	for (i = 0; i < w.nrules; i++) {
+		if (!w.rules[i].jump)
+			continue;
+		jumps++;
+		assert_memory_equal(target_of(w.rules[i].e), "VMBAL-abc123-",
+		    13);
+		assert_int_not_equal(dnat_want_chain_index(&w,
+		    target_of(w.rules[i].e)), (size_t)-1);
+	}
+	/* SERVICES 2, web: 2 affinity checks + 2 picks, dns: 1 pick */
+	assert_int_equal(jumps, 7);
+	dnat_want_free(&w);
+	/* a bad backend fails before anything is described */
+	web[0].address = "198.18.1.999";
+	assert_int_equal(dnat_rules_build(&w, &nm, svcs, 2, &d), -1);
+	assert_non_null(strstr(d.msg, "bad backend"));
+}
+
+/* Whose chains an apply of tag abc123 rewrites. */
+static void
+test_rules_owned(void **state)
+{
+	static const char *const yes[] = { "VMBAL-abc123-SERVICES",
+		"VMBAL-abc123-SEP-0-1", "VMBAL-abc123-ANYTHING",
+		/* an older vmbal's, untagged */
+		"VMBAL-SERVICES", "VMBAL-POSTROUTING", "VMBAL-SVC-0",
+		"VMBAL-SVC-123", "VMBAL-SEP-3-14" };
+	static const char *const no[] = { "VMBAL-def456-SERVICES",
+		"VMBAL-abc12-SERVICES", "VMBAL-abc1234-SERVICES",
+		"VMBAL-SVC-", "VMBAL-SVC-1x", "VMBAL-SEP-1", "VMBAL-SEP-1-",
+		"VMBAL-SEP--2", "VMBAL-FOO", "VMBAL-SERVICES2", "FOREIGN",
+		"PREROUTING", "", "DNAT" };
+	struct dnat_names nm;
+	struct diag d;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(dnat_names_init(&nm, "abc123", &d), 0);
+	for (i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		if (!dnat_rules_owned(&nm, yes[i]))
+			fail_msg("%s: not owned", yes[i]);
+	for (i = 0; i < sizeof no / sizeof no[0]; i++)
+		if (dnat_rules_owned(&nm, no[i]))
+			fail_msg("%s: owned", no[i]);
+	assert_false(dnat_rules_owned(&nm, NULL));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reapplied_on_schedule),
+		cmocka_unit_test(test_drift_repaired),
+		cmocka_unit_test(test_dry_run_never_reapplies),
+		cmocka_unit_test(test_cluster_tag),
+		cmocka_unit_test(test_iptc_tags),
+		cmocka_unit_test(test_rules_tagged),
+		cmocka_unit_test(test_rules_owned),
+	};
+
+	return TAP_RUN(tests);
+}
