@@ -109,3 +109,36 @@ tui_safe_new(const char *s)
 	}
 	return r;
 }
+
+const char *
+tui_safe_col(char *out, size_t len, const char *s, int w, bool right)
+{
+	char ch[TUI_SAFE_MAX];
+	size_t used = 0, n, k;
+	int cols = 0, c, pad;
+
+	if (len == 0)
+		return "";
+	out[0] = '\0';
+	/* the text first, then its padding moved in front if right */
+	while ((n = tui_safe_char(s, ch, &c)) > 0 && cols + c <= w &&
+	    used + strlen(ch) < len) {
+		memcpy(out + used, ch, strlen(ch) + 1);
+		used += strlen(ch);
+		cols += c;
+		s += n;
+	}
+	pad = w - cols;
+	if (pad <= 0 || used + (size_t)pad >= len)
+		return out;
+	if (right) {
+		memmove(out + pad, out, used + 1);
+		for (k = 0; k < (size_t)pad; k++)
+			out[k] = ' ';
+	} else {
+		for (k = 0; k < (size_t)pad; k++)
+			out[used + k] = ' ';
+		out[used + (size_t)pad] = '\0';
+	}
+	return out;
+}

@@ -158,6 +158,11 @@ size_t tui_safe_char(const char *s, char out[TUI_SAFE_MAX], int *cols);
 size_t tui_safe_fit(const char *s, int w);
 /* All of s made safe; caller frees. NULL on ENOMEM. */
 char *tui_safe_new(const char *s);
+/* A column of a pane: s made safe, cut or padded with spaces to w
+ * columns (padded in front when right), into out; returns out. */
+#define TUI_COL_MAX(w) ((w) * TUI_SAFE_MAX + 1)
+const char *tui_safe_col(char *out, size_t len, const char *s, int w,
+    bool right);
 /* A bar of w columns filled to pct (0..100), in the bar colours. */
 void tui_bar(struct tui *t, int y, int x, int w, double pct);
 /* A sparkline of n values (0..100) in w columns, newest at the right. */
