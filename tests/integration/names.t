@@ -179,6 +179,25 @@ served = [e for e in dnat if e["service"] == SVC and
 check(served, "its DNAT rule sends to the backend (up, weight > 0)",
       repr([(short(e["service"]), e["backends"]) for e in dnat]))
 
+# 4. a reason that names a long non-ASCII name is cut whole characters
+E = "x" + "\u00e9" * 100	# 201 bytes: a cut at 128 falls inside a character
+sc = write("reason.yaml", """hosts:
+  - {name: h1, cpus: 4, memory_mib: 16384}
+  - {name: h2, cpus: 4, memory_mib: 16384}
+vms:
+  - {name: %s, host: h2, vcpus: 1, memory_mib: 512, load: 10}
+policy: {mode: auto, window: 2, probe_interval_s: 5, analyse_interval_s: 10}
+rules:
+  - pin: {vm: %s, host: h1}
+""" % (E, E))
+p, evs = run("--headless", "--scenario", sc, "--fast", "--dry-run",
+             "--duration", "30")
+moves = [m for e in evs if e["event"] == "plan" for m in e["moves"]]
+check(moves and all(m["vm"] == E and isinstance(m.get("reason"), str) and
+                    m["reason"].startswith("pin: ") for m in moves),
+      "a plan's reason naming a 201-byte UTF-8 name is still said",
+      repr([(short(m["vm"]), m.get("reason", "")[:20]) for m in moves]))
+
 print("1..%d" % len(results))
 for i, (ok, name, diag) in enumerate(results, 1):
     print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
