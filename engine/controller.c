@@ -496,8 +496,12 @@ controller_take_plan(struct controller *c, const struct plan *p,
 
 		if (exec_move_set(e, in->vms[p->moves[i].vm].name,
 		    in->hosts[p->moves[i].from].name,
-		    in->hosts[p->moves[i].to].name, p->moves[i].reason) != 0)
-			return -1;	/* the moves copied so far stay */
+		    in->hosts[p->moves[i].to].name, p->moves[i].reason) != 0) {
+			exec_moves_free(c->exec, c->nexec);	/* none of it */
+			c->exec = NULL;
+			c->nexec = 0;
+			return -1;
+		}
 		e->st = EX_PENDING;
 		e->confirmed = confirmed;
 		e->who = "auto";
