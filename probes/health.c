@@ -28,6 +28,7 @@
 #include "conntrack.h"
 #include "health.h"
 #include "monotime.h"
+#include "../engine/vec.h"
 
 enum hb_state { HB_NEW, HB_UP, HB_DOWN };
 
@@ -89,16 +90,10 @@ hc_queue(struct health *h, const struct hb *b, const char *error)
 	struct health_change *c;
 
 	pthread_mutex_lock(&h->mu);
-	if (h->nqueue == h->capqueue) {
-		size_t ncap = h->capqueue == 0 ? 16 : h->capqueue * 2;
-		void *p = realloc(h->queue, ncap * sizeof *h->queue);
-
-		if (p == NULL) {
-			pthread_mutex_unlock(&h->mu);
-			return;
-		}
-		h->queue = p;
-		h->capqueue = ncap;
+	if (vec_reserve(&h->queue, &h->capqueue, h->nqueue + 1,
+	    sizeof *h->queue) != 0) {
+		pthread_mutex_unlock(&h->mu);
+		return;
 	}
 	c = &h->queue[h->nqueue++];
 	memset(c, 0, sizeof *c);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sim.h"
+#include "../engine/vec.h"
 
 struct sim_host {
 	char *name;
@@ -155,15 +156,9 @@ sim_done_push(struct sim *s, const struct sim_vm *v, size_t from,
 {
 	struct action_result *r;
 
-	if (s->ndone == s->capdone) {
-		size_t ncap = s->capdone == 0 ? 8 : s->capdone * 2;
-		void *p = realloc(s->done, ncap * sizeof *s->done);
-
-		if (p == NULL)
-			return -1;
-		s->done = p;
-		s->capdone = ncap;
-	}
+	if (vec_reserve(&s->done, &s->capdone, s->ndone + 1,
+	    sizeof *s->done) != 0)
+		return -1;
 	r = &s->done[s->ndone];
 	if (action_result_set(r, v->name, s->hosts[from].name,
 	    s->hosts[v->dest].name, st, dur, err) != 0)
