@@ -27,7 +27,7 @@
 
 struct job {
 	struct lv_migrate *owner;
-	char vm[256], from[256], to[256];
+	/* result.vm, .from and .to (owned) name the move from the start */
 	const char *from_uri, *to_uri, *data_uri;
 	pthread_t thread;
 	atomic_bool finished;	/* result filled in */
@@ -62,38 +62,41 @@ mig_finish(struct job *j, enum mig_status st, const char *error)
 {
 	j->result.status = st;
 	j->result.duration_s = monotime_now() - j->started;
-	snprintf(j->result.error, sizeof j->result.error, "%s",
-	    error != NULL ? error : "");
+	free(j->result.error);
+	/* on ENOMEM the failure stays, without its reason */
+	j->result.error = error != NULL ? strdup(error) : NULL;
 	atomic_store(&j->finished, true);
 }
 
-/* Running on the destination, not running on the source? */
+/* Running on the destination, not running on the source? -1 with why
+ * (caller frees; NULL on ENOMEM) when not. */
 static int
-mig_verify(struct job *j, virConnectPtr src, virConnectPtr dst, char *why,
-    size_t len)
+mig_verify(struct job *j, virConnectPtr src, virConnectPtr dst, char **why)
 {
+	const struct action_result *r = &j->result;
 	virDomainPtr d;
 	int state = 0, reason = 0, rc = 0;
 
-	d = virDomainLookupByName(dst, j->vm);
+	*why = NULL;
+	d = virDomainLookupByName(dst, r->vm);
 	if (d == NULL || virDomainGetState(d, &state, &reason, 0) < 0 ||
 	    state != VIR_DOMAIN_RUNNING) {
-		if (snprintf(why, len, "%s is not running on %s after the migration",
-		    j->vm, j->to) >= (int)len)
-			why[len - 1] = '\0';
+		if (asprintf(why, "%s is not running on %s after the migration",
+		    r->vm, r->to) < 0)
+			*why = NULL;
 		rc = -1;
 	}
 	if (d != NULL)
 		virDomainFree(d);
 	if (rc != 0)
 		return rc;
-	d = virDomainLookupByName(src, j->vm);
+	d = virDomainLookupByName(src, r->vm);
 	if (d != NULL) {
 		if (virDomainIsActive(d) == 1) {
-			if (snprintf(why, len,
-			    "%s still runs on %s after the migration", j->vm,
-			    j->from) >= (int)len)
-				why[len - 1] = '\0';
+			if (asprintf(why,
+			    "%s still runs on %s after the migration", r->vm,
+			    r->from) < 0)
+				*why = NULL;
 			rc = -1;
 		}
 		virDomainFree(d);
@@ -154,7 +157,7 @@ mig_main(void *arg)
 	virDomainPtr dom, moved;
 	virTypedParameterPtr params = NULL;
 	int nparams = 0, maxparams = 0;
-	char why[256];
+	char *why;
 	unsigned int flags = VIR_MIGRATE_LIVE;
 
 	if (j->owner->cfg->policy.migrate_persistent)
@@ -173,7 +176,7 @@ mig_main(void *arg)
 		virConnectClose(src);
 		return NULL;
 	}
-	dom = virDomainLookupByName(src, j->vm);
+	dom = virDomainLookupByName(src, j->result.vm);
 	if (dom == NULL) {
 		mig_finish(j, MIG_FAILED, mig_error());
 		goto out;
@@ -195,9 +198,11 @@ mig_main(void *arg)
 		    atomic_load(&j->abort) ? "aborted" : mig_error());
 	} else {
 		virDomainFree(moved);
-		if (mig_verify(j, src, dst, why, sizeof why) != 0)
-			mig_finish(j, MIG_FAILED, why);
-		else
+		if (mig_verify(j, src, dst, &why) != 0) {
+			mig_finish(j, MIG_FAILED, why != NULL ? why :
+			    "not where it should be after the migration");
+			free(why);
+		} else
 			mig_finish(j, MIG_DONE, NULL);
 	}
 	virDomainFree(dom);
@@ -235,12 +240,12 @@ mig_start(void *impl, const char *vm, const char *from, const char *to,
 		return -1;
 	}
 	j->owner = m;
-	snprintf(j->vm, sizeof j->vm, "%s", vm);
-	snprintf(j->from, sizeof j->from, "%s", from);
-	snprintf(j->to, sizeof j->to, "%s", to);
-	snprintf(j->result.vm, sizeof j->result.vm, "%s", vm);
-	snprintf(j->result.from, sizeof j->result.from, "%s", from);
-	snprintf(j->result.to, sizeof j->result.to, "%s", to);
+	if (action_result_set(&j->result, vm, from, to, MIG_STARTED, 0,
+	    NULL) != 0) {
+		free(j);
+		diag_set(d, NULL, 0, 0, "out of memory");
+		return -1;
+	}
 	j->from_uri = hf->uri;
 	j->to_uri = ht->uri;
 	j->data_uri = ht->migration_uri;
@@ -251,6 +256,7 @@ mig_start(void *impl, const char *vm, const char *from, const char *to,
 	pthread_mutex_init(&j->mu, NULL);
 	if (pthread_create(&j->thread, NULL, mig_main, j) != 0) {
 		pthread_mutex_destroy(&j->mu);
+		action_result_clear(&j->result);
 		free(j);
 		diag_set(d, NULL, 0, 0, "cannot start a migration job");
 		return -1;
@@ -279,7 +285,7 @@ mig_poll(void *impl, struct action_result *out, size_t max)
 		pthread_join(j->thread, NULL);
 		if (j->monitoring)
 			pthread_join(j->monitor, NULL);
-		out[n++] = j->result;
+		out[n++] = j->result;	/* its strings go with it */
 		*pp = j->next;
 		pthread_mutex_destroy(&j->mu);
 		free(j);
@@ -297,7 +303,7 @@ mig_abort(void *impl, const char *vm, struct diag *d)
 
 	pthread_mutex_lock(&m->mu);
 	for (j = m->jobs; j != NULL; j = j->next) {
-		if (strcmp(j->vm, vm) != 0 || atomic_load(&j->finished))
+		if (strcmp(j->result.vm, vm) != 0 || atomic_load(&j->finished))
 			continue;
 		atomic_store(&j->abort, true);
 		pthread_mutex_lock(&j->mu);
@@ -325,7 +331,7 @@ mig_free(void *impl)
 		struct diag d;
 
 		if (!atomic_load(&j->finished))
-			mig_abort(m, j->vm, &d);
+			mig_abort(m, j->result.vm, &d);
 	}
 	for (j = m->jobs; j != NULL; j = next) {
 		next = j->next;
@@ -333,6 +339,7 @@ mig_free(void *impl)
 		if (j->monitoring)
 			pthread_join(j->monitor, NULL);
 		pthread_mutex_destroy(&j->mu);
+		action_result_clear(&j->result);
 		free(j);
 	}
 	pthread_mutex_destroy(&m->mu);
@@ -348,7 +355,8 @@ mig_progress(void *impl, const char *vm)
 
 	pthread_mutex_lock(&m->mu);
 	for (j = m->jobs; j != NULL; j = j->next)
-		if (strcmp(j->vm, vm) == 0 && !atomic_load(&j->finished)) {
+		if (strcmp(j->result.vm, vm) == 0 &&
+		    !atomic_load(&j->finished)) {
 			pthread_mutex_lock(&j->mu);
 			p = j->progress;
 			pthread_mutex_unlock(&j->mu);

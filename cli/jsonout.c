@@ -174,16 +174,14 @@ jsonout_event(const struct event *ev)
 		const struct dnat_service *d = ev->u.dnat.svc;
 		json_t *bs = json_array();
 		size_t i;
-		char name[96];
 
 		o = json_object();
 		jsonout_set(o, "service", json_string(d->name));
 		for (i = 0; i < d->nbackends; i++) {
 			json_t *jb = json_object();
 
-			snprintf(name, sizeof name, "%s:%ld",
-			    d->backends[i].address, d->backends[i].port);
-			jsonout_set(jb, "backend", json_string(name));
+			jsonout_set(jb, "backend", json_sprintf("%s:%ld",
+			    d->backends[i].address, d->backends[i].port));
 			jsonout_set(jb, "weight",
 			    json_integer(d->backends[i].weight));
 			jsonout_set(jb, "state", json_string(d->backends[i].up ?

@@ -1,7 +1,10 @@
 /*
  * action.c - names of the action interface's values, as the contract
- * spells them.
+ * spells them, and the lifecycle of a migration's result.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "action.h"
 
 const char *
@@ -11,4 +14,33 @@ mig_status_name(enum mig_status st)
 		"aborted" };
 
 	return names[st];
+}
+
+int
+action_result_set(struct action_result *r, const char *vm, const char *from,
+    const char *to, enum mig_status st, double duration_s, const char *error)
+{
+	memset(r, 0, sizeof *r);
+	r->vm = strdup(vm);
+	r->from = strdup(from);
+	r->to = strdup(to);
+	r->error = error != NULL ? strdup(error) : NULL;
+	r->status = st;
+	r->duration_s = duration_s;
+	if (r->vm == NULL || r->from == NULL || r->to == NULL ||
+	    (error != NULL && r->error == NULL)) {
+		action_result_clear(r);
+		return -1;
+	}
+	return 0;
+}
+
+void
+action_result_clear(struct action_result *r)
+{
+	free(r->vm);
+	free(r->from);
+	free(r->to);
+	free(r->error);
+	memset(r, 0, sizeof *r);
 }

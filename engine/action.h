@@ -14,13 +14,16 @@
 
 enum mig_status { MIG_STARTED, MIG_DONE, MIG_FAILED, MIG_ABORTED };
 
+/*
+ * A finished migration. The strings are owned by whoever holds the
+ * result: poll() hands them over to its caller, who frees them with
+ * action_result_clear().
+ */
 struct action_result {
-	char vm[256];
-	char from[256];
-	char to[256];
+	char *vm, *from, *to;
 	enum mig_status status;
 	double duration_s;
-	char error[256];
+	char *error;		/* why it failed; NULL when it did not */
 };
 
 struct action_ops {
@@ -28,7 +31,8 @@ struct action_ops {
 	/* Starts moving vm from one host to another; 0 or -1 and d. */
 	int (*migrate)(void *impl, const char *vm, const char *from,
 	    const char *to, struct diag *d);
-	/* Copies up to max finished migrations into out; returns how many. */
+	/* Moves up to max finished migrations into out (the caller owns
+	 * them now); returns how many. */
 	size_t (*poll)(void *impl, struct action_result *out, size_t max);
 	int (*abort)(void *impl, const char *vm, struct diag *d);
 	/* Optional: how far a running migration of vm is, 0..1; -1 when
@@ -43,5 +47,12 @@ struct action {
 };
 
 const char *mig_status_name(enum mig_status s);
+/* Fills r with copies of the names and error (error may be NULL); 0, or
+ * -1 on ENOMEM with nothing held. */
+int action_result_set(struct action_result *r, const char *vm,
+    const char *from, const char *to, enum mig_status st, double duration_s,
+    const char *error);
+/* Frees the strings r owns and empties it. */
+void action_result_clear(struct action_result *r);
 
 #endif

@@ -24,7 +24,7 @@
 #include "ynode.h"
 
 #define PATH_LEN 160
-#define NAME_MAX_LEN 255
+#define NAME_MAX_LEN 4096	/* bytes: libvirt allows names far past 255 */
 
 struct cfg {
 	struct ydoc *y;

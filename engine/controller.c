@@ -98,8 +98,8 @@ controller_free(struct controller *c)
 	free(c->views);
 	free(c->dnat_sig);
 	model_free(c->model);
-	free(c->exec);
-	free(c->offer);
+	exec_moves_free(c->exec, c->nexec);
+	exec_moves_free(c->offer, c->noffer);
 	free(c->last_sig);
 	controller_journal_free(c);
 	free(c);
@@ -342,7 +342,7 @@ controller_plan_settle(struct controller *c, double now)
 			break;
 	if (i == c->nexec)
 		return;		/* an offer nobody took up yet */
-	free(c->exec);
+	exec_moves_free(c->exec, c->nexec);
 	c->exec = NULL;
 	c->nexec = 0;
 	free(c->last_sig);
@@ -382,6 +382,7 @@ controller_poll_actions(struct controller *c, double now)
 			controller_emit_migration(c, now, res[i].vm,
 			    res[i].from, res[i].to, res[i].status,
 			    res[i].duration_s, done ? NULL : res[i].error);
+			action_result_clear(&res[i]);
 		}
 		if (n < 16)
 			break;
@@ -421,13 +422,57 @@ controller_signature(const struct plan *p, const struct plan_input *in)
 	return s;
 }
 
+int
+exec_move_set(struct exec_move *e, const char *vm, const char *from,
+    const char *to, const char *reason)
+{
+	e->vm = strdup(vm);
+	e->from = strdup(from);
+	e->to = strdup(to);
+	e->reason = reason != NULL ? strdup(reason) : NULL;
+	if (e->vm == NULL || e->from == NULL || e->to == NULL ||
+	    (reason != NULL && e->reason == NULL)) {
+		exec_move_clear(e);
+		return -1;
+	}
+	return 0;
+}
+
+void
+exec_move_clear(struct exec_move *e)
+{
+	free(e->vm);
+	free(e->from);
+	free(e->to);
+	free(e->reason);
+	e->vm = e->from = e->to = e->reason = NULL;
+}
+
+void
+exec_moves_free(struct exec_move *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		exec_move_clear(&v[i]);
+	free(v);
+}
+
+void
+controller_offer_clear(struct controller *c)
+{
+	exec_moves_free(c->offer, c->noffer);
+	c->offer = NULL;
+	c->noffer = 0;
+}
+
 static int
 controller_take_plan(struct controller *c, const struct plan *p,
     const struct plan_input *in, bool confirmed)
 {
 	size_t i;
 
-	free(c->exec);
+	exec_moves_free(c->exec, c->nexec);
 	c->exec = calloc(p->nmoves + 1, sizeof *c->exec);
 	c->nexec = 0;
 	if (c->exec == NULL)
@@ -435,18 +480,20 @@ controller_take_plan(struct controller *c, const struct plan *p,
 	for (i = 0; i < p->nmoves; i++) {
 		struct exec_move *e = &c->exec[i];
 
-		snprintf(e->vm, sizeof e->vm, "%s", in->vms[p->moves[i].vm].name);
-		snprintf(e->from, sizeof e->from, "%s",
-		    in->hosts[p->moves[i].from].name);
-		snprintf(e->to, sizeof e->to, "%s",
-		    in->hosts[p->moves[i].to].name);
+		if (exec_move_set(e, in->vms[p->moves[i].vm].name,
+		    in->hosts[p->moves[i].from].name,
+		    in->hosts[p->moves[i].to].name, p->moves[i].reason) != 0) {
+			exec_moves_free(c->exec, c->nexec);	/* none of it */
+			c->exec = NULL;
+			c->nexec = 0;
+			return -1;
+		}
 		e->st = EX_PENDING;
 		e->confirmed = confirmed;
 		e->who = "auto";
-		snprintf(e->reason, sizeof e->reason, "%s", p->moves[i].reason);
 		e->spread_after = p->moves[i].spread_after;
+		c->nexec = i + 1;
 	}
-	c->nexec = p->nmoves;
 	c->spread_before = p->spread_before;
 	return 0;
 }
@@ -521,20 +568,17 @@ controller_remember_offer(struct controller *c, const struct plan *p,
 {
 	size_t i;
 
-	free(c->offer);
-	c->noffer = 0;
+	controller_offer_clear(c);
 	c->offer = calloc(p->nmoves + 1, sizeof *c->offer);
 	if (c->offer == NULL)
 		return;
 	for (i = 0; i < p->nmoves; i++) {
-		snprintf(c->offer[i].vm, sizeof c->offer[i].vm, "%s",
-		    in->vms[p->moves[i].vm].name);
-		snprintf(c->offer[i].from, sizeof c->offer[i].from, "%s",
-		    in->hosts[p->moves[i].from].name);
-		snprintf(c->offer[i].to, sizeof c->offer[i].to, "%s",
-		    in->hosts[p->moves[i].to].name);
+		if (exec_move_set(&c->offer[i], in->vms[p->moves[i].vm].name,
+		    in->hosts[p->moves[i].from].name,
+		    in->hosts[p->moves[i].to].name, NULL) != 0)
+			return;		/* remembers what fitted */
+		c->noffer = i + 1;
 	}
-	c->noffer = p->nmoves;
 }
 
 static void
@@ -559,9 +603,9 @@ controller_plan_tick(struct controller *c, double now)
 	if (p->nmoves == 0) {
 		free(c->last_sig);
 		c->last_sig = NULL;
-		c->noffer = 0;
+		controller_offer_clear(c);
 		if (c->policy.mode == MODE_MANUAL) {
-			free(c->exec);
+			exec_moves_free(c->exec, c->nexec);
 			c->exec = NULL;
 			c->nexec = 0;
 		}
@@ -672,25 +716,12 @@ controller_analyse(struct controller *c, double now)
 static void
 controller_view_health(struct controller *c, const struct health_change *ch)
 {
-	char name[64];
-	size_t i, j;
+	struct backend_view *v = &c->views[ch->service][ch->backend];
 
-	for (i = 0; i < c->cfg->nservices; i++) {
-		const struct service_conf *s = &c->cfg->services[i];
-
-		if (strcmp(s->name, ch->service) != 0)
-			continue;
-		for (j = 0; j < s->nbackends; j++) {
-			snprintf(name, sizeof name, "%s:%ld",
-			    s->backends[j].address, s->backends[j].port);
-			if (strcmp(name, ch->backend) != 0)
-				continue;
-			c->views[i][j].health = ch->up ? BH_UP : BH_DOWN;
-			if (ch->up)
-				c->views[i][j].latency_ms = ch->latency_ms;
-			c->dnat_dirty = true;
-		}
-	}
+	v->health = ch->up ? BH_UP : BH_DOWN;
+	if (ch->up)
+		v->latency_ms = ch->latency_ms;
+	c->dnat_dirty = true;
 }
 
 static char *
@@ -822,15 +853,28 @@ controller_poll_health(struct controller *c, double now)
 	while ((n = c->opts.health->ops->poll(c->opts.health->impl, ch, 16)) >
 	    0) {
 		for (i = 0; i < n; i++) {
+			const struct service_conf *s;
+			char *backend;
+
+			if (ch[i].service >= c->cfg->nservices ||
+			    ch[i].backend >=
+			    c->cfg->services[ch[i].service].nbackends)
+				continue;	/* not one of ours */
+			s = &c->cfg->services[ch[i].service];
+			if (asprintf(&backend, "%s:%ld",
+			    s->backends[ch[i].backend].address,
+			    s->backends[ch[i].backend].port) < 0)
+				backend = NULL;
 			memset(&ev, 0, sizeof ev);
 			ev.type = EV_HEALTH;
 			ev.ts = now;
-			ev.u.health.service = ch[i].service;
-			ev.u.health.backend = ch[i].backend;
+			ev.u.health.service = s->name;
+			ev.u.health.backend = backend != NULL ? backend : "?";
 			ev.u.health.up = ch[i].up;
 			ev.u.health.latency_ms = ch[i].latency_ms;
 			ev.u.health.error = ch[i].up ? NULL : ch[i].error;
 			controller_emit(c, &ev);
+			free(backend);
 			controller_view_health(c, &ch[i]);
 		}
 		if (n < 16)
@@ -889,9 +933,9 @@ controller_flights(const struct controller *c, double now, struct flight *out,
 
 		if (e->st != EX_RUNNING)
 			continue;
-		snprintf(out[n].vm, sizeof out[n].vm, "%s", e->vm);
-		snprintf(out[n].from, sizeof out[n].from, "%s", e->from);
-		snprintf(out[n].to, sizeof out[n].to, "%s", e->to);
+		out[n].vm = e->vm;
+		out[n].from = e->from;
+		out[n].to = e->to;
 		out[n].elapsed_s = now - e->started;
 		out[n].progress = c->action->ops->progress != NULL ?
 		    c->action->ops->progress(c->action->impl, e->vm) : -1;
@@ -955,7 +999,7 @@ controller_recover_open(struct controller *c, struct journal_past_move *m,
 	struct exec_move e;
 	struct model_vm *vm;
 	const char *at;
-	char why[600];
+	char *why;
 	bool done;
 
 	if (v < 0)
@@ -972,13 +1016,16 @@ controller_recover_open(struct controller *c, struct journal_past_move *m,
 	}
 	at = c->model->hosts[vm->host].name;
 	done = strcmp(at, m->to) == 0;
-	snprintf(why, sizeof why,
-	    "vmbal stopped while this migration ran; %s was found on %s", m->vm,
-	    at);
 	memset(&e, 0, sizeof e);
-	snprintf(e.vm, sizeof e.vm, "%s", m->vm);
-	snprintf(e.from, sizeof e.from, "%s", m->from);
-	snprintf(e.to, sizeof e.to, "%s", m->to);
+	if (asprintf(&why,
+	    "vmbal stopped while this migration ran; %s was found on %s", m->vm,
+	    at) < 0)
+		why = NULL;
+	if (why == NULL || exec_move_set(&e, m->vm, m->from, m->to, NULL) != 0) {
+		free(why);
+		controller_error(c, now, "out of memory while recovering a migration");
+		return;		/* tried again at the next probe */
+	}
 	e.who = "recovery";
 	m->settled = true;
 	if (done)
@@ -990,6 +1037,8 @@ controller_recover_open(struct controller *c, struct journal_past_move *m,
 	    done ? MIG_DONE : MIG_FAILED, m->age_s + now, done ? NULL : why);
 	controller_journal_outcome(c, now, &e, done ? MIG_DONE : MIG_FAILED,
 	    m->age_s + now, done ? NULL : why);
+	exec_move_clear(&e);
+	free(why);
 }
 
 static void

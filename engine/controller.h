@@ -48,8 +48,10 @@ const struct model *controller_model(const struct controller *c);
 /* Migrations started and not yet finished. */
 int controller_in_flight(const struct controller *c);
 
+/* The names are the controller's: valid until it next runs or takes a
+ * command. */
 struct flight {
-	char vm[256], from[256], to[256];
+	const char *vm, *from, *to;
 	double elapsed_s;	/* since it started */
 	double progress;	/* 0..1, or -1 when the action cannot tell */
 };
@@ -116,8 +118,10 @@ enum move_state {
 	MOVE_CANCELLED
 };
 
+/* The strings are the controller's: valid until it next runs or takes a
+ * command (copy what must outlive that). */
 struct move_view {
-	char vm[256], from[256], to[256], reason[128], who[16];
+	const char *vm, *from, *to, *reason, *who;
 	double spread_after;	/* predicted CPU spread after it */
 	enum move_state state;
 };

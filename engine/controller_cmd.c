@@ -32,6 +32,8 @@ controller_drop_offer(struct controller *c)
 	for (i = 0; i < c->nexec; i++)
 		if (!(c->exec[i].st == EX_PENDING && !c->exec[i].confirmed))
 			c->exec[n++] = c->exec[i];
+		else
+			exec_move_clear(&c->exec[i]);
 	c->nexec = n;
 	if (n == 0) {
 		free(c->exec);
@@ -59,7 +61,7 @@ controller_set_mode(struct controller *c, enum policy_mode mode,
 		controller_drop_offer(c);
 		free(c->last_sig);
 		c->last_sig = NULL;
-		c->noffer = 0;
+		controller_offer_clear(c);
 	} else {
 		/* manual: what has not started waits for the operator */
 		for (i = 0; i < c->nexec; i++)
@@ -189,12 +191,11 @@ controller_append(struct controller *c, const char *vm, const char *from,
 	if (e == NULL)
 		return -1;
 	c->exec = e;
-	e = &c->exec[c->nexec++];
+	e = &c->exec[c->nexec];
 	memset(e, 0, sizeof *e);
-	snprintf(e->vm, sizeof e->vm, "%s", vm);
-	snprintf(e->from, sizeof e->from, "%s", from);
-	snprintf(e->to, sizeof e->to, "%s", to);
-	snprintf(e->reason, sizeof e->reason, "%s", reason);
+	if (exec_move_set(e, vm, from, to, reason) != 0)
+		return -1;
+	c->nexec++;
 	e->st = EX_PENDING;
 	e->confirmed = true;
 	e->who = "operator";
@@ -284,7 +285,7 @@ controller_maintenance(struct controller *c, const char *host, bool on,
 		c->model->hosts[h].state = on ? HOST_MAINTENANCE : HOST_UP;
 	free(c->last_sig);
 	c->last_sig = NULL;
-	c->noffer = 0;
+	controller_offer_clear(c);
 	c->settle_until = 0;
 	if (!on)
 		return 0;

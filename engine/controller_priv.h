@@ -13,13 +13,15 @@
 
 enum exec_state { EX_PENDING, EX_RUNNING, EX_DONE, EX_FAILED, EX_CANCELLED };
 
+/* A move of the plan in hand. Its strings are its own: exec_move_set
+ * copies them in, exec_move_clear frees them. */
 struct exec_move {
-	char vm[256], from[256], to[256];
+	char *vm, *from, *to;
 	enum exec_state st;
 	bool confirmed;
 	const char *who;	/* "auto" or "operator" */
 	double started;
-	char reason[128];	/* the planner's, or the operator's */
+	char *reason;		/* the planner's, or the operator's */
 	double spread_after;	/* predicted CPU spread after it; < 0 none */
 };
 
@@ -59,6 +61,16 @@ struct controller {
 	bool jdown;		/* its last write failed: nothing starts */
 	double jretry_at;	/* when to try it again */
 };
+
+/* Copies the names and reason (NULL: none) into e, which holds none yet;
+ * 0, or -1 on ENOMEM with e left empty. */
+int exec_move_set(struct exec_move *e, const char *vm, const char *from,
+    const char *to, const char *reason);
+void exec_move_clear(struct exec_move *e);
+/* Clears n moves and frees the array. */
+void exec_moves_free(struct exec_move *v, size_t n);
+/* Forgets the offer remembered last. */
+void controller_offer_clear(struct controller *c);
 
 /* Internal entry points of controller.c used by its sibling files. */
 void controller_start_ready(struct controller *c, double now);

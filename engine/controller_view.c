@@ -2,10 +2,9 @@
  * controller_view.c - what the console reads of the controller: the
  * mode, the imbalance state, the plan in hand move by move, migrations in
  * flight, and each service backend's health, connections and weight.
- * Read-only; copies out, so the console never holds the controller's
- * memory.
+ * Read-only. Names are lent, not copied: they stay valid until the
+ * controller next runs or takes a command.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "controller_priv.h"
@@ -59,12 +58,11 @@ controller_moves(const struct controller *c, struct move_view *out,
 	for (i = 0; i < c->nexec && i < max; i++) {
 		const struct exec_move *e = &c->exec[i];
 
-		snprintf(out[i].vm, sizeof out[i].vm, "%s", e->vm);
-		snprintf(out[i].from, sizeof out[i].from, "%s", e->from);
-		snprintf(out[i].to, sizeof out[i].to, "%s", e->to);
-		snprintf(out[i].reason, sizeof out[i].reason, "%s", e->reason);
-		snprintf(out[i].who, sizeof out[i].who, "%s",
-		    e->who != NULL ? e->who : "auto");
+		out[i].vm = e->vm;
+		out[i].from = e->from;
+		out[i].to = e->to;
+		out[i].reason = e->reason != NULL ? e->reason : "";
+		out[i].who = e->who != NULL ? e->who : "auto";
 		out[i].spread_after = e->spread_after;
 		out[i].state = controller_move_state(e);
 	}

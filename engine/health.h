@@ -10,8 +10,9 @@
 #include <stddef.h>
 
 struct health_change {
-	char service[128];
-	char backend[64];	/* "address:port" */
+	/* which backend: indices in the configuration's services and that
+	 * service's backends */
+	size_t service, backend;
 	bool up;
 	double latency_ms;	/* of the check that decided; -1 when failed */
 	char error[128];	/* why the last check failed, "" when up */

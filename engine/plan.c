@@ -85,6 +85,25 @@ plan_free(struct plan *p)
 	free(p);
 }
 
+/* A reason that names long names is cut to its buffer: never inside a
+ * UTF-8 character, so it stays text (JSON, the console). */
+static void
+plan_utf8_trim(char *s)
+{
+	size_t n = strlen(s), lead = n, need;
+
+	while (lead > 0 && ((unsigned char)s[lead - 1] & 0xC0) == 0x80)
+		lead--;
+	if (lead == 0)
+		return;
+	lead--;		/* the last character's first byte */
+	need = ((unsigned char)s[lead] & 0xE0) == 0xC0 ? 2 :
+	    ((unsigned char)s[lead] & 0xF0) == 0xE0 ? 3 :
+	    ((unsigned char)s[lead] & 0xF8) == 0xF0 ? 4 : 1;
+	if (n - lead < need)
+		s[lead] = '\0';
+}
+
 int
 plan_add(struct plan *p, int vm, int from, int to, const char *reason)
 {
@@ -105,6 +124,7 @@ plan_add(struct plan *p, int vm, int from, int to, const char *reason)
 	m->from = from;
 	m->to = to;
 	snprintf(m->reason, sizeof m->reason, "%s", reason);
+	plan_utf8_trim(m->reason);
 	return 0;
 }
 

@@ -28,12 +28,14 @@
 #include "conntrack.h"
 #include "health.h"
 #include "monotime.h"
+#include "../engine/vec.h"
 
 enum hb_state { HB_NEW, HB_UP, HB_DOWN };
 
 struct hb {			/* one backend of one service */
-	char service[128];
-	char name[64];		/* address:port */
+	size_t svc, be;		/* its indices in the configuration */
+	const char *host;	/* its address (the configuration's), for
+				 * the HTTP Host header */
 	struct sockaddr_in addr;
 	const struct health_conf *conf;
 	enum hb_state state;
@@ -88,21 +90,15 @@ hc_queue(struct health *h, const struct hb *b, const char *error)
 	struct health_change *c;
 
 	pthread_mutex_lock(&h->mu);
-	if (h->nqueue == h->capqueue) {
-		size_t ncap = h->capqueue == 0 ? 16 : h->capqueue * 2;
-		void *p = realloc(h->queue, ncap * sizeof *h->queue);
-
-		if (p == NULL) {
-			pthread_mutex_unlock(&h->mu);
-			return;
-		}
-		h->queue = p;
-		h->capqueue = ncap;
+	if (vec_reserve(&h->queue, &h->capqueue, h->nqueue + 1,
+	    sizeof *h->queue) != 0) {
+		pthread_mutex_unlock(&h->mu);
+		return;
 	}
 	c = &h->queue[h->nqueue++];
 	memset(c, 0, sizeof *c);
-	snprintf(c->service, sizeof c->service, "%s", b->service);
-	snprintf(c->backend, sizeof c->backend, "%s", b->name);
+	c->service = b->svc;
+	c->backend = b->be;
 	c->up = b->state == HB_UP;
 	c->latency_ms = b->state == HB_UP ? b->latency_ms : -1;
 	snprintf(c->error, sizeof c->error, "%s", error != NULL ? error : "");
@@ -188,16 +184,20 @@ hc_ready(struct health *h, struct hb *b, unsigned events, double now)
 			return;
 		}
 		{
-			char req[512];
-			int m = snprintf(req, sizeof req,
-			    "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: vmbal\r\n"
-			    "Connection: close\r\n\r\n", b->conf->path, b->name);
+			char *req;
+			int m = asprintf(&req,
+			    "GET %s HTTP/1.0\r\nHost: %s:%u\r\nUser-Agent: vmbal\r\n"
+			    "Connection: close\r\n\r\n", b->conf->path, b->host,
+			    (unsigned)ntohs(b->addr.sin_port));
 
-			if (m < 0 || (size_t)m >= sizeof req ||
-			    send(b->fd, req, (size_t)m, MSG_NOSIGNAL) != m) {
+			if (m < 0)
+				req = NULL;
+			if (m < 0 || send(b->fd, req, (size_t)m, MSG_NOSIGNAL) != m) {
+				free(req);
 				hc_result(h, b, false, now, "cannot send request");
 				return;
 			}
+			free(req);
 		}
 		b->sent = true;
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = b };
@@ -352,9 +352,9 @@ health_init(struct health_source *src, const struct config *cfg,
 			const struct backend_conf *bc = &s->backends[j];
 			struct hb *b = &h->b[h->n++];
 
-			snprintf(b->service, sizeof b->service, "%s", s->name);
-			snprintf(b->name, sizeof b->name, "%s:%ld", bc->address,
-			    bc->port);
+			b->svc = i;
+			b->be = j;
+			b->host = bc->address;
 			b->addr.sin_family = AF_INET;
 			b->addr.sin_port = htons((uint16_t)bc->port);
 			inet_pton(AF_INET, bc->address, &b->addr.sin_addr);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sim.h"
+#include "../engine/vec.h"
 
 struct sim_host {
 	char *name;
@@ -118,6 +119,8 @@ sim_free(struct sim *s)
 	free(s->vms);
 	free(s->want);
 	free(s->total);
+	for (i = 0; i < s->ndone; i++)
+		action_result_clear(&s->done[i]);
 	free(s->done);
 	free(s);
 }
@@ -153,23 +156,14 @@ sim_done_push(struct sim *s, const struct sim_vm *v, size_t from,
 {
 	struct action_result *r;
 
-	if (s->ndone == s->capdone) {
-		size_t ncap = s->capdone == 0 ? 8 : s->capdone * 2;
-		void *p = realloc(s->done, ncap * sizeof *s->done);
-
-		if (p == NULL)
-			return -1;
-		s->done = p;
-		s->capdone = ncap;
-	}
-	r = &s->done[s->ndone++];
-	memset(r, 0, sizeof *r);
-	snprintf(r->vm, sizeof r->vm, "%s", v->name);
-	snprintf(r->from, sizeof r->from, "%s", s->hosts[from].name);
-	snprintf(r->to, sizeof r->to, "%s", s->hosts[v->dest].name);
-	r->status = st;
-	r->duration_s = dur;
-	snprintf(r->error, sizeof r->error, "%s", err != NULL ? err : "");
+	if (vec_reserve(&s->done, &s->capdone, s->ndone + 1,
+	    sizeof *s->done) != 0)
+		return -1;
+	r = &s->done[s->ndone];
+	if (action_result_set(r, v->name, s->hosts[from].name,
+	    s->hosts[v->dest].name, st, dur, err) != 0)
+		return -1;
+	s->ndone++;
 	return 0;
 }
 
@@ -350,6 +344,7 @@ sim_migrate_abort(struct sim *s, const char *vm, struct diag *d)
 	    sim_now(s) - v->mig_start, "aborted");
 }
 
+/* The results move to out: the caller owns their strings now. */
 size_t
 sim_poll(struct sim *s, struct action_result *out, size_t max)
 {

@@ -14,17 +14,18 @@ tui_act_pick(struct tui *t)
 {
 	const struct model *m = controller_model(t->ctl);
 	struct tui_dialog *d = &t->dlg;
-	char to[64], vm[256];
-	int v = model_vm_index(m, d->vm);
+	char *to = d->pick_name[d->sel], *vm = d->vm;
+	int v = model_vm_index(m, vm);
 	double spread = 0;
 	struct diag dg;
 
-	snprintf(to, sizeof to, "%s", d->pick_name[d->sel]);
-	snprintf(vm, sizeof vm, "%s", d->vm);
+	/* the picked names, whole, move into the confirmation */
+	d->pick_name[d->sel] = NULL;
+	d->vm = NULL;
+	tui_dialog_clear(t);
+	d->vm = vm;
+	d->host = to;
 	controller_predict(t->ctl, vm, to, &spread, &dg);
-	memset(d, 0, sizeof *d);
-	snprintf(d->vm, sizeof d->vm, "%s", vm);
-	snprintf(d->host, sizeof d->host, "%s", to);
 	tui_dialog_line(t, "Migrate %s from %s to %s (live).", vm,
 	    v >= 0 && m->vms[v].host >= 0 ? m->hosts[m->vms[v].host].name : "?",
 	    to);

@@ -68,6 +68,7 @@ tui_free(struct tui *t)
 {
 	if (t == NULL)
 		return;
+	tui_dialog_clear(t);
 	controller_free(t->ctl);
 	free(t->log);
 	free(t->hist);
@@ -145,6 +146,7 @@ tui_run(const struct run *r)
 		    clk->ops->sleep_until(clk->impl, due) == 0) {
 			t->now = due;
 			controller_run(t->ctl, due);
+			tui_gather(t);	/* the views' names were lent till now */
 		}
 		if (monotime_now() >= next_frame) {
 			tui_gather(t);

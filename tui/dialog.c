@@ -2,11 +2,13 @@
  * dialog.c - the console's modal dialogs: a yes/no confirmation that
  * names what it will do and defaults to No, a list to pick a host from
  * (each with its predicted spread, or why it cannot be chosen), and the
- * help screen. While a dialog is up it takes every key.
+ * help screen. While a dialog is up it takes every key. A line longer
+ * than the dialog is wide wraps, so every name in it is shown whole.
  */
 #include <curses.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tui.h"
@@ -38,16 +40,48 @@ static const char *const tui_help_text[] = {
 };
 
 void
+tui_dialog_clear(struct tui *t)
+{
+	struct tui_dialog *d = &t->dlg;
+	size_t i;
+
+	free(d->title);
+	for (i = 0; i < TUI_DLG_LINES; i++) {
+		free(d->lines[i]);
+		free(d->pick_name[i]);
+		free(d->mv_vm[i]);
+		free(d->mv_from[i]);
+		free(d->mv_to[i]);
+	}
+	free(d->vm);
+	free(d->host);
+	memset(d, 0, sizeof *d);
+}
+
+void
+tui_dialog_own(struct tui *t, char **slot, const char *s)
+{
+	free(*slot);
+	*slot = strdup(s);
+	if (*slot == NULL)
+		t->dlg.oom = true;
+}
+
+void
 tui_dialog_line(struct tui *t, const char *fmt, ...)
 {
 	va_list ap;
+	char *line;
 
 	if (t->dlg.nlines >= TUI_DLG_LINES)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(t->dlg.lines[t->dlg.nlines++], sizeof t->dlg.lines[0], fmt,
-	    ap);
+	if (vasprintf(&line, fmt, ap) < 0) {
+		line = NULL;
+		t->dlg.oom = true;
+	}
 	va_end(ap);
+	t->dlg.lines[t->dlg.nlines++] = line;
 }
 
 void
@@ -55,7 +89,11 @@ tui_confirm(struct tui *t, enum tui_verb verb, const char *title)
 {
 	t->dlg.kind = DLG_CONFIRM;
 	t->dlg.verb = verb;
-	snprintf(t->dlg.title, sizeof t->dlg.title, "%s", title);
+	tui_dialog_own(t, &t->dlg.title, title);
+	if (t->dlg.oom) {
+		tui_dialog_clear(t);
+		tui_message(t, true, "out of memory: nothing done");
+	}
 }
 
 void
@@ -63,9 +101,9 @@ tui_help(struct tui *t)
 {
 	size_t i;
 
-	memset(&t->dlg, 0, sizeof t->dlg);
+	tui_dialog_clear(t);
 	t->dlg.kind = DLG_HELP;
-	snprintf(t->dlg.title, sizeof t->dlg.title, "Help");
+	tui_dialog_own(t, &t->dlg.title, "Help");
 	for (i = 0; i < sizeof tui_help_text / sizeof tui_help_text[0]; i++)
 		tui_dialog_line(t, "%s", tui_help_text[i]);
 }
@@ -106,6 +144,38 @@ tui_box(struct tui *t, int y, int x, int h, int w)
 	}
 }
 
+/* Columns s takes once made safe. */
+static int
+tui_cols(const char *s)
+{
+	char out[TUI_SAFE_MAX];
+	size_t n;
+	int cols = 0, c;
+
+	while ((n = tui_safe_char(s, out, &c)) > 0) {
+		cols += c;
+		s += n;
+	}
+	return cols;
+}
+
+/* Rows line takes, wrapped at w columns. */
+static int
+tui_wrapped_rows(const char *line, int w)
+{
+	size_t n;
+	int rows = 0;
+
+	do {
+		n = tui_safe_fit(line, w);
+		if (n == 0 && *line != '\0')
+			n = strlen(line);	/* w too narrow: give up */
+		line += n;
+		rows++;
+	} while (*line != '\0');
+	return rows;
+}
+
 void
 tui_dialog_draw(struct tui *t)
 {
@@ -114,37 +184,46 @@ tui_dialog_draw(struct tui *t)
 	    "[y] Yes    [N] No (Enter, Esc)" : d->kind == DLG_PICK ?
 	    "Up/Down choose, Enter picks, Esc cancels" :
 	    "Up/Down scroll, Esc or q closes";
-	size_t i, shown;
-	int w = (int)strlen(d->title) + 6, h, y, x;
+	const char *title = d->title != NULL ? d->title : "";
+	size_t i, first = d->kind == DLG_HELP ? d->sel : 0;
+	int w = tui_cols(title) + 6, h, y, x, rows = 0, row, max;
 
 	for (i = 0; i < d->nlines; i++)
-		if ((int)strlen(d->lines[i]) + 6 > w)
-			w = (int)strlen(d->lines[i]) + 6;
+		if (d->lines[i] != NULL && tui_cols(d->lines[i]) + 6 > w)
+			w = tui_cols(d->lines[i]) + 6;
 	if ((int)strlen(foot) + 6 > w)
 		w = (int)strlen(foot) + 6;
 	if (w > COLS - 2)
 		w = COLS - 2;
-	shown = d->nlines;
-	if ((int)shown > LINES - 6)
-		shown = (size_t)(LINES - 6);
-	h = (int)shown + 4;
+	for (i = first; i < d->nlines; i++)
+		rows += tui_wrapped_rows(d->lines[i] != NULL ? d->lines[i] : "",
+		    w - 4);
+	max = LINES - 6 > 0 ? LINES - 6 : 0;
+	if (rows > max)
+		rows = max;
+	h = rows + 4;
 	y = (LINES - h) / 2;
 	x = (COLS - w) / 2;
 	tui_box(t, y, x, h, w);
 	attrset((attr_t)t->attr[THEME_DIALOG] | A_BOLD);
-	tui_put(y, x + 2, w - 4, d->title);
-	for (i = 0; i < shown; i++) {
-		size_t li = d->kind == DLG_HELP ? d->sel + i : i;
+	tui_put(y, x + 2, w - 4, title);
+	for (i = first, row = 0; i < d->nlines && row < rows; i++) {
+		const char *rest = d->lines[i] != NULL ? d->lines[i] : "";
 
-		if (li >= d->nlines)
-			break;
-		if (d->kind == DLG_PICK && li == d->sel)
+		if (d->kind == DLG_PICK && i == d->sel)
 			attrset((attr_t)t->attr[THEME_SELECTED]);
-		else if (d->kind == DLG_PICK && !d->pick_ok[li])
+		else if (d->kind == DLG_PICK && !d->pick_ok[i])
 			attrset((attr_t)t->attr[THEME_DIM]);
 		else
 			attrset((attr_t)t->attr[THEME_DIALOG]);
-		tui_put(y + 1 + (int)i, x + 2, w - 4, d->lines[li]);
+		do {		/* a long line wraps: its names are seen whole */
+			size_t n = tui_safe_fit(rest, w - 4);
+
+			if (n == 0 && *rest != '\0')
+				n = strlen(rest);
+			tui_put(y + 1 + row++, x + 2, w - 4, rest);
+			rest += n;
+		} while (*rest != '\0' && row < rows);
 	}
 	attrset((attr_t)t->attr[THEME_DIALOG]);
 	tui_put(y + h - 2, x + 2, w - 4, foot);
@@ -188,7 +267,8 @@ tui_dialog_key(struct tui *t, int key)
 			break;
 		if (key == '\n' || key == '\r' || key == KEY_ENTER) {
 			if (!d->pick_ok[d->sel]) {
-				tui_message(t, true, "%s", d->lines[d->sel]);
+				tui_message(t, true, "%s", d->lines[d->sel] != NULL ?
+				    d->lines[d->sel] : "cannot be chosen");
 				return;
 			}
 			tui_act(t);	/* opens the confirmation */

@@ -32,10 +32,11 @@ tui_readonly(struct tui *t, const char *what)
 static void
 tui_dialog_new(struct tui *t)
 {
-	memset(&t->dlg, 0, sizeof t->dlg);
+	tui_dialog_clear(t);
 }
 
-/* Remembers a move as the dialog shows it. */
+/* Remembers a move as the dialog shows it: copies, since the
+ * controller's names are only lent until it next runs. */
 static void
 tui_dialog_move(struct tui *t, const struct move_view *mv)
 {
@@ -43,9 +44,9 @@ tui_dialog_move(struct tui *t, const struct move_view *mv)
 
 	if (d->nmv >= TUI_DLG_LINES)
 		return;
-	snprintf(d->mv_vm[d->nmv], sizeof d->mv_vm[0], "%.63s", mv->vm);
-	snprintf(d->mv_from[d->nmv], sizeof d->mv_from[0], "%.63s", mv->from);
-	snprintf(d->mv_to[d->nmv], sizeof d->mv_to[0], "%.63s", mv->to);
+	tui_dialog_own(t, &d->mv_vm[d->nmv], mv->vm);
+	tui_dialog_own(t, &d->mv_from[d->nmv], mv->from);
+	tui_dialog_own(t, &d->mv_to[d->nmv], mv->to);
 	d->nmv++;
 }
 
@@ -218,7 +219,7 @@ key_confirm_one(struct tui *t)
 	mv = &t->moves[i];
 	tui_dialog_new(t);
 	tui_dialog_move(t, mv);
-	snprintf(t->dlg.vm, sizeof t->dlg.vm, "%s", mv->vm);
+	tui_dialog_own(t, &t->dlg.vm, mv->vm);
 	tui_dialog_line(t, "Migrate %s from %s to %s (live).", mv->vm, mv->from,
 	    mv->to);
 	tui_dialog_line(t, "Predicted spread after it: %.1f%% (now %.1f%%).",
@@ -278,7 +279,7 @@ key_abort(struct tui *t)
 	f = &t->flights[t->focus == PANE_FLIGHTS &&
 	    t->sel[PANE_FLIGHTS] < t->nflights ? t->sel[PANE_FLIGHTS] : 0];
 	tui_dialog_new(t);
-	snprintf(t->dlg.vm, sizeof t->dlg.vm, "%s", f->vm);
+	tui_dialog_own(t, &t->dlg.vm, f->vm);
 	tui_dialog_line(t, "Abort the migration of %s from %s to %s?", f->vm,
 	    f->from, f->to);
 	tui_dialog_line(t, "It stays running on %s.", f->from);
@@ -304,13 +305,15 @@ key_migrate(struct tui *t)
 	tui_dialog_new(t);
 	t->dlg.kind = DLG_PICK;
 	t->dlg.verb = VERB_MIGRATE;
-	snprintf(t->dlg.vm, sizeof t->dlg.vm, "%s", v->name);
-	snprintf(t->dlg.title, sizeof t->dlg.title,
-	    "Migrate %s (now on %s, spread %.1f%%) to:", v->name,
-	    v->host >= 0 ? m->hosts[v->host].name : "?", m->spread);
+	tui_dialog_own(t, &t->dlg.vm, v->name);
+	if (asprintf(&t->dlg.title, "Migrate %s (now on %s, spread %.1f%%) to:",
+	    v->name, v->host >= 0 ? m->hosts[v->host].name : "?",
+	    m->spread) < 0) {
+		t->dlg.title = NULL;
+		t->dlg.oom = true;
+	}
 	for (h = 0; h < m->nhosts && h < TUI_DLG_LINES; h++) {
-		snprintf(t->dlg.pick_name[h], sizeof t->dlg.pick_name[h], "%s",
-		    m->hosts[h].name);
+		tui_dialog_own(t, &t->dlg.pick_name[h], m->hosts[h].name);
 		diag_clear(&d);
 		if (controller_predict(t->ctl, v->name, m->hosts[h].name,
 		    &spread, &d) == 0) {
@@ -323,6 +326,10 @@ key_migrate(struct tui *t)
 	for (h = 0; h < t->dlg.nlines && !t->dlg.pick_ok[h]; h++)
 		;
 	t->dlg.sel = h < t->dlg.nlines ? h : 0;
+	if (t->dlg.oom) {
+		tui_dialog_clear(t);
+		tui_message(t, true, "out of memory: nothing done");
+	}
 }
 
 static void
@@ -342,7 +349,7 @@ key_maintenance(struct tui *t)
 	}
 	h = &m->hosts[t->sel[PANE_HOSTS]];
 	tui_dialog_new(t);
-	snprintf(t->dlg.host, sizeof t->dlg.host, "%s", h->name);
+	tui_dialog_own(t, &t->dlg.host, h->name);
 	t->dlg.flag = !h->maintenance;
 	if (h->maintenance) {
 		tui_dialog_line(t, "%s takes VMs again; the planner may move some back.",

@@ -14,20 +14,20 @@
 void
 tui_put(int y, int x, int w, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s, *end;
-	int cols = 0;
+	char out[TUI_SAFE_MAX];
+	size_t n;
+	int cols = 0, c;
 
 	if (w <= 0)
 		return;
-	/* count columns: every UTF-8 lead byte starts one */
-	for (end = p; *end != '\0'; end++) {
-		if ((*end & 0xC0) != 0x80) {
-			if (cols == w)
-				break;
-			cols++;
-		}
+	move(y, x);
+	/* character by character: what could act on the terminal is
+	 * drawn escaped */
+	while ((n = tui_safe_char(s, out, &c)) > 0 && cols + c <= w) {
+		addstr(out);
+		cols += c;
+		s += n;
 	}
-	mvaddnstr(y, x, s, (int)(end - p));
 }
 
 static const char *const tui_eighths[] = {

@@ -16,7 +16,8 @@ flights_rows(struct tui *t)
 static void
 flights_draw(struct tui *t, struct tui_rect r)
 {
-	char buf[600], el[32];
+	char buf[600], el[32], vm[TUI_COL_MAX(14)], from[TUI_COL_MAX(10)],
+	    to[TUI_COL_MAX(10)];
 	int row, bw;
 
 	if (t->nflights == 0) {
@@ -40,8 +41,11 @@ flights_draw(struct tui *t, struct tui_rect r)
 			break;
 		f = &t->flights[i];
 		tui_row_attr(t, PANE_FLIGHTS, i, THEME_WARN);
-		snprintf(buf, sizeof buf, "%-14.14s %10.10s %s %-10.10s ", f->vm,
-		    f->from, t->utf8 ? "\u2192" : "->", f->to);
+		snprintf(buf, sizeof buf, "%s %s %s %s ",
+		    tui_safe_col(vm, sizeof vm, f->vm, 14, false),
+		    tui_safe_col(from, sizeof from, f->from, 10, true),
+		    t->utf8 ? "\u2192" : "->",
+		    tui_safe_col(to, sizeof to, f->to, 10, false));
 		tui_put(r.y + row, r.x, r.w, buf);
 		x = r.x + 40;
 		tui_duration(el, sizeof el, f->elapsed_s);

@@ -27,7 +27,7 @@ hosts_draw(struct tui *t, struct tui_rect r)
 	const struct model *m = controller_model(t->ctl);
 	int fixed = 10 + 1 + 6 + 1 + 5 + 7 + 1 + 5 + 4 + 1;
 	int rest = r.w - fixed, bw, mw, sw, row, x;
-	char buf[64];
+	char buf[128], name[TUI_COL_MAX(10)];
 	size_t i;
 
 	if (rest < 6)
@@ -57,7 +57,8 @@ hosts_draw(struct tui *t, struct tui_rect r)
 			break;
 		h = &m->hosts[i];
 		tui_row_attr(t, PANE_HOSTS, i, THEME_NORMAL);
-		snprintf(buf, sizeof buf, "%-10.10s ", h->name);
+		tui_safe_col(name, sizeof name, h->name, 10, false);
+		snprintf(buf, sizeof buf, "%s ", name);
 		tui_put(r.y + row, r.x, 11, buf);
 		if (!(t->focus == PANE_HOSTS && t->sel[PANE_HOSTS] == i))
 			attrset((attr_t)t->attr[hosts_state_role(h->state)]);

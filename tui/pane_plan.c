@@ -35,7 +35,7 @@ static void
 plan_draw(struct tui *t, struct tui_rect r)
 {
 	enum policy_mode mode = controller_mode(t->ctl);
-	char buf[600];
+	char buf[600], vm[TUI_COL_MAX(12)];
 	int row;
 
 	if (t->nmoves == 0) {
@@ -61,8 +61,9 @@ plan_draw(struct tui *t, struct tui_rect r)
 			break;
 		mv = &t->moves[i];
 		tui_row_attr(t, PANE_PLAN, i, plan_role(mv->state));
-		snprintf(buf, sizeof buf, "%zu. %-12.12s %s %s %s  spread %s %.1f%%  %-9s %s",
-		    i + 1, mv->vm, mv->from, t->utf8 ? "\u2192" : "->", mv->to,
+		snprintf(buf, sizeof buf, "%zu. %s %s %s %s  spread %s %.1f%%  %-9s %s",
+		    i + 1, tui_safe_col(vm, sizeof vm, mv->vm, 12, false),
+		    mv->from, t->utf8 ? "\u2192" : "->", mv->to,
 		    t->utf8 ? "\u2192" : "->", mv->spread_after,
 		    plan_state(mv->state), mv->reason);
 		tui_put(r.y + row, r.x, r.w, buf);

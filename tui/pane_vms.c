@@ -53,7 +53,7 @@ static void
 vms_draw(struct tui *t, struct tui_rect r)
 {
 	const struct model *m = controller_model(t->ctl);
-	char buf[700];
+	char buf[700], name[TUI_COL_MAX(16)], host[TUI_COL_MAX(10)];
 	int row;
 
 	tui_scroll(t, PANE_VMS, t->nvm_order, r.h - 1);
@@ -70,9 +70,11 @@ vms_draw(struct tui *t, struct tui_rect r)
 		f = vms_flight(t, v->name);
 		cpu = window_mean(&v->cpu);
 		tui_row_attr(t, PANE_VMS, i, THEME_NORMAL);
-		snprintf(buf, sizeof buf, "%s %-16.16s %-10.10s %6.1f ",
-		    v->in_flight ? (t->utf8 ? "\u00bb" : ">") : " ", v->name,
-		    v->host >= 0 ? m->hosts[v->host].name : "?", cpu);
+		snprintf(buf, sizeof buf, "%s %s %s %6.1f ",
+		    v->in_flight ? (t->utf8 ? "\u00bb" : ">") : " ",
+		    tui_safe_col(name, sizeof name, v->name, 16, false),
+		    tui_safe_col(host, sizeof host, v->host >= 0 ?
+		    m->hosts[v->host].name : "?", 10, false), cpu);
 		tui_put(r.y + row, r.x, r.w, buf);
 		tui_bar(t, r.y + row, r.x + 37, 12, v->vcpus > 0 ?
 		    cpu / (double)v->vcpus : 0);

@@ -52,23 +52,29 @@ enum tui_verb {
 
 #define TUI_DLG_LINES 40
 
+/*
+ * A dialog. Every string in it is its own (NULL when not set), so it
+ * holds what it showed however long the operator takes: tui_dialog_clear
+ * frees them, tui_dialog_own copies one in.
+ */
 struct tui_dialog {
 	enum tui_dialog_kind kind;
 	enum tui_verb verb;
-	char title[128];
-	char lines[TUI_DLG_LINES][160];
+	char *title;
+	char *lines[TUI_DLG_LINES];
 	size_t nlines;
 	size_t sel;		/* DLG_PICK: the chosen line; DLG_HELP: top */
 	bool pick_ok[TUI_DLG_LINES];	/* DLG_PICK: may this line be chosen */
-	char pick_name[TUI_DLG_LINES][64];
+	char *pick_name[TUI_DLG_LINES];
 	/* VERB_CONFIRM_*: the moves as shown, confirmed only as they are */
-	char mv_vm[TUI_DLG_LINES][64], mv_from[TUI_DLG_LINES][64],
-	    mv_to[TUI_DLG_LINES][64];
+	char *mv_vm[TUI_DLG_LINES], *mv_from[TUI_DLG_LINES],
+	    *mv_to[TUI_DLG_LINES];
 	size_t nmv;
 	/* the verb's arguments */
-	char vm[256], host[256];
+	char *vm, *host;
 	size_t svc, backend;
 	bool flag;
+	bool oom;		/* a copy failed: the dialog must not act */
 };
 
 #define TUI_LOG_MAX 500
@@ -109,7 +115,8 @@ struct tui {
 	/* the event log: a ring of lines */
 	struct tui_logline *log;
 	size_t nlog, log_head;
-	/* copies of the controller's views for this frame */
+	/* the controller's views for this frame: their strings are lent
+	 * until the controller next runs, so tui_gather follows every run */
 	struct move_view moves[TUI_MOVES_MAX];
 	size_t nmoves;
 	double spread_before;
@@ -137,8 +144,25 @@ void tui_draw(struct tui *t);
 void tui_gather(struct tui *t);
 
 /* meter.c: drawing helpers. */
-/* Writes s at (y, x), at most w columns (a UTF-8 character is one). */
+/* Writes s at (y, x), at most w columns (a UTF-8 character is one),
+ * made safe (safe.c). */
 void tui_put(int y, int x, int w, const char *s);
+
+/* safe.c: outside text made safe to draw (control characters, C1
+ * controls, bidi overrides and non-UTF-8 bytes escaped). */
+#define TUI_SAFE_MAX 8
+/* The character at s as drawn (itself, or "\x1b", "\u202e") into out;
+ * returns the bytes of s it stands for (0 at the end) and its columns. */
+size_t tui_safe_char(const char *s, char out[TUI_SAFE_MAX], int *cols);
+/* How many bytes of s fit in w columns once made safe. */
+size_t tui_safe_fit(const char *s, int w);
+/* All of s made safe; caller frees. NULL on ENOMEM. */
+char *tui_safe_new(const char *s);
+/* A column of a pane: s made safe, cut or padded with spaces to w
+ * columns (padded in front when right), into out; returns out. */
+#define TUI_COL_MAX(w) ((w) * TUI_SAFE_MAX + 1)
+const char *tui_safe_col(char *out, size_t len, const char *s, int w,
+    bool right);
 /* A bar of w columns filled to pct (0..100), in the bar colours. */
 void tui_bar(struct tui *t, int y, int x, int w, double pct);
 /* A sparkline of n values (0..100) in w columns, newest at the right. */
@@ -167,6 +191,11 @@ void tui_dialog_key(struct tui *t, int key);
 void tui_confirm(struct tui *t, enum tui_verb verb, const char *title);
 void tui_dialog_line(struct tui *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Frees what the dialog holds and empties it (DLG_NONE). */
+void tui_dialog_clear(struct tui *t);
+/* Copies s into *slot (a string of t->dlg); a failed copy marks the
+ * dialog oom, so it only says so. */
+void tui_dialog_own(struct tui *t, char **slot, const char *s);
 void tui_help(struct tui *t);
 
 /* actions.c: what a confirmed dialog does, through the controller. */

@@ -156,6 +156,7 @@ test_migration_duration_and_memory(void **state)
 	assert_int_equal(sim_host_mem_used(s, 0), 2304);
 	assert_int_equal(sim_host_mem_used(s, 1), 512);
 	assert_string_equal(sim_host_name(s, sim_vm_host(s, 1)), "b");
+	action_result_clear(&r[0]);
 	sim_free(s);
 	config_free(cfg);
 }
@@ -196,6 +197,7 @@ fail_pattern(double rate, long seed, int n, char *out)
 			assert_string_equal(r.error,
 			    "simulated migration failure");
 		}
+		action_result_clear(&r);
 	}
 	out[n] = '\0';
 	sim_free(s);
@@ -238,6 +240,7 @@ test_abort_and_down_host(void **state)
 	assert_int_equal(sim_migrate_abort(s, "tiny", &d), 0);
 	assert_int_equal(sim_poll(s, &r, 1), 1);
 	assert_int_equal(r.status, MIG_ABORTED);
+	action_result_clear(&r);
 	assert_string_equal(sim_host_name(s, sim_vm_host(s, 2)), "a");
 	assert_int_equal(sim_host_mem_used(s, 1), 0);
 	/* a destination that goes down fails the migration */
@@ -247,6 +250,7 @@ test_abort_and_down_host(void **state)
 	assert_int_equal(sim_poll(s, &r, 1), 1);
 	assert_int_equal(r.status, MIG_FAILED);
 	assert_string_equal(r.error, "destination host went down");
+	action_result_clear(&r);
 	assert_int_equal(sim_migrate(s, "tiny", "b", &d), -1);
 	sim_free(s);
 	config_free(cfg);
