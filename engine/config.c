@@ -133,16 +133,23 @@ cfg_pos(const yaml_node_t *n)
 	return p;
 }
 
-/* A short rendering of a node for messages: its text, or its kind. */
+/*
+ * A short rendering of a node for messages: its text, or its kind. The
+ * text is cut at a character boundary; diag_set escapes what it holds.
+ */
 static void
 cfg_show(const yaml_node_t *n, char *out, size_t len)
 {
 	const char *s = ynode_str(n);
+	int cut = 37;
 
 	if (s != NULL && !ynode_is_null(n)) {
-		if (strlen(s) > 40)
-			snprintf(out, len, "'%.37s...'", s);
-		else
+		if (strlen(s) > 40) {
+			while (cut > 0 &&
+			    ((unsigned char)s[cut] & 0xc0) == 0x80)
+				cut--;
+			snprintf(out, len, "'%.*s...'", cut, s);
+		} else
 			snprintf(out, len, "'%s'", s);
 	} else
 		snprintf(out, len, "%s", ynode_kind(n));
@@ -280,6 +287,7 @@ cfg_string(struct cfg *k, yaml_node_t *n, const char *path, char **out)
 	const char *s = ynode_str(n);
 	const char *p;
 	char show[64];
+	long cp;
 
 	if (s == NULL || ynode_is_null(n)) {
 		cfg_show(n, show, sizeof show);
@@ -294,10 +302,20 @@ cfg_string(struct cfg *k, yaml_node_t *n, const char *path, char **out)
 	if (strlen(s) > NAME_MAX_LEN)
 		return cfg_err(k, n, "%s: longer than %d characters", path,
 		    NAME_MAX_LEN);
-	for (p = s; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return cfg_err(k, n,
-			    "%s: control characters are not allowed", path);
+	/* what a message would have to escape cannot be in a name */
+	p = diag_unsafe(s, &cp);
+	if (p != NULL && cp < 0)
+		return cfg_err(k, n,
+		    "%s: not valid UTF-8: byte 0x%02lx at byte %zu does not start a character",
+		    path, -cp, (size_t)(p - s) + 1);
+	if (p != NULL && (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)))
+		return cfg_err(k, n,
+		    "%s: control characters are not allowed (U+%04lX at byte %zu)",
+		    path, cp, (size_t)(p - s) + 1);
+	if (p != NULL)
+		return cfg_err(k, n,
+		    "%s: bidirectional formatting and line separator characters are not allowed (U+%04lX at byte %zu)",
+		    path, cp, (size_t)(p - s) + 1);
 	free(*out);
 	*out = strdup(s);
 	if (*out == NULL)

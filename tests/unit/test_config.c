@@ -217,6 +217,65 @@ test_buffers(void **state)
 	free(big);
 }
 
+/*
+ * Every message escapes what it quotes: controls, C1, bidi characters and
+ * bytes that are not UTF-8, in the text and in the file name; the rest,
+ * ASCII or not, is kept, and escaping twice changes nothing.
+ */
+static void
+test_diag_escape(void **state)
+{
+	struct diag d;
+	char out[64];
+	long cp;
+
+	(void)state;
+	diag_set(&d, "a\x1b[2J.yaml", 1, 2, "name '%s' and '%s'",
+	    "x\x1b]0;t\x07\x7f", "\xc2\x9b\xe2\x80\xae\xe2\x81\xa6\xc3\xa9");
+	assert_string_equal(d.file, "a\\x1b[2J.yaml");
+	assert_string_equal(d.msg,
+	    "name 'x\\x1b]0;t\\x07\\x7f' and '\\u009b\\u202e\\u2066\xc3\xa9'");
+	/* invalid UTF-8: a stray continuation, a cut sequence, an overlong
+	 * form, a surrogate, a Latin-1 byte */
+	diag_set(&d, "", 0, 0, "%s", "\x80 \xe2\x80 \xc0\xaf \xed\xa0\x80 \xe9t\xc3");
+	assert_string_equal(d.msg,
+	    "\\x80 \\xe2\\x80 \\xc0\\xaf \\xed\\xa0\\x80 \\xe9t\\xc3");
+	diag_escape(out, sizeof out, d.msg);
+	assert_string_equal(out, d.msg);
+	/* cut where it fits, never inside a character or an escape */
+	diag_escape(out, 6, "ab\xc3\xa9\xc3\xa9");
+	assert_string_equal(out, "ab\xc3\xa9");
+	diag_escape(out, 6, "abc\x1b");
+	assert_string_equal(out, "abc");
+	assert_null(diag_unsafe("h1-\xc3\xa9t\xc3\xa9", &cp));
+	assert_non_null(diag_unsafe("h1\xc2\x85", &cp));
+	assert_int_equal(cp, 0x85);
+	assert_non_null(diag_unsafe("h1\xff", &cp));
+	assert_int_equal(cp, -0xff);
+}
+
+/* A non-ASCII name is kept; a bidi override in one is refused at the
+ * name's position. */
+static void
+test_name_bidi_position(void **state)
+{
+	static const char yaml[] = "hosts: [{name: h1}]\n"
+	    "maintenance: [\"\\xe9\"]\n";
+	struct diag d;
+	struct config *c;
+
+	(void)state;
+	/* "\xe9" is U+00E9 in YAML, a valid name that is not a host */
+	c = load(yaml, CONFIG_CLUSTER, &d);
+	assert_null(c);
+	assert_string_equal(d.msg,
+	    "maintenance[0]: unknown host '\xc3\xa9'");
+	c = load("hosts: [{name: \"h\\u202e1\"}]\n", CONFIG_CLUSTER, &d);
+	assert_null(c);
+	assert_int_equal(d.line, 1);
+	assert_int_equal(d.col, 16);
+}
+
 int
 main(void)
 {
@@ -226,6 +285,8 @@ main(void)
 		cmocka_unit_test(test_kinds_differ),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_buffers),
+		cmocka_unit_test(test_diag_escape),
+		cmocka_unit_test(test_name_bidi_position),
 	};
 
 	return TAP_RUN(tests);
