@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +324,46 @@ cfg_string(struct cfg *k, yaml_node_t *n, const char *path, char **out)
 	return 0;
 }
 
+/*
+ * Why an address can be neither a VIP nor a backend, or NULL: nothing
+ * can be sent to it as a unicast destination. Loopback is refused for
+ * VIPs only (cfg_services), since backends on 127.0.0.0/8 are useful.
+ */
+static const char *
+cfg_addr_unusable(struct in_addr a)
+{
+	uint32_t v = ntohl(a.s_addr);
+
+	if ((v >> 24) == 0)
+		return "an unspecified address (0.0.0.0/8)";
+	if (v == 0xffffffffu)
+		return "the broadcast address";
+	if ((v >> 28) == 0xe)
+		return "a multicast address (224.0.0.0/4)";
+	if ((v >> 28) == 0xf)
+		return "a reserved address (240.0.0.0/4)";
+	return NULL;
+}
+
+static bool
+cfg_addr_loopback(const char *addr)
+{
+	struct in_addr a;
+
+	return inet_pton(AF_INET, addr, &a) == 1 &&
+	    (ntohl(a.s_addr) >> 24) == 127;
+}
+
+/* The same IPv4 address, however it is written. */
+static bool
+cfg_addr_same(const char *x, const char *y)
+{
+	struct in_addr a, b;
+
+	return inet_pton(AF_INET, x, &a) == 1 &&
+	    inet_pton(AF_INET, y, &b) == 1 && a.s_addr == b.s_addr;
+}
+
 static int
 cfg_field(struct cfg *k, const struct field *f, yaml_node_t *n, void *obj,
     const char *path)
@@ -386,6 +427,10 @@ cfg_field(struct cfg *k, const struct field *f, yaml_node_t *n, void *obj,
 		if (inet_pton(AF_INET, *(char **)base, &a) != 1)
 			return cfg_err(k, n,
 			    "%s: %s is not an IPv4 address", path, show);
+		if (cfg_addr_unusable(a) != NULL)
+			return cfg_err(k, n,
+			    "%s: %s cannot be a VIP or a backend: it is %s",
+			    path, show, cfg_addr_unusable(a));
 		return 0;
 	}
 	case FT_ENUM: {
@@ -1003,8 +1048,8 @@ cfg_backend_dups(struct cfg *k, const struct service_conf *s, size_t si)
 
 	for (i = 0; i < s->nbackends; i++)
 		for (j = 0; j < i; j++)
-			if (strcmp(s->backends[j].address,
-			    s->backends[i].address) == 0 &&
+			if (cfg_addr_same(s->backends[j].address,
+			    s->backends[i].address) &&
 			    s->backends[j].port == s->backends[i].port)
 				return cfg_at(k, s->backends[i].pos,
 				    "services[%zu].backends[%zu]: duplicate backend %s:%ld (first at %d:%d)",
@@ -1067,13 +1112,23 @@ cfg_services(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 		for (b = 0; b < s->nbackends; b++)
 			if (s->backends[b].port == 0)
 				s->backends[b].port = s->port;
+		s->pos = cfg_pos_or(k, it, "vip");
+		if (cfg_addr_loopback(s->vip))
+			return cfg_at(k, s->pos,
+			    "%s.vip: '%s' is a loopback address (127.0.0.0/8): no client elsewhere can reach it",
+			    sub, s->vip);
+		for (b = 0; b < s->nbackends; b++)
+			if (cfg_addr_same(s->backends[b].address, s->vip))
+				return cfg_at(k, cfg_pos_or(k, cfg_item(k,
+				    cfg_lookup(k, it, "backends"), b), "address"),
+				    "%s.backends[%zu].address: '%s' is the service's VIP: a backend must have an address of its own",
+				    sub, b, s->backends[b].address);
 		if (cfg_backend_dups(k, s, i) != 0)
 			return -1;
-		s->pos = cfg_pos_or(k, it, "vip");
 		for (j = 0; j < i; j++) {
 			struct service_conf *o = &c->services[j];
 
-			if (strcmp(o->vip, s->vip) == 0 && o->port == s->port &&
+			if (cfg_addr_same(o->vip, s->vip) && o->port == s->port &&
 			    o->protocol == s->protocol)
 				return cfg_at(k, s->pos,
 				    "%s: %s:%ld/%s is already served by '%s' (at %d:%d)",
