@@ -20,11 +20,21 @@
  * reaches it: an alias counts the whole subtree it names ("expanded").
  * No real configuration comes near them: a scenario of 10,000 VMs is
  * about 110,000 nodes, and vmbal's deepest key is 5 levels down.
+ * The fuzzer is built with smaller ones (Makefile), so that inputs of a
+ * few KiB reach every cap.
  */
+#ifndef YDOC_MAX_NODES
 #define YDOC_MAX_NODES 250000	/* expanded nodes in the document */
+#endif
+#ifndef YDOC_MAX_ALIASES
 #define YDOC_MAX_ALIASES 10000
+#endif
+#ifndef YDOC_MAX_ANCHORS
 #define YDOC_MAX_ANCHORS 1000
+#endif
+#ifndef YDOC_MAX_DEPTH
 #define YDOC_MAX_DEPTH 64	/* nested lists and mappings */
+#endif
 
 struct ydoc {
 	yaml_document_t doc;
