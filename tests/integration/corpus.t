@@ -21,6 +21,9 @@ if [ ! -x "$bin" ]; then
 	echo "1..0 # skip $bin not built (make vmbal)"
 	exit 0
 fi
+# No case may take minutes (a loader without its caps would, on the alias
+# bombs below): each process gets 120 s of CPU, valgrind included.
+ulimit -t 120
 have_asan=no
 [ -x "$asan" ] && have_asan=yes
 have_vg=no
