@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../../engine/config.h"
@@ -276,6 +277,68 @@ test_name_bidi_position(void **state)
 	assert_int_equal(d.col, 16);
 }
 
+/*
+ * An alias bomb of 1 MiB (65,000 aliases of a list of 1,000 names) is
+ * refused at the alias that passes the node cap, without walking it:
+ * the peak resident size grows by less than 32 MiB (it took gigabytes).
+ */
+static void
+test_alias_bomb(void **state)
+{
+	struct rusage before, after;
+	struct diag d;
+	struct config *c;
+	char *buf;
+	size_t len = 0, i;
+
+	(void)state;
+	buf = malloc(CONFIG_MAX_BYTES);
+	assert_non_null(buf);
+	len += (size_t)sprintf(buf, "hosts: [{name: h1}]\nrules:\n  - exclude: &l [v0");
+	for (i = 1; i < 1000; i++)
+		len += (size_t)sprintf(buf + len, ", v%zu", i);
+	len += (size_t)sprintf(buf + len, "]\n");
+	while (len + 16 < CONFIG_MAX_BYTES)
+		len += (size_t)sprintf(buf + len, "  - exclude: *l\n");
+	getrusage(RUSAGE_SELF, &before);
+	c = config_new_from_buffer("t.yaml", buf, len, CONFIG_CLUSTER, &d);
+	getrusage(RUSAGE_SELF, &after);
+	assert_null(c);
+	assert_string_equal(d.msg,
+	    "alias *l expands the document past 250000 nodes (an alias bomb?)");
+	assert_int_equal(d.line, 252);
+	assert_int_equal(d.col, 14);
+	assert_true(after.ru_maxrss - before.ru_maxrss < 32 * 1024);
+	free(buf);
+}
+
+/* Depth: the 65th level is refused where it opens. */
+static void
+test_depth_cap(void **state)
+{
+	char buf[256];
+	struct diag d;
+	struct config *c;
+
+	(void)state;
+	snprintf(buf, sizeof buf, "hosts: [{name: h1}]\nmaintenance: %.*s\n",
+	    100, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[");
+	c = load(buf, CONFIG_CLUSTER, &d);
+	assert_null(c);
+	assert_string_equal(d.msg,
+	    "nested too deeply: more than 64 levels of lists and mappings");
+	assert_int_equal(d.line, 2);
+	assert_int_equal(d.col, 14 + 63);
+	/* 63 levels below the top mapping are fine for the loader */
+	snprintf(buf, sizeof buf, "hosts: [{name: h1}]\nmaintenance: %.*s%.*s\n",
+	    63, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+	    63, "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+	c = load(buf, CONFIG_CLUSTER, &d);
+	assert_null(c);
+	assert_string_equal(d.msg,
+	    "maintenance[0]: expected a string, got a list");
+}
+
 int
 main(void)
 {
@@ -287,6 +350,8 @@ main(void)
 		cmocka_unit_test(test_buffers),
 		cmocka_unit_test(test_diag_escape),
 		cmocka_unit_test(test_name_bidi_position),
+		cmocka_unit_test(test_alias_bomb),
+		cmocka_unit_test(test_depth_cap),
 	};
 
 	return TAP_RUN(tests);
