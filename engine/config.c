@@ -568,13 +568,63 @@ cfg_item(struct cfg *k, yaml_node_t *list, size_t i)
 	return ydoc_node(k->y, list->data.sequence.items.start[i]);
 }
 
-/* A list of names (strings), each unique; positions kept. */
+struct cfg_sorted_name {
+	const char *name;
+	size_t idx;
+};
+
+static int
+cfg_sorted_name_cmp(const void *a, const void *b)
+{
+	const struct cfg_sorted_name *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * The index of the first name of names[0..n) that an earlier one repeats,
+ * or n: by sorting, so that a list of 100,000 names is not 5e9 compares.
+ * -1 when out of memory.
+ */
+static long
+cfg_first_repeat(char **names, size_t n)
+{
+	struct cfg_sorted_name *v;
+	size_t i, first = n;
+
+	if (n < 2)
+		return (long)n;
+	v = malloc(n * sizeof *v);
+	if (v == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		v[i].name = names[i];
+		v[i].idx = i;
+	}
+	qsort(v, n, sizeof *v, cfg_sorted_name_cmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(v[i - 1].name, v[i].name) == 0 && v[i].idx < first)
+			first = v[i].idx;
+	free(v);
+	return (long)first;
+}
+
+/*
+ * A list of names (strings), each unique; positions kept. The first
+ * problem in list order is reported, a bad item or a repeated name.
+ */
 static int
 cfg_name_list(struct cfg *k, yaml_node_t *n, const char *path, size_t min,
     const char *what, char ***names, struct config_pos **pos, size_t *count)
 {
 	char sub[PATH_LEN];
-	size_t i, j, cnt;
+	struct diag bad;
+	size_t i, cnt;
+	long rep;
+	int rc = 0;
 
 	if (cfg_list(k, n, path, min, what, &cnt) != 0)
 		return -1;
@@ -588,16 +638,24 @@ cfg_name_list(struct cfg *k, yaml_node_t *n, const char *path, size_t min,
 		yaml_node_t *it = cfg_item(k, n, i);
 
 		cfg_path_index(sub, path, i);
-		if (it == NULL || cfg_string(k, it, sub, &(*names)[i]) != 0)
-			return -1;
+		if (it == NULL || cfg_string(k, it, sub, &(*names)[i]) != 0) {
+			rc = -1;
+			break;
+		}
 		if (pos != NULL)
 			(*pos)[i] = cfg_pos(it);
-		for (j = 0; j < i; j++)
-			if (strcmp((*names)[j], (*names)[i]) == 0)
-				return cfg_err(k, it, "%s: '%s' is listed twice",
-				    sub, (*names)[i]);
 	}
-	return 0;
+	bad = *k->d;	/* the bad item's message, when there is one */
+	rep = cfg_first_repeat(*names, i);
+	if (rep < 0)
+		return cfg_err(k, n, "out of memory");
+	if ((size_t)rep < i) {
+		cfg_path_index(sub, path, (size_t)rep);
+		return cfg_err(k, cfg_item(k, n, (size_t)rep),
+		    "%s: '%s' is listed twice", sub, (*names)[rep]);
+	}
+	*k->d = bad;
+	return rc;
 }
 
 /* ---- policy ---------------------------------------------------------- */

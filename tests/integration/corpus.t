@@ -80,7 +80,16 @@ echo "vmbal: $tmp/aliases-10001.yaml:2:40015: too many aliases: more than 10000 
 } > "$tmp/anchors-1001.yaml"
 echo "vmbal: $tmp/anchors-1001.yaml:1003:5: too many anchors: more than 1000 in the file" \
 	> "$tmp/anchors-1001.err"
-capped="alias-bomb-1000 alias-bomb-3000 deep-1mib nodes-250001 aliases-10001 anchors-1001"
+# A list of 120,000 distinct names: its duplicates are found by sorting
+# (it took 54 s of pairwise compares).
+{
+	printf 'hosts: [{name: h1}]\nmaintenance: [h0'
+	seq 1 119999 | sed 's/^/, h/' | tr -d '\n'
+	printf ']\n'
+} > "$tmp/wide-list.yaml"
+echo "vmbal: $tmp/wide-list.yaml:2:15: maintenance[0]: unknown host 'h0'" \
+	> "$tmp/wide-list.err"
+capped="wide-list alias-bomb-1000 alias-bomb-3000 deep-1mib nodes-250001 aliases-10001 anchors-1001"
 
 # The cases, one a line: option, file, expected status, expected stderr.
 cases=$tmp/cases
