@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,16 +136,23 @@ cfg_pos(const yaml_node_t *n)
 	return p;
 }
 
-/* A short rendering of a node for messages: its text, or its kind. */
+/*
+ * A short rendering of a node for messages: its text, or its kind. The
+ * text is cut at a character boundary; diag_set escapes what it holds.
+ */
 static void
 cfg_show(const yaml_node_t *n, char *out, size_t len)
 {
 	const char *s = ynode_str(n);
+	int cut = 37;
 
 	if (s != NULL && !ynode_is_null(n)) {
-		if (strlen(s) > 40)
-			snprintf(out, len, "'%.37s...'", s);
-		else
+		if (strlen(s) > 40) {
+			while (cut > 0 &&
+			    ((unsigned char)s[cut] & 0xc0) == 0x80)
+				cut--;
+			snprintf(out, len, "'%.*s...'", cut, s);
+		} else
 			snprintf(out, len, "'%s'", s);
 	} else
 		snprintf(out, len, "%s", ynode_kind(n));
@@ -282,6 +290,7 @@ cfg_string(struct cfg *k, yaml_node_t *n, const char *path, char **out)
 	const char *s = ynode_str(n);
 	const char *p;
 	char show[64];
+	long cp;
 
 	if (s == NULL || ynode_is_null(n)) {
 		cfg_show(n, show, sizeof show);
@@ -294,17 +303,67 @@ cfg_string(struct cfg *k, yaml_node_t *n, const char *path, char **out)
 		return cfg_err(k, n, "%s: must not contain a NUL character",
 		    path);
 	if (strlen(s) > NAME_MAX_LEN)
-		return cfg_err(k, n, "%s: longer than %d characters", path,
+		return cfg_err(k, n, "%s: longer than %d bytes", path,
 		    NAME_MAX_LEN);
-	for (p = s; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return cfg_err(k, n,
-			    "%s: control characters are not allowed", path);
+	/* what a message would have to escape cannot be in a name */
+	p = diag_unsafe(s, &cp);
+	if (p != NULL && cp < 0)
+		return cfg_err(k, n,
+		    "%s: not valid UTF-8: byte 0x%02lx at byte %zu does not start a character",
+		    path, -cp, (size_t)(p - s) + 1);
+	if (p != NULL && (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)))
+		return cfg_err(k, n,
+		    "%s: control characters are not allowed (U+%04lX at byte %zu)",
+		    path, cp, (size_t)(p - s) + 1);
+	if (p != NULL)
+		return cfg_err(k, n,
+		    "%s: bidirectional formatting and line separator characters are not allowed (U+%04lX at byte %zu)",
+		    path, cp, (size_t)(p - s) + 1);
 	free(*out);
 	*out = strdup(s);
 	if (*out == NULL)
 		return cfg_err(k, n, "out of memory");
 	return 0;
+}
+
+/*
+ * Why an address can be neither a VIP nor a backend, or NULL: nothing
+ * can be sent to it as a unicast destination. Loopback is refused for
+ * VIPs only (cfg_services), since backends on 127.0.0.0/8 are useful.
+ */
+static const char *
+cfg_addr_unusable(struct in_addr a)
+{
+	uint32_t v = ntohl(a.s_addr);
+
+	if ((v >> 24) == 0)
+		return "an unspecified address (0.0.0.0/8)";
+	if (v == 0xffffffffu)
+		return "the broadcast address";
+	if ((v >> 28) == 0xe)
+		return "a multicast address (224.0.0.0/4)";
+	if ((v >> 28) == 0xf)
+		return "a reserved address (240.0.0.0/4)";
+	return NULL;
+}
+
+static bool
+cfg_addr_loopback(const char *addr)
+{
+	struct in_addr a;
+
+	return inet_pton(AF_INET, addr, &a) == 1 &&
+	    (ntohl(a.s_addr) >> 24) == 127;
+}
+
+/* The same IPv4 address, however it is written. */
+static bool
+cfg_addr_same(const char *x, const char *y)
+{
+	struct in_addr a, b;
+
+	return inet_pton(AF_INET, x, &a) == 1 &&
+	    inet_pton(AF_INET, y, &b) == 1 && a.s_addr == b.s_addr;
 }
 
 static int
@@ -370,6 +429,10 @@ cfg_field(struct cfg *k, const struct field *f, yaml_node_t *n, void *obj,
 		if (inet_pton(AF_INET, *(char **)base, &a) != 1)
 			return cfg_err(k, n,
 			    "%s: %s is not an IPv4 address", path, show);
+		if (cfg_addr_unusable(a) != NULL)
+			return cfg_err(k, n,
+			    "%s: %s cannot be a VIP or a backend: it is %s",
+			    path, show, cfg_addr_unusable(a));
 		return 0;
 	}
 	case FT_ENUM: {
@@ -507,13 +570,63 @@ cfg_item(struct cfg *k, yaml_node_t *list, size_t i)
 	return ydoc_node(k->y, list->data.sequence.items.start[i]);
 }
 
-/* A list of names (strings), each unique; positions kept. */
+struct cfg_sorted_name {
+	const char *name;
+	size_t idx;
+};
+
+static int
+cfg_sorted_name_cmp(const void *a, const void *b)
+{
+	const struct cfg_sorted_name *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * The index of the first name of names[0..n) that an earlier one repeats,
+ * or n: by sorting, so that a list of 100,000 names is not 5e9 compares.
+ * -1 when out of memory.
+ */
+static long
+cfg_first_repeat(char **names, size_t n)
+{
+	struct cfg_sorted_name *v;
+	size_t i, first = n;
+
+	if (n < 2)
+		return (long)n;
+	v = malloc(n * sizeof *v);
+	if (v == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		v[i].name = names[i];
+		v[i].idx = i;
+	}
+	qsort(v, n, sizeof *v, cfg_sorted_name_cmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(v[i - 1].name, v[i].name) == 0 && v[i].idx < first)
+			first = v[i].idx;
+	free(v);
+	return (long)first;
+}
+
+/*
+ * A list of names (strings), each unique; positions kept. The first
+ * problem in list order is reported, a bad item or a repeated name.
+ */
 static int
 cfg_name_list(struct cfg *k, yaml_node_t *n, const char *path, size_t min,
     const char *what, char ***names, struct config_pos **pos, size_t *count)
 {
 	char sub[PATH_LEN];
-	size_t i, j, cnt;
+	struct diag bad;
+	size_t i, cnt;
+	long rep;
+	int rc = 0;
 
 	if (cfg_list(k, n, path, min, what, &cnt) != 0)
 		return -1;
@@ -527,16 +640,24 @@ cfg_name_list(struct cfg *k, yaml_node_t *n, const char *path, size_t min,
 		yaml_node_t *it = cfg_item(k, n, i);
 
 		cfg_path_index(sub, path, i);
-		if (it == NULL || cfg_string(k, it, sub, &(*names)[i]) != 0)
-			return -1;
+		if (it == NULL || cfg_string(k, it, sub, &(*names)[i]) != 0) {
+			rc = -1;
+			break;
+		}
 		if (pos != NULL)
 			(*pos)[i] = cfg_pos(it);
-		for (j = 0; j < i; j++)
-			if (strcmp((*names)[j], (*names)[i]) == 0)
-				return cfg_err(k, it, "%s: '%s' is listed twice",
-				    sub, (*names)[i]);
 	}
-	return 0;
+	bad = *k->d;	/* the bad item's message, when there is one */
+	rep = cfg_first_repeat(*names, i);
+	if (rep < 0)
+		return cfg_err(k, n, "out of memory");
+	if ((size_t)rep < i) {
+		cfg_path_index(sub, path, (size_t)rep);
+		return cfg_err(k, cfg_item(k, n, (size_t)rep),
+		    "%s: '%s' is listed twice", sub, (*names)[rep]);
+	}
+	*k->d = bad;
+	return rc;
 }
 
 /* ---- policy ---------------------------------------------------------- */
@@ -569,17 +690,16 @@ static const struct field policy_fields[] = {
 	PF("mode", FT_ENUM, mode, 0, 0, 0, mode_names),
 	PF("objective", FT_ENUM, objective, 0, 0, 0, objective_names),
 	PF("threshold_pct", FT_NUM, threshold_pct, 0, 100, 0, NULL),
-	PF("hold_s", FT_NUM, hold_s, 0, 1e6, 0, NULL),
-	PF("window", FT_LONG, window, 1, 10000, 0, NULL),
-	PF("probe_interval_s", FT_NUM, probe_interval_s, 0, 3600, F_MIN_EXCL,
+	PF("hold_s", FT_NUM, hold_s, 0, 86400, 0, NULL),
+	PF("window", FT_LONG, window, 1, 1000, 0, NULL),
+	PF("probe_interval_s", FT_NUM, probe_interval_s, 0.01, 3600, 0, NULL),
+	PF("analyse_interval_s", FT_NUM, analyse_interval_s, 0.01, 3600, 0,
 	    NULL),
-	PF("analyse_interval_s", FT_NUM, analyse_interval_s, 0, 3600,
-	    F_MIN_EXCL, NULL),
 	PF("max_concurrent_migrations", FT_LONG, max_concurrent_migrations, 1,
 	    1000, 0, NULL),
-	PF("vm_cooldown_s", FT_NUM, vm_cooldown_s, 0, 1e6, 0, NULL),
-	PF("migration_timeout_s", FT_NUM, migration_timeout_s, 0, 1e6,
-	    F_MIN_EXCL, NULL),
+	PF("vm_cooldown_s", FT_NUM, vm_cooldown_s, 0, 604800, 0, NULL),
+	PF("migration_timeout_s", FT_NUM, migration_timeout_s, 0.1, 86400, 0,
+	    NULL),
 	PF("consolidate_ceiling_pct", FT_NUM, consolidate_ceiling_pct, 0, 100,
 	    0, NULL),
 	PF("min_gain_pct", FT_NUM, min_gain_pct, 0, 100, 0, NULL),
@@ -697,10 +817,10 @@ cfg_load(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 		  F_REQUIRED, NULL, NULL, NOPOS },
 		{ "valley", FT_NUM, offsetof(struct load_conf, valley), 0,
 		  102400, F_REQUIRED, NULL, NULL, NOPOS },
-		{ "peak_s", FT_NUM, offsetof(struct load_conf, peak_s), 0, 1e6,
-		  F_REQUIRED | F_MIN_EXCL, NULL, NULL, NOPOS },
-		{ "valley_s", FT_NUM, offsetof(struct load_conf, valley_s), 0,
-		  1e6, F_REQUIRED | F_MIN_EXCL, NULL, NULL, NOPOS },
+		{ "peak_s", FT_NUM, offsetof(struct load_conf, peak_s), 0.01,
+		  1e6, F_REQUIRED, NULL, NULL, NOPOS },
+		{ "valley_s", FT_NUM, offsetof(struct load_conf, valley_s),
+		  0.01, 1e6, F_REQUIRED, NULL, NULL, NOPOS },
 		{ "phase_s", FT_NUM, offsetof(struct load_conf, phase_s), 0, 1e6,
 		  0, NULL, NULL, NOPOS },
 		{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
@@ -919,8 +1039,8 @@ cfg_maintenance(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 
 static const struct field health_fields[] = {
 	HC("type", FT_ENUM, type, 0, 0, 0, health_names),
-	HC("interval_ms", FT_LONG, interval_ms, 1, 3600000, 0, NULL),
-	HC("timeout_ms", FT_LONG, timeout_ms, 1, 3600000, 0, NULL),
+	HC("interval_ms", FT_LONG, interval_ms, 10, 3600000, 0, NULL),
+	HC("timeout_ms", FT_LONG, timeout_ms, 10, 60000, 0, NULL),
 	HC("fall", FT_LONG, fall, 1, 100, 0, NULL),
 	HC("rise", FT_LONG, rise, 1, 100, 0, NULL),
 	HC("path", FT_STR, path, 0, 0, 0, NULL),
@@ -987,8 +1107,8 @@ cfg_backend_dups(struct cfg *k, const struct service_conf *s, size_t si)
 
 	for (i = 0; i < s->nbackends; i++)
 		for (j = 0; j < i; j++)
-			if (strcmp(s->backends[j].address,
-			    s->backends[i].address) == 0 &&
+			if (cfg_addr_same(s->backends[j].address,
+			    s->backends[i].address) &&
 			    s->backends[j].port == s->backends[i].port)
 				return cfg_at(k, s->backends[i].pos,
 				    "services[%zu].backends[%zu]: duplicate backend %s:%ld (first at %d:%d)",
@@ -1051,13 +1171,23 @@ cfg_services(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 		for (b = 0; b < s->nbackends; b++)
 			if (s->backends[b].port == 0)
 				s->backends[b].port = s->port;
+		s->pos = cfg_pos_or(k, it, "vip");
+		if (cfg_addr_loopback(s->vip))
+			return cfg_at(k, s->pos,
+			    "%s.vip: '%s' is a loopback address (127.0.0.0/8): no client elsewhere can reach it",
+			    sub, s->vip);
+		for (b = 0; b < s->nbackends; b++)
+			if (cfg_addr_same(s->backends[b].address, s->vip))
+				return cfg_at(k, cfg_pos_or(k, cfg_item(k,
+				    cfg_lookup(k, it, "backends"), b), "address"),
+				    "%s.backends[%zu].address: '%s' is the service's VIP: a backend must have an address of its own",
+				    sub, b, s->backends[b].address);
 		if (cfg_backend_dups(k, s, i) != 0)
 			return -1;
-		s->pos = cfg_pos_or(k, it, "vip");
 		for (j = 0; j < i; j++) {
 			struct service_conf *o = &c->services[j];
 
-			if (strcmp(o->vip, s->vip) == 0 && o->port == s->port &&
+			if (cfg_addr_same(o->vip, s->vip) && o->port == s->port &&
 			    o->protocol == s->protocol)
 				return cfg_at(k, s->pos,
 				    "%s: %s:%ld/%s is already served by '%s' (at %d:%d)",
@@ -1096,8 +1226,8 @@ cfg_migration(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 {
 	static const struct field f[] = {
 		{ "bandwidth_mbps", FT_NUM,
-		  offsetof(struct migration_conf, bandwidth_mbps), 0, 1e6,
-		  F_MIN_EXCL, NULL, NULL, NOPOS },
+		  offsetof(struct migration_conf, bandwidth_mbps), 1, 1e6, 0,
+		  NULL, NULL, NOPOS },
 		{ "fail_rate", FT_NUM, offsetof(struct migration_conf,
 		  fail_rate), 0, 1, 0, NULL, NULL, NOPOS },
 		{ "seed", FT_LONG, offsetof(struct migration_conf, seed), 0,

@@ -17,9 +17,24 @@ struct diag {
 };
 
 void diag_clear(struct diag *d);
+/* Fills d; the file name and the formatted message are escaped (diag.c). */
 void diag_set(struct diag *d, const char *file, int line, int col,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Formats "FILE:LINE:COL: message" (or less when parts are unknown). */
 void diag_format(const struct diag *d, char *buf, size_t len);
+
+/*
+ * Copies s into out (len bytes, NUL included), with control characters,
+ * bidirectional formatting characters and invalid UTF-8 escaped (\x1b,
+ * \u202e); cut at a character boundary when out is full. Returns the
+ * length written.
+ */
+size_t diag_escape(char *out, size_t len, const char *s);
+/*
+ * The first character of s that diag_escape would escape, or NULL: *cp is
+ * its code point, or minus the byte value of a byte that does not start a
+ * valid UTF-8 character.
+ */
+const char *diag_unsafe(const char *s, long *cp);
 
 #endif

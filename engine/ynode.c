@@ -8,6 +8,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +139,228 @@ ydoc_blank(const char *buf, size_t len)
 	return true;
 }
 
+/*
+ * The caps, checked on libyaml's event stream before the document is
+ * built (libyaml's loader has none of its own).
+ *
+ * libyaml keeps an alias as a reference to its anchor's node, but the
+ * walk in config.c visits the anchored subtree again at every alias: an
+ * alias bomb (aliases of lists of aliases) makes a 1 MiB file walk
+ * billions of nodes. So every node counts as many times as the walk would
+ * reach it: an alias counts the expanded size of what it names, and the
+ * total is capped. Anchors and aliases are capped too, since libyaml
+ * looks each alias up in a list of all anchors. Depth is capped because
+ * libyaml's scanner costs grow with the flow depth ("[[[[..."): the count
+ * stops reading events as soon as a cap is passed, so libyaml never does
+ * more than the cap's worth of work.
+ */
+struct ycount_anchor {
+	char *name;
+	size_t size;		/* expanded nodes; 0 while still open */
+};
+
+struct ycount {
+	size_t total;		/* expanded nodes so far */
+	size_t aliases;
+	size_t frame[YDOC_MAX_DEPTH + 1];	/* expanded size of each open one */
+	size_t nframe;
+	size_t anchor_of[YDOC_MAX_DEPTH + 1];	/* its anchor's index + 1, or 0 */
+	struct ycount_anchor *anchors;
+	size_t nanchors;
+	size_t ndoc;		/* documents started */
+};
+
+static void
+ycount_reset_anchors(struct ycount *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nanchors; i++)
+		free(c->anchors[i].name);
+	free(c->anchors);
+	c->anchors = NULL;
+	c->nanchors = 0;
+}
+
+/* Adds n expanded nodes to the open collection (and to the total). */
+static void
+ycount_add(struct ycount *c, size_t n)
+{
+	c->total += n;
+	if (c->nframe > 0)
+		c->frame[c->nframe - 1] += n;
+}
+
+/* Records an anchor; returns its index + 1, 0 when there is none, -1 on ENOMEM. */
+static long
+ycount_anchor(struct ycount *c, const yaml_char_t *name, size_t size)
+{
+	struct ycount_anchor *a;
+
+	if (name == NULL)
+		return 0;
+	a = realloc(c->anchors, (c->nanchors + 1) * sizeof *a);
+	if (a == NULL)
+		return -1;
+	c->anchors = a;
+	a[c->nanchors].name = strdup((const char *)name);
+	if (a[c->nanchors].name == NULL)
+		return -1;
+	a[c->nanchors].size = size;
+	return (long)++c->nanchors;
+}
+
+/* The expanded size of the anchor an alias names (the latest of that name). */
+static size_t
+ycount_alias_size(const struct ycount *c, const yaml_char_t *name)
+{
+	size_t i;
+
+	for (i = c->nanchors; i > 0; i--)
+		if (strcmp(c->anchors[i - 1].name, (const char *)name) == 0)
+			return c->anchors[i - 1].size > 0 ?
+			    c->anchors[i - 1].size : 1;
+	return 1;	/* undefined: libyaml's loader says so */
+}
+
+static int
+ycount_err(struct diag *d, const char *file, const yaml_event_t *e,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int
+ycount_err(struct diag *d, const char *file, const yaml_event_t *e,
+    const char *fmt, ...)
+{
+	char msg[sizeof d->msg];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	diag_set(d, file, (int)e->start_mark.line + 1,
+	    (int)e->start_mark.column + 1, "%s", msg);
+	return -1;
+}
+
+/* One event against the caps: 0, 1 at the end of the second document, or -1. */
+static int
+ycount_event(struct ycount *c, const yaml_event_t *e, const char *file,
+    struct diag *d)
+{
+	const yaml_char_t *anchor = NULL;
+	size_t n;
+	long a;
+
+	switch (e->type) {
+	case YAML_DOCUMENT_START_EVENT:
+		c->ndoc++;
+		ycount_reset_anchors(c);	/* anchors are per document */
+		return 0;
+	case YAML_DOCUMENT_END_EVENT:
+		/* ydoc_load refuses a second document and reads no further */
+		return c->ndoc >= 2 ? 1 : 0;
+	case YAML_ALIAS_EVENT:
+		if (++c->aliases > YDOC_MAX_ALIASES)
+			return ycount_err(d, file, e,
+			    "too many aliases: more than %d in the file",
+			    YDOC_MAX_ALIASES);
+		n = ycount_alias_size(c, e->data.alias.anchor);
+		ycount_add(c, n);
+		if (c->total > YDOC_MAX_NODES)
+			return ycount_err(d, file, e,
+			    "alias *%.64s expands the document past %d nodes (an alias bomb?)",
+			    (const char *)e->data.alias.anchor, YDOC_MAX_NODES);
+		return 0;
+	case YAML_SCALAR_EVENT:
+		anchor = e->data.scalar.anchor;
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		anchor = e->data.sequence_start.anchor;
+		break;
+	case YAML_MAPPING_START_EVENT:
+		anchor = e->data.mapping_start.anchor;
+		break;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		if (c->nframe == 0)
+			return 0;
+		n = c->frame[--c->nframe];
+		if (c->anchor_of[c->nframe] > 0)
+			c->anchors[c->anchor_of[c->nframe] - 1].size = n;
+		if (c->nframe > 0)
+			c->frame[c->nframe - 1] += n;
+		return 0;
+	default:
+		return 0;
+	}
+	if (anchor != NULL && c->nanchors >= YDOC_MAX_ANCHORS)
+		return ycount_err(d, file, e,
+		    "too many anchors: more than %d in the file",
+		    YDOC_MAX_ANCHORS);
+	c->total++;
+	if (c->total > YDOC_MAX_NODES)
+		return ycount_err(d, file, e,
+		    "too many nodes: the document has more than %d",
+		    YDOC_MAX_NODES);
+	if (e->type == YAML_SCALAR_EVENT) {
+		if (c->nframe > 0)
+			c->frame[c->nframe - 1]++;
+		if (ycount_anchor(c, anchor, 1) < 0)
+			return ycount_err(d, file, e,
+			    "out of memory while reading YAML");
+		return 0;
+	}
+	if (c->nframe >= YDOC_MAX_DEPTH)
+		return ycount_err(d, file, e,
+		    "nested too deeply: more than %d levels of lists and mappings",
+		    YDOC_MAX_DEPTH);
+	a = ycount_anchor(c, anchor, 0);
+	if (a < 0)
+		return ycount_err(d, file, e, "out of memory while reading YAML");
+	c->anchor_of[c->nframe] = (size_t)a;
+	c->frame[c->nframe++] = 1;
+	return 0;
+}
+
+/*
+ * Reads the events of buf (at most two documents) against the caps; 0, or
+ * -1 with d filled. A syntax error is reported as ydoc_load would.
+ */
+static int
+ydoc_check_caps(const char *file, const char *buf, size_t len,
+    struct diag *d)
+{
+	yaml_parser_t parser;
+	yaml_event_t e;
+	struct ycount c;
+	int rc = 0;
+
+	memset(&c, 0, sizeof c);
+	if (!yaml_parser_initialize(&parser)) {
+		diag_set(d, file, 1, 1, "out of memory while reading YAML");
+		return -1;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	for (;;) {
+		if (!yaml_parser_parse(&parser, &e)) {
+			ydoc_parser_error(&parser, file, buf, len, d);
+			rc = -1;
+			break;
+		}
+		if (e.type == YAML_STREAM_END_EVENT) {
+			yaml_event_delete(&e);
+			break;
+		}
+		rc = ycount_event(&c, &e, file, d);
+		yaml_event_delete(&e);
+		if (rc != 0)
+			break;
+	}
+	ycount_reset_anchors(&c);
+	yaml_parser_delete(&parser);
+	return rc < 0 ? -1 : 0;
+}
+
 int
 ydoc_load(struct ydoc *y, const char *file, const char *buf, size_t len,
     struct diag *d)
@@ -147,6 +371,8 @@ ydoc_load(struct ydoc *y, const char *file, const char *buf, size_t len,
 
 	memset(y, 0, sizeof *y);
 	y->file = file;
+	if (ydoc_check_caps(file, buf, len, d) != 0)
+		return -1;
 	if (!yaml_parser_initialize(&parser)) {
 		diag_set(d, file, 1, 1, "out of memory while reading YAML");
 		return -1;

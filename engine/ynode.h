@@ -3,7 +3,7 @@
  *
  * A thin layer over libyaml's document loader: it loads exactly one
  * document from a memory buffer, refuses empty input and several
- * documents, and converts plain scalars to integers, numbers and booleans
+ * documents, refuses documents past the caps below, and converts plain scalars to integers, numbers and booleans
  * with every failure reported at the node's position.
  */
 #ifndef VMBAL_YNODE_H
@@ -13,6 +13,28 @@
 #include <yaml.h>
 
 #include "diag.h"
+
+/*
+ * Caps on what one file may make the loader do, refused with the position
+ * of the node that passes them. A node counts once for every way the walk
+ * reaches it: an alias counts the whole subtree it names ("expanded").
+ * No real configuration comes near them: a scenario of 10,000 VMs is
+ * about 110,000 nodes, and vmbal's deepest key is 5 levels down.
+ * The fuzzer is built with smaller ones (Makefile), so that inputs of a
+ * few KiB reach every cap.
+ */
+#ifndef YDOC_MAX_NODES
+#define YDOC_MAX_NODES 250000	/* expanded nodes in the document */
+#endif
+#ifndef YDOC_MAX_ALIASES
+#define YDOC_MAX_ALIASES 10000
+#endif
+#ifndef YDOC_MAX_ANCHORS
+#define YDOC_MAX_ANCHORS 1000
+#endif
+#ifndef YDOC_MAX_DEPTH
+#define YDOC_MAX_DEPTH 64	/* nested lists and mappings */
+#endif
 
 struct ydoc {
 	yaml_document_t doc;

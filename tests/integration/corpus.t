@@ -21,6 +21,9 @@ if [ ! -x "$bin" ]; then
 	echo "1..0 # skip $bin not built (make vmbal)"
 	exit 0
 fi
+# No case may take minutes (a loader without its caps would, on the alias
+# bombs below): each process gets 120 s of CPU, valgrind included.
+ulimit -t 120
 have_asan=no
 [ -x "$asan" ] && have_asan=yes
 have_vg=no
@@ -37,6 +40,56 @@ head -c $limit "$tmp/huge.yaml" > "$tmp/exactly-1mib.yaml"
 echo "vmbal: $tmp/huge.yaml:1:1: file too large: $((limit + 1)) bytes (the limit is $limit)" \
 	> "$tmp/huge.err"
 : > "$tmp/empty.err"
+
+# The loader's caps (engine/ynode.h), on files too big to keep in the tree:
+# alias bombs (a list of 1,000 or 3,000 names, then aliases of it to fill
+# 1 MiB), 1 MiB of '[', and a file past each of the node, alias and anchor
+# caps. Before the caps the bombs took minutes and gigabytes; each must now
+# be refused, at the node past the cap, in bounded memory (checked below).
+bomb() {	# NAMES ALIASES > FILE
+	printf 'hosts: [{name: h1}]\nrules:\n  - exclude: &l ['
+	i=1
+	while [ $i -lt "$1" ]; do printf 'v%04d, ' $i; i=$((i + 1)); done
+	printf 'v%04d]\n' "$1"
+	yes '  - exclude: *l' | head -n "$2"
+}
+repeat() {	# TEXT COUNT: TEXT COUNT times, no newline
+	yes "$1" | head -n "$2" | tr -d '\n'
+}
+bomb 1000 65000 > "$tmp/alias-bomb-1000.yaml"
+echo "vmbal: $tmp/alias-bomb-1000.yaml:252:14: alias *l expands the document past 250000 nodes (an alias bomb?)" \
+	> "$tmp/alias-bomb-1000.err"
+bomb 3000 64000 > "$tmp/alias-bomb-3000.yaml"
+echo "vmbal: $tmp/alias-bomb-3000.yaml:86:14: alias *l expands the document past 250000 nodes (an alias bomb?)" \
+	> "$tmp/alias-bomb-3000.err"
+{ printf 'hosts: '; head -c 1048000 /dev/zero | tr '\0' '['; } > "$tmp/deep-1mib.yaml"
+echo "vmbal: $tmp/deep-1mib.yaml:1:71: nested too deeply: more than 64 levels of lists and mappings" \
+	> "$tmp/deep-1mib.err"
+{ printf 'hosts: [{name: h1}]\nmaintenance: ['; repeat 'h1,' 249999; printf 'h1]\n'; } \
+	> "$tmp/nodes-250001.yaml"
+echo "vmbal: $tmp/nodes-250001.yaml:2:749991: too many nodes: the document has more than 250000" \
+	> "$tmp/nodes-250001.err"
+{ printf 'hosts: [{name: &n h1}]\nmaintenance: ['; repeat '*n, ' 10001; printf '*n]\n'; } \
+	> "$tmp/aliases-10001.yaml"
+echo "vmbal: $tmp/aliases-10001.yaml:2:40015: too many aliases: more than 10000 in the file" \
+	> "$tmp/aliases-10001.err"
+{
+	printf 'hosts: [{name: h1}]\nmaintenance:\n'
+	i=1
+	while [ $i -le 1001 ]; do printf '  - &a%d h1\n' $i; i=$((i + 1)); done
+} > "$tmp/anchors-1001.yaml"
+echo "vmbal: $tmp/anchors-1001.yaml:1003:5: too many anchors: more than 1000 in the file" \
+	> "$tmp/anchors-1001.err"
+# A list of 120,000 distinct names: its duplicates are found by sorting
+# (it took 54 s of pairwise compares).
+{
+	printf 'hosts: [{name: h1}]\nmaintenance: [h0'
+	seq 1 119999 | sed 's/^/, h/' | tr -d '\n'
+	printf ']\n'
+} > "$tmp/wide-list.yaml"
+echo "vmbal: $tmp/wide-list.yaml:2:15: maintenance[0]: unknown host 'h0'" \
+	> "$tmp/wide-list.err"
+capped="wide-list alias-bomb-1000 alias-bomb-3000 deep-1mib nodes-250001 aliases-10001 anchors-1001"
 
 # The cases, one a line: option, file, expected status, expected stderr.
 cases=$tmp/cases
@@ -56,6 +109,9 @@ for f in tests/corpus/valid/*.yaml; do
 done
 echo "-c $tmp/huge.yaml 2 $tmp/huge.err" >> "$cases"
 echo "-c $tmp/exactly-1mib.yaml 0 $tmp/empty.err" >> "$cases"
+for c in $capped; do
+	echo "-c $tmp/$c.yaml 2 $tmp/$c.err" >> "$cases"
+done
 ncases=$(wc -l < "$cases")
 
 # Valgrind is slow: run it in the background, one worker per CPU, while
@@ -80,7 +136,8 @@ if [ $have_vg = yes ]; then
 	done
 fi
 
-echo "1..$((ncases * 3))"
+set -- $capped
+echo "1..$((ncases * 3 + $#))"
 n=0
 
 # check LABEL RC OUT ERR STATUS EXPECTED_ERR: prints ok / not ok.
@@ -139,3 +196,28 @@ while read -r opt file status err; do
 	check "$l: valgrind" "$(cat "$tmp/vg/$i.rc")" "$tmp/vg/$i.out" \
 	    "$tmp/vg/$i.err" "$status" "$err"
 done < "$cases"
+
+# The capped files in bounded memory: refused (exit 2) with at most 64 MiB
+# resident, under a 512 MiB address-space limit and 30 s of CPU so that a
+# loader without caps fails here instead of running for minutes.
+for c in $capped; do
+	n=$((n + 1))
+	if [ ! -x /usr/bin/time ]; then
+		echo "ok $n # skip /usr/bin/time not installed"
+		continue
+	fi
+	(
+		ulimit -v 524288
+		ulimit -t 30
+		/usr/bin/time -f '%M' -o "$tmp/rss" \
+		    "$bin" --check-config -c "$tmp/$c.yaml" > /dev/null 2> "$tmp/err"
+	)
+	rc=$?
+	rss=$(tail -1 "$tmp/rss" 2> /dev/null)
+	if [ "$rc" -eq 2 ] && [ "${rss:-999999}" -le 65536 ] &&
+	    cmp -s "$tmp/err" "$tmp/$c.err"; then
+		echo "ok $n - generated/$c.yaml: refused with ${rss} KiB resident"
+	else
+		echo "not ok $n - generated/$c.yaml: exit $rc, ${rss:-?} KiB resident (at most 65536), stderr: $(head -c 200 "$tmp/err")"
+	fi
+done

@@ -41,13 +41,13 @@ cfg.write("""hosts:
 policy: {mode: observe, probe_interval_s: 1, analyse_interval_s: 1}
 services:
   - name: web
-    vip: 127.0.0.10
+    vip: 192.0.2.10
     port: 80
     health: {type: http, path: /}
     backends:
       - {address: 127.0.0.1, port: %d}
   - name: raw
-    vip: 127.0.0.10
+    vip: 192.0.2.10
     port: 81
     backends:
       - {address: 127.0.0.1, port: %d}

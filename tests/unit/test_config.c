@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../../engine/config.h"
@@ -217,6 +218,127 @@ test_buffers(void **state)
 	free(big);
 }
 
+/*
+ * Every message escapes what it quotes: controls, C1, bidi characters and
+ * bytes that are not UTF-8, in the text and in the file name; the rest,
+ * ASCII or not, is kept, and escaping twice changes nothing.
+ */
+static void
+test_diag_escape(void **state)
+{
+	struct diag d;
+	char out[64];
+	long cp;
+
+	(void)state;
+	diag_set(&d, "a\x1b[2J.yaml", 1, 2, "name '%s' and '%s'",
+	    "x\x1b]0;t\x07\x7f", "\xc2\x9b\xe2\x80\xae\xe2\x81\xa6\xc3\xa9");
+	assert_string_equal(d.file, "a\\x1b[2J.yaml");
+	assert_string_equal(d.msg,
+	    "name 'x\\x1b]0;t\\x07\\x7f' and '\\u009b\\u202e\\u2066\xc3\xa9'");
+	/* invalid UTF-8: a stray continuation, a cut sequence, an overlong
+	 * form, a surrogate, a Latin-1 byte */
+	diag_set(&d, "", 0, 0, "%s", "\x80 \xe2\x80 \xc0\xaf \xed\xa0\x80 \xe9t\xc3");
+	assert_string_equal(d.msg,
+	    "\\x80 \\xe2\\x80 \\xc0\\xaf \\xed\\xa0\\x80 \\xe9t\\xc3");
+	diag_escape(out, sizeof out, d.msg);
+	assert_string_equal(out, d.msg);
+	/* cut where it fits, never inside a character or an escape */
+	diag_escape(out, 6, "ab\xc3\xa9\xc3\xa9");
+	assert_string_equal(out, "ab\xc3\xa9");
+	diag_escape(out, 6, "abc\x1b");
+	assert_string_equal(out, "abc");
+	assert_null(diag_unsafe("h1-\xc3\xa9t\xc3\xa9", &cp));
+	assert_non_null(diag_unsafe("h1\xc2\x85", &cp));
+	assert_int_equal(cp, 0x85);
+	assert_non_null(diag_unsafe("h1\xff", &cp));
+	assert_int_equal(cp, -0xff);
+}
+
+/* A non-ASCII name is kept; a bidi override in one is refused at the
+ * name's position. */
+static void
+test_name_bidi_position(void **state)
+{
+	static const char yaml[] = "hosts: [{name: h1}]\n"
+	    "maintenance: [\"\\xe9\"]\n";
+	struct diag d;
+	struct config *c;
+
+	(void)state;
+	/* "\xe9" is U+00E9 in YAML, a valid name that is not a host */
+	c = load(yaml, CONFIG_CLUSTER, &d);
+	assert_null(c);
+	assert_string_equal(d.msg,
+	    "maintenance[0]: unknown host '\xc3\xa9'");
+	c = load("hosts: [{name: \"h\\u202e1\"}]\n", CONFIG_CLUSTER, &d);
+	assert_null(c);
+	assert_int_equal(d.line, 1);
+	assert_int_equal(d.col, 16);
+}
+
+/*
+ * An alias bomb of 1 MiB (65,000 aliases of a list of 1,000 names) is
+ * refused at the alias that passes the node cap, without walking it:
+ * the peak resident size grows by less than 32 MiB (it took gigabytes).
+ */
+static void
+test_alias_bomb(void **state)
+{
+	struct rusage before, after;
+	struct diag d;
+	struct config *c;
+	char *buf;
+	size_t len = 0, i;
+
+	(void)state;
+	buf = malloc(CONFIG_MAX_BYTES);
+	assert_non_null(buf);
+	len += (size_t)sprintf(buf, "hosts: [{name: h1}]\nrules:\n  - exclude: &l [v0");
+	for (i = 1; i < 1000; i++)
+		len += (size_t)sprintf(buf + len, ", v%zu", i);
+	len += (size_t)sprintf(buf + len, "]\n");
+	while (len + 16 < CONFIG_MAX_BYTES)
+		len += (size_t)sprintf(buf + len, "  - exclude: *l\n");
+	getrusage(RUSAGE_SELF, &before);
+	c = config_new_from_buffer("t.yaml", buf, len, CONFIG_CLUSTER, &d);
+	getrusage(RUSAGE_SELF, &after);
+	assert_null(c);
+	assert_string_equal(d.msg,
+	    "alias *l expands the document past 250000 nodes (an alias bomb?)");
+	assert_int_equal(d.line, 252);
+	assert_int_equal(d.col, 14);
+	assert_true(after.ru_maxrss - before.ru_maxrss < 32 * 1024);
+	free(buf);
+}
+
+/* Depth: the 65th level is refused where it opens. */
+static void
+test_depth_cap(void **state)
+{
+	char buf[256];
+	struct diag d;
+	struct config *c;
+
+	(void)state;
+	snprintf(buf, sizeof buf, "hosts: [{name: h1}]\nmaintenance: %.*s\n",
+	    100, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[");
+	c = load(buf, CONFIG_CLUSTER, &d);
+	assert_null(c);
+	assert_string_equal(d.msg,
+	    "nested too deeply: more than 64 levels of lists and mappings");
+	assert_int_equal(d.line, 2);
+	assert_int_equal(d.col, 14 + 63);
+	/* 63 levels below the top mapping are fine for the loader */
+	snprintf(buf, sizeof buf, "hosts: [{name: h1}]\nmaintenance: %.*s%.*s\n",
+	    63, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+	    63, "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+	c = load(buf, CONFIG_CLUSTER, &d);
+	assert_null(c);
+	assert_string_equal(d.msg,
+	    "maintenance[0]: expected a string, got a list");
+}
+
 int
 main(void)
 {
@@ -226,6 +348,10 @@ main(void)
 		cmocka_unit_test(test_kinds_differ),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_buffers),
+		cmocka_unit_test(test_diag_escape),
+		cmocka_unit_test(test_name_bidi_position),
+		cmocka_unit_test(test_alias_bomb),
+		cmocka_unit_test(test_depth_cap),
 	};
 
 	return TAP_RUN(tests);
