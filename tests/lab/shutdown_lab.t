@@ -185,6 +185,8 @@ def body():
         secs = time.monotonic() - t
     out("# console: SIGTERM to exit %.2f s%s" % (secs, "" if exited else " (still running)"))
     ok, why = lease_free()
+    if pid is not None and not exited:
+        os.kill(pid, signal.SIGKILL)    # it would hold the lease on
     wait_for(lambda: os.path.exists(stty), 2)
     time.sleep(0.1)
     st = open(stty).read() if os.path.exists(stty) else ""
