@@ -4,9 +4,12 @@
 # collector threads were joined while they waited in connect for the SYN
 # timeout), in headless mode, in the console under tmux, and under the
 # ASan+UBSan build, and the lease is free for a second vmbal right after.
-# The cluster is a real lab host (tests/lab/lab.sh up 1) plus a blackhole:
+# The cluster is a real lab host (tests/lab/lab.sh up 2) plus a blackhole:
 # network namespace vbrt-bh behind a veth, 198.18.131.2, whose INPUT chain
-# drops everything, so a connect to it waits in SYN-SENT. Prints TAP.
+# drops everything, so a connect to it waits in SYN-SENT. Then a migration
+# stuck on the network: auto mode moves a guest (slowed to 1 MiB/s) from
+# lab host 1 to lab host 2, whose namespace then drops every packet, and
+# SIGTERM comes while the job waits on it. Prints TAP.
 # Needs root and the lab's packages; skips with the reason otherwise.
 import os, shutil, signal, socket, subprocess, sys, tempfile, time
 
@@ -19,6 +22,8 @@ from labtest import *  # noqa: E402,F401,F403  (check, out, sh, lab, Run, ...)
 DIR = os.environ.get("VMBAL_LAB_DIR", "/tmp/vmbal-lab-shutdown")
 NET = os.environ.get("VMBAL_LAB_NET", "198.18.10")
 U1 = "qemu+tcp://%s.11/system" % NET
+U2 = "qemu+tcp://%s.12/system" % NET
+H2_NS = "%s-h2" % os.environ.get("VMBAL_LAB_PREFIX", "vmbal-lab")
 BH_NS, BH_OUT, BH_IN = "vbrt-bh", "vbrt-bh0", "vbrt-bh1"
 BH_ME, BH_ADDR = "198.18.131.1", "198.18.131.2"
 SHUTDOWN_BOUND_S = 5.0
@@ -37,6 +42,14 @@ with open(cfg, "w") as f:
   - {name: bh, uri: "qemu+tcp://%s/system"}
 policy: {mode: manual, probe_interval_s: 1, analyse_interval_s: 2}
 """ % (U1, BH_ADDR))
+cfg2 = os.path.join(work, "pair.yaml")
+with open(cfg2, "w") as f:
+    f.write("""hosts:
+  - {name: h1, uri: "%s", migration_uri: "tcp://%s.11"}
+  - {name: h2, uri: "%s", migration_uri: "tcp://%s.12"}
+policy: {mode: auto, probe_interval_s: 1, analyse_interval_s: 2, window: 3,
+         threshold_pct: 10, hold_s: 2, min_gain_pct: 1, vm_cooldown_s: 600}
+""" % (U1, NET, U2, NET))
 runs, consoles, loose = [], [], []
 
 
@@ -142,8 +155,9 @@ def cleanup(*_):
 
 def body():
     lab("down", DIR)
-    rc, o, e = lab("up", "1", DIR)
-    check(rc == 0 and U1 in o, "lab: one libvirtd host up (%s)" % U1, e[-800:])
+    rc, o, e = lab("up", "2", DIR)
+    check(rc == 0 and U1 in o and U2 in o, "lab: two libvirtd hosts up (%s, %s)" % (U1, U2),
+          e[-800:])
     if rc != 0:
         raise SystemExit
     why = blackhole_up()
@@ -209,6 +223,46 @@ def body():
             out("ok %d - # SKIP %s not built" % (len(labtest.results) + 1, ASAN))
             labtest.results.append((True, "skip", ""))
 
+    # 4. a migration stuck on the network
+    for name in ("m1", "m2"):
+        rc, o, e = lab("guest", "1", name, "60", "256")
+        if rc != 0:
+            check(False, "guest %s started" % name, e[-500:])
+            raise SystemExit
+        sh(["virsh", "-c", U1, "migrate-setspeed", name, "1"], timeout=20)   # 1 MiB/s
+    r = Run(VMBAL, cfg2, env=dict(os.environ, VMBAL_LEASE_DIR=LEASE))
+    runs.append(r)
+    st = migs = None
+    end = time.monotonic() + 60
+    while st is None and time.monotonic() < end and r.p.poll() is None:
+        with r.lock:
+            migs = [e for _, e in r.events if e["event"] == "migration"]
+        st = next((e for e in migs if e["status"] == "started"), None)
+        time.sleep(0.05)
+    if st is not None:
+        rc, o, e = sh(["ip", "netns", "exec", H2_NS, "iptables-legacy", "-I", "INPUT",
+                       "-j", "DROP"])
+        time.sleep(1.0)
+    with r.lock:
+        migs = [e for _, e in r.events if e["event"] == "migration"]
+    check(st is not None and rc == 0 and [m["status"] for m in migs] == ["started"],
+          "auto: a migration h1 -> h2 in flight, h2's packets dropped",
+          json.dumps(migs) + r.err[-400:])
+    exited, secs = stop_within(r.p, SHUTDOWN_BOUND_S)
+    out("# migration stuck on the network: SIGTERM to exit %.2f s%s" %
+        (secs, "" if exited else " (still running)"))
+    if not exited:
+        r.p.kill()
+        r.p.wait()
+    check(exited and secs < SHUTDOWN_BOUND_S and r.p.returncode == 0,
+          "SIGTERM with a migration stuck on the network: exit 0 within %.0f s (%.2f s)"
+          % (SHUTDOWN_BOUND_S, secs), r.err[-1500:])
+    sh(["ip", "netns", "exec", H2_NS, "iptables-legacy", "-D", "INPUT", "-j", "DROP"])
+    rc, o, e = sh(["virsh", "-q", "-c", U1, "domstate", st["vm"] if st else "m1"], timeout=30)
+    check(rc == 0 and o.strip() == "running",
+          "the migration left behind is cancelled: %s runs on h1" % (st["vm"] if st else "m1"),
+          o + e)
 
-labtest.tap(12, body, cleanup)
+
+labtest.tap(15, body, cleanup)
 sys.exit(0 if all(ok for ok, _, _ in labtest.results) else 1)
