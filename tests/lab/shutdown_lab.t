@@ -37,19 +37,21 @@ work = tempfile.mkdtemp(prefix="vmbal-shutdown-")
 LEASE = os.path.join(work, "lease")
 cfg = os.path.join(work, "cluster.yaml")
 with open(cfg, "w") as f:
-    f.write("""hosts:
+    f.write("""journal: %s/journal.jsonl
+hosts:
   - {name: h1, uri: "%s"}
   - {name: bh, uri: "qemu+tcp://%s/system"}
 policy: {mode: manual, probe_interval_s: 1, analyse_interval_s: 2}
-""" % (U1, BH_ADDR))
+""" % (work, U1, BH_ADDR))
 cfg2 = os.path.join(work, "pair.yaml")
 with open(cfg2, "w") as f:
-    f.write("""hosts:
+    f.write("""journal: %s/journal2.jsonl
+hosts:
   - {name: h1, uri: "%s", migration_uri: "tcp://%s.11"}
   - {name: h2, uri: "%s", migration_uri: "tcp://%s.12"}
 policy: {mode: auto, probe_interval_s: 1, analyse_interval_s: 2, window: 3,
          threshold_pct: 10, hold_s: 2, min_gain_pct: 1, vm_cooldown_s: 600}
-""" % (U1, NET, U2, NET))
+""" % (work, U1, NET, U2, NET))
 runs, consoles, loose = [], [], []
 
 
