@@ -11,6 +11,17 @@
  * lookups, that the domain runs on the destination and does not run on the
  * source before it calls the move done. abort() asks libvirt to abort the
  * job (virDomainAbortJob); the job then ends as aborted.
+ *
+ * Stopping: libvirt calls cannot be cancelled, and a job stuck on the
+ * network (a connect to a host whose packets are dropped, a call to one
+ * that stopped answering) may not end for minutes. The abort is asked for
+ * from a thread of its own, so the caller never waits on the network;
+ * free() gives the jobs 0.8 s to end, then detaches those left (see
+ * thread_grace.h), and process exit ends them. A job owns copies of what
+ * it reads (URIs, flags) and is reference-counted (the list, its thread
+ * and its monitor): whoever lets go last frees it, so a detached thread
+ * never touches freed memory. poll() hands out a result as soon as it is
+ * there, joining the threads that have ended and detaching the others.
  */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -24,14 +35,21 @@
 
 #include "lv_migrate.h"
 #include "../probes/monotime.h"
+#include "../probes/thread_grace.h"
+
+#define MIG_STOP_GRACE_S 0.8	/* for the jobs to end, at free() */
 
 struct job {
 	struct lv_migrate *owner;
 	/* result.vm, .from and .to (owned) name the move from the start */
-	const char *from_uri, *to_uri, *data_uri;
+	char *from_uri, *to_uri, *data_uri;	/* copies: a job may outlive */
+	unsigned int flags;			/* the configuration */
 	pthread_t thread;
 	atomic_bool finished;	/* result filled in */
 	atomic_bool abort;
+	atomic_bool quit;	/* the monitor stops (vmbal is stopping) */
+	atomic_bool ended, monitor_ended;	/* the threads are returning */
+	atomic_int refs;	/* the list's, the thread's, the monitor's */
 	virConnectPtr src;	/* for abort from another thread */
 	virDomainPtr dom;
 	pthread_mutex_t mu;
@@ -48,6 +66,78 @@ struct lv_migrate {
 	pthread_mutex_t mu;
 	struct job *jobs;
 };
+
+static void
+mig_unref(struct job *j)
+{
+	if (atomic_fetch_sub(&j->refs, 1) != 1)
+		return;
+	pthread_mutex_destroy(&j->mu);
+	free(j->from_uri);
+	free(j->to_uri);
+	free(j->data_uri);
+	action_result_clear(&j->result);
+	free(j);
+}
+
+/* A thread that has ended is joined; one that has not is detached, or,
+ * with a deadline (> 0), joined if it ends before it. */
+static void
+mig_let_go(pthread_t t, bool ended, double deadline)
+{
+	if (ended)
+		pthread_join(t, NULL);
+	else if (deadline > 0)
+		(void)thread_join_by(t, deadline);
+	else
+		pthread_detach(t);
+}
+
+/* Lets go of a job taken off the list. */
+static void
+mig_release(struct job *j, double deadline)
+{
+	mig_let_go(j->thread, atomic_load(&j->ended), deadline);
+	if (j->monitoring)
+		mig_let_go(j->monitor, atomic_load(&j->monitor_ended),
+		    deadline);
+	mig_unref(j);
+}
+
+static void *
+mig_abort_main(void *arg)
+{
+	virDomainPtr dom = arg;
+
+	virDomainAbortJob(dom);
+	virResetLastError();
+	virDomainFree(dom);
+	return NULL;
+}
+
+/* Asks libvirt to abort j's migration without waiting on the network:
+ * from a detached thread that holds its own reference to the domain. */
+static void
+mig_request_abort(struct job *j)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	virDomainPtr dom;
+
+	atomic_store(&j->abort, true);
+	pthread_mutex_lock(&j->mu);
+	dom = j->dom;
+	if (dom != NULL)
+		virDomainRef(dom);
+	pthread_mutex_unlock(&j->mu);
+	if (dom == NULL)
+		return;		/* not migrating yet: the job sees the flag */
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, mig_abort_main, dom) != 0)
+		mig_abort_main(dom);
+	pthread_attr_destroy(&attr);
+}
 
 static const char *
 mig_error(void)
@@ -116,7 +206,7 @@ mig_monitor(void *arg)
 	struct timespec tick = { 0, 50000000L };
 	unsigned k = 0;
 
-	while (!atomic_load(&j->finished)) {
+	while (!atomic_load(&j->finished) && !atomic_load(&j->quit)) {
 		virTypedParameterPtr params = NULL;
 		unsigned long long done = 0, total = 0;
 		int type = 0, n = 0;
@@ -146,6 +236,8 @@ mig_monitor(void *arg)
 			virResetLastError();
 		virDomainFree(dom);
 	}
+	atomic_store(&j->monitor_ended, true);
+	mig_unref(j);
 	return NULL;
 }
 
@@ -158,23 +250,17 @@ mig_main(void *arg)
 	virTypedParameterPtr params = NULL;
 	int nparams = 0, maxparams = 0;
 	char *why;
-	unsigned int flags = VIR_MIGRATE_LIVE;
-
-	if (j->owner->cfg->policy.migrate_persistent)
-		flags |= VIR_MIGRATE_PERSIST_DEST;
-	if (j->owner->cfg->policy.migrate_undefine_source)
-		flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
 
 	src = virConnectOpenAuth(j->from_uri, virConnectAuthPtrDefault, 0);
 	if (src == NULL) {
 		mig_finish(j, MIG_FAILED, mig_error());
-		return NULL;
+		goto end;
 	}
 	dst = virConnectOpenAuth(j->to_uri, virConnectAuthPtrDefault, 0);
 	if (dst == NULL) {
 		mig_finish(j, MIG_FAILED, mig_error());
 		virConnectClose(src);
-		return NULL;
+		goto end;
 	}
 	dom = virDomainLookupByName(src, j->result.vm);
 	if (dom == NULL) {
@@ -189,7 +275,7 @@ mig_main(void *arg)
 		virTypedParamsAddString(&params, &nparams, &maxparams,
 		    VIR_MIGRATE_PARAM_URI, j->data_uri);
 	moved = atomic_load(&j->abort) ? NULL :
-	    virDomainMigrate3(dom, dst, params, (unsigned)nparams, flags);
+	    virDomainMigrate3(dom, dst, params, (unsigned)nparams, j->flags);
 	pthread_mutex_lock(&j->mu);
 	j->dom = NULL;
 	pthread_mutex_unlock(&j->mu);
@@ -210,6 +296,9 @@ out:
 	virTypedParamsFree(params, nparams);
 	virConnectClose(dst);
 	virConnectClose(src);
+end:
+	atomic_store(&j->ended, true);
+	mig_unref(j);
 	return NULL;
 }
 
@@ -246,22 +335,36 @@ mig_start(void *impl, const char *vm, const char *from, const char *to,
 		diag_set(d, NULL, 0, 0, "out of memory");
 		return -1;
 	}
-	j->from_uri = hf->uri;
-	j->to_uri = ht->uri;
-	j->data_uri = ht->migration_uri;
+	j->from_uri = strdup(hf->uri);
+	j->to_uri = strdup(ht->uri);
+	j->data_uri = ht->migration_uri != NULL ? strdup(ht->migration_uri) :
+	    NULL;
+	j->flags = VIR_MIGRATE_LIVE;
+	if (m->cfg->policy.migrate_persistent)
+		j->flags |= VIR_MIGRATE_PERSIST_DEST;
+	if (m->cfg->policy.migrate_undefine_source)
+		j->flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
 	j->started = monotime_now();
 	atomic_init(&j->finished, false);
 	atomic_init(&j->abort, false);
+	atomic_init(&j->quit, false);
+	atomic_init(&j->ended, false);
+	atomic_init(&j->monitor_ended, false);
+	atomic_init(&j->refs, 2);	/* the list's and the thread's */
 	j->progress = -1;
 	pthread_mutex_init(&j->mu, NULL);
-	if (pthread_create(&j->thread, NULL, mig_main, j) != 0) {
-		pthread_mutex_destroy(&j->mu);
-		action_result_clear(&j->result);
-		free(j);
+	if (j->from_uri == NULL || j->to_uri == NULL ||
+	    (ht->migration_uri != NULL && j->data_uri == NULL) ||
+	    pthread_create(&j->thread, NULL, mig_main, j) != 0) {
+		atomic_store(&j->refs, 1);
+		mig_unref(j);
 		diag_set(d, NULL, 0, 0, "cannot start a migration job");
 		return -1;
 	}
+	atomic_fetch_add(&j->refs, 1);
 	j->monitoring = pthread_create(&j->monitor, NULL, mig_monitor, j) == 0;
+	if (!j->monitoring)
+		atomic_fetch_sub(&j->refs, 1);
 	pthread_mutex_lock(&m->mu);
 	j->next = m->jobs;
 	m->jobs = j;
@@ -282,13 +385,10 @@ mig_poll(void *impl, struct action_result *out, size_t max)
 			pp = &j->next;
 			continue;
 		}
-		pthread_join(j->thread, NULL);
-		if (j->monitoring)
-			pthread_join(j->monitor, NULL);
 		out[n++] = j->result;	/* its strings go with it */
+		memset(&j->result, 0, sizeof j->result);
 		*pp = j->next;
-		pthread_mutex_destroy(&j->mu);
-		free(j);
+		mig_release(j, 0);
 	}
 	pthread_mutex_unlock(&m->mu);
 	return n;
@@ -305,11 +405,7 @@ mig_abort(void *impl, const char *vm, struct diag *d)
 	for (j = m->jobs; j != NULL; j = j->next) {
 		if (strcmp(j->result.vm, vm) != 0 || atomic_load(&j->finished))
 			continue;
-		atomic_store(&j->abort, true);
-		pthread_mutex_lock(&j->mu);
-		if (j->dom != NULL)
-			virDomainAbortJob(j->dom);
-		pthread_mutex_unlock(&j->mu);
+		mig_request_abort(j);
 		rc = 0;
 	}
 	pthread_mutex_unlock(&m->mu);
@@ -323,24 +419,21 @@ mig_free(void *impl)
 {
 	struct lv_migrate *m = impl;
 	struct job *j, *next;
+	double deadline;
 
 	if (m == NULL)
 		return;
-	/* jobs in flight are aborted and waited for: never left behind */
+	/* jobs in flight are aborted and waited for, up to the grace
+	 * period; past it, those stuck on the network are left to exit */
 	for (j = m->jobs; j != NULL; j = j->next) {
-		struct diag d;
-
+		atomic_store(&j->quit, true);
 		if (!atomic_load(&j->finished))
-			mig_abort(m, j->result.vm, &d);
+			mig_request_abort(j);
 	}
+	deadline = monotime_now() + MIG_STOP_GRACE_S;
 	for (j = m->jobs; j != NULL; j = next) {
 		next = j->next;
-		pthread_join(j->thread, NULL);
-		if (j->monitoring)
-			pthread_join(j->monitor, NULL);
-		pthread_mutex_destroy(&j->mu);
-		action_result_clear(&j->result);
-		free(j);
+		mig_release(j, deadline);
 	}
 	pthread_mutex_destroy(&m->mu);
 	free(m);
@@ -355,8 +448,7 @@ mig_progress(void *impl, const char *vm)
 
 	pthread_mutex_lock(&m->mu);
 	for (j = m->jobs; j != NULL; j = j->next)
-		if (strcmp(j->result.vm, vm) == 0 &&
-		    !atomic_load(&j->finished)) {
+		if (strcmp(j->result.vm, vm) == 0 && !atomic_load(&j->finished)) {
 			pthread_mutex_lock(&j->mu);
 			p = j->progress;
 			pthread_mutex_unlock(&j->mu);

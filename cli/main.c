@@ -363,6 +363,13 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return 2;
 	}
+	/* a terminal the console cannot use is refused before anything
+	 * starts: no lease taken, no host contacted */
+	if (!o.headless && tui_check_terminal(msg, sizeof msg) != 0) {
+		fprintf(stderr, "vmbal: %s\n", msg);
+		config_free(cfg);
+		return 2;
+	}
 	if (cfg->kind == CONFIG_SCENARIO)
 		rc = main_simulated(&r);
 	else

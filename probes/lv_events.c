@@ -2,7 +2,12 @@
  * lv_events.c - the libvirt event loop thread (see lv_events.h).
  *
  * virEventRunDefaultImpl() blocks until something happens; a timer that
- * fires every 200 ms makes sure the thread sees the stop flag promptly.
+ * fires every 200 ms makes sure the thread sees the stop flag promptly,
+ * and stopping makes it fire at once. A callback the loop dispatches may
+ * still be stuck (libvirt's, on a connection that stopped answering): the
+ * thread is given a short grace period, then left to process exit (see
+ * thread_grace.h), and whichever of the two lets go of the state last
+ * frees it.
  */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -12,12 +17,23 @@
 #include <stdlib.h>
 
 #include "lv_events.h"
+#include "thread_grace.h"
+
+#define LV_EVENTS_GRACE_S 0.3
 
 struct lv_events {
 	pthread_t thread;
 	atomic_bool stop;
+	atomic_int refs;	/* the owner's and the thread's */
 	int timer;
 };
+
+static void
+lv_events_unref(struct lv_events *e)
+{
+	if (atomic_fetch_sub(&e->refs, 1) == 1)
+		free(e);
+}
 
 static void
 lv_events_tick(int timer, void *opaque)
@@ -43,6 +59,7 @@ lv_events_main(void *arg)
 	while (!atomic_load(&e->stop))
 		if (virEventRunDefaultImpl() < 0)
 			break;
+	lv_events_unref(e);
 	return NULL;
 }
 
@@ -62,6 +79,7 @@ lv_events_new(struct diag *d)
 		return NULL;
 	}
 	atomic_init(&e->stop, false);
+	atomic_init(&e->refs, 2);
 	e->timer = virEventAddTimeout(200, lv_events_tick, NULL, NULL);
 	if (pthread_create(&e->thread, NULL, lv_events_main, e) != 0) {
 		diag_set(d, NULL, 0, 0, "cannot start the libvirt event thread");
@@ -79,8 +97,10 @@ lv_events_free(struct lv_events *e)
 	if (e == NULL)
 		return;
 	atomic_store(&e->stop, true);
-	pthread_join(e->thread, NULL);
+	if (e->timer >= 0)
+		virEventUpdateTimeout(e->timer, 0);	/* wake the loop now */
+	(void)thread_join_by(e->thread, monotime_now() + LV_EVENTS_GRACE_S);
 	if (e->timer >= 0)
 		virEventRemoveTimeout(e->timer);
-	free(e);
+	lv_events_unref(e);
 }

@@ -14,8 +14,9 @@ struct lv_events;
 
 /* Registers the default implementation and starts the loop thread. */
 struct lv_events *lv_events_new(struct diag *d);
-/* Stops the thread; the implementation stays registered (libvirt has no
- * way to unregister it). */
+/* Stops the thread, waiting for it 0.3 s at most (past that it is left
+ * to process exit, see thread_grace.h); the implementation stays
+ * registered (libvirt has no way to unregister it). */
 void lv_events_free(struct lv_events *e);
 
 #endif

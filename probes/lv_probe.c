@@ -23,6 +23,14 @@
  * last look; a migration some other client starts later on a domain
  * already known is seen on its destination (paused for migration), and
  * libvirt refuses a second migration of it.
+ *
+ * Stopping: a worker may be stuck in a call that cannot be cancelled (a
+ * connect to an address whose packets are dropped waits for the SYN
+ * timeout, over two minutes). free() gives the workers half a second,
+ * then detaches those still stuck (see thread_grace.h) and returns; the
+ * state is counted (the owner and each running worker hold a reference)
+ * and freed by whoever lets go last, so a late worker never touches freed
+ * memory, and process exit ends it.
  */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -37,9 +45,11 @@
 #include "lv_events.h"
 #include "lv_probe.h"
 #include "monotime.h"
+#include "thread_grace.h"
 
 #define BACKOFF_MIN_S 1.0
 #define BACKOFF_MAX_S 30.0
+#define STOP_GRACE_S 0.5	/* for the workers to end, at free() */
 
 struct lv_base {		/* the last reading of one domain */
 	char uuid[VIR_UUID_STRING_BUFLEN];
@@ -93,7 +103,10 @@ struct lv_probe {
 	double interval_s;
 	atomic_bool stop;
 	atomic_bool changed;	/* a domain event's collection was published */
+	atomic_int refs;	/* the owner's, and one per running worker */
 };
+
+static void lv_probe_unref(struct lv_probe *pr);
 
 static void
 lv_result_free(struct lv_result *r)
@@ -529,26 +542,17 @@ lv_worker(void *arg)
 		event = lv_wait(h, pr->interval_s);
 	}
 	lv_disconnect(h);
+	lv_probe_unref(pr);	/* the last touch of the probe's state */
 	return NULL;
 }
 
+/* Frees the probe's state: by the owner, or by the last worker to end
+ * when the owner left some behind. */
 static void
-lv_probe_free(void *impl)
+lv_probe_destroy(struct lv_probe *pr)
 {
-	struct lv_probe *pr = impl;
 	size_t i;
 
-	if (pr == NULL)
-		return;
-	atomic_store(&pr->stop, true);
-	for (i = 0; i < pr->nhosts; i++) {
-		struct lv_host *h = &pr->hosts[i];
-
-		if (!h->started)
-			continue;
-		lv_signal(h, false);
-		pthread_join(h->thread, NULL);
-	}
 	for (i = 0; i < pr->nhosts; i++) {
 		struct lv_host *h = &pr->hosts[i];
 
@@ -560,8 +564,37 @@ lv_probe_free(void *impl)
 		pthread_cond_destroy(&h->cv);
 	}
 	free(pr->hosts);
-	lv_events_free(pr->events);
 	free(pr);
+}
+
+static void
+lv_probe_unref(struct lv_probe *pr)
+{
+	if (atomic_fetch_sub(&pr->refs, 1) == 1)
+		lv_probe_destroy(pr);
+}
+
+static void
+lv_probe_free(void *impl)
+{
+	struct lv_probe *pr = impl;
+	double deadline;
+	size_t i;
+
+	if (pr == NULL)
+		return;
+	atomic_store(&pr->stop, true);
+	for (i = 0; i < pr->nhosts; i++)
+		if (pr->hosts[i].started)
+			lv_signal(&pr->hosts[i], false);
+	deadline = monotime_now() + STOP_GRACE_S;
+	for (i = 0; i < pr->nhosts; i++)
+		if (pr->hosts[i].started)
+			(void)thread_join_by(pr->hosts[i].thread, deadline);
+	/* the event loop now, not when a stuck worker ends */
+	lv_events_free(pr->events);
+	pr->events = NULL;
+	lv_probe_unref(pr);
 }
 
 static struct snapshot *
@@ -645,6 +678,7 @@ lv_probe_init(struct probe *p, const struct config *cfg, struct diag *d)
 	}
 	atomic_init(&pr->stop, false);
 	atomic_init(&pr->changed, false);
+	atomic_init(&pr->refs, 1);
 	pr->interval_s = cfg->policy.probe_interval_s;
 	pr->events = lv_events_new(d);
 	pr->hosts = calloc(cfg->nhosts + 1, sizeof *pr->hosts);
@@ -668,14 +702,19 @@ lv_probe_init(struct probe *p, const struct config *cfg, struct diag *d)
 	for (i = 0; i < cfg->nhosts; i++) {
 		struct lv_host *h = &pr->hosts[i];
 
-		if (h->name == NULL || h->uri == NULL ||
-		    pthread_create(&h->thread, NULL, lv_worker, h) != 0) {
+		if (h->name != NULL && h->uri != NULL) {
+			atomic_fetch_add(&pr->refs, 1);
+			h->started = pthread_create(&h->thread, NULL, lv_worker,
+			    h) == 0;
+			if (!h->started)
+				atomic_fetch_sub(&pr->refs, 1);
+		}
+		if (!h->started) {
 			diag_set(d, NULL, 0, 0, "cannot start the probe of %s",
 			    cfg->hosts[i].name);
 			lv_probe_free(pr);
 			return -1;
 		}
-		h->started = true;
 	}
 	p->ops = &lv_probe_ops;
 	p->impl = pr;

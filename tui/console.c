@@ -93,6 +93,12 @@ tui_read_keys(struct tui *t)
 }
 
 int
+tui_check_terminal(char *err, size_t errlen)
+{
+	return term_check(err, errlen);
+}
+
+int
 tui_run(const struct run *r)
 {
 	struct term_caps caps;

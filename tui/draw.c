@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "term.h"
 #include "tui.h"
 
 #define TUI_MIN_COLS 80
@@ -285,24 +286,88 @@ tui_layout(struct tui *t)
 	}
 }
 
+/*
+ * Wraps text (paragraphs split by '\n', ASCII) at spaces into lines of
+ * at most w columns: how many lines, or -1 when a word is wider than w or
+ * there would be more than max.
+ */
+static int
+tui_wrap(const char *text, int w, const char **line, int *len, int max)
+{
+	const char *p = text, *word;
+	int n = 0, wl;
+
+	while (*p != '\0') {
+		if (n == max)
+			return -1;
+		line[n] = p;
+		len[n] = 0;
+		for (;;) {	/* words onto this line while they fit */
+			word = p;
+			while (*p != '\0' && *p != ' ' && *p != '\n')
+				p++;
+			wl = (int)(p - word);
+			if (wl > w)
+				return -1;
+			if (len[n] > 0 && len[n] + 1 + wl > w) {
+				p = word;	/* it starts the next line */
+				break;
+			}
+			len[n] = (int)(p - line[n]);
+			if (*p != ' ')
+				break;
+			p++;
+		}
+		if (*p == '\n' || *p == ' ')
+			p++;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Below the minimum size: the longest form of the message that fits the
+ * screen whole, word-wrapped and centred, down to 1x1.
+ */
+static void
+tui_draw_too_small(struct tui *t)
+{
+	char forms[6][160];
+	const char *line[16];
+	int len[16], i, n = -1, k;
+
+	snprintf(forms[0], sizeof forms[0],
+	    "Terminal too small: %dx%d\nvmbal needs at least %dx%d.\n"
+	    "Enlarge it, or press q to quit.", COLS, LINES, TUI_MIN_COLS,
+	    TUI_MIN_LINES);
+	snprintf(forms[1], sizeof forms[1],
+	    "Terminal too small: %dx%d\nneed %dx%d\nq quits", COLS, LINES,
+	    TUI_MIN_COLS, TUI_MIN_LINES);
+	snprintf(forms[2], sizeof forms[2], "Too small: %dx%d\nneed %dx%d",
+	    COLS, LINES, TUI_MIN_COLS, TUI_MIN_LINES);
+	snprintf(forms[3], sizeof forms[3], "need %dx%d", TUI_MIN_COLS,
+	    TUI_MIN_LINES);
+	snprintf(forms[4], sizeof forms[4], "small");
+	snprintf(forms[5], sizeof forms[5], "!");
+	for (i = 0; i < 6 && n < 0; i++)
+		n = tui_wrap(forms[i], COLS, line, len, LINES < 16 ? LINES : 16);
+	attrset((attr_t)t->attr[THEME_NORMAL]);
+	for (k = 0; k < n; k++)
+		mvaddnstr((LINES - n) / 2 + k, (COLS - len[k]) / 2, line[k],
+		    len[k]);
+	wnoutrefresh(stdscr);
+	doupdate();
+	if (COLS == 1 && LINES == 1 && n == 1)
+		term_put_corner(line[0][0]);
+}
+
 void
 tui_draw(struct tui *t)
 {
-	char buf[160];
-
 	erase();
 	t->too_small = COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES;
 	if (t->too_small) {
-		attrset((attr_t)t->attr[THEME_NORMAL]);
-		snprintf(buf, sizeof buf, "Terminal too small: %dx%d", COLS,
-		    LINES);
-		tui_put(LINES / 2 - 1, 1, COLS - 2, buf);
-		snprintf(buf, sizeof buf, "vmbal needs at least %dx%d.",
-		    TUI_MIN_COLS, TUI_MIN_LINES);
-		tui_put(LINES / 2, 1, COLS - 2, buf);
-		tui_put(LINES / 2 + 1, 1, COLS - 2, "Enlarge it, or press q to quit.");
-		wnoutrefresh(stdscr);
-		doupdate();
+		tui_draw_too_small(t);
 		return;
 	}
 	tui_header(t);

@@ -4,6 +4,11 @@
  * which restore the terminal and then die as they would have), UTF-8
  * only when the locale says so, NO_COLOR, and a self-pipe so the main
  * loop's poll() wakes for signals.
+ *
+ * The terminal is checked before anything starts (term_check: TERM set,
+ * known to terminfo, able to move the cursor), and curses is started with
+ * newterm(), which returns on failure where initscr() would print its own
+ * message and exit.
  */
 #include <curses.h>
 #include <fcntl.h>
@@ -11,7 +16,9 @@
 #include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <term.h>
 #include <unistd.h>
 
 #include "term.h"
@@ -53,6 +60,58 @@ term_on_fatal(int sig)
 	raise(sig);
 }
 
+/* TERM as it may be printed: at most 64 bytes, anything but printable
+ * ASCII as \xHH. */
+static void
+term_name(const char *term, char *out, size_t outlen)
+{
+	size_t n = 0, i;
+
+	out[0] = '\0';
+	for (i = 0; term[i] != '\0' && i < 64 && n + 5 < outlen; i++) {
+		unsigned char c = (unsigned char)term[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'')
+			out[n++] = (char)c;
+		else
+			n += (size_t)snprintf(out + n, outlen - n, "\\x%02x", c);
+	}
+	if (term[i] != '\0' && n + 4 < outlen)
+		n += (size_t)snprintf(out + n, outlen - n, "...");
+	out[n] = '\0';
+}
+
+int
+term_check(char *err, size_t errlen)
+{
+	const char *term = getenv("TERM"), *why = NULL;
+	char name[400];
+	char *cup;
+	int rc = 0;
+
+	if (term == NULL || term[0] == '\0') {
+		snprintf(err, errlen,
+		    "terminal '': TERM is not set (use --headless, or set TERM)");
+		return -1;
+	}
+	term_name(term, name, sizeof name);
+	if (setupterm(term, STDOUT_FILENO, &rc) != OK) {
+		why = rc == 1 ? "a hardcopy terminal, it cannot draw a screen" :
+		    rc == -1 ? "no terminfo database was found" :
+		    "unknown to terminfo, or too generic to draw a screen";
+	} else {
+		cup = tigetstr("cup");
+		if (cup == NULL || cup == (char *)-1)
+			why = "it cannot move the cursor, so it cannot draw the console";
+		del_curterm(cur_term);
+	}
+	if (why == NULL)
+		return 0;
+	snprintf(err, errlen,
+	    "terminal '%s': %s (use --headless, or set TERM)", name, why);
+	return -1;
+}
+
 bool
 term_utf8(bool ascii)
 {
@@ -86,7 +145,7 @@ term_start(struct term_caps *caps, bool ascii)
 	signal(SIGPIPE, SIG_IGN);
 	atexit(term_restore);
 	set_escdelay(25);
-	if (initscr() == NULL)
+	if (newterm(NULL, stdout, stdin) == NULL)
 		return -1;
 	term_active = 1;
 	cbreak();
@@ -97,6 +156,23 @@ term_start(struct term_caps *caps, bool ascii)
 	curs_set(0);
 	caps->color = has_colors() && (nc == NULL || nc[0] == '\0');
 	return 0;
+}
+
+/*
+ * On a one-column screen ncurses cannot write the lower-right cell when
+ * the terminal wraps at the margin and cannot turn that off (it writes the
+ * cell before it, column -1 here, and inserts a blank): the 1x1 screen
+ * stays empty. Write the cell ourselves after doupdate() when that is
+ * safe (no automatic margins, or the cursor stays put at the margin).
+ */
+void
+term_put_corner(char c)
+{
+	char s[3] = { '\r', c, '\0' };
+
+	if (!term_active || (auto_right_margin && !eat_newline_glitch))
+		return;
+	(void)!write(STDOUT_FILENO, s, 2);
 }
 
 void
