@@ -172,6 +172,8 @@ test_migration_normal(void **state)
 	}
 	assert_int_equal(n, 1);
 	assert_int_equal(out[0].status, MIG_FAILED);
+	assert_string_equal(out[0].vm, "test");
+	action_result_clear(&out[0]);	/* the caller's, from poll */
 	a.ops->free(a.impl);
 	config_free(c);
 }
