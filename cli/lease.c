@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster_tag.h"
 #include "lease.h"
 
 struct lease {
@@ -47,18 +48,6 @@ lease_dir(char *out, size_t outlen)
 		snprintf(out, outlen, "%s/vmbal", xdg);
 	else
 		snprintf(out, outlen, "/tmp/vmbal-%lu", (unsigned long)geteuid());
-}
-
-static uint32_t
-lease_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
 }
 
 /* Writes who we are into the file we hold. */
@@ -190,7 +179,7 @@ lease_new(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	snprintf(name, sizeof name, "%.64s-%08x.lock", base,
-	    (unsigned)lease_hash(key));
+	    (unsigned)cluster_hash(key));
 	snprintf(l->path, sizeof l->path, "%s/%s", dir, name);
 	l->fd = lease_open_file(dfd, name, l->path, err, errlen);
 	close(dfd);
