@@ -104,6 +104,21 @@ mig_release(struct job *j, double deadline)
 	mig_unref(j);
 }
 
+/* The domain j migrates, with a reference of the caller's (free it with
+ * virDomainFree); NULL while it is not migrating. */
+static virDomainPtr
+mig_dom_ref(struct job *j)
+{
+	virDomainPtr dom;
+
+	pthread_mutex_lock(&j->mu);
+	dom = j->dom;
+	if (dom != NULL)
+		virDomainRef(dom);
+	pthread_mutex_unlock(&j->mu);
+	return dom;
+}
+
 static void *
 mig_abort_main(void *arg)
 {
@@ -125,11 +140,7 @@ mig_request_abort(struct job *j)
 	virDomainPtr dom;
 
 	atomic_store(&j->abort, true);
-	pthread_mutex_lock(&j->mu);
-	dom = j->dom;
-	if (dom != NULL)
-		virDomainRef(dom);
-	pthread_mutex_unlock(&j->mu);
+	dom = mig_dom_ref(j);
 	if (dom == NULL)
 		return;		/* not migrating yet: the job sees the flag */
 	pthread_attr_init(&attr);
@@ -215,11 +226,7 @@ mig_monitor(void *arg)
 		nanosleep(&tick, NULL);	/* short: poll() joins this thread */
 		if (++k % 5 != 0)
 			continue;
-		pthread_mutex_lock(&j->mu);
-		dom = j->dom;
-		if (dom != NULL)
-			virDomainRef(dom);
-		pthread_mutex_unlock(&j->mu);
+		dom = mig_dom_ref(j);
 		if (dom == NULL)
 			continue;
 		if (virDomainGetJobStats(dom, &type, &params, &n, 0) == 0) {

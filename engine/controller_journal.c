@@ -91,6 +91,21 @@ controller_jrec_write(struct controller *c, double now,
 	return controller_journal_write(c, now, &je, why, len);
 }
 
+/* The record of e's migration at now: its intent, or its outcome. */
+static void
+controller_journal_entry(struct journal_entry *je, double now,
+    const struct exec_move *e, bool outcome)
+{
+	memset(je, 0, sizeof *je);
+	je->ts = now;
+	je->outcome = outcome;
+	je->who = e->who != NULL ? e->who : "auto";
+	je->action = "migrate";
+	je->vm = e->vm;
+	je->from = e->from;
+	je->to = e->to;
+}
+
 int
 controller_journal_intent(struct controller *c, double now,
     const struct exec_move *e)
@@ -101,13 +116,7 @@ controller_journal_intent(struct controller *c, double now,
 
 	if (c->opts.journal == NULL)
 		return 0;
-	memset(&je, 0, sizeof je);
-	je.ts = now;
-	je.who = e->who != NULL ? e->who : "auto";
-	je.action = "migrate";
-	je.vm = e->vm;
-	je.from = e->from;
-	je.to = e->to;
+	controller_journal_entry(&je, now, e, false);
 	if (controller_journal_write(c, now, &je, why, sizeof why) == 0) {
 		c->jdown = false;
 		return 0;
@@ -132,14 +141,7 @@ controller_journal_outcome(struct controller *c, double now,
 
 	if (c->opts.journal == NULL)
 		return;
-	memset(&je, 0, sizeof je);
-	je.ts = now;
-	je.outcome = true;
-	je.who = e->who != NULL ? e->who : "auto";
-	je.action = "migrate";
-	je.vm = e->vm;
-	je.from = e->from;
-	je.to = e->to;
+	controller_journal_entry(&je, now, e, true);
 	je.status = st;
 	je.duration_s = dur;
 	je.error = error;
