@@ -73,7 +73,11 @@ plan_input_add_group(struct plan_input *in, bool anti, const int *vms,
 struct plan *
 plan_new(void)
 {
-	return calloc(1, sizeof(struct plan));
+	struct plan *p = calloc(1, sizeof *p);
+
+	if (p != NULL)
+		p->min_moves = -1;
+	return p;
 }
 
 void

@@ -1,864 +1,632 @@
 /*
- * planner_balance.c - the balance planner.
+ * planner_balance.c - the balance planner: the fewest migrations that
+ * bring the CPU spread to the target.
  *
- * After the repairs (repair.c), while the cluster is imbalanced, it makes
- * a steepest-descent search over moves of units (a VM, or VMs joined by
- * affinity) on the objective (score spread, sum of squared scores),
- * compared in that order: a move is taken only when it lowers the spread,
- * or keeps it and lowers the sum of squares, so the search always ends
- * and never raises the predicted spread. Among equal moves the one that
- * copies the least memory wins. When no single move helps it tries swaps
- * of two units between two hosts. Then it keeps the shortest prefix that
- * reaches the best spread and drops every move the result does not need,
- * so the plan has the fewest migrations it can. The plan is kept only if
- * it lowers the score spread by min_gain_pct and does not raise the CPU
- * spread.
+ * After the repairs (repair.c), while the cluster is imbalanced, a plan
+ * aims at policy target_pct (the CPU spread, as the threshold is). Plans
+ * are compared, in this order, by the spread they reach clamped at the
+ * target (under it is all that counts), the number of migrations, the
+ * memory they copy, and the spread. Small clusters get the exact search
+ * (planner_exact.c), which proves the minimum; big ones the heuristic
+ * below, with a lower bound on the moves any plan needs beside it.
  *
- * Hosts are kept sorted by score, so the spread after a candidate move is
- * found in constant time; sources are the highest-scoring hosts and
- * destinations the lowest (all of them up to 32 hosts, 16 of each beyond).
+ * The bound: a plan that ends with every host within [L, L+T] must take
+ * from each host above L+T at least the fewest of its largest movable
+ * units that bring it under, and bring to each host below L at least the
+ * fewest of the cluster's largest units that lift it; a migration does at
+ * most one of each, so it needs at least the larger of the two sums. The
+ * bound is the least of that over all L; the sums only change where a
+ * host's "fewest units" changes, and one falls while the other grows, so
+ * a binary search over those points finds it.
+ *
+ * The heuristic aims at that best band: while a host is outside it, the
+ * one farthest out is mended. A host above sheds the smallest unit that
+ * brings it into the band (else its biggest), to the host below the band
+ * it fills best without passing the top (else into the band); a host
+ * below takes the biggest unit that fits under the top from the highest
+ * hosts that stay in the band. No step raises the spread, a unit moves at
+ * most once, and at the end the shortest prefix that reaches the goal is
+ * kept and every step it does not need is dropped. The plan is kept only
+ * when it lowers the CPU spread by min_gain_pct.
+ *
+ * The placement the planner works on weighs CPU alone (the target is a
+ * CPU spread); the plan's score figures use the policy's weights.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "placement.h"
+#include "plan_order.h"
 #include "planner_exact.h"
 #include "repair.h"
 
 #define EPS 1e-9
-#define MAX_ALL_HOSTS 32	/* up to this, every host is tried */
-#define FEW_SOURCES 4		/* beyond: the most loaded hosts */
-#define FEW_TARGETS 4		/* and the least loaded */
-#define SWAP_HOSTS 4
-#define SWAPS_BIG 32		/* swaps tried on big clusters */
-#define PRUNE_MAX 96
+#define INF_MOVES (1L << 40)
+#define PRUNE_MAX 96		/* steps above this are not pruned one by one */
+#define SHED_TRIES 8		/* units of a host tried before giving up */
+#define FILL_SOURCES 8		/* hosts a host below the band takes from */
 
-struct objective {
-	double spread;
-	double sumsq;
-	long mem;
+struct bal {
+	struct placement *p;	/* CPU only */
+	double T;		/* the target */
+	double bot, top;	/* the band */
+	double *kc, *km;	/* per host: score per load, per MiB */
+	int *head, *next;	/* per host: movable units there; per unit */
+	bool *stuck;		/* per host: nothing more to do for it */
+	struct plan_steps steps;
 };
 
-struct step {
-	int unit;
-	int to;
-};
-
-struct balancer {
-	struct placement *p;
-	int *order;		/* counted hosts, by score ascending */
-	double *score;		/* per host, current */
-	size_t norder;
-	int *bucket_head;	/* per host: first movable unit there */
-	int *bucket_next;	/* per unit: next unit on the same host */
-	double *ul;		/* per unit: its load */
-	long *um;		/* per unit: its memory */
-	double *kc, *km;	/* per host: score per unit of load, of memory */
-	struct step *steps;
-	size_t nsteps, capsteps;
+struct cand {
+	int u;
+	double d;
 };
 
 static int
-balancer_cmp(const void *a, const void *b, void *arg)
+cand_desc(const void *a, const void *b)
 {
-	const double *score = arg;
-	double x = score[*(const int *)a];
-	double y = score[*(const int *)b];
+	double x = ((const struct cand *)a)->d, y = ((const struct cand *)b)->d;
 
-	if (x < y)
-		return -1;
-	if (x > y)
-		return 1;
-	return *(const int *)a - *(const int *)b;
+	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static void
-balancer_sort(struct balancer *b)
+static int
+dbl_asc(const void *a, const void *b)
 {
-	size_t h;
+	double x = *(const double *)a, y = *(const double *)b;
 
-	b->norder = 0;
-	for (h = 0; h < b->p->nh; h++) {
-		b->score[h] = placement_score(b->p, (int)h);
-		if (placement_counts(b->p, (int)h))
-			b->order[b->norder++] = (int)h;
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* A unit's share of host h's score. */
+static double
+bal_delta(const struct bal *b, int u, int h)
+{
+	return placement_unit_load(b->p, u) * b->kc[h] +
+	    (double)placement_unit_mem(b->p, u) * b->km[h];
+}
+
+/* ---- the lower bound ------------------------------------------------ */
+
+struct bound {
+	int nh;
+	double *s;		/* per host score, counted hosts only */
+	int *first, *count;	/* per host: its run in shed */
+	double *shed;		/* per host run: prefix sums of its units'
+				 * deltas, biggest first (count + 1 each) */
+	double *topl, *topm;	/* prefix sums of the biggest loads, mems */
+	int nunits;
+	const struct bal *b;
+	bool *counts;
+};
+
+/* Fewest k with prefix[k] >= need, k <= n; INF_MOVES when none. */
+static long
+bound_fewest(const double *prefix, int n, double need)
+{
+	int lo = 0, hi = n;
+
+	if (need <= EPS)
+		return 0;
+	if (prefix[n] < need - EPS)
+		return INF_MOVES;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (prefix[mid] >= need - EPS)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
-	qsort_r(b->order, b->norder, sizeof *b->order, balancer_cmp, b->score);
+	return lo;
 }
 
 static void
-balancer_buckets(struct balancer *b)
+bound_at(const struct bound *bd, double L, long *out, long *in)
 {
-	struct placement *p = b->p;
-	int u;
+	const struct bal *b = bd->b;
+	int h, lo, hi;
 
-	for (u = 0; u < (int)p->nh; u++)
-		b->bucket_head[u] = -1;
-	for (u = (int)p->nv - 1; u >= 0; u--) {
-		if (p->unit_of[u] != u || !placement_unit_intact(p, u) ||
-		    !placement_unit_movable(p, u))
+	*out = *in = 0;
+	for (h = 0; h < bd->nh; h++) {
+		double need;
+
+		if (!bd->counts[h])
 			continue;
-		b->bucket_next[u] = b->bucket_head[p->host_of[u]];
-		b->bucket_head[p->host_of[u]] = u;
-		b->ul[u] = placement_unit_load(p, u);
-		b->um[u] = placement_unit_mem(p, u);
-	}
-	for (u = 0; u < (int)p->nh; u++) {
-		const struct plan_host *h = &p->in->hosts[u];
-
-		b->kc[u] = h->cap > 0 ? p->wc * 100.0 / h->cap : 0;
-		b->km[u] = h->mem_total > 0 ?
-		    p->wm * 100.0 / (double)h->mem_total : 0;
-	}
-}
-
-/* Highest and lowest score among counted hosts other than x and y. */
-static void
-balancer_extremes(const struct balancer *b, int x, int y, double *hi,
-    double *lo, bool *any)
-{
-	size_t i;
-
-	*any = false;
-	for (i = 0; i < b->norder; i++)
-		if (b->order[i] != x && b->order[i] != y) {
-			*lo = b->score[b->order[i]];
-			*any = true;
-			break;
+		*out += bound_fewest(bd->shed + bd->first[h], bd->count[h],
+		    bd->s[h] - (L + b->T));
+		need = L - bd->s[h];
+		if (need <= EPS)
+			continue;
+		/* the cluster's biggest units, as if all went to h */
+		lo = 0;
+		hi = bd->nunits;
+		if (b->kc[h] * bd->topl[hi] + b->km[h] * bd->topm[hi] <
+		    need - EPS) {
+			*in += INF_MOVES;
+			continue;
 		}
-	for (i = b->norder; i-- > 0;)
-		if (b->order[i] != x && b->order[i] != y) {
-			*hi = b->score[b->order[i]];
-			break;
+		while (lo < hi) {
+			int mid = (lo + hi) / 2;
+
+			if (b->kc[h] * bd->topl[mid] + b->km[h] * bd->topm[mid] >=
+			    need - EPS)
+				hi = mid;
+			else
+				lo = mid + 1;
 		}
-}
-
-/* The objective after moving (dl, dm) from host a to host c. */
-static struct objective
-balancer_eval(const struct balancer *b, int a, int c, double dla, long dma,
-    double dlc, long dmc, struct objective cur)
-{
-	struct objective o;
-	double sa = placement_score_with(b->p, a, dla, dma);
-	double sc = placement_score_with(b->p, c, dlc, dmc);
-	double hi = 0, lo = 0;
-	bool any;
-
-	balancer_extremes(b, a, c, &hi, &lo, &any);
-	if (!any) {
-		hi = fmax(sa, sc);
-		lo = fmin(sa, sc);
-	} else {
-		hi = fmax(hi, fmax(sa, sc));
-		lo = fmin(lo, fmin(sa, sc));
+		*in += lo;
 	}
-	o.spread = hi - lo;
-	o.sumsq = cur.sumsq - b->score[a] * b->score[a] -
-	    b->score[c] * b->score[c] + sa * sa + sc * sc;
-	o.mem = 0;
-	return o;
-}
-
-static bool
-objective_improves(struct objective cand, struct objective cur)
-{
-	double tol = EPS * fmax(1.0, cur.sumsq);
-
-	if (cand.spread < cur.spread - EPS)
-		return true;
-	return cand.spread <= cur.spread + EPS && cand.sumsq < cur.sumsq - tol;
-}
-
-static bool
-objective_better(struct objective a, struct objective b)
-{
-	double tol = EPS * fmax(1.0, b.sumsq);
-
-	if (a.spread < b.spread - EPS)
-		return true;
-	if (a.spread > b.spread + EPS)
-		return false;
-	if (a.sumsq < b.sumsq - tol)
-		return true;
-	if (a.sumsq > b.sumsq + tol)
-		return false;
-	return a.mem < b.mem;
-}
-
-static int
-balancer_push(struct balancer *b, int unit, int to)
-{
-	if (b->nsteps == b->capsteps) {
-		size_t ncap = b->capsteps == 0 ? 32 : b->capsteps * 2;
-		struct step *n = realloc(b->steps, ncap * sizeof *n);
-
-		if (n == NULL)
-			return -1;
-		b->steps = n;
-		b->capsteps = ncap;
-	}
-	b->steps[b->nsteps].unit = unit;
-	b->steps[b->nsteps].to = to;
-	b->nsteps++;
-	return 0;
-}
-
-/* The best single move, if one improves cur. */
-static bool
-balancer_best_move(struct balancer *b, struct objective cur, int *bu,
-    int *bt)
-{
-	struct placement *p = b->p;
-	bool all = b->norder <= MAX_ALL_HOSTS;
-	size_t ks = all ? b->norder : FEW_SOURCES;
-	size_t kt = all ? b->norder : FEW_TARGETS;
-	struct objective best = cur, o;
-	double tol = EPS * fmax(1.0, cur.sumsq);
-	bool found = false;
-	size_t i, j;
-	int u;
-
-	for (i = 0; i < ks && i < b->norder; i++) {
-		int a = b->order[b->norder - 1 - i];
-		double kca = b->kc[a], kma = b->km[a], sa0 = b->score[a];
-
-		for (j = 0; j < kt && j < b->norder; j++) {
-			int c = b->order[j];
-			double kcc, kmc, sc0, hi = 0, lo = 0, base;
-			bool any;
-
-			if (c == a)
-				continue;
-			kcc = b->kc[c];
-			kmc = b->km[c];
-			sc0 = b->score[c];
-			balancer_extremes(b, a, c, &hi, &lo, &any);
-			base = cur.sumsq - sa0 * sa0 - sc0 * sc0;
-			for (u = b->bucket_head[a]; u >= 0;
-			    u = b->bucket_next[u]) {
-				double l = b->ul[u], dm = (double)b->um[u];
-				double sa = sa0 - l * kca - dm * kma;
-				double sc = sc0 + l * kcc + dm * kmc;
-				double h2 = sa > sc ? sa : sc, l2 = sa < sc ? sa : sc;
-
-				if (p->moved[u])
-					continue;
-				if (any) {
-					h2 = h2 > hi ? h2 : hi;
-					l2 = l2 < lo ? l2 : lo;
-				}
-				o.spread = h2 - l2;
-				o.sumsq = base + sa * sa + sc * sc;
-				o.mem = b->um[u];
-				if (!(o.spread < cur.spread - EPS ||
-				    (o.spread <= cur.spread + EPS &&
-				    o.sumsq < cur.sumsq - tol)))
-					continue;
-				if (found && !objective_better(o, best))
-					continue;
-				if (!placement_unit_fits(p, u, c))
-					continue;
-				best = o;
-				*bu = u;
-				*bt = c;
-				found = true;
-			}
-		}
-	}
-	return found;
+	if (*out > INF_MOVES)
+		*out = INF_MOVES;
+	if (*in > INF_MOVES)
+		*in = INF_MOVES;
 }
 
 /*
- * Can u (on a) and w (on c) trade places, one after the other, without
- * the first half raising the spread? Returns 1 when u goes first, 2 when
- * w does, 0 when neither order works. Each half is checked against the
- * rules in the state it will meet.
+ * The fewest unit moves any plan needs to bring the spread to T, and the
+ * band's bottom L where that is least; INF_MOVES when no band can be
+ * reached. -1 on ENOMEM.
  */
-static int
-balancer_swap_order(const struct balancer *b, int u, int a, int w, int c,
-    struct objective cur)
+static long
+bal_bound(struct bal *b, double *best_l)
+{
+	struct placement *p = b->p;
+	struct bound bd;
+	double *cands = NULL, *d;
+	struct cand *cs = NULL;
+	long best = INF_MOVES, o, i2;
+	int h, u, k, n, nc = 0, lo, hi;
+
+	memset(&bd, 0, sizeof bd);
+	bd.b = b;
+	bd.nh = (int)p->nh;
+	bd.s = calloc(p->nh + 1, sizeof *bd.s);
+	bd.first = calloc(p->nh + 1, sizeof *bd.first);
+	bd.count = calloc(p->nh + 1, sizeof *bd.count);
+	bd.counts = calloc(p->nh + 1, sizeof *bd.counts);
+	bd.shed = calloc(p->nv + p->nh + 1, sizeof *bd.shed);
+	bd.topl = calloc(p->nv + 1, sizeof *bd.topl);
+	bd.topm = calloc(p->nv + 1, sizeof *bd.topm);
+	cands = calloc(p->nv + p->nh + 1, sizeof *cands);
+	cs = calloc(p->nv + 1, sizeof *cs);
+	d = calloc(p->nv + 1, sizeof *d);
+	if (bd.s == NULL || bd.first == NULL || bd.count == NULL ||
+	    bd.counts == NULL || bd.shed == NULL || bd.topl == NULL ||
+	    bd.topm == NULL || cands == NULL || cs == NULL || d == NULL) {
+		best = -1;
+		goto out;
+	}
+	*best_l = 0;
+	k = 0;
+	for (h = 0; h < bd.nh; h++) {
+		bd.counts[h] = placement_counts(p, h);
+		bd.s[h] = placement_score(p, h);
+		bd.first[h] = k;
+		n = 0;
+		for (u = b->head[h]; u >= 0; u = b->next[u]) {
+			cs[n].u = u;
+			cs[n].d = bal_delta(b, u, h);
+			n++;
+		}
+		qsort(cs, (size_t)n, sizeof *cs, cand_desc);
+		bd.shed[k] = 0;
+		for (u = 0; u < n; u++)
+			bd.shed[k + u + 1] = bd.shed[k + u] + cs[u].d;
+		bd.count[h] = n;
+		if (bd.counts[h])
+			for (u = 0; u <= n; u++)
+				cands[nc++] = bd.s[h] - bd.shed[k + u] - b->T;
+		k += n + 1;
+		bd.nunits += n;
+	}
+	/* the biggest loads and memories of all movable units */
+	n = 0;
+	for (h = 0; h < bd.nh; h++)
+		for (u = b->head[h]; u >= 0; u = b->next[u])
+			d[n++] = placement_unit_load(p, u);
+	qsort(d, (size_t)n, sizeof *d, dbl_asc);
+	for (u = 0; u < n; u++)
+		bd.topl[u + 1] = bd.topl[u] + d[n - 1 - u];
+	n = 0;
+	for (h = 0; h < bd.nh; h++)
+		for (u = b->head[h]; u >= 0; u = b->next[u])
+			d[n++] = (double)placement_unit_mem(p, u);
+	qsort(d, (size_t)n, sizeof *d, dbl_asc);
+	for (u = 0; u < n; u++)
+		bd.topm[u + 1] = bd.topm[u] + d[n - 1 - u];
+	bd.nunits = n;
+	if (nc == 0)
+		goto out;
+	qsort(cands, (size_t)nc, sizeof *cands, dbl_asc);
+	/* first candidate where the moves in reach the moves out */
+	lo = 0;
+	hi = nc - 1;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		bound_at(&bd, cands[mid], &o, &i2);
+		if (i2 >= o)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	for (k = lo > 0 ? lo - 1 : lo; k <= lo + 1 && k < nc; k++) {
+		bound_at(&bd, cands[k], &o, &i2);
+		o = o > i2 ? o : i2;
+		if (o < best) {
+			best = o;
+			*best_l = cands[k];
+		}
+	}
+out:
+	free(bd.s);
+	free(bd.first);
+	free(bd.count);
+	free(bd.counts);
+	free(bd.shed);
+	free(bd.topl);
+	free(bd.topm);
+	free(cands);
+	free(cs);
+	free(d);
+	return best;
+}
+
+/* ---- the heuristic -------------------------------------------------- */
+
+/* The spread if u went from its host to c. */
+static double
+bal_spread_after(const struct bal *b, int u, int c)
 {
 	const struct placement *p = b->p;
-	double lu = placement_unit_load(p, u), lw = placement_unit_load(p, w);
-	long mu = placement_unit_mem(p, u), mw = placement_unit_mem(p, w);
-	struct placement *t;
-	struct objective mid;
-	int order = 0;
+	int a = p->host_of[u], h;
+	double da = bal_delta(b, u, a), dc = bal_delta(b, u, c), s;
+	double lo = 0, hi = 0;
+	bool any = false;
 
-	mid = balancer_eval(b, a, c, -lu, -mu, lu, mu, cur);
-	if (mid.spread <= cur.spread + EPS && placement_unit_fits(p, u, c)) {
-		t = placement_clone(p);
-		if (t != NULL) {
-			placement_move(t, u, c);
-			if (placement_unit_fits(t, w, a))
-				order = 1;
-			placement_free(t);
-		}
-		if (order != 0)
-			return order;
+	for (h = 0; h < (int)p->nh; h++) {
+		if (!placement_counts(p, h))
+			continue;
+		s = placement_score(p, h);
+		if (h == a)
+			s -= da;
+		else if (h == c)
+			s += dc;
+		if (!any || s < lo)
+			lo = s;
+		if (!any || s > hi)
+			hi = s;
+		any = true;
 	}
-	mid = balancer_eval(b, c, a, -lw, -mw, lw, mw, cur);
-	if (mid.spread <= cur.spread + EPS && placement_unit_fits(p, w, a)) {
-		t = placement_clone(p);
-		if (t != NULL) {
-			placement_move(t, w, a);
-			if (placement_unit_fits(t, u, c))
-				order = 2;
-			placement_free(t);
-		}
-	}
-	return order;
+	return any ? hi - lo : 0;
 }
 
-static bool
-balancer_best_swap(struct balancer *b, struct objective cur, int *bu,
-    int *bw)
+static int
+bal_move(struct bal *b, int u, int to)
+{
+	if (plan_steps_push(&b->steps, u, to) != 0)
+		return -1;
+	placement_move(b->p, u, to);
+	return 0;
+}
+
+/* Where u, leaving its host, best fills a host below the band without
+ * passing the top (else the fullest host it fits in the band), or -1. */
+static int
+bal_dest(const struct bal *b, int u, double cur)
+{
+	const struct placement *p = b->p;
+	int h, pick = -1, a = p->host_of[u];
+	double best = INFINITY, s, room;
+	bool below_pick = false;
+
+	for (h = 0; h < (int)p->nh; h++) {
+		bool below;
+
+		if (h == a || !placement_counts(p, h))
+			continue;
+		s = placement_score(p, h);
+		room = b->top - (s + bal_delta(b, u, h));
+		if (room < -EPS)
+			continue;
+		below = s < b->bot - EPS;
+		if (below_pick && !below)
+			continue;
+		if (!(below && !below_pick) && room >= best)
+			continue;
+		if (!placement_unit_fits(p, u, h))
+			continue;
+		pick = h;
+		best = room;
+		below_pick = below;
+	}
+	if (pick >= 0 && bal_spread_after(b, u, pick) > cur + EPS)
+		return -1;
+	return pick;
+}
+
+/* Host a is above the band: one unit out. 1 moved, 0 none, -1 ENOMEM. */
+static int
+bal_shed(struct bal *b, int a, struct cand *cs, double cur)
 {
 	struct placement *p = b->p;
-	size_t k = b->norder <= MAX_ALL_HOSTS ? b->norder : SWAP_HOSTS;
-	struct objective best = cur, o;
-	bool found = false;
-	size_t i, j;
-	int u, w, ord;
+	double excess = placement_score(p, a) - b->top;
+	int n = 0, i, j, u, to, suff = 0;
 
-	for (i = 0; i < k; i++) {
-		int a = b->order[b->norder - 1 - i];
+	for (u = b->head[a]; u >= 0; u = b->next[u])
+		if (!p->moved[u] && p->host_of[u] == a) {
+			cs[n].u = u;
+			cs[n].d = bal_delta(b, u, a);
+			n++;
+		}
+	qsort(cs, (size_t)n, sizeof *cs, cand_desc);
+	/* the smallest that is enough first, then down from the biggest */
+	while (suff < n && cs[suff].d >= excess - EPS)
+		suff++;
+	for (i = 0; i < SHED_TRIES && i < n; i++) {
+		j = i < suff ? suff - 1 - i : i;
+		u = cs[j].u;
+		to = bal_dest(b, u, cur);
+		if (to >= 0)
+			return bal_move(b, u, to) == 0 ? 1 : -1;
+	}
+	return 0;
+}
 
-		for (j = 0; j < k; j++) {
-			int c = b->order[j];
+/* Host c is below the band: one unit in, from the highest hosts that stay
+ * at or above the bottom. 1 moved, 0 none, -1 ENOMEM. */
+static int
+bal_fill(struct bal *b, int c, double cur)
+{
+	struct placement *p = b->p;
+	double sc = placement_score(p, c), bestd = -1;
+	int src[FILL_SOURCES], ns = 0, h, i, j, u, pick = -1;
 
-			if (c == a)
+	for (h = 0; h < (int)p->nh; h++) {
+		double s;
+
+		if (h == c || !placement_counts(p, h) || b->head[h] < 0)
+			continue;
+		s = placement_score(p, h);
+		if (s <= b->bot + EPS)
+			continue;
+		for (i = ns; i > 0 && s > placement_score(p, src[i - 1]); i--)
+			if (i < FILL_SOURCES)
+				src[i] = src[i - 1];
+		if (i < FILL_SOURCES) {
+			src[i] = h;
+			if (ns < FILL_SOURCES)
+				ns++;
+		}
+	}
+	for (j = 0; j < ns && pick < 0; j++) {
+		int a = src[j];
+		double sa = placement_score(p, a);
+
+		for (u = b->head[a]; u >= 0; u = b->next[u]) {
+			double dc, da;
+
+			if (p->moved[u] || p->host_of[u] != a)
 				continue;
-			for (u = b->bucket_head[a]; u >= 0;
-			    u = b->bucket_next[u]) {
-				double lu = placement_unit_load(p, u);
-				long mu = placement_unit_mem(p, u);
+			dc = bal_delta(b, u, c);
+			da = bal_delta(b, u, a);
+			if (sc + dc > b->top + EPS || sa - da < b->bot - EPS ||
+			    dc <= bestd || !placement_unit_fits(p, u, c))
+				continue;
+			bestd = dc;
+			pick = u;
+		}
+	}
+	if (pick < 0 || bal_spread_after(b, pick, c) > cur + EPS)
+		return 0;
+	return bal_move(b, pick, c) == 0 ? 1 : -1;
+}
 
-				if (p->moved[u])
-					continue;
-				for (w = b->bucket_head[c]; w >= 0;
-				    w = b->bucket_next[w]) {
-					double lw = placement_unit_load(p, w);
-					long mw = placement_unit_mem(p, w);
+static int
+bal_heuristic(struct bal *b)
+{
+	struct placement *p = b->p;
+	struct cand *cs = calloc(p->nv + 1, sizeof *cs);
+	int h, rc = 0;
 
-					if (p->moved[w])
-						continue;
-					o = balancer_eval(b, a, c, lw - lu,
-					    mw - mu, lu - lw, mu - mw, cur);
-					o.mem = mu + mw;
-					if (!objective_improves(o, cur) ||
-					    (found && !objective_better(o, best)))
-						continue;
-					ord = balancer_swap_order(b, u, a, w, c,
-					    cur);
-					if (ord == 0)
-						continue;
-					best = o;
-					*bu = ord == 1 ? u : w;
-					*bw = ord == 1 ? w : u;
-					found = true;
-				}
+	if (cs == NULL)
+		return -1;
+	for (;;) {
+		double worst = 0, s, cur = placement_spread(p);
+		int w = -1;
+
+		if (cur <= b->T + EPS)
+			break;
+		for (h = 0; h < (int)p->nh; h++) {
+			double out;
+
+			if (!placement_counts(p, h) || b->stuck[h])
+				continue;
+			s = placement_score(p, h);
+			out = fmax(s - b->top, b->bot - s);
+			if (out > worst + EPS) {
+				worst = out;
+				w = h;
 			}
 		}
-	}
-	return found;
-}
-
-static int
-balancer_apply(struct balancer *b, int unit, int to)
-{
-	if (balancer_push(b, unit, to) != 0)
-		return -1;
-	placement_move(b->p, unit, to);
-	return 0;
-}
-
-/* Host h's score changed: put it back in its place in the order. */
-static void
-balancer_reposition(struct balancer *b, int h)
-{
-	size_t i, at = b->norder;
-	double s = placement_score(b->p, h);
-
-	b->score[h] = s;
-	for (i = 0; i < b->norder; i++)
-		if (b->order[i] == h) {
-			at = i;
+		if (w < 0)
 			break;
-		}
-	if (at == b->norder)
-		return;		/* not counted */
-	while (at > 0 && (b->score[b->order[at - 1]] > s ||
-	    (b->score[b->order[at - 1]] == s && b->order[at - 1] > h))) {
-		b->order[at] = b->order[at - 1];
-		at--;
+		rc = placement_score(p, w) > b->top ? bal_shed(b, w, cs, cur) :
+		    bal_fill(b, w, cur);
+		if (rc < 0)
+			break;
+		if (rc == 0)
+			b->stuck[w] = true;
+		rc = 0;
 	}
-	while (at + 1 < b->norder && (b->score[b->order[at + 1]] < s ||
-	    (b->score[b->order[at + 1]] == s && b->order[at + 1] < h))) {
-		b->order[at] = b->order[at + 1];
-		at++;
-	}
-	b->order[at] = h;
-}
-
-/* Moves unit to host to, keeping the order and the objective current. */
-static int
-balancer_step(struct balancer *b, int unit, int to, struct objective *cur)
-{
-	int from = b->p->host_of[unit];
-	double sf = b->score[from], st = b->score[to];
-
-	if (balancer_apply(b, unit, to) != 0)
-		return -1;
-	balancer_reposition(b, from);
-	balancer_reposition(b, to);
-	cur->sumsq += b->score[from] * b->score[from] - sf * sf +
-	    b->score[to] * b->score[to] - st * st;
-	cur->spread = b->norder > 0 ?
-	    b->score[b->order[b->norder - 1]] - b->score[b->order[0]] : 0;
-	return 0;
+	free(cs);
+	return rc;
 }
 
 /*
- * The descent: the best single move while one helps, else the best swap.
- * Units are bucketed by host once: a unit that moved may not move again,
- * so the buckets only ever lose members, which the moved flag tells.
+ * Keeps the shortest prefix of the steps that reaches goal (the target,
+ * or the best the steps reach when they miss it), then drops each step
+ * whose plan still reaches it without.
  */
-static int
-balancer_descend(struct balancer *b)
-{
-	struct objective cur;
-	int u, w, to, back, swaps = 0;
-
-	balancer_sort(b);
-	balancer_buckets(b);
-	cur.spread = placement_spread(b->p);
-	cur.sumsq = placement_sumsq(b->p);
-	cur.mem = 0;
-	for (;;) {
-		if (balancer_best_move(b, cur, &u, &to)) {
-			if (balancer_step(b, u, to, &cur) != 0)
-				return -1;
-			continue;
-		}
-		if ((b->norder > MAX_ALL_HOSTS && swaps++ >= SWAPS_BIG) ||
-		    !balancer_best_swap(b, cur, &u, &w))
-			return 0;
-		to = b->p->host_of[w];
-		back = b->p->host_of[u];
-		if (balancer_step(b, u, to, &cur) != 0 ||
-		    balancer_step(b, w, back, &cur) != 0)
-			return -1;
-	}
-}
-
-/*
- * Replays steps (skipping skip, or none when -1) on base into scratch.
- * Returns false when a step no longer fits.
- */
-static bool
-balancer_replay(const struct balancer *b, const struct placement *base,
-    struct placement *scratch, size_t n, long skip)
-{
-	double last, s;
-	size_t i;
-
-	placement_copy(scratch, base);
-	last = placement_spread(scratch);
-	for (i = 0; i < n; i++) {
-		if ((long)i == skip)
-			continue;
-		if (!placement_unit_fits(scratch, b->steps[i].unit,
-		    b->steps[i].to))
-			return false;
-		placement_move(scratch, b->steps[i].unit, b->steps[i].to);
-		/* no step may end above the spread before the plan */
-		s = placement_spread(scratch);
-		if (s > last + EPS)
-			return false;
-	}
-	return true;
-}
-
-/* Shortest prefix with the best spread, then drop what it does not need. */
 static void
-balancer_trim(struct balancer *b, const struct placement *base,
-    struct placement *scratch, double cpu_limit)
+bal_trim(struct plan_steps *st, const struct placement *base,
+    struct placement *scratch, double target, double cpu_limit)
 {
-	double best, s;
+	double goal, s, best;
 	size_t i, keep = 0;
 
 	placement_copy(scratch, base);
 	best = placement_spread(scratch);
-	for (i = 0; i < b->nsteps; i++) {
-		placement_move(scratch, b->steps[i].unit, b->steps[i].to);
+	for (i = 0; i < st->n; i++) {
+		placement_move(scratch, st->v[i].unit, st->v[i].to);
 		s = placement_spread(scratch);
-		if (s < best - EPS) {
-			best = s;
+		best = fmin(best, s);
+	}
+	goal = fmax(best, target);
+	placement_copy(scratch, base);
+	for (i = 0; i < st->n; i++) {
+		placement_move(scratch, st->v[i].unit, st->v[i].to);
+		if (placement_spread(scratch) <= goal + EPS) {
 			keep = i + 1;
+			break;
 		}
 	}
-	b->nsteps = keep;
-	if (b->nsteps > PRUNE_MAX)
+	st->n = keep;
+	if (st->n > PRUNE_MAX)
 		return;
-	for (i = b->nsteps; i-- > 0;) {
-		if (!balancer_replay(b, base, scratch, b->nsteps, (long)i))
-			continue;
-		if (placement_spread(scratch) > best + EPS ||
+	for (i = st->n; i-- > 0;) {
+		if (!plan_order_replay(base, st, (long)i, scratch) ||
+		    placement_spread(scratch) > goal + EPS ||
 		    placement_cpu_spread(scratch) > cpu_limit + EPS)
 			continue;
-		memmove(&b->steps[i], &b->steps[i + 1],
-		    (b->nsteps - i - 1) * sizeof *b->steps);
-		b->nsteps--;
+		memmove(&st->v[i], &st->v[i + 1],
+		    (st->n - i - 1) * sizeof *st->v);
+		st->n--;
 	}
 }
 
 static void
-balancer_free(struct balancer *b)
+bal_free(struct bal *b)
 {
-	free(b->order);
-	free(b->score);
-	free(b->bucket_head);
-	free(b->bucket_next);
-	free(b->ul);
-	free(b->um);
+	placement_free(b->p);
 	free(b->kc);
 	free(b->km);
-	free(b->steps);
+	free(b->head);
+	free(b->next);
+	free(b->stuck);
+	plan_steps_fini(&b->steps);
 }
 
 static int
-balancer_record(struct balancer *b, const struct placement *base,
-    struct plan *plan)
+bal_init(struct bal *b, const struct placement *from)
 {
-	struct placement *p = placement_clone(base);
-	const struct plan_input *in = base->in;
-	char reason[160];
-	size_t i;
-	int rc = 0;
+	struct placement *p;
+	int u, h;
 
+	memset(b, 0, sizeof *b);
+	b->p = p = placement_clone(from);
 	if (p == NULL)
 		return -1;
-	for (i = 0; i < b->nsteps && rc == 0; i++) {
-		int u = b->steps[i].unit, to = b->steps[i].to;
-		int from = p->host_of[u];
+	p->wc = 1;	/* the target is a CPU spread */
+	p->wm = 0;
+	b->kc = calloc(p->nh + 1, sizeof *b->kc);
+	b->km = calloc(p->nh + 1, sizeof *b->km);
+	b->head = calloc(p->nh + 1, sizeof *b->head);
+	b->next = calloc(p->nv + 1, sizeof *b->next);
+	b->stuck = calloc(p->nh + 1, sizeof *b->stuck);
+	if (b->kc == NULL || b->km == NULL || b->head == NULL ||
+	    b->next == NULL || b->stuck == NULL)
+		return -1;
+	for (h = 0; h < (int)p->nh; h++) {
+		const struct plan_host *ph = &p->in->hosts[h];
 
-		snprintf(reason, sizeof reason,
-		    "balance: %s (cpu %.0f%%, mem %.0f%%) -> %s (cpu %.0f%%, mem %.0f%%)",
-		    in->hosts[from].name, placement_cpu(p, from),
-		    100.0 * (double)p->mem[from] / (double)in->hosts[from].mem_total,
-		    in->hosts[to].name, placement_cpu(p, to),
-		    100.0 * (double)p->mem[to] / (double)in->hosts[to].mem_total);
-		rc = placement_apply(p, plan, u, to, reason);
+		b->head[h] = -1;
+		b->kc[h] = ph->cap > 0 ? p->wc * 100.0 / ph->cap : 0;
+		b->km[h] = ph->mem_total > 0 ?
+		    p->wm * 100.0 / (double)ph->mem_total : 0;
 	}
-	placement_free(p);
-	return rc;
-}
-
-/*
- * Orders the moves towards target (per VM) so that no move raises the
- * spread: a depth-first search, best move first, that backs up when it
- * is stuck. It keeps the deepest-reaching order found (lowest spread at
- * its end) and stops at SEQ_NODE_LIMIT nodes.
- */
-#define SEQ_NODE_LIMIT 20000
-
-struct seq {
-	struct balancer *b;
-	long budget;		/* nodes left for all searches of one plan */
-	const int *target;
-	struct step *path, *best;
-	double ceiling;		/* no step may end above this spread */
-	size_t depth, best_n;
-	double best_spread;
-	long nodes;
-	bool done;
-};
-
-static void
-seq_dfs(struct seq *q)
-{
-	struct balancer *b = q->b;
-	struct placement *p = b->p, *saved;
-	struct objective cur, o;
-	int cand[EXACT_MAX_UNITS + 1], n = 0, u, i, j;
-	struct objective co[EXACT_MAX_UNITS + 1];
-	double s = placement_spread(p);
-
-	if (s < q->best_spread - EPS || (s <= q->best_spread + EPS &&
-	    q->depth < q->best_n)) {
-		q->best_spread = s;
-		q->best_n = q->depth;
-		memcpy(q->best, q->path, q->depth * sizeof *q->best);
-	}
-	if (q->done || ++q->nodes > SEQ_NODE_LIMIT || q->budget-- <= 0)
-		return;
-	balancer_sort(b);
-	cur.spread = s;
-	cur.sumsq = placement_sumsq(p);
-	cur.mem = 0;
-	for (u = 0; u < (int)p->nv && n < EXACT_MAX_UNITS; u++) {
-		double l;
-		long m;
-
-		if (p->unit_of[u] != u || p->host_of[u] == q->target[u] ||
+	for (u = (int)p->nv - 1; u >= 0; u--) {
+		if (p->unit_of[u] != u || !placement_unit_intact(p, u) ||
 		    !placement_unit_movable(p, u) ||
-		    !placement_unit_intact(p, u))
+		    !placement_counts(p, p->host_of[u]))
 			continue;
-		l = placement_unit_load(p, u);
-		m = placement_unit_mem(p, u);
-		o = balancer_eval(b, p->host_of[u], q->target[u], -l, -m, l, m,
-		    cur);
-		o.mem = m;
-		if (o.spread > q->ceiling + EPS ||
-		    !placement_unit_fits(p, u, q->target[u]))
-			continue;
-		for (i = n; i > 0 && objective_better(o, co[i - 1]); i--) {
-			cand[i] = cand[i - 1];
-			co[i] = co[i - 1];
-		}
-		cand[i] = u;
-		co[i] = o;
-		n++;
+		b->next[u] = b->head[p->host_of[u]];
+		b->head[p->host_of[u]] = u;
 	}
-	if (n == 0) {
-		for (u = 0; u < (int)p->nv; u++)
-			if (p->unit_of[u] == u && p->host_of[u] != q->target[u] &&
-			    placement_unit_movable(p, u))
-				return;		/* stuck short of the target */
-		q->done = true;			/* all there */
-		return;
-	}
-	saved = placement_clone(p);
-	if (saved == NULL)
-		return;
-	for (j = 0; j < n && !q->done; j++) {
-		placement_move(p, cand[j], q->target[cand[j]]);
-		q->path[q->depth].unit = cand[j];
-		q->path[q->depth].to = q->target[cand[j]];
-		q->depth++;
-		seq_dfs(q);
-		q->depth--;
-		placement_copy(p, saved);
-		balancer_sort(b);
-	}
-	placement_free(saved);
-}
-
-static int
-balancer_sequence(struct balancer *b, const int *target)
-{
-	struct seq q;
-	size_t i;
-	int rc = 0;
-
-	memset(&q, 0, sizeof q);
-	q.b = b;
-	q.target = target;
-	q.path = calloc(b->p->nv + 1, sizeof *q.path);
-	q.best = calloc(b->p->nv + 1, sizeof *q.best);
-	q.best_spread = INFINITY;
-	q.best_n = 0;
-	q.budget = SEQ_NODE_LIMIT;
-	q.ceiling = placement_spread(b->p);
-	if (q.path == NULL || q.best == NULL) {
-		rc = -1;
-		goto out;
-	}
-	seq_dfs(&q);
-	for (i = 0; i < q.best_n && rc == 0; i++)
-		rc = balancer_apply(b, q.best[i].unit, q.best[i].to);
-out:
-	free(q.path);
-	free(q.best);
-	return rc;
-}
-
-/* Budget for all the orderings tried while searching one plan. */
-#define SEQ_BUDGET 100000
-
-struct accept_ctx {
-	struct balancer *b;
-	const struct placement *base;
-	long budget;
-};
-
-/* exact_accept_fn: is there an order of moves to target that never
- * raises the spread? Tried on a scratch copy; the balancer is left as
- * it was. */
-static bool
-balancer_reachable(void *arg, const int *target)
-{
-	struct accept_ctx *a = arg;
-	struct balancer *b = a->b;
-	struct seq q;
-	bool ok;
-
-	memset(&q, 0, sizeof q);
-	q.b = b;
-	q.target = target;
-	q.budget = a->budget;
-	q.path = calloc(b->p->nv + 1, sizeof *q.path);
-	q.best = calloc(b->p->nv + 1, sizeof *q.best);
-	q.best_spread = INFINITY;
-	if (q.path == NULL || q.best == NULL || a->budget <= 0) {
-		free(q.path);
-		free(q.best);
-		return false;
-	}
-	placement_copy(b->p, a->base);
-	q.ceiling = placement_spread(a->base);
-	seq_dfs(&q);
-	ok = q.done;
-	a->budget = q.budget;
-	placement_copy(b->p, a->base);
-	free(q.path);
-	free(q.best);
-	return ok;
-}
-
-/* The score spread, moves and memory of steps replayed on base; false
- * when they do not replay. */
-static bool
-balancer_outcome(const struct balancer *b, const struct placement *base,
-    struct placement *scratch, struct objective *out, size_t *moves)
-{
-	size_t i;
-	int v;
-
-	if (!balancer_replay(b, base, scratch, b->nsteps, -1))
-		return false;
-	out->spread = placement_spread(scratch);
-	out->sumsq = placement_sumsq(scratch);
-	out->mem = 0;
-	*moves = 0;
-	for (i = 0; i < b->nsteps; i++)
-		for (v = b->steps[i].unit; v >= 0; v = base->unit_next[v]) {
-			(*moves)++;
-			out->mem += base->in->vms[v].mem;
-		}
-	return true;
-}
-
-/*
- * On small clusters, the exact placement (planner_exact.c), reached by a
- * sequence that never raises the spread; kept instead of the descent's
- * steps when it ends lower, or as low with fewer migrations.
- */
-static int
-balancer_try_exact(struct balancer *b, const struct placement *base,
-    struct placement *scratch, double cpu_limit)
-{
-	struct objective ho, eo;
-	struct step *saved;
-	size_t hn, en, n = b->nsteps;
-	int *target = calloc(base->nv + 1, sizeof *target);
-	struct accept_ctx actx = { b, base, SEQ_BUDGET };
-	bool have_h;
-	int rc = 0;
-
-	if (target == NULL)
-		return -1;
-	if (base->in->heuristic_only ||
-	    planner_exact(base, target, balancer_reachable, &actx) != 0) {
-		free(target);
-		return 0;	/* too big: the descent's plan stands */
-	}
-	have_h = balancer_outcome(b, base, scratch, &ho, &hn);
-	saved = malloc((n + 1) * sizeof *saved);
-	if (saved == NULL) {
-		free(target);
-		return -1;
-	}
-	if (n > 0)
-		memcpy(saved, b->steps, n * sizeof *saved);
-	placement_copy(b->p, base);
-	b->nsteps = 0;
-	if (balancer_sequence(b, target) != 0)
-		rc = -1;
-	placement_copy(b->p, base);
-	if (rc == 0)
-		balancer_trim(b, base, scratch, cpu_limit);
-	if (rc == 0 && balancer_outcome(b, base, scratch, &eo, &en) &&
-	    placement_cpu_spread(scratch) <= cpu_limit + EPS &&
-	    (!have_h || eo.spread < ho.spread - EPS ||
-	    (eo.spread <= ho.spread + EPS && (en < hn ||
-	    (en == hn && eo.mem < ho.mem))))) {
-		free(saved);
-		free(target);
-		return 0;	/* the exact plan wins */
-	}
-	if (b->capsteps < n) {
-		free(saved);
-		free(target);
-		return -1;
-	}
-	if (n > 0)
-		memcpy(b->steps, saved, n * sizeof *saved);
-	b->nsteps = n;
-	free(saved);
-	free(target);
-	return rc;
+	return 0;
 }
 
 /* The balancing part: appends to plan when it is worth its moves. */
 static int
-planner_balance_moves(struct placement *p, struct plan *plan)
+planner_balance_moves(struct placement *real, struct plan *plan)
 {
-	struct balancer b;
-	struct placement *base, *scratch;
-	double before, cpu_before, after;
-	int rc = -1;
+	const struct plan_input *in = real->in;
+	struct bal b;
+	struct placement *base = NULL, *scratch = NULL;
+	double before, after, L = 0;
+	long bound, proven = 0;
+	int rc = -1, ex = 0;
 
-	memset(&b, 0, sizeof b);
-	base = placement_clone(p);
-	scratch = placement_clone(p);
-	b.p = p;
-	b.order = calloc(p->nh + 1, sizeof *b.order);
-	b.score = calloc(p->nh + 1, sizeof *b.score);
-	b.bucket_head = calloc(p->nh + 1, sizeof *b.bucket_head);
-	b.bucket_next = calloc(p->nv + 1, sizeof *b.bucket_next);
-	b.ul = calloc(p->nv + 1, sizeof *b.ul);
-	b.um = calloc(p->nv + 1, sizeof *b.um);
-	b.kc = calloc(p->nh + 1, sizeof *b.kc);
-	b.km = calloc(p->nh + 1, sizeof *b.km);
-	if (base == NULL || scratch == NULL || b.order == NULL ||
-	    b.score == NULL || b.bucket_head == NULL || b.bucket_next == NULL ||
-	    b.ul == NULL || b.um == NULL || b.kc == NULL || b.km == NULL)
+	if (bal_init(&b, real) != 0)
 		goto out;
+	b.T = policy_target_pct(&in->policy);
+	plan->target = b.T;
+	base = placement_clone(b.p);
+	scratch = placement_clone(b.p);
+	if (base == NULL || scratch == NULL)
+		goto out;
+	base->wc = scratch->wc = 1;
+	base->wm = scratch->wm = 0;
 	before = placement_spread(base);
-	cpu_before = placement_cpu_spread(base);
-	if (balancer_descend(&b) != 0)
+	if (before <= b.T + EPS) {
+		plan->min_moves = 0;
+		plan->min_exact = true;
+		rc = 0;
 		goto out;
-	balancer_trim(&b, base, scratch, cpu_before);
-	placement_copy(p, base);
-	if (balancer_try_exact(&b, base, scratch, cpu_before) != 0)
+	}
+	bound = bal_bound(&b, &L);
+	if (bound < 0)
 		goto out;
-	placement_copy(p, base);
+	if (!in->heuristic_only) {
+		ex = planner_exact(base, b.T, before, &b.steps, &proven);
+		if (ex < 0)
+			goto out;
+	}
+	if (ex == 1) {
+		plan->min_moves = proven;
+		plan->min_exact = true;
+	} else {
+		b.bot = L;
+		b.top = L + b.T;
+		b.steps.n = 0;
+		if (bal_heuristic(&b) != 0)
+			goto out;
+		bal_trim(&b.steps, base, scratch, b.T, before);
+		/* units move as a whole: the bound counts units, a floor */
+		plan->min_moves = bound >= INF_MOVES ? -1 :
+		    bound > proven ? bound : proven;
+		plan->min_exact = false;
+	}
 	rc = 0;
-	if (b.nsteps == 0 || !balancer_replay(&b, base, scratch, b.nsteps, -1))
+	if (b.steps.n == 0 || !plan_order_replay(base, &b.steps, -1, scratch))
 		goto out;
 	after = placement_spread(scratch);
-	if (before - after < p->in->policy.min_gain_pct - EPS ||
-	    placement_cpu_spread(scratch) > cpu_before + EPS)
+	if (before - after < in->policy.min_gain_pct - EPS ||
+	    placement_cpu_spread(scratch) > before + EPS)
 		goto out;
-	rc = balancer_record(&b, base, plan);
-	if (rc == 0)
-		placement_copy(p, scratch);
+	rc = plan_order_record(real, &b.steps, plan);
+	if (rc == 0) {
+		size_t i;
+
+		for (i = 0; i < b.steps.n; i++)
+			placement_move(real, b.steps.v[i].unit,
+			    b.steps.v[i].to);
+	}
 out:
 	placement_free(base);
 	placement_free(scratch);
-	balancer_free(&b);
+	bal_free(&b);
 	return rc;
-}
-
-static void
-planner_totals(struct plan *plan, const struct placement *p)
-{
-	plan->spread_after = placement_cpu_spread(p);
-	plan->score_after = placement_spread(p);
 }
 
 struct plan *
@@ -866,16 +634,22 @@ planner_balance(const struct plan_input *in)
 {
 	struct placement *p = placement_new(in);
 	struct plan *plan = plan_new();
+	size_t repairs;
 
 	if (p == NULL || plan == NULL)
 		goto fail;
 	plan->spread_before = placement_cpu_spread(p);
 	plan->score_before = placement_spread(p);
+	plan->target = policy_target_pct(&in->policy);
 	if (repair_run(p, plan) != 0)
 		goto fail;
+	repairs = plan->nmoves;
 	if (in->imbalanced && planner_balance_moves(p, plan) != 0)
 		goto fail;
-	planner_totals(plan, p);
+	if (plan->min_moves >= 0)
+		plan->min_moves += (long)repairs;
+	plan->spread_after = placement_cpu_spread(p);
+	plan->score_after = placement_spread(p);
 	placement_free(p);
 	return plan;
 fail:
