@@ -45,6 +45,7 @@
 #define PRUNE_MAX 96		/* steps above this are not pruned one by one */
 #define SHED_TRIES 8		/* units of a host tried before giving up */
 #define FILL_SOURCES 8		/* hosts a host below the band takes from */
+#define BANDS 4			/* bands the heuristic tries */
 
 struct bal {
 	struct placement *p;	/* CPU only */
@@ -320,6 +321,7 @@ bal_dest(const struct bal *b, int u, double cur)
 	double best = INFINITY, s, room;
 	bool below_pick = false;
 
+
 	for (h = 0; h < (int)p->nh; h++) {
 		bool below;
 
@@ -341,7 +343,22 @@ bal_dest(const struct bal *b, int u, double cur)
 		below_pick = below;
 	}
 	if (pick >= 0 && bal_spread_after(b, u, pick) > cur + EPS)
-		return -1;
+		pick = -1;
+	if (pick >= 0)
+		return pick;
+	/* nowhere in the band: the host it leaves lowest, if that helps */
+	best = INFINITY;
+	for (h = 0; h < (int)p->nh; h++) {
+		if (h == a || !placement_counts(p, h))
+			continue;
+		s = placement_score(p, h) + bal_delta(b, u, h);
+		if (s >= best || !placement_unit_fits(p, u, h))
+			continue;
+		best = s;
+		pick = h;
+	}
+	if (pick >= 0 && bal_spread_after(b, u, pick) > cur - EPS)
+		pick = -1;
 	return pick;
 }
 
@@ -556,6 +573,84 @@ bal_init(struct bal *b, const struct placement *from)
 	return 0;
 }
 
+/* The spread (clamped at T), migrations and memory of steps on base. */
+static void
+bal_outcome(const struct bal *b, const struct placement *base,
+    struct placement *scratch, double *spread, long *moves, long *copy)
+{
+	size_t i;
+	int v;
+
+	*moves = 0;
+	*copy = 0;
+	if (!plan_order_replay(base, &b->steps, -1, scratch)) {
+		*spread = INFINITY;
+		return;
+	}
+	*spread = fmax(placement_spread(scratch), b->T);
+	for (i = 0; i < b->steps.n; i++)
+		for (v = b->steps.v[i].unit; v >= 0; v = base->unit_next[v]) {
+			(*moves)++;
+			*copy += base->in->vms[v].mem;
+		}
+}
+
+/*
+ * The heuristic from base for a few bands: the bound's, a quarter of the
+ * target either side, and the one centred on the mean; the best plan
+ * stays in b->steps.
+ */
+static int
+bal_bands(struct bal *b, const struct placement *base,
+    struct placement *scratch, double L, double cpu_limit)
+{
+	struct plan_steps best;
+	double bands[BANDS], mean = 0, bs = INFINITY, s;
+	long bm = 0, bc = 0, m, c;
+	int h, n = 0, k, nb = 0;
+
+	memset(&best, 0, sizeof best);
+	for (h = 0; h < (int)base->nh; h++)
+		if (placement_counts(base, h)) {
+			mean += placement_score(base, h);
+			n++;
+		}
+	mean = n > 0 ? mean / n : 0;
+	bands[nb++] = L;
+	bands[nb++] = mean - b->T / 2;
+	bands[nb++] = L + b->T / 4;
+	bands[nb++] = L - b->T / 4;
+	for (k = 0; k < nb; k++) {
+		placement_copy(b->p, base);
+		memset(b->stuck, 0, base->nh * sizeof *b->stuck);
+		b->bot = bands[k];
+		b->top = bands[k] + b->T;
+		b->steps.n = 0;
+		if (bal_heuristic(b) != 0)
+			goto fail;
+		bal_trim(&b->steps, base, scratch, b->T, cpu_limit);
+		bal_outcome(b, base, scratch, &s, &m, &c);
+		if (placement_cpu_spread(scratch) > cpu_limit + EPS)
+			continue;
+		if (k == 0 || s < bs - EPS || (s <= bs + EPS && (m < bm ||
+		    (m == bm && c < bc)))) {
+			if (plan_steps_copy(&best, &b->steps) != 0)
+				goto fail;
+			bs = s;
+			bm = m;
+			bc = c;
+		}
+	}
+	placement_copy(b->p, base);
+	if (plan_steps_copy(&b->steps, &best) != 0)
+		goto fail;
+	plan_steps_fini(&best);
+	return 0;
+fail:
+	plan_steps_fini(&best);
+	return -1;
+}
+
 /* The balancing part: appends to plan when it is worth its moves. */
 static int
 planner_balance_moves(struct placement *real, struct plan *plan)
@@ -596,12 +691,8 @@ planner_balance_moves(struct placement *real, struct plan *plan)
 		plan->min_moves = proven;
 		plan->min_exact = true;
 	} else {
-		b.bot = L;
-		b.top = L + b.T;
-		b.steps.n = 0;
-		if (bal_heuristic(&b) != 0)
+		if (bal_bands(&b, base, scratch, L, before) != 0)
 			goto out;
-		bal_trim(&b.steps, base, scratch, b.T, before);
 		/* units move as a whole: the bound counts units, a floor */
 		plan->min_moves = bound >= INF_MOVES ? -1 :
 		    bound > proven ? bound : proven;
