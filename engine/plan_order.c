@@ -32,6 +32,7 @@ plan_steps_push(struct plan_steps *s, int unit, int to)
 	}
 	s->v[s->n].unit = unit;
 	s->v[s->n].to = to;
+	s->v[s->n].spread = -1;
 	s->n++;
 	return 0;
 }
@@ -45,6 +46,8 @@ plan_steps_copy(struct plan_steps *dst, const struct plan_steps *src)
 	for (i = 0; i < src->n; i++)
 		if (plan_steps_push(dst, src->v[i].unit, src->v[i].to) != 0)
 			return -1;
+		else
+			dst->v[i].spread = src->v[i].spread;
 	return 0;
 }
 

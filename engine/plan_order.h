@@ -12,6 +12,7 @@
 struct plan_step {
 	int unit;
 	int to;
+	double spread;		/* after it, when its maker knew (else -1) */
 };
 
 struct plan_steps {

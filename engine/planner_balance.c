@@ -46,6 +46,7 @@
 #define SHED_TRIES 8		/* units of a host tried before giving up */
 #define FILL_SOURCES 8		/* hosts a host below the band takes from */
 #define BANDS 4			/* bands the heuristic tries */
+#define BANDS_ALL_HOSTS 256	/* beyond, only the bound's and the mean's */
 
 struct bal {
 	struct placement *p;	/* CPU only */
@@ -53,6 +54,10 @@ struct bal {
 	double bot, top;	/* the band */
 	double *kc, *km;	/* per host: score per load, per MiB */
 	int *head, *next;	/* per host: movable units there; per unit */
+	double *sc;		/* per host: its score, kept current */
+	bool *cnt;		/* per host: counted in the spread */
+	double *ul;		/* per unit: its load */
+	long *um;		/* per unit: its memory */
 	bool *stuck;		/* per host: nothing more to do for it */
 	struct plan_steps steps;
 };
@@ -82,8 +87,7 @@ dbl_asc(const void *a, const void *b)
 static double
 bal_delta(const struct bal *b, int u, int h)
 {
-	return placement_unit_load(b->p, u) * b->kc[h] +
-	    (double)placement_unit_mem(b->p, u) * b->km[h];
+	return b->ul[u] * b->kc[h] + (double)b->um[u] * b->km[h];
 }
 
 /* ---- the lower bound ------------------------------------------------ */
@@ -275,6 +279,21 @@ out:
 
 /* ---- the heuristic -------------------------------------------------- */
 
+/* The spread now, from the kept scores. */
+static double
+bal_spread(const struct bal *b)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	int h;
+
+	for (h = 0; h < (int)b->p->nh; h++)
+		if (b->cnt[h]) {
+			lo = b->sc[h] < lo ? b->sc[h] : lo;
+			hi = b->sc[h] > hi ? b->sc[h] : hi;
+		}
+	return hi > lo ? hi - lo : 0;
+}
+
 /* The spread if u went from its host to c. */
 static double
 bal_spread_after(const struct bal *b, int u, int c)
@@ -286,9 +305,9 @@ bal_spread_after(const struct bal *b, int u, int c)
 	bool any = false;
 
 	for (h = 0; h < (int)p->nh; h++) {
-		if (!placement_counts(p, h))
+		if (!b->cnt[h])
 			continue;
-		s = placement_score(p, h);
+		s = b->sc[h];
 		if (h == a)
 			s -= da;
 		else if (h == c)
@@ -305,9 +324,14 @@ bal_spread_after(const struct bal *b, int u, int c)
 static int
 bal_move(struct bal *b, int u, int to)
 {
+	int from = b->p->host_of[u];
+
 	if (plan_steps_push(&b->steps, u, to) != 0)
 		return -1;
 	placement_move(b->p, u, to);
+	b->sc[from] = placement_score(b->p, from);
+	b->sc[to] = placement_score(b->p, to);
+	b->steps.v[b->steps.n - 1].spread = bal_spread(b);
 	return 0;
 }
 
@@ -327,7 +351,7 @@ bal_dest(const struct bal *b, int u, double cur)
 
 		if (h == a || !placement_counts(p, h))
 			continue;
-		s = placement_score(p, h);
+		s = b->sc[h];
 		room = b->top - (s + bal_delta(b, u, h));
 		if (room < -EPS)
 			continue;
@@ -351,7 +375,7 @@ bal_dest(const struct bal *b, int u, double cur)
 	for (h = 0; h < (int)p->nh; h++) {
 		if (h == a || !placement_counts(p, h))
 			continue;
-		s = placement_score(p, h) + bal_delta(b, u, h);
+		s = b->sc[h] + bal_delta(b, u, h);
 		if (s >= best || !placement_unit_fits(p, u, h))
 			continue;
 		best = s;
@@ -362,13 +386,14 @@ bal_dest(const struct bal *b, int u, double cur)
 	return pick;
 }
 
-/* Host a is above the band: one unit out. 1 moved, 0 none, -1 ENOMEM. */
+/* Host a is above the band: one unit out, the smallest that is enough
+ * first, then down from the biggest. 1 moved, 0 none, -1 ENOMEM. */
 static int
 bal_shed(struct bal *b, int a, struct cand *cs, double cur)
 {
 	struct placement *p = b->p;
-	double excess = placement_score(p, a) - b->top;
-	int n = 0, i, j, u, to, suff = 0;
+	double excess = b->sc[a] - b->top;
+	int n = 0, i, j, k, u, to, pick;
 
 	for (u = b->head[a]; u >= 0; u = b->next[u])
 		if (!p->moved[u] && p->host_of[u] == a) {
@@ -376,13 +401,22 @@ bal_shed(struct bal *b, int a, struct cand *cs, double cur)
 			cs[n].d = bal_delta(b, u, a);
 			n++;
 		}
-	qsort(cs, (size_t)n, sizeof *cs, cand_desc);
-	/* the smallest that is enough first, then down from the biggest */
-	while (suff < n && cs[suff].d >= excess - EPS)
-		suff++;
-	for (i = 0; i < SHED_TRIES && i < n; i++) {
-		j = i < suff ? suff - 1 - i : i;
-		u = cs[j].u;
+	for (k = 0; k < SHED_TRIES && k < n; k++) {
+		pick = -1;
+		if (k == 0)	/* the smallest that is enough */
+			for (i = 0; i < n; i++)
+				if (cs[i].d >= excess - EPS && (pick < 0 ||
+				    cs[i].d < cs[pick].d))
+					pick = i;
+		if (pick < 0)	/* the biggest not tried */
+			for (j = 0; j < n; j++)
+				if (cs[j].d >= 0 && (pick < 0 ||
+				    cs[j].d > cs[pick].d))
+					pick = j;
+		if (pick < 0)
+			break;
+		u = cs[pick].u;
+		cs[pick].d = -1;	/* tried */
 		to = bal_dest(b, u, cur);
 		if (to >= 0)
 			return bal_move(b, u, to) == 0 ? 1 : -1;
@@ -396,7 +430,7 @@ static int
 bal_fill(struct bal *b, int c, double cur)
 {
 	struct placement *p = b->p;
-	double sc = placement_score(p, c), bestd = -1;
+	double sc = b->sc[c], bestd = -1;
 	int src[FILL_SOURCES], ns = 0, h, i, j, u, pick = -1;
 
 	for (h = 0; h < (int)p->nh; h++) {
@@ -404,10 +438,10 @@ bal_fill(struct bal *b, int c, double cur)
 
 		if (h == c || !placement_counts(p, h) || b->head[h] < 0)
 			continue;
-		s = placement_score(p, h);
+		s = b->sc[h];
 		if (s <= b->bot + EPS)
 			continue;
-		for (i = ns; i > 0 && s > placement_score(p, src[i - 1]); i--)
+		for (i = ns; i > 0 && s > b->sc[src[i - 1]]; i--)
 			if (i < FILL_SOURCES)
 				src[i] = src[i - 1];
 		if (i < FILL_SOURCES) {
@@ -418,7 +452,7 @@ bal_fill(struct bal *b, int c, double cur)
 	}
 	for (j = 0; j < ns && pick < 0; j++) {
 		int a = src[j];
-		double sa = placement_score(p, a);
+		double sa = b->sc[a];
 
 		for (u = b->head[a]; u >= 0; u = b->next[u]) {
 			double dc, da;
@@ -449,7 +483,7 @@ bal_heuristic(struct bal *b)
 	if (cs == NULL)
 		return -1;
 	for (;;) {
-		double worst = 0, s, cur = placement_spread(p);
+		double worst = 0, s, cur = bal_spread(b);
 		int w = -1;
 
 		if (cur <= b->T + EPS)
@@ -457,9 +491,9 @@ bal_heuristic(struct bal *b)
 		for (h = 0; h < (int)p->nh; h++) {
 			double out;
 
-			if (!placement_counts(p, h) || b->stuck[h])
+			if (!b->cnt[h] || b->stuck[h])
 				continue;
-			s = placement_score(p, h);
+			s = b->sc[h];
 			out = fmax(s - b->top, b->bot - s);
 			if (out > worst + EPS) {
 				worst = out;
@@ -468,7 +502,7 @@ bal_heuristic(struct bal *b)
 		}
 		if (w < 0)
 			break;
-		rc = placement_score(p, w) > b->top ? bal_shed(b, w, cs, cur) :
+		rc = b->sc[w] > b->top ? bal_shed(b, w, cs, cur) :
 		    bal_fill(b, w, cur);
 		if (rc < 0)
 			break;
@@ -489,25 +523,17 @@ static void
 bal_trim(struct plan_steps *st, const struct placement *base,
     struct placement *scratch, double target, double cpu_limit)
 {
-	double goal, s, best;
+	double goal, best = placement_spread(base);
 	size_t i, keep = 0;
 
-	placement_copy(scratch, base);
-	best = placement_spread(scratch);
-	for (i = 0; i < st->n; i++) {
-		placement_move(scratch, st->v[i].unit, st->v[i].to);
-		s = placement_spread(scratch);
-		best = fmin(best, s);
-	}
+	for (i = 0; i < st->n; i++)
+		best = fmin(best, st->v[i].spread);
 	goal = fmax(best, target);
-	placement_copy(scratch, base);
-	for (i = 0; i < st->n; i++) {
-		placement_move(scratch, st->v[i].unit, st->v[i].to);
-		if (placement_spread(scratch) <= goal + EPS) {
+	for (i = 0; i < st->n; i++)
+		if (st->v[i].spread <= goal + EPS) {
 			keep = i + 1;
 			break;
 		}
-	}
 	st->n = keep;
 	if (st->n > PRUNE_MAX)
 		return;
@@ -531,6 +557,10 @@ bal_free(struct bal *b)
 	free(b->head);
 	free(b->next);
 	free(b->stuck);
+	free(b->ul);
+	free(b->um);
+	free(b->sc);
+	free(b->cnt);
 	plan_steps_fini(&b->steps);
 }
 
@@ -551,13 +581,18 @@ bal_init(struct bal *b, const struct placement *from)
 	b->head = calloc(p->nh + 1, sizeof *b->head);
 	b->next = calloc(p->nv + 1, sizeof *b->next);
 	b->stuck = calloc(p->nh + 1, sizeof *b->stuck);
-	if (b->kc == NULL || b->km == NULL || b->head == NULL ||
+	b->ul = calloc(p->nv + 1, sizeof *b->ul);
+	b->sc = calloc(p->nh + 1, sizeof *b->sc);
+	b->cnt = calloc(p->nh + 1, sizeof *b->cnt);
+	b->um = calloc(p->nv + 1, sizeof *b->um);
+	if (b->sc == NULL || b->cnt == NULL || b->ul == NULL || b->um == NULL || b->kc == NULL || b->km == NULL || b->head == NULL ||
 	    b->next == NULL || b->stuck == NULL)
 		return -1;
 	for (h = 0; h < (int)p->nh; h++) {
 		const struct plan_host *ph = &p->in->hosts[h];
 
 		b->head[h] = -1;
+		b->cnt[h] = placement_counts(p, h);
 		b->kc[h] = ph->cap > 0 ? p->wc * 100.0 / ph->cap : 0;
 		b->km[h] = ph->mem_total > 0 ?
 		    p->wm * 100.0 / (double)ph->mem_total : 0;
@@ -569,6 +604,8 @@ bal_init(struct bal *b, const struct placement *from)
 			continue;
 		b->next[u] = b->head[p->host_of[u]];
 		b->head[p->host_of[u]] = u;
+		b->ul[u] = placement_unit_load(p, u);
+		b->um[u] = placement_unit_mem(p, u);
 	}
 	return 0;
 }
@@ -583,11 +620,13 @@ bal_outcome(const struct bal *b, const struct placement *base,
 
 	*moves = 0;
 	*copy = 0;
-	if (!plan_order_replay(base, &b->steps, -1, scratch)) {
+	if (b->steps.n > PRUNE_MAX)	/* not pruned: as the heuristic saw */
+		*spread = fmax(b->steps.v[b->steps.n - 1].spread, b->T);
+	else if (!plan_order_replay(base, &b->steps, -1, scratch)) {
 		*spread = INFINITY;
 		return;
-	}
-	*spread = fmax(placement_spread(scratch), b->T);
+	} else
+		*spread = fmax(placement_spread(scratch), b->T);
 	for (i = 0; i < b->steps.n; i++)
 		for (v = b->steps.v[i].unit; v >= 0; v = base->unit_next[v]) {
 			(*moves)++;
@@ -618,10 +657,14 @@ bal_bands(struct bal *b, const struct placement *base,
 	mean = n > 0 ? mean / n : 0;
 	bands[nb++] = L;
 	bands[nb++] = mean - b->T / 2;
-	bands[nb++] = L + b->T / 4;
-	bands[nb++] = L - b->T / 4;
+	if (base->nh <= BANDS_ALL_HOSTS) {	/* time for two more */
+		bands[nb++] = L + b->T / 4;
+		bands[nb++] = L - b->T / 4;
+	}
 	for (k = 0; k < nb; k++) {
 		placement_copy(b->p, base);
+		for (h = 0; h < (int)base->nh; h++)
+			b->sc[h] = placement_score(base, h);
 		memset(b->stuck, 0, base->nh * sizeof *b->stuck);
 		b->bot = bands[k];
 		b->top = bands[k] + b->T;
@@ -630,7 +673,7 @@ bal_bands(struct bal *b, const struct placement *base,
 			goto fail;
 		bal_trim(&b->steps, base, scratch, b->T, cpu_limit);
 		bal_outcome(b, base, scratch, &s, &m, &c);
-		if (placement_cpu_spread(scratch) > cpu_limit + EPS)
+		if (s > cpu_limit + EPS)	/* CPU only: the spread is CPU */
 			continue;
 		if (k == 0 || s < bs - EPS || (s <= bs + EPS && (m < bm ||
 		    (m == bm && c < bc)))) {
