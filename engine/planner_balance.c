@@ -726,7 +726,8 @@ planner_balance_moves(struct placement *real, struct plan *plan)
 	if (bound < 0)
 		goto out;
 	if (!in->heuristic_only) {
-		ex = planner_exact(base, b.T, before, &b.steps, &proven);
+		ex = planner_exact(base, b.T, before, bound, &b.steps,
+		    &proven);
 		if (ex < 0)
 			goto out;
 	}

@@ -277,7 +277,7 @@ exact_free(struct exact *e)
 
 int
 planner_exact(const struct placement *p, double target, double cpu_limit,
-    struct plan_steps *out, long *min_moves)
+    long first_cap, struct plan_steps *out, long *min_moves)
 {
 	const struct plan_input *in = p->in;
 	struct exact e;
@@ -358,7 +358,11 @@ planner_exact(const struct placement *p, double target, double cpu_limit,
 	e.best_moves = 0;
 	e.best_copy = 0;
 	*min_moves = e.best_spread > e.goal + EPS ? 1 : 0;
-	for (e.cap = 1; e.cap <= total && e.best_spread > e.goal + EPS;
+	if (first_cap > total)
+		first_cap = total;	/* out of reach: the full search */
+	if (first_cap > 1 && e.best_spread > e.goal + EPS)
+		*min_moves = first_cap;
+	for (e.cap = first_cap > 1 ? (int)first_cap : 1; e.cap <= total && e.best_spread > e.goal + EPS;
 	    e.cap++) {
 		exact_dfs(&e, 0, 0, 0);
 		if (e.aborted)

@@ -17,8 +17,10 @@
  * counts), the fewest migrations, the least memory to copy, the lowest
  * spread; only placements reached by an order of moves that never raises
  * the spread (plan_order_find) and that leave the CPU spread at most
- * cpu_limit count. Iterative deepening over the number of migrations, so
- * the first depth that reaches the target is the proven minimum.
+ * cpu_limit count. Iterative deepening over the number of migrations,
+ * from first_cap (a lower bound the caller knows; above the number of
+ * movable VMs: the target is out of reach, search everything), so the
+ * first depth that reaches the target is the proven minimum.
  *
  * Returns 1 with the ordered steps in out (none: staying is best) and
  * *min_moves the proven fewest; 0 when the cluster is too big or the
@@ -26,6 +28,7 @@
  * shorter reaches the target (a lower bound); -1 on ENOMEM.
  */
 int planner_exact(const struct placement *p, double target,
-    double cpu_limit, struct plan_steps *out, long *min_moves);
+    double cpu_limit, long first_cap, struct plan_steps *out,
+    long *min_moves);
 
 #endif
