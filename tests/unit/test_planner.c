@@ -5,8 +5,9 @@
  * The exhaustive search is written here, apart from the planner and its
  * exact search: it tries every placement of the units (VMs, or VMs joined
  * by affinity) that keeps the rules (moves only what may move, into hosts
- * up and not in maintenance, pins, memory less the reserve,
- * anti-affinity), and for each that would beat the best so far, whether
+ * up and not in maintenance, pins, memory less the host's reserve,
+ * anti-affinity), counting each VM for its demand (its load when the
+ * demand is 0), and for each that would beat the best so far, whether
  * some order of its moves (each unit moving once, each step fitting and
  * not raising the CPU spread) gets there, as the planner must. Its
  * answer is the best plan by the planner's order: the CPU spread clamped
@@ -365,6 +366,15 @@ instance(struct gen *g)
 	int at[MAXU], u;
 	size_t k, j, a;
 
+	/* the hooks: a memory reserve on some hosts, a demand above the
+	 * measured load on some VMs (the planner must plan on it) */
+	for (v = 0; v < nh; v++)
+		in->hosts[v].mem_reserve = gen_unit(g) < 0.5 ? 0 :
+		    256L * gen_int(g, 1, 4);
+	for (v = 0; v < nv; v++)
+		if (gen_unit(g) < 0.3)
+			in->vms[v].demand = in->vms[v].load *
+			    (1 + 0.5 * gen_unit(g)) + 1;
 	in->policy.objective = OBJECTIVE_BALANCE;
 	in->policy.planner = PLANNER_DEFAULT;
 	in->policy.min_gain_pct = 0;
