@@ -72,7 +72,10 @@ struct plan {
 	double target;		/* the score spread the plan aims for */
 	long min_moves;		/* migrations any plan needs to reach it (a
 				 * lower bound, or the proven minimum when
-				 * exact); -1 when not computed */
+				 * exact; when the rules leave the target out
+				 * of reach, the fewest to the best spread
+				 * they allow), repairs included; -1 when not
+				 * computed (balanced, or no bound) */
 	bool min_exact;		/* min_moves is proven, not a bound */
 	int *empty_hosts;	/* consolidate: hosts left empty */
 	size_t nempty;

@@ -55,6 +55,7 @@ struct bal {
 	double *kc, *km;	/* per host: score per load, per MiB */
 	int *head, *next;	/* per host: movable units there; per unit */
 	double *sc;		/* per host: its score, kept current */
+	double lo, hi;		/* lowest and highest score this round */
 	bool *cnt;		/* per host: counted in the spread */
 	double *ul;		/* per unit: its load */
 	long *um;		/* per unit: its memory */
@@ -279,21 +280,6 @@ out:
 
 /* ---- the heuristic -------------------------------------------------- */
 
-/* The spread now, from the kept scores. */
-static double
-bal_spread(const struct bal *b)
-{
-	double lo = INFINITY, hi = -INFINITY;
-	int h;
-
-	for (h = 0; h < (int)b->p->nh; h++)
-		if (b->cnt[h]) {
-			lo = b->sc[h] < lo ? b->sc[h] : lo;
-			hi = b->sc[h] > hi ? b->sc[h] : hi;
-		}
-	return hi > lo ? hi - lo : 0;
-}
-
 /* The spread if u went from its host to c. */
 static double
 bal_spread_after(const struct bal *b, int u, int c)
@@ -304,6 +290,9 @@ bal_spread_after(const struct bal *b, int u, int c)
 	double lo = 0, hi = 0;
 	bool any = false;
 
+	/* the highest does not rise, the lowest does not fall: no higher */
+	if (b->sc[a] - da >= b->lo - EPS && b->sc[c] + dc <= b->hi + EPS)
+		return b->hi - b->lo;
 	for (h = 0; h < (int)p->nh; h++) {
 		if (!b->cnt[h])
 			continue;
@@ -331,8 +320,7 @@ bal_move(struct bal *b, int u, int to)
 	placement_move(b->p, u, to);
 	b->sc[from] = placement_score(b->p, from);
 	b->sc[to] = placement_score(b->p, to);
-	b->steps.v[b->steps.n - 1].spread = bal_spread(b);
-	return 0;
+	return 0;	/* its spread is noted at the next round */
 }
 
 /* Where u, leaving its host, best fills a host below the band without
@@ -483,23 +471,32 @@ bal_heuristic(struct bal *b)
 	if (cs == NULL)
 		return -1;
 	for (;;) {
-		double worst = 0, s, cur = bal_spread(b);
+		double worst = 0, s, cur;
 		int w = -1;
 
-		if (cur <= b->T + EPS)
-			break;
+		b->lo = INFINITY;
+		b->hi = -INFINITY;
 		for (h = 0; h < (int)p->nh; h++) {
 			double out;
 
-			if (!b->cnt[h] || b->stuck[h])
+			if (!b->cnt[h])
 				continue;
 			s = b->sc[h];
+			b->lo = s < b->lo ? s : b->lo;
+			b->hi = s > b->hi ? s : b->hi;
+			if (b->stuck[h])
+				continue;
 			out = fmax(s - b->top, b->bot - s);
 			if (out > worst + EPS) {
 				worst = out;
 				w = h;
 			}
 		}
+		cur = b->hi > b->lo ? b->hi - b->lo : 0;
+		if (b->steps.n > 0 && b->steps.v[b->steps.n - 1].spread < 0)
+			b->steps.v[b->steps.n - 1].spread = cur;
+		if (cur <= b->T + EPS)
+			break;
 		if (w < 0)
 			break;
 		rc = b->sc[w] > b->top ? bal_shed(b, w, cs, cur) :
@@ -743,8 +740,20 @@ planner_balance_moves(struct placement *real, struct plan *plan)
 		plan->min_exact = false;
 	}
 	rc = 0;
-	if (b.steps.n == 0 || !plan_order_replay(base, &b.steps, -1, scratch))
+	if (b.steps.n == 0)
 		goto out;
+	if (ex == 1 || b.steps.n <= PRUNE_MAX) {
+		if (!plan_order_replay(base, &b.steps, -1, scratch))
+			goto out;
+	} else {
+		/* the heuristic checked each step as it made it */
+		size_t i;
+
+		placement_copy(scratch, base);
+		for (i = 0; i < b.steps.n; i++)
+			placement_move(scratch, b.steps.v[i].unit,
+			    b.steps.v[i].to);
+	}
 	after = placement_spread(scratch);
 	if (before - after < in->policy.min_gain_pct - EPS ||
 	    placement_cpu_spread(scratch) > before + EPS)
