@@ -99,6 +99,11 @@ jsonout_plan(const struct event *ev)
 	jsonout_set(o, "spread_after", jsonout_num(p->spread_after));
 	jsonout_set(o, "score_before", jsonout_num(p->score_before));
 	jsonout_set(o, "score_after", jsonout_num(p->score_after));
+	if (p->min_moves >= 0) {
+		jsonout_set(o, "min_moves", json_integer(p->min_moves));
+		jsonout_set(o, "min_moves_proven", json_boolean(p->min_exact));
+		jsonout_set(o, "target_pct", jsonout_num(p->target));
+	}
 	jsonout_set(o, "objective",
 	    json_string(objectives[in->policy.objective]));
 	jsonout_set(o, "planner", json_string(planners[in->policy.planner]));

@@ -38,6 +38,7 @@ struct policy {
 	enum policy_mode mode;
 	enum policy_objective objective;
 	double threshold_pct;
+	double target_pct;	/* spread a plan aims for; < 0: threshold / 2 */
 	double hold_s;
 	long window;
 	double probe_interval_s;
@@ -167,6 +168,8 @@ struct config *config_new_from_file(const char *file, enum config_kind kind,
 void config_free(struct config *c);
 
 void policy_defaults(struct policy *p);
+/* The spread a plan aims for: target_pct, or threshold_pct / 2 unset. */
+double policy_target_pct(const struct policy *p);
 const char *policy_mode_name(enum policy_mode m);
 const char *svc_algorithm_name(enum svc_algorithm a);
 

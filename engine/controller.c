@@ -495,6 +495,8 @@ controller_take_plan(struct controller *c, const struct plan *p,
 		c->nexec = i + 1;
 	}
 	c->spread_before = p->spread_before;
+	c->plan_min_moves = p->min_moves;
+	c->plan_target = p->target;
 	return 0;
 }
 

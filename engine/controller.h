@@ -130,6 +130,8 @@ struct move_view {
  * many (at most max). spread_before: the spread it started from. */
 size_t controller_moves(const struct controller *c, struct move_view *out,
     size_t max, double *spread_before);
+/* The plan in hand's min_moves (none fewer reaches *target), -1 unknown. */
+long controller_plan_min_moves(const struct controller *c, double *target);
 const struct backend_view *controller_backend(const struct controller *c,
     size_t svc, size_t backend);
 /* The weights the services' rules have (or would have, observing):

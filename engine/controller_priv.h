@@ -55,6 +55,8 @@ struct controller {
 	bool paused;		/* the operator paused planning and starting */
 	bool hold_offer;	/* the operator is reading the offer: keep it */
 	double spread_before;	/* of the plan in hand */
+	long plan_min_moves;	/* its min_moves, -1 unknown */
+	double plan_target;	/* the spread it aims for */
 	/* the journal (controller_journal.c) */
 	struct controller_jrec *jpending;	/* outcomes not written yet */
 	size_t njpending;

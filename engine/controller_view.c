@@ -69,6 +69,14 @@ controller_moves(const struct controller *c, struct move_view *out,
 	return i;
 }
 
+long
+controller_plan_min_moves(const struct controller *c, double *target)
+{
+	if (target != NULL)
+		*target = c->plan_target;
+	return c->nexec > 0 ? c->plan_min_moves : -1;
+}
+
 const struct backend_view *
 controller_backend(const struct controller *c, size_t svc, size_t backend)
 {

@@ -3,7 +3,9 @@
  *
  * Units come from the affinity groups by union-find: two groups sharing a
  * VM make one unit. A host's score is its CPU and memory use, each in
- * percent of the host, mixed by the policy's weights.
+ * percent of the host, mixed by the policy's weights. A VM counts for
+ * its demand (its load when the probe knows no demand), and a host may be
+ * filled up to its memory less its reserve.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +74,8 @@ placement_new(const struct plan_input *in)
 	p->aa = calloc(in->nanti * p->nh + 1, sizeof *p->aa);
 	p->unit_of = calloc(p->nv + 1, sizeof *p->unit_of);
 	p->unit_next = calloc(p->nv + 1, sizeof *p->unit_next);
-	if (p->host_of == NULL || p->load == NULL || p->mem == NULL ||
+	p->vload = calloc(p->nv + 1, sizeof *p->vload);
+	if (p->vload == NULL || p->host_of == NULL || p->load == NULL || p->mem == NULL ||
 	    p->moved == NULL || p->aa == NULL || p->unit_of == NULL ||
 	    p->unit_next == NULL) {
 		placement_free(p);
@@ -82,7 +85,9 @@ placement_new(const struct plan_input *in)
 		int h = in->vms[i].host;
 
 		p->host_of[i] = h;
-		p->load[h] += in->vms[i].load;
+		p->vload[i] = in->vms[i].demand > 0 ? in->vms[i].demand :
+		    in->vms[i].load;
+		p->load[h] += p->vload[i];
 		p->mem[h] += in->vms[i].mem;
 	}
 	for (g = 0; g < in->nanti; g++)
@@ -109,6 +114,7 @@ placement_free(struct placement *p)
 	free(p->aa);
 	free(p->unit_of);
 	free(p->unit_next);
+	free(p->vload);
 	free(p);
 }
 
@@ -120,6 +126,8 @@ placement_copy(struct placement *d, const struct placement *s)
 	memcpy(d->mem, s->mem, s->nh * sizeof *d->mem);
 	memcpy(d->moved, s->moved, s->nv * sizeof *d->moved);
 	memcpy(d->aa, s->aa, s->in->nanti * s->nh * sizeof *d->aa);
+	d->wc = s->wc;
+	d->wm = s->wm;
 }
 
 struct placement *
@@ -224,7 +232,7 @@ placement_unit_load(const struct placement *p, int unit)
 	int v;
 
 	for (v = unit; v >= 0; v = p->unit_next[v])
-		l += p->in->vms[v].load;
+		l += p->vload[v];
 	return l;
 }
 
@@ -304,12 +312,20 @@ placement_unit_fits(const struct placement *p, int unit, int to)
 		if (p->host_of[v] != to)
 			need += p->in->vms[v].mem;
 	}
-	if (p->mem[to] + need > p->in->hosts[to].mem_total)
+	if (p->mem[to] + need > placement_mem_cap(p, to))
 		return false;
 	for (v = unit; v >= 0; v = p->unit_next[v])
 		if (placement_anti_clash(p, unit, v, to))
 			return false;
 	return true;
+}
+
+long
+placement_mem_cap(const struct placement *p, int h)
+{
+	const struct plan_host *ph = &p->in->hosts[h];
+
+	return ph->mem_total - (ph->mem_reserve > 0 ? ph->mem_reserve : 0);
 }
 
 void
@@ -324,9 +340,9 @@ placement_move(struct placement *p, int unit, int to)
 
 		if (from == to)
 			continue;
-		p->load[from] -= in->vms[v].load;
+		p->load[from] -= p->vload[v];
 		p->mem[from] -= in->vms[v].mem;
-		p->load[to] += in->vms[v].load;
+		p->load[to] += p->vload[v];
 		p->mem[to] += in->vms[v].mem;
 		for (g = 0; g < in->nanti; g++)
 			for (k = 0; k < in->anti[g].n; k++)

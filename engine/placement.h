@@ -25,6 +25,8 @@ struct placement {
 	int *unit_of;		/* per VM: its unit (lowest member index) */
 	int *unit_next;		/* per VM: next member of its unit, or -1 */
 	double wc, wm;		/* score weights, normalised to sum 1 */
+	double *vload;		/* per VM: what the plan counts, its demand
+				 * (its load when demand is unknown) */
 };
 
 struct placement *placement_new(const struct plan_input *in);
@@ -54,6 +56,8 @@ bool placement_unit_movable(const struct placement *p, int unit);
 /* May unit go to host to: target up, not in maintenance, pins, memory,
  * anti-affinity (counting members that are already there). */
 bool placement_unit_fits(const struct placement *p, int unit, int to);
+/* Memory a plan may fill on h: its total less its reserve. */
+long placement_mem_cap(const struct placement *p, int h);
 /* Moves every member of unit to host to (members already there stay). */
 void placement_move(struct placement *p, int unit, int to);
 /* placement_move, recording one plan move per member that changes host,

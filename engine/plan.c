@@ -1,5 +1,6 @@
 /*
  * plan.c - plan inputs and plans: allocation and the list of moves.
+ * Plain data: this file calls no planner (engine/planner.c dispatches).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +73,11 @@ plan_input_add_group(struct plan_input *in, bool anti, const int *vms,
 struct plan *
 plan_new(void)
 {
-	return calloc(1, sizeof(struct plan));
+	struct plan *p = calloc(1, sizeof *p);
+
+	if (p != NULL)
+		p->min_moves = -1;
+	return p;
 }
 
 void
@@ -126,14 +131,4 @@ plan_add(struct plan *p, int vm, int from, int to, const char *reason)
 	snprintf(m->reason, sizeof m->reason, "%s", reason);
 	plan_utf8_trim(m->reason);
 	return 0;
-}
-
-struct plan *
-planner_run(const struct plan_input *in)
-{
-	if (in->policy.planner == PLANNER_GREEDY_2008)
-		return planner_greedy_2008(in);
-	if (in->policy.objective == OBJECTIVE_CONSOLIDATE)
-		return planner_consolidate(in);
-	return planner_balance(in);
 }

@@ -20,6 +20,7 @@ struct plan_host {
 	const char *name;
 	double cap;		/* cpus x 100: percent-of-one-CPU units */
 	long mem_total;		/* MiB */
+	long mem_reserve;	/* MiB a plan never fills (0: none) */
 	bool up;
 	bool maintenance;
 };
@@ -28,6 +29,8 @@ struct plan_vm {
 	const char *name;
 	int host;		/* index into hosts */
 	double load;		/* percent of one CPU (moving average) */
+	double demand;		/* what it would use, same unit; 0: unknown,
+				 * plan on load */
 	long mem;		/* MiB */
 	bool movable;		/* not excluded, not cooling down, not in flight */
 	int pin;		/* host it must stay on, or -1 */
@@ -66,6 +69,14 @@ struct plan {
 	size_t nmoves, cap;
 	double spread_before, spread_after;	/* CPU spread, as in samples */
 	double score_before, score_after;	/* what the planner minimises */
+	double target;		/* the score spread the plan aims for */
+	long min_moves;		/* migrations any plan needs to reach it (a
+				 * lower bound, or the proven minimum when
+				 * exact; when the rules leave the target out
+				 * of reach, the fewest to the best spread
+				 * they allow), repairs included; -1 when not
+				 * computed (balanced, or no bound) */
+	bool min_exact;		/* min_moves is proven, not a bound */
 	int *empty_hosts;	/* consolidate: hosts left empty */
 	size_t nempty;
 };
@@ -81,7 +92,8 @@ struct plan *plan_new(void);
 void plan_free(struct plan *p);
 int plan_add(struct plan *p, int vm, int from, int to, const char *reason);
 
-/* The planner named by in->policy (objective and planner); NULL on ENOMEM. */
+/* The planner named by in->policy (objective and planner); NULL on ENOMEM.
+ * Defined in planner.c, the dispatcher; the others in planner_*.c. */
 struct plan *planner_run(const struct plan_input *in);
 struct plan *planner_balance(const struct plan_input *in);
 struct plan *planner_consolidate(const struct plan_input *in);

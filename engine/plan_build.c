@@ -78,6 +78,7 @@ plan_build(const struct model *m, const struct config *cfg,
 		pv->name = v->name;
 		pv->host = v->host >= 0 ? v->host : 0;
 		pv->load = window_mean(&v->cpu);
+		pv->demand = pv->load;	/* until the probe reports demand */
 		pv->mem = v->mem_mib;
 		pv->pin = -1;
 		pv->movable = v->host >= 0 && !v->in_flight && !cooling &&

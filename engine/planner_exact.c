@@ -1,21 +1,25 @@
 /*
- * planner_exact.c - branch and bound over the placements of the movable
- * units (see planner_exact.h).
+ * planner_exact.c - iterative deepening, branch and bound over the
+ * placements of the movable units (see planner_exact.h).
  *
  * Units that may not move stay where they are. The movable ones, biggest
- * first, are tried on their own host first (so plans with few moves are
- * found early and bound the rest), then on the others in order of score.
- * A branch is cut when even the best case cannot beat the best placement
- * found: the highest score so far can only grow, and no host can end
- * above its score plus everything not yet placed. Rules are checked as
- * units are placed: target up and not in maintenance, pins, memory and
- * anti-affinity.
+ * first, are tried on their own host first, then on the others in order
+ * of score, with at most `cap` migrations; cap grows from 0 until a
+ * placement reaches the target, so the first one found at a depth is a
+ * proven minimum. A branch is cut when it would pass the cap, or when even
+ * its best case cannot beat the best placement found: the highest score
+ * so far can only grow, and no host can end above its score plus
+ * everything not yet placed. Rules are checked as units are placed:
+ * target up and not in maintenance, pins, memory (less the host's
+ * reserve) and anti-affinity. A candidate best is kept only when
+ * plan_order.c finds an order of its moves that never raises the spread.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "planner_exact.h"
+#include "placement.h"
 
 #define EPS 1e-9
 
@@ -35,14 +39,18 @@ struct exact {
 	double *rest_load;	/* load of units i.. not yet placed */
 	long *rest_mem;
 	int *best;		/* per unit index */
-	double best_spread;
+	double best_spread;	/* clamped at target */
+	double best_raw;	/* not clamped: the last tie-break */
 	int best_moves;
 	long best_copy;
+	double goal;		/* the target */
+	double cpu_limit;
+	int cap;		/* most migrations at this depth */
 	long nodes;
+	long order_budget;
 	bool aborted;
-	exact_accept_fn accept;
-	void *arg;
-	int *target;		/* scratch for accept */
+	int *target;		/* per VM, for the order search */
+	struct plan_steps *out;
 };
 
 static double
@@ -85,21 +93,62 @@ exact_allowed(struct exact *e, int i, int h)
 {
 	int v;
 
-	if (!placement_target_ok(e->p, h) && h != e->p->host_of[e->units[i]])
+	bool home = h == e->p->host_of[e->units[i]];
+
+	if (home)
+		return true;	/* staying breaks no rule it did not */
+	if (!placement_target_ok(e->p, h))
 		return false;
 	for (v = e->units[i]; v >= 0; v = e->p->unit_next[v])
 		if (e->in->vms[v].pin >= 0 && e->in->vms[v].pin != h)
 			return false;
-	return e->mem[h] + e->umem[i] <= e->in->hosts[h].mem_total &&
+	return e->mem[h] + e->umem[i] <= placement_mem_cap(e->p, h) &&
 	    exact_anti(e, i, h, 0);
+}
+
+/* Is (s, moves, copy, raw) better than the best so far? */
+static bool
+exact_better(const struct exact *e, double s, int moves, long copy,
+    double raw)
+{
+	if (s < e->best_spread - EPS)
+		return true;
+	if (s > e->best_spread + EPS)
+		return false;
+	if (moves != e->best_moves)
+		return moves < e->best_moves;
+	if (copy != e->best_copy)
+		return copy < e->best_copy;
+	return raw < e->best_raw - EPS;
+}
+
+static double
+exact_cpu_spread(const struct exact *e)
+{
+	double lo = 0, hi = 0, c;
+	bool any = false;
+	int h;
+
+	for (h = 0; h < e->nh; h++) {
+		if (!placement_counts(e->p, h))
+			continue;
+		c = e->in->hosts[h].cap > 0 ?
+		    100.0 * e->load[h] / e->in->hosts[h].cap : 0;
+		if (!any || c < lo)
+			lo = c;
+		if (!any || c > hi)
+			hi = c;
+		any = true;
+	}
+	return any ? hi - lo : 0;
 }
 
 static void
 exact_leaf(struct exact *e, int moves, long copy)
 {
-	double lo = 0, hi = 0, s;
+	double lo = 0, hi = 0, s, raw;
 	bool any = false;
-	int h;
+	int h, i, v;
 
 	for (h = 0; h < e->nh; h++) {
 		if (!placement_counts(e->p, h))
@@ -111,27 +160,26 @@ exact_leaf(struct exact *e, int moves, long copy)
 			hi = s;
 		any = true;
 	}
-	s = any ? hi - lo : 0;
-	if (s < e->best_spread - EPS || (s <= e->best_spread + EPS &&
-	    (moves < e->best_moves || (moves == e->best_moves &&
-	    copy < e->best_copy)))) {
-		if (e->accept != NULL) {
-			int i, v;
-
-			for (v = 0; v < (int)e->p->nv; v++)
-				e->target[v] = e->p->host_of[v];
-			for (i = 0; i < e->nunits; i++)
-				for (v = e->units[i]; v >= 0;
-				    v = e->p->unit_next[v])
-					e->target[v] = e->cur[i];
-			if (!e->accept(e->arg, e->target))
-				return;
-		}
-		e->best_spread = fmin(s, e->best_spread);
-		e->best_moves = moves;
-		e->best_copy = copy;
-		memcpy(e->best, e->cur, (size_t)e->nunits * sizeof *e->best);
+	raw = any ? hi - lo : 0;
+	s = fmax(raw, e->goal);
+	if (!exact_better(e, s, moves, copy, raw) ||
+	    exact_cpu_spread(e) > e->cpu_limit + EPS)
+		return;
+	for (v = 0; v < (int)e->p->nv; v++)
+		e->target[v] = e->p->host_of[v];
+	for (i = 0; i < e->nunits; i++)
+		for (v = e->units[i]; v >= 0; v = e->p->unit_next[v])
+			e->target[v] = e->cur[i];
+	if (!plan_order_find(e->p, e->target, &e->order_budget, e->out)) {
+		if (e->order_budget <= 0)
+			e->aborted = true;	/* not proven: give up */
+		return;
 	}
+	e->best_spread = s;
+	e->best_raw = raw;
+	e->best_moves = moves;
+	e->best_copy = copy;
+	memcpy(e->best, e->cur, (size_t)e->nunits * sizeof *e->best);
 }
 
 /* The best spread still possible below this node. */
@@ -173,7 +221,7 @@ exact_dfs(struct exact *e, int i, int moves, long copy)
 		return;
 	}
 	{
-		double lb = exact_bound(e, i);
+		double lb = fmax(exact_bound(e, i), e->goal);
 
 		if (lb > e->best_spread + EPS ||
 		    (lb >= e->best_spread - EPS && moves > e->best_moves))
@@ -196,7 +244,8 @@ exact_dfs(struct exact *e, int i, int moves, long copy)
 		}
 	for (k = 0; k < n; k++) {
 		h = order[k];
-		if (!exact_allowed(e, i, h))
+		if ((h != home && moves + e->umoves[i] > e->cap) ||
+		    !exact_allowed(e, i, h))
 			continue;
 		e->cur[i] = h;
 		e->load[h] += e->uload[i];
@@ -227,23 +276,26 @@ exact_free(struct exact *e)
 }
 
 int
-planner_exact(const struct placement *p, int *target, exact_accept_fn accept,
-    void *arg)
+planner_exact(const struct placement *p, double target, double cpu_limit,
+    long first_cap, struct plan_steps *out, long *min_moves)
 {
 	const struct plan_input *in = p->in;
 	struct exact e;
-	int u, v, i, j, rc = -1;
+	int u, v, i, j, total = 0, rc = -1;
 	size_t n = p->nv + 1;
 
 	memset(&e, 0, sizeof e);
 	e.p = p;
 	e.in = in;
 	e.nh = (int)p->nh;
-	e.accept = accept;
-	e.arg = arg;
-	e.target = target;
+	e.goal = target;
+	e.cpu_limit = cpu_limit;
+	e.out = out;
+	e.order_budget = EXACT_ORDER_BUDGET;
+	*min_moves = 0;
+	out->n = 0;
 	if (e.nh > 64)
-		return -1;
+		return 0;
 	e.units = calloc(n, sizeof *e.units);
 	e.uload = calloc(n, sizeof *e.uload);
 	e.umem = calloc(n, sizeof *e.umem);
@@ -255,7 +307,8 @@ planner_exact(const struct placement *p, int *target, exact_accept_fn accept,
 	e.load = calloc(p->nh + 1, sizeof *e.load);
 	e.mem = calloc(p->nh + 1, sizeof *e.mem);
 	e.aa = calloc(in->nanti * p->nh + 1, sizeof *e.aa);
-	if (e.units == NULL || e.uload == NULL || e.umem == NULL ||
+	e.target = calloc(n, sizeof *e.target);
+	if (e.target == NULL || e.units == NULL || e.uload == NULL || e.umem == NULL ||
 	    e.umoves == NULL || e.cur == NULL || e.best == NULL ||
 	    e.rest_load == NULL || e.rest_mem == NULL || e.load == NULL ||
 	    e.mem == NULL || e.aa == NULL)
@@ -268,8 +321,10 @@ planner_exact(const struct placement *p, int *target, exact_accept_fn accept,
 		if (p->unit_of[u] != u || !placement_unit_intact(p, u) ||
 		    !placement_unit_movable(p, u))
 			continue;
-		if (e.nunits == EXACT_MAX_UNITS)
+		if (e.nunits == EXACT_MAX_UNITS) {
+			rc = 0;		/* too big */
 			goto out;
+		}
 		e.units[e.nunits++] = u;
 	}
 	/* biggest first */
@@ -287,6 +342,7 @@ planner_exact(const struct placement *p, int *target, exact_accept_fn accept,
 		e.umem[i] = placement_unit_mem(p, u);
 		for (v = u; v >= 0; v = p->unit_next[v])
 			e.umoves[i]++;
+		total += e.umoves[i];
 		e.load[p->host_of[u]] -= e.uload[i];
 		e.mem[p->host_of[u]] -= e.umem[i];
 		exact_anti(&e, i, p->host_of[u], -1);
@@ -296,20 +352,35 @@ planner_exact(const struct placement *p, int *target, exact_accept_fn accept,
 		e.rest_load[i] = e.rest_load[i + 1] + e.uload[i];
 		e.rest_mem[i] = e.rest_mem[i + 1] + e.umem[i];
 	}
-	/* the current placement is the first bound */
-	e.best_spread = placement_spread(p);
+	/* staying is the first bound; then one migration more at a time */
+	e.best_raw = placement_spread(p);
+	e.best_spread = fmax(e.best_raw, e.goal);
 	e.best_moves = 0;
 	e.best_copy = 0;
-	exact_dfs(&e, 0, 0, 0);
-	if (e.aborted)
+	*min_moves = e.best_spread > e.goal + EPS ? 1 : 0;
+	if (first_cap > total)
+		first_cap = total;	/* out of reach: the full search */
+	if (first_cap > 1 && e.best_spread > e.goal + EPS)
+		*min_moves = first_cap;
+	for (e.cap = first_cap > 1 ? (int)first_cap : 1; e.cap <= total && e.best_spread > e.goal + EPS;
+	    e.cap++) {
+		exact_dfs(&e, 0, 0, 0);
+		if (e.aborted)
+			break;
+		if (e.best_spread > e.goal + EPS)
+			*min_moves = e.cap + 1;	/* none with cap reaches it */
+	}
+	if (e.aborted) {
+		out->n = 0;
+		rc = 0;
 		goto out;
-	for (v = 0; v < (int)p->nv; v++)
-		target[v] = p->host_of[v];
-	for (i = 0; i < e.nunits; i++)
-		for (v = e.units[i]; v >= 0; v = p->unit_next[v])
-			target[v] = e.best[i];
-	rc = 0;
+	}
+	if (e.best_moves == 0)
+		out->n = 0;
+	*min_moves = e.best_moves;
+	rc = 1;
 out:
 	exact_free(&e);
+	free(e.target);
 	return rc;
 }

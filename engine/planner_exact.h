@@ -1,28 +1,34 @@
 /*
- * planner_exact.h - exact search for small clusters: the placement of the
- * movable units with the lowest score spread and, among those, the fewest
- * migrations and the least memory to copy.
+ * planner_exact.h - the exact balance search for small clusters: the
+ * fewest migrations that bring the spread to the target, proven.
  */
 #ifndef VMBAL_PLANNER_EXACT_H
 #define VMBAL_PLANNER_EXACT_H
 
-#include "placement.h"
+#include "plan_order.h"
 
 #define EXACT_MAX_UNITS 16
 #define EXACT_NODE_LIMIT 300000L
-
-/* Asked of every placement that would become the best so far: can it
- * be reached (target per VM)? Only placements it accepts are kept. */
-typedef bool (*exact_accept_fn)(void *arg, const int *target);
+#define EXACT_ORDER_BUDGET 100000L
 
 /*
- * Fills target[v] (per VM) with the best placement found from p that
- * accept (when not NULL) agrees to. Returns 0 when the search completed,
- * -1 when the instance is too big for it (more than EXACT_MAX_UNITS
- * movable units, or the node limit was reached) or memory ran out; target
- * is then unspecified.
+ * Searches the placements of p's movable units for the best by, in
+ * order: the spread clamped at target (reaching the target is all that
+ * counts), the fewest migrations, the least memory to copy, the lowest
+ * spread; only placements reached by an order of moves that never raises
+ * the spread (plan_order_find) and that leave the CPU spread at most
+ * cpu_limit count. Iterative deepening over the number of migrations,
+ * from first_cap (a lower bound the caller knows; above the number of
+ * movable VMs: the target is out of reach, search everything), so the
+ * first depth that reaches the target is the proven minimum.
+ *
+ * Returns 1 with the ordered steps in out (none: staying is best) and
+ * *min_moves the proven fewest; 0 when the cluster is too big or the
+ * search ran out of nodes, with *min_moves the depth it proved nothing
+ * shorter reaches the target (a lower bound); -1 on ENOMEM.
  */
-int planner_exact(const struct placement *p, int *target,
-    exact_accept_fn accept, void *arg);
+int planner_exact(const struct placement *p, double target,
+    double cpu_limit, long first_cap, struct plan_steps *out,
+    long *min_moves);
 
 #endif

@@ -190,10 +190,7 @@ tui_pane_title(struct tui *t, int id, struct tui_rect r)
 		    t->filter[0] != '\0' ? "  filter '" : "", t->filter,
 		    t->filter[0] != '\0' ? "'" : "");
 	else if (id == PANE_PLAN && t->nmoves > 0)
-		snprintf(buf, sizeof buf, " %s: %zu move%s, spread %.1f%% %s %.1f%% ",
-		    tui_panes[id]->title, t->nmoves, t->nmoves == 1 ? "" : "s",
-		    t->spread_before, t->utf8 ? "\u2192" : "->",
-		    t->moves[t->nmoves - 1].spread_after);
+		tui_plan_title(t, buf, sizeof buf);
 	else if (id == PANE_FLIGHTS)
 		snprintf(buf, sizeof buf, " %s (%zu) ", tui_panes[id]->title,
 		    t->nflights);

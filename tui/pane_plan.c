@@ -8,6 +8,25 @@
 
 #include "tui.h"
 
+void
+tui_plan_title(struct tui *t, char *buf, size_t len)
+{
+	double target = 0;
+	long min = controller_plan_min_moves(t->ctl, &target);
+	char bound[80] = "";
+
+	if (min >= 0 && (size_t)min == t->nmoves)
+		snprintf(bound, sizeof bound, "; none fewer reaches %.0f%%",
+		    target);
+	else if (min >= 0)
+		snprintf(bound, sizeof bound, "; at least %ld reach %.0f%%",
+		    min, target);
+	snprintf(buf, len, " %s: %zu move%s%s, spread %.1f%% %s %.1f%% ",
+	    tui_pane_plan.title, t->nmoves, t->nmoves == 1 ? "" : "s", bound,
+	    t->spread_before, t->utf8 ? "\u2192" : "->",
+	    t->moves[t->nmoves - 1].spread_after);
+}
+
 static size_t
 plan_rows(struct tui *t)
 {

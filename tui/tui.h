@@ -39,6 +39,8 @@ struct tui_pane {
 	void (*draw)(struct tui *t, struct tui_rect r);
 };
 
+/* The Suggestions title: moves, the fewest any plan needs, the spread. */
+void tui_plan_title(struct tui *t, char *buf, size_t len);
 extern const struct tui_pane tui_pane_hosts, tui_pane_vms, tui_pane_plan,
     tui_pane_flights, tui_pane_services, tui_pane_events;
 

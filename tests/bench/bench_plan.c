@@ -98,11 +98,13 @@ bench_child(int nh, int nv, unsigned seed, int greedy, int fd)
 	after = peak_kib();
 	n = snprintf(line, sizeof line,
 	    "%-12s %5d hosts %6d VMs: %9.2f ms CPU, peak +%6.1f MiB, %4zu moves, "
-	    "score spread %.2f -> %.2f, cpu spread %.2f -> %.2f\n",
+	    "score spread %.2f -> %.2f, cpu spread %.2f -> %.2f, "
+	    "min_moves %ld, target %.2f\n",
 	    greedy ? "greedy-2008" : "vmbal", nh, nv, (t1 - t0) * 1e3,
 	    (double)(after - before) / 1024.0, p != NULL ? p->nmoves : 0,
 	    p != NULL ? p->score_before : 0, p != NULL ? p->score_after : 0,
-	    p != NULL ? p->spread_before : 0, p != NULL ? p->spread_after : 0);
+	    p != NULL ? p->spread_before : 0, p != NULL ? p->spread_after : 0,
+	    p != NULL ? p->min_moves : -1, p != NULL ? p->target : 0);
 	if (write(fd, line, (size_t)n) != n)
 		_exit(1);
 	_exit(p != NULL ? 0 : 1);

@@ -139,6 +139,34 @@ test_full_config(void **state)
 }
 
 /* A scenario may not carry cluster-only keys, and the reverse. */
+/* target_pct: threshold_pct / 2 unless set; never above the threshold. */
+static void
+test_target_pct(void **state)
+{
+	struct diag d;
+	struct config *c;
+
+	(void)state;
+	c = load("hosts: [{name: h1}]\npolicy: {threshold_pct: 30}\n",
+	    CONFIG_CLUSTER, &d);
+	assert_non_null(c);
+	assert_near(policy_target_pct(&c->policy), 15, 1e-9);
+	config_free(c);
+	c = load("hosts: [{name: h1}]\npolicy: {threshold_pct: 30, "
+	    "target_pct: 5}\n", CONFIG_CLUSTER, &d);
+	assert_non_null(c);
+	assert_near(policy_target_pct(&c->policy), 5, 1e-9);
+	config_free(c);
+	c = load("hosts: [{name: h1}]\npolicy: {threshold_pct: 10, "
+	    "target_pct: 12}\n", CONFIG_CLUSTER, &d);
+	assert_null(c);
+	assert_string_equal(d.msg, "policy: target_pct (12) must be at most "
+	    "threshold_pct (10)");
+	c = load("hosts: [{name: h1}]\npolicy: {target_pct: 101}\n",
+	    CONFIG_CLUSTER, &d);
+	assert_null(c);
+}
+
 static void
 test_kinds_differ(void **state)
 {
@@ -346,6 +374,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full_config),
 		cmocka_unit_test(test_kinds_differ),
+		cmocka_unit_test(test_target_pct),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_buffers),
 		cmocka_unit_test(test_diag_escape),
