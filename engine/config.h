@@ -52,6 +52,7 @@ struct policy {
 	enum policy_planner planner;
 	bool migrate_persistent;	/* define the VM on the destination */
 	bool migrate_undefine_source;	/* and remove it from the source */
+	long host_reserve_mib;	/* memory a plan never fills on a host */
 };
 
 struct host_conf {
@@ -60,6 +61,7 @@ struct host_conf {
 	char *migration_uri;	/* cluster only; NULL when unset */
 	long cpus;		/* 0: take it from the node (cluster only) */
 	long memory_mib;	/* scenario only */
+	long reserve_mib;	/* overrides policy.host_reserve_mib; -1 unset */
 	struct config_pos pos;
 };
 
@@ -167,6 +169,9 @@ struct config *config_new_from_file(const char *file, enum config_kind kind,
 void config_free(struct config *c);
 
 void policy_defaults(struct policy *p);
+/* Host h's memory reserve: its reserve_mib, else policy's host_reserve_mib. */
+long config_host_reserve(const struct config *c, const struct policy *policy,
+    size_t h);
 const char *policy_mode_name(enum policy_mode m);
 const char *svc_algorithm_name(enum svc_algorithm a);
 

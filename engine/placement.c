@@ -10,6 +10,13 @@
 
 #include "placement.h"
 
+/* What a VM weighs in a plan: its demand (load when unset). */
+static double
+placement_vm_load(const struct plan_vm *v)
+{
+	return v->demand > v->load ? v->demand : v->load;
+}
+
 static int
 placement_find(int *parent, int v)
 {
@@ -82,7 +89,7 @@ placement_new(const struct plan_input *in)
 		int h = in->vms[i].host;
 
 		p->host_of[i] = h;
-		p->load[h] += in->vms[i].load;
+		p->load[h] += placement_vm_load(&in->vms[i]);
 		p->mem[h] += in->vms[i].mem;
 	}
 	for (g = 0; g < in->nanti; g++)
@@ -224,7 +231,7 @@ placement_unit_load(const struct placement *p, int unit)
 	int v;
 
 	for (v = unit; v >= 0; v = p->unit_next[v])
-		l += p->in->vms[v].load;
+		l += placement_vm_load(&p->in->vms[v]);
 	return l;
 }
 
@@ -304,7 +311,9 @@ placement_unit_fits(const struct placement *p, int unit, int to)
 		if (p->host_of[v] != to)
 			need += p->in->vms[v].mem;
 	}
-	if (p->mem[to] + need > p->in->hosts[to].mem_total)
+	/* nothing moves into the host's reserve */
+	if (need > 0 && p->mem[to] + need > p->in->hosts[to].mem_total -
+	    p->in->hosts[to].mem_reserve)
 		return false;
 	for (v = unit; v >= 0; v = p->unit_next[v])
 		if (placement_anti_clash(p, unit, v, to))
@@ -324,9 +333,9 @@ placement_move(struct placement *p, int unit, int to)
 
 		if (from == to)
 			continue;
-		p->load[from] -= in->vms[v].load;
+		p->load[from] -= placement_vm_load(&in->vms[v]);
 		p->mem[from] -= in->vms[v].mem;
-		p->load[to] += in->vms[v].load;
+		p->load[to] += placement_vm_load(&in->vms[v]);
 		p->mem[to] += in->vms[v].mem;
 		for (g = 0; g < in->nanti; g++)
 			for (k = 0; k < in->anti[g].n; k++)

@@ -90,7 +90,10 @@ exact_allowed(struct exact *e, int i, int h)
 	for (v = e->units[i]; v >= 0; v = e->p->unit_next[v])
 		if (e->in->vms[v].pin >= 0 && e->in->vms[v].pin != h)
 			return false;
-	return e->mem[h] + e->umem[i] <= e->in->hosts[h].mem_total &&
+	/* a unit may stay where it is; moving in, it keeps out of the
+	 * host's reserve */
+	return e->mem[h] + e->umem[i] <= e->in->hosts[h].mem_total -
+	    (h != e->p->host_of[e->units[i]] ? e->in->hosts[h].mem_reserve : 0) &&
 	    exact_anti(e, i, h, 0);
 }
 
