@@ -252,7 +252,7 @@ test_plans_on_demand(void **state)
 {
 	struct plan_input *in = plan_input_new(2, 7);
 	struct plan *p;
-	char name[7][8];
+	char name[7][16];
 	int v, n;
 
 	(void)state;
