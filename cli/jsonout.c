@@ -43,6 +43,7 @@ jsonout_sample(const struct event *ev)
 		jsonout_set(jh, "state", json_string(host_state_name(h->state)));
 		jsonout_set(jh, "cpu_pct", jsonout_num(h->cpu_pct));
 		jsonout_set(jh, "load_pct", jsonout_num(h->load_pct));
+		jsonout_set(jh, "demand_pct", jsonout_num(h->demand_pct));
 		jsonout_set(jh, "mem_used_mib", json_integer(h->mem_used_mib));
 		jsonout_set(jh, "mem_total_mib",
 		    json_integer(h->mem_total_mib));
@@ -58,6 +59,8 @@ jsonout_sample(const struct event *ev)
 		jsonout_set(jv, "host", v->host >= 0 ?
 		    json_string(m->hosts[v->host].name) : json_null());
 		jsonout_set(jv, "cpu_pct", jsonout_num(window_mean(&v->cpu)));
+		jsonout_set(jv, "demand_pct",
+		    jsonout_num(window_mean(&v->demand)));
 		jsonout_set(jv, "mem_mib", json_integer(v->mem_mib));
 		jsonout_set(jv, "state", json_string(vm_state_name(v->state)));
 		jsonout_set(jv, "vcpus", json_integer(v->vcpus));

@@ -709,6 +709,7 @@ static const struct field policy_fields[] = {
 	PF("migrate_persistent", FT_BOOL, migrate_persistent, 0, 0, 0, NULL),
 	PF("migrate_undefine_source", FT_BOOL, migrate_undefine_source, 0, 0, 0,
 	    NULL),
+	PF("host_reserve_mib", FT_LONG, host_reserve_mib, 0, 1 << 30, 0, NULL),
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
 };
 
@@ -733,6 +734,16 @@ policy_defaults(struct policy *p)
 	p->planner = PLANNER_DEFAULT;
 	p->migrate_persistent = true;
 	p->migrate_undefine_source = true;
+	p->host_reserve_mib = 1024;
+}
+
+long
+config_host_reserve(const struct config *c, const struct policy *policy,
+    size_t h)
+{
+	if (h < c->nhosts && c->hosts[h].reserve_mib >= 0)
+		return c->hosts[h].reserve_mib;
+	return policy->host_reserve_mib;
 }
 
 static int
@@ -767,6 +778,7 @@ static const struct field host_cluster_fields[] = {
 	HF("uri", FT_STR, uri, 0, 0, 0),
 	HF("migration_uri", FT_STR, migration_uri, 0, 0, 0),
 	HF("cpus", FT_LONG, cpus, 1, 4096, 0),
+	HF("reserve_mib", FT_LONG, reserve_mib, 0, 1 << 30, 0),
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
 };
 
@@ -774,6 +786,7 @@ static const struct field host_scenario_fields[] = {
 	HF("name", FT_STR, name, 0, 0, F_REQUIRED),
 	HF("cpus", FT_LONG, cpus, 1, 4096, 0),
 	HF("memory_mib", FT_LONG, memory_mib, 1, 1 << 30, 0),
+	HF("reserve_mib", FT_LONG, reserve_mib, 0, 1 << 30, 0),
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
 };
 
@@ -796,6 +809,7 @@ cfg_hosts(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 
 		c->nhosts = i + 1;
 		h->pos = cfg_pos(it);
+		h->reserve_mib = -1;
 		if (c->kind == CONFIG_SCENARIO) {
 			h->cpus = 8;
 			h->memory_mib = 16384;

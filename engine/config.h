@@ -53,6 +53,7 @@ struct policy {
 	enum policy_planner planner;
 	bool migrate_persistent;	/* define the VM on the destination */
 	bool migrate_undefine_source;	/* and remove it from the source */
+	long host_reserve_mib;	/* memory a plan never fills on a host */
 };
 
 struct host_conf {
@@ -61,6 +62,7 @@ struct host_conf {
 	char *migration_uri;	/* cluster only; NULL when unset */
 	long cpus;		/* 0: take it from the node (cluster only) */
 	long memory_mib;	/* scenario only */
+	long reserve_mib;	/* overrides policy.host_reserve_mib; -1 unset */
 	struct config_pos pos;
 };
 
@@ -170,6 +172,9 @@ void config_free(struct config *c);
 void policy_defaults(struct policy *p);
 /* The spread a plan aims for: target_pct, or threshold_pct / 2 unset. */
 double policy_target_pct(const struct policy *p);
+/* Host h's memory reserve: its reserve_mib, else policy's host_reserve_mib. */
+long config_host_reserve(const struct config *c, const struct policy *policy,
+    size_t h);
 const char *policy_mode_name(enum policy_mode m);
 const char *svc_algorithm_name(enum svc_algorithm a);
 

@@ -63,6 +63,7 @@ model_free(struct model *m)
 	for (i = 0; i < m->nvms; i++) {
 		free(m->vms[i].name);
 		window_fini(&m->vms[i].cpu);
+		window_fini(&m->vms[i].demand);
 	}
 	free(m->hosts);
 	free(m->vms);
@@ -132,8 +133,10 @@ model_vm_insert(struct model *m, const char *name)
 	v = &m->vms[pos];
 	memset(v, 0, sizeof *v);
 	v->name = strdup(name);
-	if (v->name == NULL || window_init(&v->cpu, m->window) != 0) {
+	if (v->name == NULL || window_init(&v->cpu, m->window) != 0 ||
+	    window_init(&v->demand, m->window) != 0) {
 		free(v->name);
+		window_fini(&v->cpu);
 		memmove(&m->vms[pos], &m->vms[pos + 1],
 		    (m->nvms - pos) * sizeof *m->vms);
 		return NULL;
@@ -149,6 +152,7 @@ model_vm_remove(struct model *m, size_t i)
 {
 	free(m->vms[i].name);
 	window_fini(&m->vms[i].cpu);
+	window_fini(&m->vms[i].demand);
 	memmove(&m->vms[i], &m->vms[i + 1], (m->nvms - i - 1) * sizeof *m->vms);
 	m->nvms--;
 }
@@ -207,8 +211,11 @@ model_fold(struct model *m, const struct snapshot *s, bool samples)
 		v->vcpus = sv->vcpus;
 		v->mem_mib = sv->mem_mib;
 		v->state = sv->state;
-		if (samples && sv->cpu_valid)
+		if (samples && sv->cpu_valid) {
 			window_push(&v->cpu, sv->cpu_pct);
+			window_push(&v->demand, sv->demand_pct > sv->cpu_pct ?
+			    sv->demand_pct : sv->cpu_pct);
+		}
 	}
 	/* VMs no longer reported by an up host are gone; a down host's stay. */
 	seen = calloc(m->nvms + 1, sizeof *seen);
@@ -243,6 +250,7 @@ model_measure(struct model *m)
 
 	for (i = 0; i < m->nhosts; i++) {
 		m->hosts[i].load_pct = 0;
+		m->hosts[i].demand_pct = 0;
 		m->hosts[i].nvms = 0;
 	}
 	for (i = 0; i < m->nvms; i++) {
@@ -251,12 +259,14 @@ model_measure(struct model *m)
 		if (v->host < 0)
 			continue;
 		m->hosts[v->host].load_pct += window_mean(&v->cpu);
+		m->hosts[v->host].demand_pct += window_mean(&v->demand);
 		m->hosts[v->host].nvms++;
 	}
 	for (i = 0; i < m->nhosts; i++) {
 		struct model_host *h = &m->hosts[i];
 
 		h->cpu_pct = h->load_pct / (double)h->cpus;
+		h->demand_pct /= (double)h->cpus;
 		if (h->state != HOST_UP)
 			continue;
 		if (!any || h->cpu_pct < lo)

@@ -32,6 +32,7 @@ struct model_host {
 	/* derived by model_measure */
 	double load_pct;	/* sum of VM averages, one-CPU units */
 	double cpu_pct;		/* load_pct / cpus */
+	double demand_pct;	/* its VMs' demand / cpus: may pass 100 */
 	int nvms;
 };
 
@@ -42,6 +43,7 @@ struct model_vm {
 	long mem_mib;
 	enum vm_state state;
 	struct window cpu;
+	struct window demand;	/* use plus CPU wait, same window as cpu */
 	double moved_at;	/* when it last moved; < 0 never */
 	bool in_flight;		/* a migration of it runs */
 };

@@ -12,6 +12,13 @@
 
 #include "placement.h"
 
+/* What a VM weighs in a plan: its demand (load when unset). */
+static double
+placement_vm_load(const struct plan_vm *v)
+{
+	return v->demand > v->load ? v->demand : v->load;
+}
+
 static int
 placement_find(int *parent, int v)
 {
@@ -85,8 +92,7 @@ placement_new(const struct plan_input *in)
 		int h = in->vms[i].host;
 
 		p->host_of[i] = h;
-		p->vload[i] = in->vms[i].demand > 0 ? in->vms[i].demand :
-		    in->vms[i].load;
+		p->vload[i] = placement_vm_load(&in->vms[i]);
 		p->load[h] += p->vload[i];
 		p->mem[h] += in->vms[i].mem;
 	}
@@ -312,7 +318,8 @@ placement_unit_fits(const struct placement *p, int unit, int to)
 		if (p->host_of[v] != to)
 			need += p->in->vms[v].mem;
 	}
-	if (p->mem[to] + need > placement_mem_cap(p, to))
+	/* nothing moves into the host's reserve */
+	if (need > 0 && p->mem[to] + need > placement_mem_cap(p, to))
 		return false;
 	for (v = unit; v >= 0; v = p->unit_next[v])
 		if (placement_anti_clash(p, unit, v, to))

@@ -20,7 +20,9 @@ struct plan_host {
 	const char *name;
 	double cap;		/* cpus x 100: percent-of-one-CPU units */
 	long mem_total;		/* MiB */
-	long mem_reserve;	/* MiB a plan never fills (0: none) */
+	long mem_reserve;	/* MiB a plan never fills (policy.host_reserve_mib
+				 * or the host's reserve_mib): moves into the
+				 * host keep it at or under mem_total - mem_reserve */
 	bool up;
 	bool maintenance;
 };
@@ -29,8 +31,9 @@ struct plan_vm {
 	const char *name;
 	int host;		/* index into hosts */
 	double load;		/* percent of one CPU (moving average) */
-	double demand;		/* what it would use, same unit; 0: unknown,
-				 * plan on load */
+	double demand;		/* what it wants: load plus the time its vCPUs
+				 * waited for a host CPU, same unit; the
+				 * planner plans on it (load when unset, 0) */
 	long mem;		/* MiB */
 	bool movable;		/* not excluded, not cooling down, not in flight */
 	int pin;		/* host it must stay on, or -1 */

@@ -1,9 +1,13 @@
 /*
  * plan_build.c - building the planner's input from the model (see
  * plan_build.h). Rules name VMs; names that the model does not know (a
- * VM not running now) are left out of their group.
+ * VM not running now) are left out of their group. A VM's load is its
+ * measured use and its demand what it wants (use plus CPU wait), both
+ * moving averages; a host's memory reserve is its reserve_mib, else the
+ * policy's host_reserve_mib.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "plan_build.h"
 
@@ -49,6 +53,18 @@ plan_build_groups(struct plan_input *in, const struct model *m,
 	return rc;
 }
 
+/* Host name's index in cfg (i when it is there, as model_new made it). */
+static size_t
+plan_build_conf_host(const struct config *cfg, const char *name, size_t i)
+{
+	int h;
+
+	if (i < cfg->nhosts && strcmp(cfg->hosts[i].name, name) == 0)
+		return i;
+	h = config_host_index(cfg, name);
+	return h >= 0 ? (size_t)h : cfg->nhosts;
+}
+
 struct plan_input *
 plan_build(const struct model *m, const struct config *cfg,
     const struct policy *policy, double now, bool imbalanced)
@@ -66,6 +82,8 @@ plan_build(const struct model *m, const struct config *cfg,
 		in->hosts[i].name = h->name;
 		in->hosts[i].cap = (double)h->cpus * 100.0;
 		in->hosts[i].mem_total = h->mem_total_mib;
+		in->hosts[i].mem_reserve = config_host_reserve(cfg, policy,
+		    plan_build_conf_host(cfg, h->name, i));
 		in->hosts[i].up = h->state != HOST_DOWN;
 		in->hosts[i].maintenance = h->maintenance;
 	}
@@ -78,7 +96,7 @@ plan_build(const struct model *m, const struct config *cfg,
 		pv->name = v->name;
 		pv->host = v->host >= 0 ? v->host : 0;
 		pv->load = window_mean(&v->cpu);
-		pv->demand = pv->load;	/* until the probe reports demand */
+		pv->demand = window_mean(&v->demand);
 		pv->mem = v->mem_mib;
 		pv->pin = -1;
 		pv->movable = v->host >= 0 && !v->in_flight && !cooling &&

@@ -91,9 +91,8 @@ exact_anti(struct exact *e, int i, int h, int d)
 static bool
 exact_allowed(struct exact *e, int i, int h)
 {
-	int v;
-
 	bool home = h == e->p->host_of[e->units[i]];
+	int v;
 
 	if (home)
 		return true;	/* staying breaks no rule it did not */
@@ -102,6 +101,7 @@ exact_allowed(struct exact *e, int i, int h)
 	for (v = e->units[i]; v >= 0; v = e->p->unit_next[v])
 		if (e->in->vms[v].pin >= 0 && e->in->vms[v].pin != h)
 			return false;
+	/* moving in, it keeps out of the host's reserve */
 	return e->mem[h] + e->umem[i] <= placement_mem_cap(e->p, h) &&
 	    exact_anti(e, i, h, 0);
 }

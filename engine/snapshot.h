@@ -30,6 +30,11 @@ struct snap_vm {
 	long mem_mib;
 	double cpu_pct;		/* percent of one CPU over the last interval */
 	bool cpu_valid;		/* false on a first or reset counter */
+	double demand_pct;	/* cpu_pct plus the time its runnable vCPUs
+				 * waited for a host CPU, same unit and
+				 * interval, at most vcpus x 100; what it
+				 * would use on an idle host (valid with
+				 * cpu_pct; below it means unknown: cpu_pct) */
 	enum vm_state state;
 	double net_rx_bps, net_tx_bps;	/* bytes/s, when rates are valid */
 	double disk_rd_bps, disk_wr_bps;

@@ -13,7 +13,10 @@
  * gives the rate over the real interval. A counter that went backwards
  * (a restart, or a VM that arrived by migration: a new QEMU starts from
  * zero) is a new baseline and gives no sample. CPU is clamped to
- * 0 ... vcpus x 100.
+ * 0 ... vcpus x 100. Demand adds to it the rate of the vCPUs' delay (the
+ * sum of vcpu.<n>.delay: time a runnable vCPU thread waited for a host
+ * CPU, in ns, from the host's schedstat), clamped the same way; without
+ * delay counters (an old libvirt or kernel) demand is use.
  *
  * Migration jobs: a domain with a migration job running (libvirt's job
  * stats, or paused for migration) is reported as migrating, so it is not
@@ -54,6 +57,7 @@
 struct lv_base {		/* the last reading of one domain */
 	char uuid[VIR_UUID_STRING_BUFLEN];
 	unsigned long long cpu_ns, rx, tx, rd, wr;
+	unsigned long long delay_ns;	/* sum of vcpu.<n>.delay */
 	double at;
 	bool seen;		/* in the latest collection */
 	int job;		/* its migration job at the last look */
@@ -66,6 +70,7 @@ struct lv_vm {			/* one domain as published */
 	enum vm_state state;
 	double cpu_pct;
 	bool cpu_valid;
+	double demand_pct;	/* cpu_pct plus vCPU wait; cpu_pct without */
 	double rx_bps, tx_bps, rd_bps, wr_bps;
 	int job;		/* 1 migrating away, 2 arriving (see
 				 * lv_migration_job) */
@@ -357,8 +362,9 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 {
 	char uuid[VIR_UUID_STRING_BUFLEN] = "";
 	unsigned long long cpu = 0, rx = 0, tx = 0, rd = 0, wr = 0, ull;
+	unsigned long long delay = 0;
 	int st = VIR_DOMAIN_NOSTATE, reason = 0, i;
-	bool have_cpu = false, ok;
+	bool have_cpu = false, have_delay = false, ok;
 	struct lv_base *b;
 	double dt;
 
@@ -379,6 +385,12 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 			vm->mem_mib = (long)(p->value.ul / 1024);
 		else if (strcmp(f, "vcpu.current") == 0)
 			vm->vcpus = (long)p->value.ui;
+		else if (strncmp(f, "vcpu.", 5) == 0 && n > 6 &&
+		    strcmp(f + n - 6, ".delay") == 0 &&
+		    p->type == VIR_TYPED_PARAM_ULLONG) {
+			delay += p->value.ul;
+			have_delay = true;
+		}
 		else if (strncmp(f, "net.", 4) == 0 && n > 9 &&
 		    strcmp(f + n - 9, ".rx.bytes") == 0)
 			rx += p->value.ul;
@@ -429,6 +441,11 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 	vm->cpu_valid = ok;
 	if (ok) {
 		vm->cpu_pct = fmax(0, fmin(vm->cpu_pct, (double)vm->vcpus * 100.0));
+		vm->demand_pct = vm->cpu_pct;
+		if (have_delay && delay >= b->delay_ns)
+			vm->demand_pct = fmin(vm->cpu_pct + (double)(delay -
+			    b->delay_ns) / dt / 1e9 * 100.0,
+			    (double)vm->vcpus * 100.0);
 		ok = true;
 		vm->rx_bps = lv_rate(rx, b->rx, dt, &ok);
 		ok = true;
@@ -439,6 +456,7 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 		vm->wr_bps = lv_rate(wr, b->wr, dt, &ok);
 	}
 	b->cpu_ns = cpu;
+	b->delay_ns = delay;
 	b->rx = rx;
 	b->tx = tx;
 	b->rd = rd;
@@ -636,6 +654,7 @@ lv_probe_collect(void *impl, double now, struct diag *d)
 				sv->state = v->state;
 				sv->cpu_pct = v->cpu_pct;
 				sv->cpu_valid = v->cpu_valid;
+				sv->demand_pct = v->demand_pct;
 				sv->net_rx_bps = v->rx_bps;
 				sv->net_tx_bps = v->tx_bps;
 				sv->disk_rd_bps = v->rd_bps;

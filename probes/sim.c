@@ -4,7 +4,9 @@
  * Each step of SIM_STEP_S seconds: every VM wants its load at the start
  * of the step (capped at vcpus x 100); a host whose VMs want more than
  * cpus x 100 in total scales every share down by the same factor; what
- * each VM gets is added to its CPU-time counter. Migrations run on the
+ * each VM gets is added to its CPU-time counter, and what it wanted and
+ * did not get to its delay counter (as libvirt's vcpu.<n>.delay: time
+ * its runnable vCPUs waited for a host CPU). Migrations run on the
  * source until they finish: a migration of M MiB over B Mbit/s takes
  * M * 8 / B seconds; memory is reserved on the destination meanwhile.
  * Whether a migration fails is drawn from erand48() seeded by the
@@ -33,6 +35,7 @@ struct sim_vm {
 	long mem_mib;
 	struct load_conf load;
 	double cpu_s;		/* CPU seconds used so far */
+	double wait_s;		/* CPU seconds wanted and not given so far */
 	/* a migration in flight */
 	bool migrating;
 	size_t dest;
@@ -215,6 +218,7 @@ sim_step(struct sim *s)
 		if (total[s->vms[i].host] > cap)
 			got = want[i] * cap / total[s->vms[i].host];
 		s->vms[i].cpu_s += got / 100.0 * SIM_STEP_S;
+		s->vms[i].wait_s += (want[i] - got) / 100.0 * SIM_STEP_S;
 	}
 	s->steps++;
 	sim_finish_migrations(s, sim_now(s));
@@ -259,6 +263,12 @@ unsigned long long
 sim_vm_cpu_time_ns(const struct sim *s, size_t v)
 {
 	return (unsigned long long)llround(s->vms[v].cpu_s * 1e9);
+}
+
+unsigned long long
+sim_vm_delay_ns(const struct sim *s, size_t v)
+{
+	return (unsigned long long)llround(s->vms[v].wait_s * 1e9);
 }
 
 int

@@ -47,6 +47,9 @@ bool sim_vm_migrating(const struct sim *s, size_t v);
 double sim_vm_want(const struct sim *s, size_t v, double t);
 /* Cumulative CPU time used, in nanoseconds, as libvirt's cpu.time. */
 unsigned long long sim_vm_cpu_time_ns(const struct sim *s, size_t v);
+/* Cumulative time it wanted a CPU and waited, in nanoseconds, as the sum
+ * of libvirt's vcpu.<n>.delay. */
+unsigned long long sim_vm_delay_ns(const struct sim *s, size_t v);
 int sim_vm_index(const struct sim *s, const char *name);
 
 /* Migrations: started now, finished by sim_advance, drained by poll. */

@@ -3,8 +3,10 @@
  *
  * It reads the simulator the way the libvirt collector reads a host: a
  * cumulative CPU-time counter per VM, turned into a rate over the interval
- * since the last collection. A VM seen for the first time, or whose
- * counter went backwards, gets a new baseline and no sample.
+ * since the last collection, and a cumulative delay counter (time it
+ * wanted a CPU and waited) that adds to the rate to give its demand. A VM
+ * seen for the first time, or whose counter went backwards, gets a new
+ * baseline and no sample.
  */
 #include <stdlib.h>
 
@@ -13,6 +15,7 @@
 struct sim_probe {
 	struct sim *sim;
 	unsigned long long *last_ns;
+	unsigned long long *last_delay_ns;
 	double *last_ts;
 	bool *have_base;
 };
@@ -25,6 +28,7 @@ sim_probe_free(void *impl)
 	if (p == NULL)
 		return;
 	free(p->last_ns);
+	free(p->last_delay_ns);
 	free(p->last_ts);
 	free(p->have_base);
 	free(p);
@@ -54,6 +58,7 @@ sim_probe_collect(void *impl, double now, struct diag *d)
 	for (i = 0; i < sim_vm_count(s); i++) {
 		size_t host = sim_vm_host(s, i);
 		unsigned long long ns = sim_vm_cpu_time_ns(s, i);
+		unsigned long long wait = sim_vm_delay_ns(s, i);
 		struct snap_vm *v;
 		double dt;
 
@@ -73,8 +78,15 @@ sim_probe_collect(void *impl, double now, struct diag *d)
 			v->cpu_pct = (double)(ns - p->last_ns[i]) / 1e9 / dt *
 			    100.0;
 			v->cpu_valid = true;
+			v->demand_pct = v->cpu_pct;
+			if (wait >= p->last_delay_ns[i])
+				v->demand_pct += (double)(wait -
+				    p->last_delay_ns[i]) / 1e9 / dt * 100.0;
+			if (v->demand_pct > (double)v->vcpus * 100.0)
+				v->demand_pct = (double)v->vcpus * 100.0;
 		}
 		p->last_ns[i] = ns;
+		p->last_delay_ns[i] = wait;
 		p->last_ts[i] = now;
 		p->have_base[i] = true;
 	}
@@ -101,9 +113,11 @@ sim_probe_init(struct probe *pr, struct sim *s)
 		return -1;
 	p->sim = s;
 	p->last_ns = calloc(n, sizeof *p->last_ns);
+	p->last_delay_ns = calloc(n, sizeof *p->last_delay_ns);
 	p->last_ts = calloc(n, sizeof *p->last_ts);
 	p->have_base = calloc(n, sizeof *p->have_base);
-	if (p->last_ns == NULL || p->last_ts == NULL || p->have_base == NULL) {
+	if (p->last_ns == NULL || p->last_delay_ns == NULL ||
+	    p->last_ts == NULL || p->have_base == NULL) {
 		sim_probe_free(p);
 		return -1;
 	}

@@ -1,6 +1,7 @@
 /*
  * pane_vms.c - the VMs pane: host, CPU (moving average, percent of one
- * CPU, with a bar against the VM's vCPUs), memory, state, and a marker
+ * CPU, with a bar against the VM's vCPUs), demand (use plus the time its
+ * vCPUs waited for a host CPU, same unit), memory, state, and a marker
  * for VMs in flight; sorted by any column, filtered with '/'.
  */
 #include <curses.h>
@@ -36,7 +37,7 @@ static void
 vms_header(struct tui *t, struct tui_rect r)
 {
 	static const char head[] =
-	    "  NAME             HOST         CPU%                MEM MiB VCPU STATE";
+	    "  NAME             HOST         CPU%                DEM%   MEM MiB VCPU STATE";
 	const char *at = strstr(head, vms_sort_names[t->sort]);
 	int col = at != NULL ? (int)(at - head) : 0;
 
@@ -78,6 +79,10 @@ vms_draw(struct tui *t, struct tui_rect r)
 		tui_put(r.y + row, r.x, r.w, buf);
 		tui_bar(t, r.y + row, r.x + 37, 12, v->vcpus > 0 ?
 		    cpu / (double)v->vcpus : 0);
+		/* what it wants, use plus CPU wait: above use when its
+		 * host is short of CPUs */
+		snprintf(buf, sizeof buf, " %6.1f", window_mean(&v->demand));
+		tui_put(r.y + row, r.x + 49, r.w - 49, buf);
 		tui_row_attr(t, PANE_VMS, i, v->in_flight ? THEME_WARN :
 		    v->state == VM_RUNNING ? THEME_NORMAL : THEME_DIM);
 		if (f != NULL)
@@ -88,7 +93,7 @@ vms_draw(struct tui *t, struct tui_rect r)
 			snprintf(buf, sizeof buf, " %7ld %4ld %s", v->mem_mib,
 			    v->vcpus, v->in_flight ? "migrating" :
 			    vm_state_name(v->state));
-		tui_put(r.y + row, r.x + 49, r.w - 49, buf);
+		tui_put(r.y + row, r.x + 56, r.w - 56, buf);
 	}
 	attrset((attr_t)t->attr[THEME_NORMAL]);
 }

@@ -27,7 +27,7 @@ def check_sample(ev):
         errs.append("bad state %r" % ev.get("state"))
     for h in ev.get("hosts", []):
         for k in ("name", "state", "cpu_pct", "load_pct", "mem_used_mib",
-                  "mem_total_mib", "vms"):
+                  "mem_total_mib", "vms", "demand_pct"):
             if k not in h:
                 errs.append("host missing " + k)
         if h.get("state") not in ("up", "down", "maintenance"):
@@ -37,17 +37,24 @@ def check_sample(ev):
         if num(h.get("load_pct")) and num(h.get("cpus")):
             if abs(h["load_pct"] - h["cpu_pct"] * h["cpus"]) > 0.1 * h["cpus"]:
                 errs.append("load_pct != cpu_pct x cpus on " + h["name"])
+        # demand: use plus CPU wait, so never below use; may pass 100
+        if not (num(h.get("demand_pct")) and h["demand_pct"] >= h.get("cpu_pct", 0) - 0.02):
+            errs.append("host demand_pct %r below cpu_pct %r" % (h.get("demand_pct"),
+                                                                h.get("cpu_pct")))
         if h.get("mem_used_mib", 0) > h.get("mem_total_mib", 0):
             errs.append("memory overcommitted on %s" % h.get("name"))
     names = [h["name"] for h in ev.get("hosts", [])]
     for v in ev.get("vms", []):
-        for k in ("name", "host", "cpu_pct", "mem_mib", "state"):
+        for k in ("name", "host", "cpu_pct", "mem_mib", "state", "demand_pct"):
             if k not in v:
                 errs.append("vm missing " + k)
         if v.get("host") not in names:
             errs.append("vm on unknown host %r" % v.get("host"))
         if not (num(v.get("cpu_pct")) and 0 <= v["cpu_pct"] <= v.get("vcpus", 1) * 100):
             errs.append("vm cpu_pct %r" % v.get("cpu_pct"))
+        if not (num(v.get("demand_pct")) and v.get("cpu_pct", 0) - 0.02 <= v["demand_pct"]
+                <= v.get("vcpus", 1) * 100):
+            errs.append("vm demand_pct %r (cpu_pct %r)" % (v.get("demand_pct"), v.get("cpu_pct")))
     up = [h["cpu_pct"] for h in ev.get("hosts", []) if h.get("state") == "up"]
     if up and abs((max(up) - min(up)) - ev.get("spread", -1)) > 0.02:
         errs.append("spread %r is not max-min %r" % (ev.get("spread"), max(up) - min(up)))
@@ -173,6 +180,15 @@ check(rc == 0 and len(ev) == 1 and ev[0]["event"] == "plan" and ev[0]["moves"]
 rc, ev = events_of("--headless", "--scenario", "tests/scenarios/2008-ten.yaml", "--fast", "--plan")
 check(rc == 0 and len(ev) == 1 and len(ev[0]["moves"]) == 6,
       "--plan on the 2008 scenario: the six moves to 4/3/3", json.dumps(ev)[:300])
+rc, ev = events_of("--headless", "--scenario", "tests/scenarios/2008-ten.yaml", "--fast",
+                   "--mode", "observe", "--ticks", "6")
+last = [e for e in ev if e["event"] == "sample"][-1:] or [{"vms": [], "hosts": []}]
+sgi3 = [h for h in last[0]["hosts"] if h["name"] == "sgi3"]
+check(rc == 0 and last[0]["vms"] and sgi3 and
+      all(v["cpu_pct"] == 80 and v.get("demand_pct") == 100 for v in last[0]["vms"]) and
+      sgi3[0]["cpu_pct"] == 100 and sgi3[0].get("demand_pct") == 125,
+      "2008 scenario: ten VMs that want 100% on 8 CPUs show cpu_pct 80, demand_pct 100 "
+      "(host 100 and 125)", json.dumps(last[0])[:400])
 
 # 1c. the journal: every migration's intent before it, its outcome after
 jdir = tempfile.mkdtemp(prefix="vmbal-journal-")

@@ -28,6 +28,12 @@ try:
               "the header shows the spread against the threshold", s)
     tap.check(re.search(r"\d\d:\d\d:\d\d +1s", s) is not None,
               "the header shows the clock and the refresh interval", s)
+    # the VMs pane: demand (use plus CPU wait) beside use, never below it
+    vrows = [m for m in (re.match(r"^ .? (\w+) +(?:atlas|boreas|castor) +([\d.]+) \S* +([\d.]+) +\d+ ", l)
+                         for l in s.splitlines()) if m]
+    tap.check(re.search(r"CPU% +DEM% +MEM MiB", s) is not None and len(vrows) >= 6 and
+              all(float(m.group(3)) >= float(m.group(2)) - 0.1 for m in vrows),
+              "the VMs pane shows DEM% beside CPU%, at least the use", s)
 
     def help_screen():
         c.keys("F1")

@@ -32,6 +32,8 @@ struct captured_plan {
 	int tick;
 	int nmoves;
 	char moves[240];
+	double spread_before, spread_after;	/* predicted, as planned */
+	double demand_max, load_max;	/* over the VMs the plan was made on */
 };
 
 /* Per analysis tick: host and VM measures, copied out of the model. */
@@ -41,6 +43,8 @@ struct captured {
 	double host_cpu[MAX_TICKS][MAX_NAMES];
 	double host_load[MAX_TICKS][MAX_NAMES];
 	double vm_cpu[MAX_TICKS][MAX_NAMES];
+	double vm_demand[MAX_TICKS][MAX_NAMES];
+	double host_demand[MAX_TICKS][MAX_NAMES];
 	double spread[MAX_TICKS];
 	int imbalanced[MAX_TICKS];
 	int nimbalance_events;
@@ -97,6 +101,15 @@ helpers_sink(void *arg, const struct event *ev)
 		cp->ts = ev->ts;
 		cp->tick = c->nticks;
 		cp->nmoves = (int)p->nmoves;
+		cp->spread_before = p->spread_before;
+		cp->spread_after = p->spread_after;
+		cp->demand_max = cp->load_max = 0;
+		for (i = 0; i < in->nvms; i++) {
+			if (in->vms[i].demand > cp->demand_max)
+				cp->demand_max = in->vms[i].demand;
+			if (in->vms[i].load > cp->load_max)
+				cp->load_max = in->vms[i].load;
+		}
 		cp->moves[0] = '\0';
 		for (i = 0; i < p->nmoves && len < sizeof cp->moves; i++) {
 			int n = snprintf(cp->moves + len, sizeof cp->moves - len,
@@ -150,6 +163,7 @@ helpers_sink(void *arg, const struct event *ev)
 	for (i = 0; i < m->nhosts && i < MAX_NAMES; i++) {
 		c->host_cpu[c->nticks][i] = m->hosts[i].cpu_pct;
 		c->host_load[c->nticks][i] = m->hosts[i].load_pct;
+		c->host_demand[c->nticks][i] = m->hosts[i].demand_pct;
 	}
 	for (i = 0; i < m->nhosts && i < MAX_NAMES; i++)
 		snprintf(c->host_names[i], sizeof c->host_names[i], "%s",
@@ -158,6 +172,7 @@ helpers_sink(void *arg, const struct event *ev)
 	for (i = 0; i < m->nvms && i < MAX_NAMES; i++) {
 		c->vm_host[c->nticks][i] = m->vms[i].host;
 		c->vm_cpu[c->nticks][i] = window_mean(&m->vms[i].cpu);
+		c->vm_demand[c->nticks][i] = window_mean(&m->vms[i].demand);
 		snprintf(c->vm_names[i], sizeof c->vm_names[i], "%s",
 		    m->vms[i].name);
 	}

@@ -46,6 +46,9 @@ test_defaults(void **state)
 	assert_int_equal(c->policy.planner, PLANNER_DEFAULT);
 	assert_true(c->policy.migrate_persistent);
 	assert_true(c->policy.migrate_undefine_source);
+	assert_int_equal(c->policy.host_reserve_mib, 1024);
+	assert_int_equal(c->hosts[0].reserve_mib, -1);	/* unset */
+	assert_int_equal(config_host_reserve(c, &c->policy, 0), 1024);
 	assert_string_equal(c->journal, "/var/lib/vmbal/journal.jsonl");
 	config_free(c);
 }
@@ -56,6 +59,7 @@ static const char *const full =
 	"    uri: qemu+tls://h1.example/system\n"
 	"    migration_uri: tcp://198.18.0.11\n"
 	"    cpus: 8\n"
+	"    reserve_mib: 0\n"
 	"  - {name: h2, uri: 'test:///default'}\n"
 	"  - {name: h3}\n"
 	"policy:\n"
@@ -66,6 +70,7 @@ static const char *const full =
 	"  planner: greedy-2008\n"
 	"  migrate_persistent: false\n"
 	"  migrate_undefine_source: false\n"
+	"  host_reserve_mib: 4096\n"
 	"journal: /tmp/j.jsonl\n"
 	"rules:\n"
 	"  - anti_affinity: [db1, db2]\n"
@@ -108,6 +113,11 @@ test_full_config(void **state)
 	assert_int_equal(c->policy.planner, PLANNER_GREEDY_2008);
 	assert_false(c->policy.migrate_persistent);
 	assert_false(c->policy.migrate_undefine_source);
+	/* the host's reserve_mib overrides the policy's, 0 included */
+	assert_int_equal(c->policy.host_reserve_mib, 4096);
+	assert_int_equal(c->hosts[0].reserve_mib, 0);
+	assert_int_equal(config_host_reserve(c, &c->policy, 0), 0);
+	assert_int_equal(config_host_reserve(c, &c->policy, 1), 4096);
 	assert_int_equal(c->nrules, 4);
 	assert_int_equal(c->rules[0].kind, RULE_ANTI_AFFINITY);
 	assert_int_equal(c->rules[2].kind, RULE_PIN);

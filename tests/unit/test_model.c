@@ -45,6 +45,50 @@ add_vm(struct snapshot *s, const char *name, const char *host, double cpu,
 	v->state = VM_RUNNING;
 }
 
+/*
+ * Demand beside use: averaged in the same window, only with a valid use
+ * sample; a probe that reports less than the use (no delay counters) is
+ * taken as use; a host's demand_pct is its VMs' over its CPUs and may
+ * pass 100.
+ */
+static void
+test_demand(void **state)
+{
+	static const double cpu[] = { 100, 120, 140, 160 };
+	static const double demand[] = { 150, 0, 200, 999 };
+	static const bool valid[] = { true, true, false, true };
+	struct config *cfg = cluster();
+	struct model *m = model_new(cfg);
+	struct snapshot *s;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		s = snapshot_new(i * 5);
+		add_host(s, "a", true, 4);
+		add_host(s, "b", true, 2);
+		add_host(s, "c", true, 2);
+		add_vm(s, "busy", "b", cpu[i], valid[i]);
+		s->vms[0].demand_pct = demand[i];
+		add_vm(s, "calm", "a", 10, true);	/* demand unset: 0 */
+		assert_int_equal(model_apply(m, s), 0);
+		snapshot_free(s);
+	}
+	model_measure(m);
+	i = model_vm_index(m, "busy");
+	/* samples 0, 1, 3: use 100, 120, 160; demand 150, 120 (unset), 999 */
+	assert_near(window_mean(&m->vms[i].cpu), 380.0 / 3, 1e-9);
+	assert_near(window_mean(&m->vms[i].demand), 1269.0 / 3, 1e-9);
+	assert_near(m->hosts[1].demand_pct, 1269.0 / 3 / 2, 1e-9);
+	assert_true(m->hosts[1].demand_pct > 100);
+	assert_near(m->hosts[1].cpu_pct, 380.0 / 3 / 2, 1e-9);
+	i = model_vm_index(m, "calm");
+	assert_near(window_mean(&m->vms[i].demand), 10, 1e-9);
+	assert_near(m->hosts[0].demand_pct, 2.5, 1e-9);
+	model_free(m);
+	config_free(cfg);
+}
+
 static void
 test_measures(void **state)
 {
@@ -185,6 +229,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_measures),
+		cmocka_unit_test(test_demand),
 		cmocka_unit_test(test_vms_move_vanish_and_hosts_go_down),
 		cmocka_unit_test(test_down_host_keeps_unknown_vms),
 		cmocka_unit_test(test_imbalance_state_machine),

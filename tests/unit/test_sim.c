@@ -1,6 +1,7 @@
 /*
- * test_sim.c - the simulated cluster: contention, square waves and the
- * averages they give, memory accounting, migrations.
+ * test_sim.c - the simulated cluster: contention (use scaled down,
+ * demand what the VMs want), square waves and the averages they give,
+ * memory accounting, migrations.
  */
 #include "tap.h"
 #include "helpers.h"
@@ -39,7 +40,12 @@ test_contention(void **state)
 			    150 : 80;
 
 			assert_near(c->vm_cpu[t][v], want, 1e-6);
+			/* demand: what it wants, use plus the time it waited */
+			assert_near(c->vm_demand[t][v], want == 80 ? 100 : 150,
+			    1e-6);
 		}
+		assert_near(c->host_demand[t][0], 125, 1e-6);
+		assert_near(c->host_demand[t][1], 18.75, 1e-6);
 		/* the host gives exactly cpus x 100, no more */
 		assert_near(c->host_load[t][0], 800, 1e-6);
 		assert_near(c->host_cpu[t][0], 100, 1e-6);
@@ -98,8 +104,11 @@ test_square_wave_averages(void **state)
 	assert_near(c->vm_cpu[12][w], 36, 1e-6);	/* t=130: 8x20 + 2x100 */
 	assert_near(c->host_cpu[7][0], 68.0 / 8, 1e-6);
 	assert_near(c->host_load[7][0], 68, 1e-6);
-	for (t = 0; t < c->nticks; t++)
+	for (t = 0; t < c->nticks; t++) {
 		assert_near(c->vm_cpu[t][w], wave_expected(c->ts[t]), 1e-6);
+		/* a host with CPUs to spare: demand is use */
+		assert_near(c->vm_demand[t][w], c->vm_cpu[t][w], 1e-6);
+	}
 	/* Once the window is full, the averages over whole periods (t = 130
 	 * to 600: four periods of 120 s) average to the wave's mean:
 	 * (100 x 60 + 20 x 60) / 120 = 60. Each sample counts in five of the
@@ -110,6 +119,59 @@ test_square_wave_averages(void **state)
 	/* spread 8.5 > 5 from t=10 on, held 30 s: imbalanced at t=40 */
 	assert_true(c->nimbalance_events >= 1);
 	assert_near(c->imbalance_ts[0], 40, 1e-9);
+	free(c);
+}
+
+/*
+ * The 2008 experiment in manual mode: ten VMs that want 100% each on one
+ * of three 8-CPU hosts measure 80% (demand 100%). The first plan is made
+ * on demand: its VMs weigh 100, and it predicts the 4/3/3 split at
+ * 50/37.5/37.5% (spread 12.5), where their use (80) would predict 10.
+ */
+static void
+test_plan_on_demand(void **state)
+{
+	static const char *const yaml =
+	    "hosts:\n"
+	    "  - {name: sgi1, cpus: 8, memory_mib: 8192}\n"
+	    "  - {name: sgi2, cpus: 8, memory_mib: 8192}\n"
+	    "  - {name: sgi3, cpus: 8, memory_mib: 8192}\n"
+	    "vms:\n"
+	    "  - {name: vm01, host: sgi3, memory_mib: 512, load: 100}\n"
+	    "  - {name: vm02, host: sgi3, memory_mib: 512, load: 100}\n"
+	    "  - {name: vm03, host: sgi3, memory_mib: 512, load: 100}\n"
+	    "  - {name: vm04, host: sgi3, memory_mib: 512, load: 100}\n"
+	    "  - {name: vm05, host: sgi3, memory_mib: 512, load: 100}\n"
+	    "  - {name: vm06, host: sgi3, memory_mib: 512, load: 100}\n"
+	    "  - {name: vm07, host: sgi3, memory_mib: 512, load: 100}\n"
+	    "  - {name: vm08, host: sgi3, memory_mib: 512, load: 100}\n"
+	    "  - {name: vm09, host: sgi3, memory_mib: 512, load: 100}\n"
+	    "  - {name: vm10, host: sgi3, memory_mib: 512, load: 100}\n"
+	    "policy: {mode: manual, threshold_pct: 7.5, hold_s: 30}\n";
+	struct captured *c = calloc(1, sizeof *c);
+	const struct captured_plan *p;
+	int v, t;
+
+	(void)state;
+	helpers_run(yaml, 120, c);
+	assert_true(c->nplan_log >= 1);
+	p = &c->plan_log[0];
+	t = p->tick - 1;	/* the sample the plan was made after */
+	assert_true(t >= 0);
+	print_message("# first plan at %.0f s: %d moves, VMs use %.1f%%, "
+	    "demand %.1f%%; predicted spread %.2f\n", p->ts, p->nmoves,
+	    p->load_max, p->demand_max, p->spread_after);
+	for (v = 0; v < c->nvms; v++) {
+		assert_near(c->vm_cpu[t][v], 80, 1e-6);
+		assert_near(c->vm_demand[t][v], 100, 1e-6);
+	}
+	assert_near(c->host_cpu[t][2], 100, 1e-6);
+	assert_near(c->host_demand[t][2], 125, 1e-6);
+	assert_near(p->load_max, 80, 1e-6);
+	assert_near(p->demand_max, 100, 1e-6);
+	assert_int_equal(p->nmoves, 6);
+	assert_near(p->spread_after, 12.5, 1e-6);
+	assert_int_equal(c->started, 0);	/* manual: offered, not done */
 	free(c);
 }
 
@@ -262,6 +324,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_contention),
 		cmocka_unit_test(test_square_wave_averages),
+		cmocka_unit_test(test_plan_on_demand),
 		cmocka_unit_test(test_migration_duration_and_memory),
 		cmocka_unit_test(test_deterministic_failures),
 		cmocka_unit_test(test_abort_and_down_host),
