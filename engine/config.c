@@ -690,6 +690,7 @@ static const struct field policy_fields[] = {
 	PF("mode", FT_ENUM, mode, 0, 0, 0, mode_names),
 	PF("objective", FT_ENUM, objective, 0, 0, 0, objective_names),
 	PF("threshold_pct", FT_NUM, threshold_pct, 0, 100, 0, NULL),
+	PF("target_pct", FT_NUM, target_pct, 0, 100, 0, NULL),
 	PF("hold_s", FT_NUM, hold_s, 0, 86400, 0, NULL),
 	PF("window", FT_LONG, window, 1, 1000, 0, NULL),
 	PF("probe_interval_s", FT_NUM, probe_interval_s, 0.01, 3600, 0, NULL),
@@ -717,6 +718,7 @@ policy_defaults(struct policy *p)
 	p->mode = MODE_MANUAL;
 	p->objective = OBJECTIVE_BALANCE;
 	p->threshold_pct = 20;
+	p->target_pct = 10;	/* threshold_pct / 2 */
 	p->hold_s = 30;
 	p->window = 10;
 	p->probe_interval_s = 5;
@@ -736,8 +738,15 @@ policy_defaults(struct policy *p)
 static int
 cfg_policy(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 {
+	int rc;
+
 	(void)obj;
-	return cfg_mapping(k, n, policy_fields, &k->c->policy, path);
+	/* target_pct not given: half the threshold given */
+	k->c->policy.target_pct = -1;
+	rc = cfg_mapping(k, n, policy_fields, &k->c->policy, path);
+	if (k->c->policy.target_pct < 0)
+		k->c->policy.target_pct = k->c->policy.threshold_pct / 2;
+	return rc;
 }
 
 /* ---- hosts ----------------------------------------------------------- */

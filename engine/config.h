@@ -38,6 +38,7 @@ struct policy {
 	enum policy_mode mode;
 	enum policy_objective objective;
 	double threshold_pct;
+	double target_pct;	/* the spread a plan aims for */
 	double hold_s;
 	long window;
 	double probe_interval_s;
