@@ -25,6 +25,7 @@
 #include "imbalance.h"
 #include "placement.h"
 #include "plan_build.h"
+#include "plan_check.h"
 #include "weights.h"
 
 /* The rules in force are compared with what vmbal applied this often, and
@@ -100,6 +101,7 @@ controller_free(struct controller *c)
 	model_free(c->model);
 	exec_moves_free(c->exec, c->nexec);
 	exec_moves_free(c->offer, c->noffer);
+	free(c->offer_note);
 	free(c->last_sig);
 	controller_journal_free(c);
 	free(c);
@@ -500,7 +502,7 @@ controller_take_plan(struct controller *c, const struct plan *p,
 
 static void
 controller_emit_plan(struct controller *c, double now, const struct plan *p,
-    const struct plan_input *in)
+    const struct plan_input *in, const char *replaces)
 {
 	struct event ev;
 
@@ -511,6 +513,7 @@ controller_emit_plan(struct controller *c, double now, const struct plan *p,
 	ev.u.plan.in = in;
 	ev.u.plan.mode = c->policy.mode;
 	ev.u.plan.dry_run = c->opts.dry_run;
+	ev.u.plan.replaces = replaces;
 	controller_emit(c, &ev);
 }
 
@@ -527,39 +530,68 @@ controller_busy(const struct controller *c)
 }
 
 /*
- * Is the plan offered last still as good as the new one, give or take
- * min_gain_pct? Then it stands and nothing new is said: a suggestion
- * does not flicker with every small change of the averages.
+ * Does the offer on the table stand against the fresh plan? It does while
+ * it still reaches the target from the current measures and breaks no
+ * rule (plan_check), and no plan with fewer moves gets as far. When the
+ * fresh plan cannot reach target_pct either, the offer need only come
+ * within min_gain_pct of where the fresh plan gets: as close as the rules
+ * allow. A move that can no longer be made replaces the offer at once;
+ * measures are averages of loads that wobble, so a missed target, or a
+ * plan with fewer moves, must last hold_s before it replaces the offer,
+ * as imbalance must last hold_s before a plan is made. When the offer
+ * does not stand, why says what replaces it (for the plan event and the
+ * Suggestions pane).
  */
 static bool
-controller_offer_holds(const struct controller *c, const struct plan_input *in,
-    const struct plan *fresh)
+controller_offer_stands(struct controller *c, const struct plan_input *in,
+    const struct plan *fresh, double now, char *why, size_t len)
 {
-	struct placement *p;
-	bool ok = c->noffer > 0;
+	double target = c->policy.target_pct, hold = c->policy.hold_s;
+	struct plan_verdict v;
+	struct plan_ref *refs;
+	struct diag d;
+	bool holds;
 	size_t i;
 
-	if (!ok || (p = placement_new(in)) == NULL)
+	why[0] = '\0';
+	if (c->noffer == 0)
 		return false;
-	for (i = 0; i < c->noffer && ok; i++) {
-		int v = model_vm_index(c->model, c->offer[i].vm);
-		int from = model_host_index(c->model, c->offer[i].from);
-		int to = model_host_index(c->model, c->offer[i].to);
-
-		if (v >= 0 && to >= 0 && p->host_of[v] == to && p->moved[v])
-			continue;	/* went with its affinity group */
-		if (v < 0 || from < 0 || to < 0 || p->host_of[v] != from ||
-		    !in->vms[v].movable ||
-		    !placement_unit_fits(p, p->unit_of[v], to))
-			ok = false;
-		else
-			placement_move(p, p->unit_of[v], to);
+	if (fresh->spread_after > target + 1e-9)
+		target = fresh->spread_after + c->policy.min_gain_pct;
+	refs = calloc(c->noffer, sizeof *refs);
+	if (refs == NULL)
+		return false;
+	for (i = 0; i < c->noffer; i++) {
+		refs[i].vm = c->offer[i].vm;
+		refs[i].from = c->offer[i].from;
+		refs[i].to = c->offer[i].to;
 	}
-	ok = ok && placement_spread(p) <= fresh->score_after +
-	    c->policy.min_gain_pct + 1e-9 &&
-	    placement_spread(p) < fresh->score_before - 1e-9;
-	placement_free(p);
-	return ok;
+	holds = plan_check(in, refs, c->noffer, target, &v, &d);
+	free(refs);
+	if (holds)
+		c->offer_miss = -1;
+	else if (c->offer_miss < 0)
+		c->offer_miss = now;
+	/* beyond the threshold it would leave the cluster imbalanced */
+	if (!holds && (now - c->offer_miss >= hold - 1e-9 || !v.feasible ||
+	    v.spread_after > c->policy.threshold_pct + 1e-9)) {
+		snprintf(why, len, "replaced: %s", d.msg);
+		return false;
+	}
+	/* fewer moves win, when they reach the target or as far as it */
+	if (fresh->nmoves < c->noffer && fresh->spread_after <=
+	    fmax(c->policy.target_pct, v.spread_after) + 1e-9) {
+		if (c->offer_fewer < 0)
+			c->offer_fewer = now;
+	} else
+		c->offer_fewer = -1;
+	if (c->offer_fewer >= 0 && now - c->offer_fewer >= hold - 1e-9) {
+		snprintf(why, len, "replaced: a plan with %zu move%s instead "
+		    "of %zu", fresh->nmoves, fresh->nmoves == 1 ? "" : "s",
+		    c->noffer);
+		return false;
+	}
+	return true;
 }
 
 static void
@@ -569,6 +601,7 @@ controller_remember_offer(struct controller *c, const struct plan *p,
 	size_t i;
 
 	controller_offer_clear(c);
+	c->offer_miss = c->offer_fewer = -1;
 	c->offer = calloc(p->nmoves + 1, sizeof *c->offer);
 	if (c->offer == NULL)
 		return;
@@ -586,7 +619,7 @@ controller_plan_tick(struct controller *c, double now)
 {
 	struct plan_input *in;
 	struct plan *p;
-	char *sig;
+	char *sig, why[600] = "";
 
 	if (c->hold_offer && c->nexec > 0)
 		return;		/* the operator is deciding on this one */
@@ -604,6 +637,8 @@ controller_plan_tick(struct controller *c, double now)
 		free(c->last_sig);
 		c->last_sig = NULL;
 		controller_offer_clear(c);
+		free(c->offer_note);
+		c->offer_note = NULL;
 		if (c->policy.mode == MODE_MANUAL) {
 			exec_moves_free(c->exec, c->nexec);
 			c->exec = NULL;
@@ -617,15 +652,17 @@ controller_plan_tick(struct controller *c, double now)
 		goto out;	/* said already */
 	}
 	if (c->policy.mode == MODE_MANUAL || c->opts.dry_run) {
-		if (controller_offer_holds(c, in, p)) {
+		if (controller_offer_stands(c, in, p, now, why, sizeof why)) {
 			free(sig);
 			goto out;	/* the offer on the table stands */
 		}
 	}
 	free(c->last_sig);
 	c->last_sig = sig;
+	free(c->offer_note);
+	c->offer_note = why[0] != '\0' ? strdup(why) : NULL;
 	controller_remember_offer(c, p, in);
-	controller_emit_plan(c, now, p, in);
+	controller_emit_plan(c, now, p, in, c->offer_note);
 	if (c->opts.dry_run)
 		goto out;
 	if (controller_take_plan(c, p, in, c->policy.mode == MODE_AUTO) != 0)
@@ -651,7 +688,7 @@ controller_plan_once(struct controller *c, double now)
 		plan_input_free(in);
 		return -1;
 	}
-	controller_emit_plan(c, now, p, in);
+	controller_emit_plan(c, now, p, in, NULL);
 	plan_free(p);
 	plan_input_free(in);
 	return 0;

@@ -45,6 +45,9 @@ struct controller {
 	char *last_sig;		/* the last plan emitted, to say it once */
 	struct exec_move *offer;	/* its moves, to keep it while it holds */
 	size_t noffer;
+	char *offer_note;	/* why it replaced the offer before, or NULL */
+	double offer_miss;	/* since when it misses the target; < 0: not */
+	double offer_fewer;	/* since when fewer moves do; < 0: not */
 	double settle_until;
 	long settle_probe;
 	struct backend_view **views;	/* per service, per backend */

@@ -69,6 +69,12 @@ controller_moves(const struct controller *c, struct move_view *out,
 	return i;
 }
 
+const char *
+controller_offer_note(const struct controller *c)
+{
+	return c->offer_note;
+}
+
 const struct backend_view *
 controller_backend(const struct controller *c, size_t svc, size_t backend)
 {
