@@ -529,69 +529,28 @@ controller_busy(const struct controller *c)
 	return false;
 }
 
-/*
- * Does the offer on the table stand against the fresh plan? It does while
- * it still reaches the target from the current measures and breaks no
- * rule (plan_check), and no plan with fewer moves gets as far. When the
- * fresh plan cannot reach target_pct either, the offer need only come
- * within min_gain_pct of where the fresh plan gets: as close as the rules
- * allow. A move that can no longer be made replaces the offer at once;
- * measures are averages of loads that wobble, so a missed target, or a
- * plan with fewer moves, must last hold_s before it replaces the offer,
- * as imbalance must last hold_s before a plan is made. When the offer
- * does not stand, why says what replaces it (for the plan event and the
- * Suggestions pane).
- */
+/* Does the offer on the table stand against the fresh plan (see
+ * plan_check.h)? When it does not, why says what replaces it. */
 static bool
 controller_offer_stands(struct controller *c, const struct plan_input *in,
     const struct plan *fresh, double now, char *why, size_t len)
 {
-	double target = c->policy.target_pct, hold = c->policy.hold_s;
-	struct plan_verdict v;
 	struct plan_ref *refs;
-	struct diag d;
-	bool holds;
+	bool stands;
 	size_t i;
 
 	why[0] = '\0';
-	if (c->noffer == 0)
-		return false;
-	if (fresh->spread_after > target + 1e-9)
-		target = fresh->spread_after + c->policy.min_gain_pct;
-	refs = calloc(c->noffer, sizeof *refs);
-	if (refs == NULL)
+	if (c->noffer == 0 || (refs = calloc(c->noffer, sizeof *refs)) == NULL)
 		return false;
 	for (i = 0; i < c->noffer; i++) {
 		refs[i].vm = c->offer[i].vm;
 		refs[i].from = c->offer[i].from;
 		refs[i].to = c->offer[i].to;
 	}
-	holds = plan_check(in, refs, c->noffer, target, &v, &d);
+	stands = plan_offer_stands(in, refs, c->noffer, fresh, now,
+	    &c->offer_state, why, len);
 	free(refs);
-	if (holds)
-		c->offer_miss = -1;
-	else if (c->offer_miss < 0)
-		c->offer_miss = now;
-	/* beyond the threshold it would leave the cluster imbalanced */
-	if (!holds && (now - c->offer_miss >= hold - 1e-9 || !v.feasible ||
-	    v.spread_after > c->policy.threshold_pct + 1e-9)) {
-		snprintf(why, len, "replaced: %s", d.msg);
-		return false;
-	}
-	/* fewer moves win, when they reach the target or as far as it */
-	if (fresh->nmoves < c->noffer && fresh->spread_after <=
-	    fmax(c->policy.target_pct, v.spread_after) + 1e-9) {
-		if (c->offer_fewer < 0)
-			c->offer_fewer = now;
-	} else
-		c->offer_fewer = -1;
-	if (c->offer_fewer >= 0 && now - c->offer_fewer >= hold - 1e-9) {
-		snprintf(why, len, "replaced: a plan with %zu move%s instead "
-		    "of %zu", fresh->nmoves, fresh->nmoves == 1 ? "" : "s",
-		    c->noffer);
-		return false;
-	}
-	return true;
+	return stands;
 }
 
 static void
@@ -601,7 +560,7 @@ controller_remember_offer(struct controller *c, const struct plan *p,
 	size_t i;
 
 	controller_offer_clear(c);
-	c->offer_miss = c->offer_fewer = -1;
+	plan_offer_init(&c->offer_state);
 	c->offer = calloc(p->nmoves + 1, sizeof *c->offer);
 	if (c->offer == NULL)
 		return;

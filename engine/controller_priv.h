@@ -9,6 +9,7 @@
 
 #include "controller.h"
 #include "imbalance.h"
+#include "plan_check.h"
 #include "weights.h"
 
 enum exec_state { EX_PENDING, EX_RUNNING, EX_DONE, EX_FAILED, EX_CANCELLED };
@@ -46,8 +47,7 @@ struct controller {
 	struct exec_move *offer;	/* its moves, to keep it while it holds */
 	size_t noffer;
 	char *offer_note;	/* why it replaced the offer before, or NULL */
-	double offer_miss;	/* since when it misses the target; < 0: not */
-	double offer_fewer;	/* since when fewer moves do; < 0: not */
+	struct plan_offer offer_state;	/* its history (plan_check.h) */
 	double settle_until;
 	long settle_probe;
 	struct backend_view **views;	/* per service, per backend */

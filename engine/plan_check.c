@@ -9,7 +9,12 @@
  * operator would: host down, maintenance, pin, anti-affinity partner, and
  * what is left is memory. Names are found by a linear search: offers are
  * short and this runs once per analysis tick.
+ *
+ * plan_offer_stands() is the controller's rule for an offer on the table,
+ * built on the check, with the little history it needs (plan_check.h).
  */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "placement.h"
@@ -206,6 +211,52 @@ plan_check(const struct plan_input *in, const struct plan_ref *moves,
 	if (v->score_before - v->score_after < in->policy.min_gain_pct - EPS) {
 		diag_set(why, NULL, 0, 0, "gains less than %.3g%% now",
 		    in->policy.min_gain_pct);
+		return false;
+	}
+	return true;
+}
+
+void
+plan_offer_init(struct plan_offer *o)
+{
+	o->miss_since = o->fewer_since = -1;
+}
+
+bool
+plan_offer_stands(const struct plan_input *in, const struct plan_ref *moves,
+    size_t n, const struct plan *fresh, double now, struct plan_offer *o,
+    char *why, size_t len)
+{
+	const struct policy *pol = &in->policy;
+	double target = pol->target_pct;
+	struct plan_verdict v;
+	struct diag d;
+	bool holds;
+
+	if (len > 0)
+		why[0] = '\0';
+	if (fresh->spread_after > target + EPS)
+		target = fresh->spread_after + pol->min_gain_pct;
+	holds = plan_check(in, moves, n, target, &v, &d);
+	if (holds)
+		o->miss_since = -1;
+	else if (o->miss_since < 0)
+		o->miss_since = now;
+	if (!holds && (!v.feasible || now - o->miss_since >= pol->hold_s - EPS ||
+	    v.spread_after > pol->threshold_pct + EPS)) {
+		snprintf(why, len, "replaced: %s", d.msg);
+		return false;
+	}
+	/* fewer moves win, when they reach the target or as far as it */
+	if (fresh->nmoves < n && fresh->spread_after <=
+	    fmax(pol->target_pct, v.spread_after) + EPS) {
+		if (o->fewer_since < 0)
+			o->fewer_since = now;
+	} else
+		o->fewer_since = -1;
+	if (o->fewer_since >= 0 && now - o->fewer_since >= pol->hold_s - EPS) {
+		snprintf(why, len, "replaced: a plan with %zu move%s instead "
+		    "of %zu", fresh->nmoves, fresh->nmoves == 1 ? "" : "s", n);
 		return false;
 	}
 	return true;

@@ -41,4 +41,30 @@ struct plan_verdict {
 bool plan_check(const struct plan_input *in, const struct plan_ref *moves,
     size_t n, double target, struct plan_verdict *v, struct diag *why);
 
+/*
+ * Offers that stand: what the controller keeps of an offer between
+ * analysis ticks, and whether it stands against the plan made afresh.
+ * It stands while plan_check holds (aiming at in->policy.target_pct, or,
+ * when the fresh plan cannot reach that either, within min_gain_pct of
+ * where the fresh plan gets) and no plan with fewer moves gets as far. A
+ * move that can no longer be made ends it at once, and so does a
+ * predicted spread above threshold_pct (the offer would leave the cluster
+ * imbalanced). Measures are averages of loads that wobble: a target
+ * missed by less, or a plan with fewer moves, must last hold_s before it
+ * replaces the offer, as imbalance must last hold_s before a plan is made.
+ */
+struct plan_offer {
+	double miss_since;	/* since when it misses its target; < 0 not */
+	double fewer_since;	/* since when fewer moves do; < 0 not */
+};
+
+/* A new offer: no history. */
+void plan_offer_init(struct plan_offer *o);
+/* true: the offer (n moves) stands at time now; false with why ("replaced:
+ * web1 is no longer on h1", "replaced: a plan with 3 moves instead of 5")
+ * written into why (len bytes). */
+bool plan_offer_stands(const struct plan_input *in,
+    const struct plan_ref *moves, size_t n, const struct plan *fresh,
+    double now, struct plan_offer *o, char *why, size_t len);
+
 #endif
