@@ -23,7 +23,6 @@
 #include "controller.h"
 #include "controller_priv.h"
 #include "imbalance.h"
-#include "placement.h"
 #include "plan_build.h"
 #include "plan_check.h"
 #include "weights.h"
