@@ -112,6 +112,8 @@ jsonout_plan(const struct event *ev)
 	jsonout_set(o, "planner", json_string(planners[in->policy.planner]));
 	jsonout_set(o, "mode", json_string(policy_mode_name(ev->u.plan.mode)));
 	jsonout_set(o, "dry_run", json_boolean(ev->u.plan.dry_run));
+	if (ev->u.plan.replaces != NULL)
+		jsonout_set(o, "replaces", json_string(ev->u.plan.replaces));
 	if (in->policy.objective == OBJECTIVE_CONSOLIDATE) {
 		empty = json_array();
 		for (i = 0; i < p->nempty; i++)

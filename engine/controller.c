@@ -23,8 +23,8 @@
 #include "controller.h"
 #include "controller_priv.h"
 #include "imbalance.h"
-#include "placement.h"
 #include "plan_build.h"
+#include "plan_check.h"
 #include "weights.h"
 
 /* The rules in force are compared with what vmbal applied this often, and
@@ -100,6 +100,7 @@ controller_free(struct controller *c)
 	model_free(c->model);
 	exec_moves_free(c->exec, c->nexec);
 	exec_moves_free(c->offer, c->noffer);
+	free(c->offer_note);
 	free(c->last_sig);
 	controller_journal_free(c);
 	free(c);
@@ -502,7 +503,7 @@ controller_take_plan(struct controller *c, const struct plan *p,
 
 static void
 controller_emit_plan(struct controller *c, double now, const struct plan *p,
-    const struct plan_input *in)
+    const struct plan_input *in, const char *replaces)
 {
 	struct event ev;
 
@@ -513,6 +514,7 @@ controller_emit_plan(struct controller *c, double now, const struct plan *p,
 	ev.u.plan.in = in;
 	ev.u.plan.mode = c->policy.mode;
 	ev.u.plan.dry_run = c->opts.dry_run;
+	ev.u.plan.replaces = replaces;
 	controller_emit(c, &ev);
 }
 
@@ -528,40 +530,28 @@ controller_busy(const struct controller *c)
 	return false;
 }
 
-/*
- * Is the plan offered last still as good as the new one, give or take
- * min_gain_pct? Then it stands and nothing new is said: a suggestion
- * does not flicker with every small change of the averages.
- */
+/* Does the offer on the table stand against the fresh plan (see
+ * plan_check.h)? When it does not, why says what replaces it. */
 static bool
-controller_offer_holds(const struct controller *c, const struct plan_input *in,
-    const struct plan *fresh)
+controller_offer_stands(struct controller *c, const struct plan_input *in,
+    const struct plan *fresh, double now, char *why, size_t len)
 {
-	struct placement *p;
-	bool ok = c->noffer > 0;
+	struct plan_ref *refs;
+	bool stands;
 	size_t i;
 
-	if (!ok || (p = placement_new(in)) == NULL)
+	why[0] = '\0';
+	if (c->noffer == 0 || (refs = calloc(c->noffer, sizeof *refs)) == NULL)
 		return false;
-	for (i = 0; i < c->noffer && ok; i++) {
-		int v = model_vm_index(c->model, c->offer[i].vm);
-		int from = model_host_index(c->model, c->offer[i].from);
-		int to = model_host_index(c->model, c->offer[i].to);
-
-		if (v >= 0 && to >= 0 && p->host_of[v] == to && p->moved[v])
-			continue;	/* went with its affinity group */
-		if (v < 0 || from < 0 || to < 0 || p->host_of[v] != from ||
-		    !in->vms[v].movable ||
-		    !placement_unit_fits(p, p->unit_of[v], to))
-			ok = false;
-		else
-			placement_move(p, p->unit_of[v], to);
+	for (i = 0; i < c->noffer; i++) {
+		refs[i].vm = c->offer[i].vm;
+		refs[i].from = c->offer[i].from;
+		refs[i].to = c->offer[i].to;
 	}
-	ok = ok && placement_spread(p) <= fresh->score_after +
-	    c->policy.min_gain_pct + 1e-9 &&
-	    placement_spread(p) < fresh->score_before - 1e-9;
-	placement_free(p);
-	return ok;
+	stands = plan_offer_stands(in, refs, c->noffer, fresh, now,
+	    &c->offer_state, why, len);
+	free(refs);
+	return stands;
 }
 
 static void
@@ -571,6 +561,7 @@ controller_remember_offer(struct controller *c, const struct plan *p,
 	size_t i;
 
 	controller_offer_clear(c);
+	plan_offer_init(&c->offer_state);
 	c->offer = calloc(p->nmoves + 1, sizeof *c->offer);
 	if (c->offer == NULL)
 		return;
@@ -588,7 +579,7 @@ controller_plan_tick(struct controller *c, double now)
 {
 	struct plan_input *in;
 	struct plan *p;
-	char *sig;
+	char *sig, why[600] = "";
 
 	if (c->hold_offer && c->nexec > 0)
 		return;		/* the operator is deciding on this one */
@@ -606,6 +597,8 @@ controller_plan_tick(struct controller *c, double now)
 		free(c->last_sig);
 		c->last_sig = NULL;
 		controller_offer_clear(c);
+		free(c->offer_note);
+		c->offer_note = NULL;
 		if (c->policy.mode == MODE_MANUAL) {
 			exec_moves_free(c->exec, c->nexec);
 			c->exec = NULL;
@@ -619,15 +612,17 @@ controller_plan_tick(struct controller *c, double now)
 		goto out;	/* said already */
 	}
 	if (c->policy.mode == MODE_MANUAL || c->opts.dry_run) {
-		if (controller_offer_holds(c, in, p)) {
+		if (controller_offer_stands(c, in, p, now, why, sizeof why)) {
 			free(sig);
 			goto out;	/* the offer on the table stands */
 		}
 	}
 	free(c->last_sig);
 	c->last_sig = sig;
+	free(c->offer_note);
+	c->offer_note = why[0] != '\0' ? strdup(why) : NULL;
 	controller_remember_offer(c, p, in);
-	controller_emit_plan(c, now, p, in);
+	controller_emit_plan(c, now, p, in, c->offer_note);
 	if (c->opts.dry_run)
 		goto out;
 	if (controller_take_plan(c, p, in, c->policy.mode == MODE_AUTO) != 0)
@@ -653,7 +648,7 @@ controller_plan_once(struct controller *c, double now)
 		plan_input_free(in);
 		return -1;
 	}
-	controller_emit_plan(c, now, p, in);
+	controller_emit_plan(c, now, p, in, NULL);
 	plan_free(p);
 	plan_input_free(in);
 	return 0;

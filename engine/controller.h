@@ -132,6 +132,9 @@ size_t controller_moves(const struct controller *c, struct move_view *out,
     size_t max, double *spread_before);
 /* The plan in hand's min_moves (none fewer reaches *target), -1 unknown. */
 long controller_plan_min_moves(const struct controller *c, double *target);
+/* Why the offer on the table replaced the one before it ("web1 is no
+ * longer on h1", "a plan with 3 moves instead of 5"), or NULL. */
+const char *controller_offer_note(const struct controller *c);
 const struct backend_view *controller_backend(const struct controller *c,
     size_t svc, size_t backend);
 /* The weights the services' rules have (or would have, observing):

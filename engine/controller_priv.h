@@ -9,6 +9,7 @@
 
 #include "controller.h"
 #include "imbalance.h"
+#include "plan_check.h"
 #include "weights.h"
 
 enum exec_state { EX_PENDING, EX_RUNNING, EX_DONE, EX_FAILED, EX_CANCELLED };
@@ -45,6 +46,8 @@ struct controller {
 	char *last_sig;		/* the last plan emitted, to say it once */
 	struct exec_move *offer;	/* its moves, to keep it while it holds */
 	size_t noffer;
+	char *offer_note;	/* why it replaced the offer before, or NULL */
+	struct plan_offer offer_state;	/* its history (plan_check.h) */
 	double settle_until;
 	long settle_probe;
 	struct backend_view **views;	/* per service, per backend */

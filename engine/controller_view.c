@@ -77,6 +77,12 @@ controller_plan_min_moves(const struct controller *c, double *target)
 	return c->nexec > 0 ? c->plan_min_moves : -1;
 }
 
+const char *
+controller_offer_note(const struct controller *c)
+{
+	return c->offer_note;
+}
+
 const struct backend_view *
 controller_backend(const struct controller *c, size_t svc, size_t backend)
 {

@@ -38,6 +38,8 @@ struct event {
 			const struct plan_input *in;
 			enum policy_mode mode;
 			bool dry_run;
+			/* why it replaces the offer before it, or NULL */
+			const char *replaces;
 		} plan;
 		struct {
 			const char *vm, *from, *to;

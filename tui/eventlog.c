@@ -85,6 +85,9 @@ tui_event_plan(struct tui *t, const struct event *ev)
 	    p->nmoves, p->nmoves == 1 ? "" : "s", p->spread_before,
 	    p->spread_after, policy_mode_name(ev->u.plan.mode),
 	    ev->u.plan.dry_run ? ", dry run" : "", moves);
+	if (ev->u.plan.replaces != NULL)
+		tui_log(t, ev->ts, THEME_NORMAL, "offer %s",
+		    ev->u.plan.replaces);
 }
 
 static void

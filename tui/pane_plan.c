@@ -1,7 +1,8 @@
 /*
  * pane_plan.c - the Suggestions pane: the plan in hand, move by move,
  * with its reason, the predicted spread after it, and where it stands
- * (offered, confirmed, running, done, failed).
+ * (offered, confirmed, running, done, failed). Below them, when the offer
+ * replaced an earlier one, why ("replaced: web1 is no longer on h1").
  */
 #include <curses.h>
 #include <stdio.h>
@@ -27,10 +28,17 @@ tui_plan_title(struct tui *t, char *buf, size_t len)
 	    t->moves[t->nmoves - 1].spread_after);
 }
 
+/* Why the offer shown replaced the one before, or NULL. */
+static const char *
+plan_note(struct tui *t)
+{
+	return t->nmoves > 0 ? controller_offer_note(t->ctl) : NULL;
+}
+
 static size_t
 plan_rows(struct tui *t)
 {
-	return t->nmoves > 0 ? t->nmoves : 1;
+	return t->nmoves > 0 ? t->nmoves + (plan_note(t) != NULL) : 1;
 }
 
 static const char *
@@ -54,6 +62,7 @@ static void
 plan_draw(struct tui *t, struct tui_rect r)
 {
 	enum policy_mode mode = controller_mode(t->ctl);
+	const char *note = plan_note(t);
 	char buf[600], vm[TUI_COL_MAX(12)];
 	int row;
 
@@ -70,6 +79,12 @@ plan_draw(struct tui *t, struct tui_rect r)
 			    "no suggestion: the cluster is within its threshold");
 		attrset((attr_t)t->attr[THEME_NORMAL]);
 		return;
+	}
+	if (note != NULL && r.h >= 2) {
+		/* the last row says why this offer replaced the one before */
+		r.h--;
+		attrset((attr_t)t->attr[THEME_DIM]);
+		tui_put(r.y + r.h, r.x, r.w, note);
 	}
 	tui_scroll(t, PANE_PLAN, t->nmoves, r.h);
 	for (row = 0; row < r.h; row++) {

@@ -32,6 +32,7 @@ test_defaults(void **state)
 	assert_int_equal(c->policy.mode, MODE_MANUAL);
 	assert_int_equal(c->policy.objective, OBJECTIVE_BALANCE);
 	assert_near(c->policy.threshold_pct, 20, 0);
+	assert_near(policy_target_pct(&c->policy), 10, 0);	/* half the threshold */
 	assert_near(c->policy.hold_s, 30, 0);
 	assert_int_equal(c->policy.window, 10);
 	assert_near(c->policy.probe_interval_s, 5, 0);
@@ -109,6 +110,7 @@ test_full_config(void **state)
 	assert_int_equal(c->policy.mode, MODE_AUTO);
 	assert_int_equal(c->policy.objective, OBJECTIVE_CONSOLIDATE);
 	assert_near(c->policy.threshold_pct, 7.5, 0);
+	assert_near(policy_target_pct(&c->policy), 3.75, 0);	/* half of 7.5 */
 	assert_near(c->policy.weight_memory, 0, 0);
 	assert_int_equal(c->policy.planner, PLANNER_GREEDY_2008);
 	assert_false(c->policy.migrate_persistent);
