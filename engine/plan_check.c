@@ -242,8 +242,7 @@ plan_offer_stands(const struct plan_input *in, const struct plan_ref *moves,
 		o->miss_since = -1;
 	else if (o->miss_since < 0)
 		o->miss_since = now;
-	if (!holds && (!v.feasible || now - o->miss_since >= pol->hold_s - EPS ||
-	    v.spread_after > pol->threshold_pct + EPS)) {
+	if (!holds && (!v.feasible || now - o->miss_since >= pol->hold_s - EPS)) {
 		snprintf(why, len, "replaced: %s", d.msg);
 		return false;
 	}

@@ -47,11 +47,11 @@ bool plan_check(const struct plan_input *in, const struct plan_ref *moves,
  * It stands while plan_check holds (aiming at in->policy.target_pct, or,
  * when the fresh plan cannot reach that either, within min_gain_pct of
  * where the fresh plan gets) and no plan with fewer moves gets as far. A
- * move that can no longer be made ends it at once, and so does a
- * predicted spread above threshold_pct (the offer would leave the cluster
- * imbalanced). Measures are averages of loads that wobble: a target
- * missed by less, or a plan with fewer moves, must last hold_s before it
- * replaces the offer, as imbalance must last hold_s before a plan is made.
+ * move that can no longer be made ends it at once. Measures are averages
+ * of loads that wobble (the demo's square waves swing a fixed offer's
+ * predicted spread between 1% and 40%): a missed target, or a plan with
+ * fewer moves, must last hold_s before it replaces the offer, as
+ * imbalance must last hold_s before a plan is made.
  */
 struct plan_offer {
 	double miss_since;	/* since when it misses its target; < 0 not */
