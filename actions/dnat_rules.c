@@ -20,6 +20,7 @@
 #include <linux/netfilter/xt_tcpudp.h>
 
 #include "dnat_rules.h"
+#include "../engine/vec.h"
 
 #define PREFIX DNAT_PREFIX
 #define NAME_MAX_LEN DNAT_NAME_MAX
@@ -46,15 +47,10 @@ static int want_chain(struct dnat_want *w, const char *name, size_t *idx,
 		    name, NAME_MAX_LEN);
 		return -1;
 	}
-	if (w->nchains == w->capchains) {
-		size_t cap = w->capchains ? w->capchains * 2 : 16;
-		void *p = realloc(w->chains, cap * sizeof *w->chains);
-		if (!p) {
-			diag_set(d, NULL, 0, 0, "out of memory");
-			return -1;
-		}
-		w->chains = p;
-		w->capchains = cap;
+	if (vec_reserve(&w->chains, &w->capchains, w->nchains + 1,
+	    sizeof *w->chains) != 0) {
+		diag_set(d, NULL, 0, 0, "out of memory");
+		return -1;
 	}
 	snprintf(w->chains[w->nchains].name, DNAT_CHAIN_MAX, "%s", name);
 	*idx = w->nchains++;
@@ -170,14 +166,9 @@ static int eb_finish(struct dnat_want *w, size_t chain, struct ebuf *eb,
 	eb->len += sz;
 	e->next_offset = (uint16_t)eb->len;
 
-	if (w->nrules == w->caprules) {
-		size_t cap = w->caprules ? w->caprules * 2 : 32;
-		void *p = realloc(w->rules, cap * sizeof *w->rules);
-		if (!p)
-			return -1;
-		w->rules = p;
-		w->caprules = cap;
-	}
+	if (vec_reserve(&w->rules, &w->caprules, w->nrules + 1,
+	    sizeof *w->rules) != 0)
+		return -1;
 	struct ipt_entry *copy = malloc(eb->len);
 	if (!copy)
 		return -1;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "plan.h"
+#include "vec.h"
 
 struct plan_input *
 plan_input_new(size_t nhosts, size_t nvms)
@@ -114,15 +115,9 @@ plan_add(struct plan *p, int vm, int from, int to, const char *reason)
 {
 	struct plan_move *m;
 
-	if (p->nmoves == p->cap) {
-		size_t ncap = p->cap == 0 ? 8 : p->cap * 2;
-		struct plan_move *n = realloc(p->moves, ncap * sizeof *n);
-
-		if (n == NULL)
-			return -1;
-		p->moves = n;
-		p->cap = ncap;
-	}
+	if (vec_reserve(&p->moves, &p->cap, p->nmoves + 1,
+	    sizeof *p->moves) != 0)
+		return -1;
 	m = &p->moves[p->nmoves++];
 	memset(m, 0, sizeof *m);
 	m->vm = vm;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "plan_order.h"
+#include "vec.h"
 
 #define EPS 1e-9
 #define ORDER_MAX_BITS 20
@@ -21,15 +22,8 @@
 int
 plan_steps_push(struct plan_steps *s, int unit, int to)
 {
-	if (s->n == s->cap) {
-		size_t ncap = s->cap == 0 ? 32 : s->cap * 2;
-		struct plan_step *n = realloc(s->v, ncap * sizeof *n);
-
-		if (n == NULL)
-			return -1;
-		s->v = n;
-		s->cap = ncap;
-	}
+	if (vec_reserve(&s->v, &s->cap, s->n + 1, sizeof *s->v) != 0)
+		return -1;
 	s->v[s->n].unit = unit;
 	s->v[s->n].to = to;
 	s->v[s->n].spread = -1;
