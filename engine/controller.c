@@ -285,14 +285,21 @@ controller_start_ready(struct controller *c, double now)
 			e->st = EX_CANCELLED;	/* the world moved on */
 			continue;
 		}
-		/* nothing is done that the journal does not hold first: the
-		 * move waits (pending) until its intent is written */
-		if (controller_journal_intent(c, now, e) != 0)
-			return;
-		/* a backend on this VM stops taking new connections first */
+		/* a backend on this VM stops taking new connections first,
+		 * before the intent is written: whoever reads the journal
+		 * knows no connection begun after the intent reached it */
 		c->model->vms[v].in_flight = true;
 		c->dnat_dirty = true;
 		controller_dnat(c, now);
+		/* nothing is done that the journal does not hold first: the
+		 * move waits (pending, its backends served again) until its
+		 * intent is written */
+		if (controller_journal_intent(c, now, e) != 0) {
+			c->model->vms[v].in_flight = false;
+			c->dnat_dirty = true;
+			controller_dnat(c, now);
+			return;
+		}
 		diag_clear(&d);
 		if (c->action->ops->migrate(c->action->impl,
 		    e->vm, e->from, e->to, &d) != 0) {

@@ -107,7 +107,8 @@ class Console:
     def exited(self):
         try:
             with open(self.path("status")) as f:
-                return f.read().strip()
+                # the shell creates the file before it writes the line
+                return f.read().strip() or None
         except OSError:
             return None
 
