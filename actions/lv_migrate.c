@@ -24,11 +24,12 @@
  * thread_grace.h), and process exit ends them. A peer-to-peer job under
  * way is not aborted at free(): its libvirtd carries on without vmbal, so
  * it is only let go of (a restarted vmbal follows it, see the controller's
- * recovery); one that has not started its migration yet never will. A job owns copies of what
- * it reads (URIs, flags) and is reference-counted (the list, its thread
- * and its monitor): whoever lets go last frees it, so a detached thread
- * never touches freed memory. poll() hands out a result as soon as it is
- * there, joining the threads that have ended and detaching the others.
+ * recovery); one that has not started its migration yet never will. A job
+ * owns copies of what it reads (URIs, flags) and is reference-counted (the
+ * list, its thread and its monitor): whoever lets go last frees it, so a
+ * detached thread never touches freed memory. poll() hands out a result
+ * as soon as it is there, joining the threads that have ended and
+ * detaching the others.
  */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
