@@ -204,4 +204,4 @@ def body():
     out("# whole test %.0f s" % (time.monotonic() - t0))
 
 
-labtest.tap(13, body, cleanup)
+labtest.tap(14, body, cleanup)
