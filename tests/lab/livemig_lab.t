@@ -48,7 +48,7 @@ def cleanup(*_):
             r.p.kill()
             r.p.wait()
     lab("down", DIR)
-    for f in (CFG, JOURNAL):
+    for f in (CFG, JOURNAL, FILL):
         if os.path.exists(f):
             os.unlink(f)
 
