@@ -9,8 +9,9 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 LAB = os.path.join(HERE, "lab.sh")
 VMBAL = os.path.join(ROOT, "vmbal")
 ASAN = os.path.join(ROOT, "build", "asan", "vmbal")
-U1 = "qemu+tcp://198.18.10.11/system"
-U2 = "qemu+tcp://198.18.10.12/system"
+NET = os.environ.get("VMBAL_LAB_NET", "198.18.10")   # as lab.sh takes it
+U1 = "qemu+tcp://%s.11/system" % NET
+U2 = "qemu+tcp://%s.12/system" % NET
 results = []
 
 

@@ -10,18 +10,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import labtest  # noqa: E402
 from labtest import *  # noqa: E402,F401,F403  (check, out, sh, lab, Run, ...)
 
-DIR = "/tmp/vmbal-lab-migrate"
+DIR = os.environ.get("VMBAL_LAB_DIR", "/tmp/vmbal-lab-migrate")
 start(DIR)
 
 JOURNAL = tempfile.mktemp(prefix="vmbal-lab-journal-", suffix=".jsonl")
 cfg = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
 cfg.write("""journal: %s
 hosts:
-  - {name: h1, uri: "%s", migration_uri: "tcp://198.18.10.11"}
-  - {name: h2, uri: "%s", migration_uri: "tcp://198.18.10.12"}
+  - {name: h1, uri: "%s", migration_uri: "tcp://%s.11"}
+  - {name: h2, uri: "%s", migration_uri: "tcp://%s.12"}
 policy: {mode: auto, probe_interval_s: 1, analyse_interval_s: 2, window: 3,
          threshold_pct: 10, hold_s: 2, min_gain_pct: 1, vm_cooldown_s: 600}
-""" % (JOURNAL, U1, U2))
+""" % (JOURNAL, U1, labtest.NET, U2, labtest.NET))
 cfg.close()
 runs = []
 
