@@ -165,4 +165,4 @@ def body():
     out("# %.0f s" % (time.monotonic() - t0))
 
 
-labtest.tap(9, body, cleanup)
+labtest.tap(10, body, cleanup)
