@@ -11,7 +11,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import labtest  # noqa: E402
 from labtest import *  # noqa: E402,F401,F403  (check, out, sh, lab, Run, ...)
 
-DIR = "/tmp/vmbal-lab-migrate"
+DIR = os.environ.get("VMBAL_LAB_DIR", "/tmp/vmbal-lab-migrate")
 start(DIR)
 
 JOURNAL = tempfile.mktemp(prefix="vmbal-lab-journal-", suffix=".jsonl")
