@@ -663,6 +663,8 @@ lv_probe_collect(void *impl, double now, struct diag *d)
 				sv->disk_wr_bps = v->wr_bps;
 			}
 		}
+		if (r != NULL && !r->up)
+			snprintf(sh->error, sizeof sh->error, "%s", r->error);
 		pthread_mutex_unlock(&h->mu);
 	}
 	return s;
