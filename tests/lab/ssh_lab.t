@@ -64,13 +64,15 @@ def where(name):
 
 
 def reasons_ok(e):
-    """h1, h2 up; h3 down for its host key, h4 for its password, hinted."""
+    """h3 down for its host key, h4 for its password, each with a hint."""
     h3, h4 = host(e, "h3"), host(e, "h4")
-    return (host(e, "h1")["state"] == "up" and host(e, "h2")["state"] == "up" and
-            h3["state"] == "down" and "Host key verification failed" in h3.get("error", "") and
+    return (h3["state"] == "down" and "Host key verification failed" in h3.get("error", "") and
             "ssh-keyscan" in h3.get("error", "") and
             h4["state"] == "down" and "Permission denied" in h4.get("error", "") and
             "ssh-copy-id root@%s.14" % NET in h4.get("error", ""))
+
+
+T0 = time.monotonic()
 
 
 def body():
@@ -101,6 +103,7 @@ def body():
 
     # 1. headless, observe: readings over ssh; h3 and h4 down with the reason
     time.sleep(3)
+    out("# %.0f s: lab up, guests started" % (time.monotonic() - T0))
     t0 = time.monotonic()
     r = Run(VMBAL, observe, "--ticks", "6")
     runs.append(r)
@@ -108,19 +111,21 @@ def body():
     r.p.wait(timeout=60)
     first = r.samples()[0][1] if r.samples() else {}
     check(t is not None and t - t0 <= WITHIN,
-          "headless: h3 and h4 down with the reason within %.0f s (%.2f s), h1 and h2 up"
+          "headless: h3 and h4 down with the reason within %.0f s (%.2f s)"
           % (WITHIN, (t - t0) if t else -1),
           json.dumps(first.get("hosts"))[:1500] + r.err[-300:])
     if ev:
         out("# h3: " + host(ev, "h3")["error"])
         out("# h4: " + host(ev, "h4")["error"])
     last = r.samples()[-1][1] if r.samples() else {}
+    check(host(last, "h1")["state"] == "up" and host(last, "h2")["state"] == "up",
+          "headless: h1 and h2 up over ssh meanwhile")
     s1, s2 = vm(last, "s1"), vm(last, "s2")
     figs = "s1 %s, s2 %s" % tuple(x and x["cpu_pct"] for x in (s1, s2))
     check(r.p.returncode == 0 and s1 and s2 and s1["host"] == "h1" and
           all(40 <= x["cpu_pct"] <= 80 for x in (s1, s2)) and
           host(last, "h1")["cpus"] > 0 and host(last, "h1")["mem_total_mib"] > 0,
-          "probe over qemu+ssh: 60%% guests read 60±20%%, h1's CPUs and memory: " + figs,
+          "probe over qemu+ssh: 60% guests read 60±20%, h1's CPUs and memory: " + figs,
           r.err[-500:])
     check(all(host(e, "h3")["state"] == "down" and host(e, "h4")["state"] == "down"
               for _, e in r.samples()) and reasons_ok(last),
@@ -177,4 +182,4 @@ def body():
     r.stop()
 
 
-labtest.tap(9, body, cleanup)
+labtest.tap(11, body, cleanup)
