@@ -43,6 +43,7 @@
 
 #include "lv_migrate.h"
 #include "lv_migrate_params.h"
+#include "../probes/lv_connect.h"
 #include "../probes/monotime.h"
 #include "../probes/thread_grace.h"
 
@@ -326,16 +327,16 @@ mig_main(void *arg)
 	virConnectPtr src, dst;
 	virDomainPtr dom;
 	bool go, moved;
-	char *why;
+	char *why, err[256];
 
-	src = virConnectOpenAuth(j->from_uri, virConnectAuthPtrDefault, 0);
+	src = lv_connect_open(j->from_uri, err, sizeof err);
 	if (src == NULL) {
-		mig_finish(j, MIG_FAILED, mig_error());
+		mig_finish(j, MIG_FAILED, err);
 		goto end;
 	}
-	dst = virConnectOpenAuth(j->to_uri, virConnectAuthPtrDefault, 0);
+	dst = lv_connect_open(j->to_uri, err, sizeof err);
 	if (dst == NULL) {
-		mig_finish(j, MIG_FAILED, mig_error());
+		mig_finish(j, MIG_FAILED, err);
 		virConnectClose(src);
 		goto end;
 	}

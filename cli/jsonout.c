@@ -49,6 +49,8 @@ jsonout_sample(const struct event *ev)
 		    json_integer(h->mem_total_mib));
 		jsonout_set(jh, "vms", json_integer(h->nvms));
 		jsonout_set(jh, "cpus", json_integer(h->cpus));
+		if (h->state == HOST_DOWN && h->error[0] != '\0')
+			jsonout_set(jh, "error", json_string(h->error));
 		json_array_append_new(hosts, jh);
 	}
 	for (i = 0; i < m->nvms; i++) {

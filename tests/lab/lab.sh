@@ -17,6 +17,11 @@
 #                                  make a client pkipath directory: a certificate
 #                                  from the lab's CA, or with `foreign` from a CA
 #                                  of its own (which the hosts refuse)
+#   lab.sh ssh-uri K               print host K's qemu+ssh:// URI (VMBAL_LAB_SSH=1)
+#   lab.sh ssh-mode K MODE         host K's sshd: key (the default), password
+#                                  (the lab key is not authorized, passwords are
+#                                  asked for) or unknown (its host key is left
+#                                  out of the lab's known_hosts)
 #
 # DIR defaults to $VMBAL_LAB_DIR or /tmp/vmbal-lab. Commands other than up and
 # down take DIR from $VMBAL_LAB_DIR only (default /tmp/vmbal-lab).
@@ -59,6 +64,18 @@
 # destination's QEMU asks the source's for its certificate. `up` checks
 # that each host answers over TLS too. lab.conf records LAB_TLS=1, so the
 # other commands know.
+# With VMBAL_LAB_SSH=1 at `up`, each host also runs an sshd in its namespaces
+# (the mount namespace too: libvirt's ssh transport runs virt-ssh-helper on
+# the far end, which needs the host's /run/libvirt), listening on the host's
+# address port 22 only: key authentication only, root allowed with the key,
+# its own ed25519 host key in DIR/hK/sshd. The client side is all in
+# DIR/ssh: a key pair, a known_hosts holding every host's key, an ssh_config
+# naming both (the machine's ~/.ssh is never read or written), and a wrapper
+# `DIR/ssh/ssh` that runs ssh with that config; the host's ssh URI passes
+# the wrapper as libvirt's command parameter:
+# qemu+ssh://root@ADDR/system?command=DIR/ssh/ssh (a vmbal configuration
+# using it needs allow_ext: true). libvirtd keeps listening on TCP too, which
+# the lab itself uses. sshd needs /run/sshd (made if missing, left empty).
 #
 # Environment: VMBAL_LAB_PREFIX (default vmbal-lab) and VMBAL_LAB_NET (default
 # 198.18.10, the first three octets; must lie in 198.18.0.0/15) allow a second
@@ -131,6 +148,7 @@ lab_load() {	# lab_load DIR -> sets LAB_DIR LAB_PREFIX LAB_NET LAB_N LAB_BRIDGE
 	LAB_DIR=$1
 	LAB_N=0
 	LAB_TLS=0
+	LAB_SSH=0
 	if [ -f "$LAB_DIR/lab.conf" ]; then
 		# shellcheck disable=SC1091
 		. "$LAB_DIR/lab.conf"
@@ -145,6 +163,7 @@ lab_uri() { printf 'qemu+tcp://%s/system\n' "$(lab_addr "$1")"; }
 lab_tls_uri() {	# lab_tls_uri K [PKIDIR]
 	printf 'qemu+tls://%s/system?pkipath=%s\n' "$(lab_addr "$1")" "${2:-$LAB_DIR/pki/client}"
 }
+lab_ssh_uri() { printf 'qemu+ssh://root@%s/system?command=%s/ssh/ssh\n' "$(lab_addr "$1")" "$LAB_DIR"; }
 lab_hd() { printf '%s/h%s\n' "$LAB_DIR" "$1"; }
 
 lab_host_arg() {	# validate K against the lab
@@ -399,12 +418,142 @@ lab_write_conf() {	# host K: copy /etc/libvirt, write libvirtd.conf and qemu.con
 	fi
 }
 
+# ---------------------------------------------------------------- ssh
+
+LAB_SSHD=/usr/sbin/sshd
+
+lab_ssh_client() {	# DIR/ssh: the client's key pair, ssh_config and wrapper
+	local d=$LAB_DIR/ssh
+	mkdir -p "$d" && chmod 700 "$d" || return 1
+	if [ ! -f "$d/id_ed25519" ]; then
+		ssh-keygen -q -t ed25519 -N '' -C "vmbal-lab $LAB_DIR" -f "$d/id_ed25519" || return 1
+	fi
+	: >"$d/known_hosts"
+	cat >"$d/ssh_config" <<-EOF || return 1
+		# written by tests/lab/lab.sh for the lab in $LAB_DIR
+		Host *
+		  IdentityFile $d/id_ed25519
+		  IdentitiesOnly yes
+		  IdentityAgent none
+		  UserKnownHostsFile $d/known_hosts
+		  GlobalKnownHostsFile /dev/null
+		  ConnectTimeout 5
+	EOF
+	cat >"$d/ssh" <<-EOF || return 1
+		#!/bin/sh
+		# written by tests/lab/lab.sh: ssh with the lab's configuration only
+		exec ssh -F $d/ssh_config "\$@"
+	EOF
+	chmod 755 "$d/ssh"
+}
+
+lab_sshd_conf() {	# lab_sshd_conf K MODE: host K's sshd_config for MODE
+	local k=$1 mode=$2 hd sd addr pw=no root=prohibit-password ak
+	hd=$(lab_hd "$k")
+	sd=$hd/sshd
+	addr=$(lab_addr "$k")
+	ak=$sd/authorized_keys
+	case $mode in
+	key | unknown) ;;
+	password) ak=none pw=yes root=yes ;;
+	*) lab_die "ssh mode must be key, password or unknown, got '$mode'" ;;
+	esac
+	cat >"$sd/sshd_config" <<-EOF || return 1
+		# written by tests/lab/lab.sh for host $k of the lab in $LAB_DIR (mode $mode)
+		ListenAddress $addr:22
+		HostKey $sd/ssh_host_ed25519_key
+		PidFile $hd/sshd.pid
+		AuthorizedKeysFile $ak
+		PubkeyAuthentication yes
+		PasswordAuthentication $pw
+		KbdInteractiveAuthentication $pw
+		PermitRootLogin $root
+		StrictModes no
+		UsePAM no
+		UseDNS no
+		PrintMotd no
+		LogLevel VERBOSE
+	EOF
+	echo "$mode" >"$sd/mode"
+}
+
+lab_known_hosts() {	# DIR/ssh/known_hosts: every host's key but those in mode unknown
+	local k sd f=$LAB_DIR/ssh/known_hosts
+	: >"$f.new" || return 1
+	for k in $(seq 1 "$LAB_N"); do
+		sd=$(lab_hd "$k")/sshd
+		[ -f "$sd/ssh_host_ed25519_key.pub" ] || continue
+		[ "$(cat "$sd/mode" 2>/dev/null)" = unknown ] && continue
+		printf '%s %s\n' "$(lab_addr "$k")" "$(cut -d' ' -f1,2 "$sd/ssh_host_ed25519_key.pub")" >>"$f.new"
+	done
+	mv -f "$f.new" "$f"
+}
+
+lab_ssh_setup() {	# host K: its own host key, authorized_keys, sshd_config
+	local k=$1 sd
+	sd=$(lab_hd "$k")/sshd
+	mkdir -p "$sd" || return 1
+	if [ ! -f "$sd/ssh_host_ed25519_key" ]; then
+		ssh-keygen -q -t ed25519 -N '' -C "vmbal-lab host $k" -f "$sd/ssh_host_ed25519_key" || return 1
+	fi
+	cp "$LAB_DIR/ssh/id_ed25519.pub" "$sd/authorized_keys" || return 1
+	lab_sshd_conf "$k" key
+}
+
+lab_sshd_pid() {	# the PID of host K's sshd (its listener), if it runs
+	local hd p
+	hd=$(lab_hd "$1")
+	p=$(cat "$hd/sshd.pid" 2>/dev/null)
+	lab_pid_is "$p" "$hd/sshd/sshd_config" || return 1
+	printf '%s\n' "$p"
+}
+
+lab_wait_ssh() {	# bounded wait until host K answers `virsh version` over ssh
+	local k=$1 uri end
+	uri="$(lab_ssh_uri "$k")&no_tty=1"
+	end=$(($(date +%s) + LAB_TIMEOUT))
+	while :; do
+		timeout 10 virsh -c "$uri" version >/dev/null 2>&1 && return 0
+		if [ "$(date +%s)" -ge "$end" ]; then
+			lab_say "host $k did not answer over ssh ($uri) within $LAB_TIMEOUT s; see $(lab_hd "$k")/sshd/sshd.log"
+			timeout 10 virsh -c "$uri" version 2>&1 | tail -n 3 >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+lab_ssh_mode() {	# lab_ssh_mode K MODE: rewrite host K's sshd_config, HUP its sshd
+	local k=$1 mode=$2 pid addr
+	lab_load "$(lab_dir_of "")"
+	lab_host_arg "$k"
+	[ "$LAB_SSH" = 1 ] || lab_die "the lab at $LAB_DIR has no sshd (start it with VMBAL_LAB_SSH=1)"
+	lab_sshd_conf "$k" "$mode" || lab_die "cannot write host $k's sshd_config"
+	lab_known_hosts || lab_die "cannot write $LAB_DIR/ssh/known_hosts"
+	pid=$(lab_sshd_pid "$k") || lab_die "sshd of host $k is not running"
+	kill -s HUP "$pid" || lab_die "kill -s HUP $pid failed"
+	# it execs itself again (same PID) and listens anew
+	addr=$(lab_addr "$k")
+	sleep 0.2
+	for _ in $(seq 1 50); do
+		timeout 1 bash -c "exec 3<>/dev/tcp/$addr/22" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	lab_die "sshd of host $k does not listen again after SIGHUP"
+}
+
 # Start host K's libvirtd in its namespaces, in the background, detached.
 lab_spawn_libvirtd() {
-	local k=$1 hd ns
+	local k=$1 hd ns sshd_conf=""
 	hd=$(lab_hd "$k")
 	ns=$(lab_ns "$k")
 	[ -e "/run/netns/$ns" ] || lab_die "namespace $ns is missing"
+	# sshd starts in libvirtd's mount namespace, unless one still runs
+	# (libvirtd restarted alone: the old sshd sees the same hK/run)
+	if [ "$LAB_SSH" = 1 ] && ! lab_sshd_pid "$k" >/dev/null; then
+		sshd_conf=$hd/sshd/sshd_config
+		mkdir -p /run/sshd
+	fi
 	if lab_libvirtd_pid "$k" >/dev/null; then
 		lab_say "libvirtd of host $k already runs"
 		return 0
@@ -422,8 +571,11 @@ lab_spawn_libvirtd() {
 		mount --bind "$hd/cache" /var/cache/libvirt
 		mount --bind "$hd/log" /var/log/libvirt
 		hostname "$2" 2>/dev/null || true
+		if [ -n "$4" ]; then
+			"$5" -f "$4" -E "$hd/sshd/sshd.log"
+		fi
 		exec libvirtd --listen -p "$hd/libvirtd.pid" -f "$3"
-	' lab-host "$hd" "$ns" "$hd/etc/libvirtd.conf" </dev/null >>"$hd/libvirtd.out" 2>&1 9>&- &
+	' lab-host "$hd" "$ns" "$hd/etc/libvirtd.conf" "$sshd_conf" "$LAB_SSHD" </dev/null >>"$hd/libvirtd.out" 2>&1 9>&- &
 	echo $! >"$hd/libvirtd.spawn.pid"
 }
 
@@ -493,6 +645,14 @@ lab_up() {
 		lab_die "VMBAL_LAB_TLS=1 needs certtool (apt-get install -y --no-install-recommends gnutls-bin)" ;;
 	*) lab_die "VMBAL_LAB_TLS must be 0 or 1, got '$LAB_TLS'" ;;
 	esac
+	case ${VMBAL_LAB_SSH:-0} in
+	0) ;;
+	1)
+		lab_need_tools ssh ssh-keygen
+		[ -x "$LAB_SSHD" ] || lab_die "missing $LAB_SSHD (apt-get install -y --no-install-recommends openssh-server)"
+		;;
+	*) lab_die "VMBAL_LAB_SSH must be 0 or 1" ;;
+	esac
 	LAB_DIR=$(lab_dir_of "${2:-}")
 	lab_lock
 	mkdir -p "$LAB_DIR" || lab_die "cannot create $LAB_DIR"
@@ -516,8 +676,8 @@ lab_up() {
 	lab_ensure_users
 
 	# Record first, then make: down undoes whatever got made.
-	printf 'LAB_PREFIX=%s\nLAB_NET=%s\nLAB_N=%s\nLAB_TLS=%s\n' "$LAB_PREFIX" "$LAB_NET" "$n" "$LAB_TLS" \
-		>"$LAB_DIR/lab.conf"
+	printf 'LAB_PREFIX=%s\nLAB_NET=%s\nLAB_N=%s\nLAB_TLS=%s\nLAB_SSH=%s\n' "$LAB_PREFIX" "$LAB_NET" "$n" \
+		"$LAB_TLS" "${VMBAL_LAB_SSH:-0}" >"$LAB_DIR/lab.conf"
 	lab_load "$LAB_DIR"
 	trap 'lab_up_failed' EXIT
 	trap 'exit 130' INT
@@ -548,7 +708,16 @@ lab_up() {
 		ip -n "$ns" link set eth0 up || exit 1
 		lab_write_conf "$k" || lab_die "cannot write the configuration of host $k"
 	done
-	[ "$LAB_TLS" = 1 ] && lab_pki_make "$n"
+	if [ "$LAB_TLS" = 1 ]; then
+		lab_pki_make "$n" || lab_die "cannot make the lab's PKI"
+	fi
+	if [ "$LAB_SSH" = 1 ]; then
+		lab_ssh_client || lab_die "cannot write $LAB_DIR/ssh"
+		for k in $(seq 1 "$n"); do
+			lab_ssh_setup "$k" || lab_die "cannot set up host $k's sshd"
+		done
+		lab_known_hosts || lab_die "cannot write $LAB_DIR/ssh/known_hosts"
+	fi
 	lab_seed_caps_cache "$n"
 	for k in $(seq 1 "$n"); do
 		lab_spawn_libvirtd "$k"
@@ -556,6 +725,11 @@ lab_up() {
 	for k in $(seq 1 "$n"); do
 		lab_wait_libvirtd "$k" || failed=1
 	done
+	if [ "$LAB_SSH" = 1 ] && [ "$failed" = 0 ]; then
+		for k in $(seq 1 "$n"); do
+			lab_wait_ssh "$k" || failed=1
+		done
+	fi
 	[ "$failed" = 0 ] || exit 1
 	trap - EXIT INT TERM HUP
 	echo up >"$LAB_DIR/state"
@@ -626,6 +800,10 @@ lab_down_host() {	# stop host K's daemon and QEMUs, remove its network
 	fi
 	pid=$(cat "$hd/libvirtd.spawn.pid" 2>/dev/null)
 	lab_stop_pid "$pid" "$hd/etc/libvirtd.conf" KILL
+	if pid=$(lab_sshd_pid "$k"); then
+		lab_stop_pid "$pid" "$hd/sshd/sshd_config" TERM
+	fi
+	rm -f "$hd/sshd.pid"
 
 	# QEMU processes libvirt left, by the pid files in the private /run/libvirt.
 	for f in "$hd"/run/qemu/*.pid; do
@@ -844,6 +1022,13 @@ lab_main() {
 		lab_host_arg "${1:-}"
 		lab_uri "$1"
 		;;
+	ssh-uri)
+		lab_load "$(lab_dir_of "")"
+		lab_host_arg "${1:-}"
+		[ "$LAB_SSH" = 1 ] || lab_die "the lab at $LAB_DIR has no sshd (start it with VMBAL_LAB_SSH=1)"
+		lab_ssh_uri "$1"
+		;;
+	ssh-mode) lab_ssh_mode "$@" ;;
 	image)
 		lab_image "$(lab_dir_of "")" "${1:-}"
 		;;
