@@ -34,6 +34,7 @@
 #include <jansson.h>
 #include <libgen.h>
 #include <search.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -503,6 +504,16 @@ journal_file_line(const struct journal_file *jf, const struct journal_entry *e,
 		    json_real((double)(long long)(e->duration_s * 100) / 100));
 		if (e->error != NULL)
 			bad |= journal_set_error(o, e->error);
+		if (e->stats.downtime_ms >= 0)
+			bad |= json_object_set_new(o, "downtime_ms",
+			    json_real(round(e->stats.downtime_ms * 100) / 100));
+		if (e->stats.transferred_mib >= 0)
+			bad |= json_object_set_new(o, "transferred_mib",
+			    json_real(round(e->stats.transferred_mib * 100) /
+			    100));
+		if (e->stats.rate_mibps >= 0)
+			bad |= json_object_set_new(o, "rate_mibps",
+			    json_real(round(e->stats.rate_mibps * 100) / 100));
 	}
 	s = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(12));
 	json_decref(o);

@@ -3,25 +3,33 @@
  *
  * A job opens its own connections to both hosts (libvirt connections are
  * thread-safe, but a job must not depend on the probe's), looks the
- * domain up on the source and calls virDomainMigrate3 with
- * VIR_MIGRATE_LIVE, plus PERSIST_DEST and UNDEFINE_SOURCE as the policy's
- * migrate_persistent and migrate_undefine_source say (both by default),
- * sending the data to the destination's migration_uri when the
- * configuration gives one. When the call returns the job checks, on fresh
+ * domain up on the source and migrates it with the flags and parameters
+ * lv_migrate_params.c makes of the live_migration configuration and the
+ * policy (VIR_MIGRATE_LIVE, PERSIST_DEST, UNDEFINE_SOURCE, the data to
+ * the destination's migration_uri when the configuration gives one):
+ * managed peer-to-peer (virDomainMigrateToURI3 with the destination's URI:
+ * the source libvirtd drives the job) by default, else virDomainMigrate3.
+ * The monitor sets the maximum downtime once the job runs and switches to
+ * post-copy when asked. When the call returns the job checks, on fresh
  * lookups, that the domain runs on the destination and does not run on the
- * source before it calls the move done. abort() asks libvirt to abort the
- * job (virDomainAbortJob); the job then ends as aborted.
+ * source before it calls the move done, with the figures of the completed
+ * job's statistics (source first, else destination). abort() asks libvirt
+ * to abort the job (virDomainAbortJob); the job then ends as aborted.
  *
  * Stopping: libvirt calls cannot be cancelled, and a job stuck on the
  * network (a connect to a host whose packets are dropped, a call to one
  * that stopped answering) may not end for minutes. The abort is asked for
  * from a thread of its own, so the caller never waits on the network;
  * free() gives the jobs 0.8 s to end, then detaches those left (see
- * thread_grace.h), and process exit ends them. A job owns copies of what
- * it reads (URIs, flags) and is reference-counted (the list, its thread
- * and its monitor): whoever lets go last frees it, so a detached thread
- * never touches freed memory. poll() hands out a result as soon as it is
- * there, joining the threads that have ended and detaching the others.
+ * thread_grace.h), and process exit ends them. A peer-to-peer job under
+ * way is not aborted at free(): its libvirtd carries on without vmbal, so
+ * it is only let go of (a restarted vmbal follows it, see the controller's
+ * recovery); one that has not started its migration yet never will. A job
+ * owns copies of what it reads (URIs, flags) and is reference-counted (the
+ * list, its thread and its monitor): whoever lets go last frees it, so a
+ * detached thread never touches freed memory. poll() hands out a result
+ * as soon as it is there, joining the threads that have ended and
+ * detaching the others.
  */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -34,6 +42,8 @@
 #include <time.h>
 
 #include "lv_migrate.h"
+#include "lv_migrate_params.h"
+#include "../probes/lv_connect.h"
 #include "../probes/monotime.h"
 #include "../probes/thread_grace.h"
 
@@ -42,8 +52,8 @@
 struct job {
 	struct lv_migrate *owner;
 	/* result.vm, .from and .to (owned) name the move from the start */
-	char *from_uri, *to_uri, *data_uri;	/* copies: a job may outlive */
-	unsigned int flags;			/* the configuration */
+	char *from_uri, *to_uri;	/* copies: a job may outlive */
+	struct lv_mig_call call;	/* the configuration */
 	pthread_t thread;
 	atomic_bool finished;	/* result filled in */
 	atomic_bool abort;
@@ -57,6 +67,7 @@ struct job {
 	double progress;	/* 0..1 from the job stats; -1 unknown */
 	pthread_t monitor;
 	bool monitoring;
+	bool left;		/* free(): a peer-to-peer job left running */
 	struct action_result result;
 	struct job *next;
 };
@@ -75,7 +86,7 @@ mig_unref(struct job *j)
 	pthread_mutex_destroy(&j->mu);
 	free(j->from_uri);
 	free(j->to_uri);
-	free(j->data_uri);
+	lv_mig_call_clear(&j->call);
 	action_result_clear(&j->result);
 	free(j);
 }
@@ -215,6 +226,8 @@ mig_monitor(void *arg)
 {
 	struct job *j = arg;
 	struct timespec tick = { 0, 50000000L };
+	bool downtime_set = j->call.max_downtime_ms == 0;
+	bool postcopy = j->call.postcopy_after_s <= 0;
 	unsigned k = 0;
 
 	while (!atomic_load(&j->finished) && !atomic_load(&j->quit)) {
@@ -230,6 +243,20 @@ mig_monitor(void *arg)
 		if (dom == NULL)
 			continue;
 		if (virDomainGetJobStats(dom, &type, &params, &n, 0) == 0) {
+			/* tuning that only applies to a job under way */
+			if (type != VIR_DOMAIN_JOB_NONE && !downtime_set) {
+				downtime_set = true;
+				if (virDomainMigrateSetMaxDowntime(dom,
+				    j->call.max_downtime_ms, 0) < 0)
+					virResetLastError();
+			}
+			if (type != VIR_DOMAIN_JOB_NONE && !postcopy &&
+			    monotime_now() - j->started >=
+			    j->call.postcopy_after_s) {
+				postcopy = true;
+				if (virDomainMigrateStartPostCopy(dom, 0) < 0)
+					virResetLastError();
+			}
 			virTypedParamsGetULLong(params, n,
 			    VIR_DOMAIN_JOB_DATA_PROCESSED, &done);
 			virTypedParamsGetULLong(params, n,
@@ -248,24 +275,68 @@ mig_monitor(void *arg)
 	return NULL;
 }
 
+/* The figures of j's completed job: the source's statistics while it
+ * still knows the domain, else the destination's. */
+static void
+mig_stats(struct job *j, virDomainPtr dom, virConnectPtr dst)
+{
+	virTypedParameterPtr params = NULL;
+	virDomainPtr d;
+	int type = 0, n = 0;
+	unsigned int fl = VIR_DOMAIN_JOB_STATS_COMPLETED;
+
+	if (virDomainGetJobStats(dom, &type, &params, &n, fl) == 0 &&
+	    lv_mig_stats_read(params, n, &j->result.stats) > 0) {
+		virTypedParamsFree(params, n);
+		return;
+	}
+	virTypedParamsFree(params, n);
+	params = NULL;
+	n = 0;
+	d = virDomainLookupByName(dst, j->result.vm);
+	if (d != NULL && virDomainGetJobStats(d, &type, &params, &n, fl) == 0)
+		lv_mig_stats_read(params, n, &j->result.stats);
+	virTypedParamsFree(params, n);
+	if (d != NULL)
+		virDomainFree(d);
+	virResetLastError();
+}
+
+/* Migrates dom as j->call says; true when libvirt says it moved. */
+static bool
+mig_call(struct job *j, virDomainPtr dom, virConnectPtr dst)
+{
+	virDomainPtr moved;
+	struct lv_mig_call *c = &j->call;
+
+	if (c->p2p)
+		return virDomainMigrateToURI3(dom, j->to_uri, c->params,
+		    (unsigned)c->nparams, c->flags) == 0;
+	moved = virDomainMigrate3(dom, dst, c->params, (unsigned)c->nparams,
+	    c->flags);
+	if (moved == NULL)
+		return false;
+	virDomainFree(moved);
+	return true;
+}
+
 static void *
 mig_main(void *arg)
 {
 	struct job *j = arg;
 	virConnectPtr src, dst;
-	virDomainPtr dom, moved;
-	virTypedParameterPtr params = NULL;
-	int nparams = 0, maxparams = 0;
-	char *why;
+	virDomainPtr dom;
+	bool go, moved;
+	char *why, err[256];
 
-	src = virConnectOpenAuth(j->from_uri, virConnectAuthPtrDefault, 0);
+	src = lv_connect_open(j->from_uri, err, sizeof err);
 	if (src == NULL) {
-		mig_finish(j, MIG_FAILED, mig_error());
+		mig_finish(j, MIG_FAILED, err);
 		goto end;
 	}
-	dst = virConnectOpenAuth(j->to_uri, virConnectAuthPtrDefault, 0);
+	dst = lv_connect_open(j->to_uri, err, sizeof err);
 	if (dst == NULL) {
-		mig_finish(j, MIG_FAILED, mig_error());
+		mig_finish(j, MIG_FAILED, err);
 		virConnectClose(src);
 		goto end;
 	}
@@ -274,33 +345,32 @@ mig_main(void *arg)
 		mig_finish(j, MIG_FAILED, mig_error());
 		goto out;
 	}
+	/* under the job's lock, so that free() sees either a job that will
+	 * not start or one that has (see mig_free) */
 	pthread_mutex_lock(&j->mu);
-	j->src = src;
-	j->dom = dom;
+	go = !atomic_load(&j->abort);
+	if (go) {
+		j->src = src;
+		j->dom = dom;
+	}
 	pthread_mutex_unlock(&j->mu);
-	if (j->data_uri != NULL)
-		virTypedParamsAddString(&params, &nparams, &maxparams,
-		    VIR_MIGRATE_PARAM_URI, j->data_uri);
-	moved = atomic_load(&j->abort) ? NULL :
-	    virDomainMigrate3(dom, dst, params, (unsigned)nparams, j->flags);
+	moved = go && mig_call(j, dom, dst);
 	pthread_mutex_lock(&j->mu);
 	j->dom = NULL;
 	pthread_mutex_unlock(&j->mu);
-	if (moved == NULL) {
+	if (!moved) {
 		mig_finish(j, atomic_load(&j->abort) ? MIG_ABORTED : MIG_FAILED,
 		    atomic_load(&j->abort) ? "aborted" : mig_error());
+	} else if (mig_verify(j, src, dst, &why) != 0) {
+		mig_finish(j, MIG_FAILED, why != NULL ? why :
+		    "not where it should be after the migration");
+		free(why);
 	} else {
-		virDomainFree(moved);
-		if (mig_verify(j, src, dst, &why) != 0) {
-			mig_finish(j, MIG_FAILED, why != NULL ? why :
-			    "not where it should be after the migration");
-			free(why);
-		} else
-			mig_finish(j, MIG_DONE, NULL);
+		mig_stats(j, dom, dst);
+		mig_finish(j, MIG_DONE, NULL);
 	}
 	virDomainFree(dom);
 out:
-	virTypedParamsFree(params, nparams);
 	virConnectClose(dst);
 	virConnectClose(src);
 end:
@@ -342,15 +412,14 @@ mig_start(void *impl, const char *vm, const char *from, const char *to,
 		diag_set(d, NULL, 0, 0, "out of memory");
 		return -1;
 	}
+	if (lv_mig_call_make(&j->call, &m->cfg->live_migration,
+	    &m->cfg->policy, ht->migration_uri, d) != 0) {
+		action_result_clear(&j->result);
+		free(j);
+		return -1;
+	}
 	j->from_uri = strdup(hf->uri);
 	j->to_uri = strdup(ht->uri);
-	j->data_uri = ht->migration_uri != NULL ? strdup(ht->migration_uri) :
-	    NULL;
-	j->flags = VIR_MIGRATE_LIVE;
-	if (m->cfg->policy.migrate_persistent)
-		j->flags |= VIR_MIGRATE_PERSIST_DEST;
-	if (m->cfg->policy.migrate_undefine_source)
-		j->flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
 	j->started = monotime_now();
 	atomic_init(&j->finished, false);
 	atomic_init(&j->abort, false);
@@ -361,7 +430,6 @@ mig_start(void *impl, const char *vm, const char *from, const char *to,
 	j->progress = -1;
 	pthread_mutex_init(&j->mu, NULL);
 	if (j->from_uri == NULL || j->to_uri == NULL ||
-	    (ht->migration_uri != NULL && j->data_uri == NULL) ||
 	    pthread_create(&j->thread, NULL, mig_main, j) != 0) {
 		atomic_store(&j->refs, 1);
 		mig_unref(j);
@@ -431,16 +499,29 @@ mig_free(void *impl)
 	if (m == NULL)
 		return;
 	/* jobs in flight are aborted and waited for, up to the grace
-	 * period; past it, those stuck on the network are left to exit */
+	 * period; past it, those stuck on the network are left to exit. A
+	 * peer-to-peer migration under way goes on without vmbal: it is
+	 * let go of at once, not aborted; one not under way yet is told not
+	 * to start. */
 	for (j = m->jobs; j != NULL; j = j->next) {
+		bool leave;
+
 		atomic_store(&j->quit, true);
-		if (!atomic_load(&j->finished))
+		if (atomic_load(&j->finished))
+			continue;
+		pthread_mutex_lock(&j->mu);
+		leave = j->call.p2p && j->dom != NULL;
+		if (j->call.p2p && j->dom == NULL)
+			atomic_store(&j->abort, true);
+		pthread_mutex_unlock(&j->mu);
+		j->left = leave;
+		if (!leave)
 			mig_request_abort(j);
 	}
 	deadline = monotime_now() + MIG_STOP_GRACE_S;
 	for (j = m->jobs; j != NULL; j = next) {
 		next = j->next;
-		mig_release(j, deadline);
+		mig_release(j, j->left ? 0 : deadline);
 	}
 	pthread_mutex_destroy(&m->mu);
 	free(m);

@@ -49,6 +49,8 @@ jsonout_sample(const struct event *ev)
 		    json_integer(h->mem_total_mib));
 		jsonout_set(jh, "vms", json_integer(h->nvms));
 		jsonout_set(jh, "cpus", json_integer(h->cpus));
+		if (h->state == HOST_DOWN && h->error[0] != '\0')
+			jsonout_set(jh, "error", json_string(h->error));
 		json_array_append_new(hosts, jh);
 	}
 	for (i = 0; i < m->nvms; i++) {
@@ -169,6 +171,19 @@ jsonout_event(const struct event *ev)
 		if (ev->u.migration.error != NULL)
 			jsonout_set(o, "error",
 			    json_string(ev->u.migration.error));
+		if (ev->u.migration.status == MIG_DONE) {
+			const struct mig_stats *ms = &ev->u.migration.stats;
+
+			if (ms->downtime_ms >= 0)
+				jsonout_set(o, "downtime_ms",
+				    jsonout_num(ms->downtime_ms));
+			if (ms->transferred_mib >= 0)
+				jsonout_set(o, "transferred_mib",
+				    jsonout_num(ms->transferred_mib));
+			if (ms->rate_mibps >= 0)
+				jsonout_set(o, "rate_mibps",
+				    jsonout_num(ms->rate_mibps));
+		}
 		break;
 	case EV_HEALTH:
 		o = json_object();

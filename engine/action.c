@@ -16,6 +16,14 @@ mig_status_name(enum mig_status st)
 	return names[st];
 }
 
+void
+mig_stats_none(struct mig_stats *s)
+{
+	s->downtime_ms = -1;
+	s->transferred_mib = -1;
+	s->rate_mibps = -1;
+}
+
 int
 action_result_set(struct action_result *r, const char *vm, const char *from,
     const char *to, enum mig_status st, double duration_s, const char *error)
@@ -27,6 +35,7 @@ action_result_set(struct action_result *r, const char *vm, const char *from,
 	r->error = error != NULL ? strdup(error) : NULL;
 	r->status = st;
 	r->duration_s = duration_s;
+	mig_stats_none(&r->stats);
 	if (r->vm == NULL || r->from == NULL || r->to == NULL ||
 	    (error != NULL && r->error == NULL)) {
 		action_result_clear(r);
@@ -43,4 +52,5 @@ action_result_clear(struct action_result *r)
 	free(r->to);
 	free(r->error);
 	memset(r, 0, sizeof *r);
+	mig_stats_none(&r->stats);
 }

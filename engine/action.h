@@ -15,6 +15,16 @@
 enum mig_status { MIG_STARTED, MIG_DONE, MIG_FAILED, MIG_ABORTED };
 
 /*
+ * What the hypervisor measured of a finished migration (libvirt's
+ * completed job statistics); each < 0 when it did not say.
+ */
+struct mig_stats {
+	double downtime_ms;	/* how long the guest was paused */
+	double transferred_mib;	/* data sent */
+	double rate_mibps;	/* the mean rate it was sent at */
+};
+
+/*
  * A finished migration. The strings are owned by whoever holds the
  * result: poll() hands them over to its caller, who frees them with
  * action_result_clear().
@@ -24,6 +34,7 @@ struct action_result {
 	enum mig_status status;
 	double duration_s;
 	char *error;		/* why it failed; NULL when it did not */
+	struct mig_stats stats;	/* when done; none (< 0) otherwise */
 };
 
 struct action_ops {
@@ -47,6 +58,8 @@ struct action {
 };
 
 const char *mig_status_name(enum mig_status s);
+/* Empties s: nothing measured. */
+void mig_stats_none(struct mig_stats *s);
 /* Fills r with copies of the names and error (error may be NULL); 0, or
  * -1 on ENOMEM with nothing held. */
 int action_result_set(struct action_result *r, const char *vm,

@@ -1269,6 +1269,43 @@ cfg_migration(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 	return cfg_mapping(k, n, f, &k->c->migration, path);
 }
 
+/* ---- live_migration (libvirt's tuning) ------------------------------- */
+
+#define LF(key, type, member, min, max) \
+	{ key, type, offsetof(struct live_migration_conf, member), min, max, \
+	  0, NULL, NULL, NOPOS }
+
+static int
+cfg_live_migration(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	static const struct field f[] = {
+		LF("peer_to_peer", FT_BOOL, peer_to_peer, 0, 0),
+		LF("tls", FT_BOOL, tls, 0, 0),
+		LF("bandwidth_mibps", FT_LONG, bandwidth_mibps, 0, 1e6),
+		LF("max_downtime_ms", FT_LONG, max_downtime_ms, 0, 600000),
+		LF("auto_converge", FT_BOOL, auto_converge, 0, 0),
+		LF("postcopy_after_s", FT_NUM, postcopy_after_s, 0, 86400),
+		LF("parallel_connections", FT_LONG, parallel_connections, 0,
+		    255),
+		{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+	};
+
+	(void)obj;
+	return cfg_mapping(k, n, f, &k->c->live_migration, path);
+}
+
+void
+live_migration_defaults(struct live_migration_conf *lm)
+{
+	lm->peer_to_peer = true;
+	lm->tls = false;
+	lm->bandwidth_mibps = 0;
+	lm->max_downtime_ms = 300;
+	lm->auto_converge = true;
+	lm->postcopy_after_s = 0;
+	lm->parallel_connections = 0;
+}
+
 /* ---- top level and cross-references ---------------------------------- */
 
 #define TF(key, fn, flags) \
@@ -1283,6 +1320,7 @@ static const struct field cluster_fields[] = {
 	TF("maintenance", cfg_maintenance, 0),
 	TF("services", cfg_services, 0),
 	{ "allow_ext", FT_BOOL, offsetof(struct config, allow_ext), 0, 0, 0, NULL, NULL, NOPOS },
+	TF("live_migration", cfg_live_migration, 0),
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
 };
 
@@ -1296,6 +1334,7 @@ static const struct field scenario_fields[] = {
 	TF("rules", cfg_rules, 0),
 	TF("maintenance", cfg_maintenance, 0),
 	TF("services", cfg_services, 0),
+	TF("live_migration", cfg_live_migration, 0),	/* accepted, ignored */
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
 };
 
@@ -1449,6 +1488,7 @@ config_new_from_buffer(const char *file, const char *buf, size_t len,
 	c->migration.bandwidth_mbps = 1000;
 	c->migration.fail_rate = 0;
 	c->migration.seed = 1;
+	live_migration_defaults(&c->live_migration);
 	k.y = &y;
 	k.d = d;
 	k.file = file;

@@ -132,6 +132,22 @@ struct migration_conf {		/* scenario only */
 	long seed;
 };
 
+/*
+ * How libvirt migrations are made (top-level live_migration:; a scenario
+ * may carry it, the simulator ignores it). actions/lv_migrate_params.c
+ * maps it to libvirt's flags and parameters.
+ */
+struct live_migration_conf {
+	bool peer_to_peer;	/* VIR_MIGRATE_PEER2PEER */
+	bool tls;		/* VIR_MIGRATE_TLS */
+	long bandwidth_mibps;	/* VIR_MIGRATE_PARAM_BANDWIDTH; 0: no cap */
+	long max_downtime_ms;	/* virDomainMigrateSetMaxDowntime; 0: QEMU's */
+	bool auto_converge;	/* VIR_MIGRATE_AUTO_CONVERGE */
+	double postcopy_after_s;	/* VIR_MIGRATE_POSTCOPY, then
+				 * virDomainMigrateStartPostCopy; 0: never */
+	long parallel_connections;	/* VIR_MIGRATE_PARALLEL; 0: one */
+};
+
 struct config {
 	char *file;
 	enum config_kind kind;
@@ -150,6 +166,7 @@ struct config {
 	struct service_conf *services;
 	size_t nservices;
 	struct migration_conf migration;
+	struct live_migration_conf live_migration;
 };
 
 /*
@@ -170,6 +187,7 @@ struct config *config_new_from_file(const char *file, enum config_kind kind,
 void config_free(struct config *c);
 
 void policy_defaults(struct policy *p);
+void live_migration_defaults(struct live_migration_conf *lm);
 /* The spread a plan aims for: target_pct, or threshold_pct / 2 unset. */
 double policy_target_pct(const struct policy *p);
 /* Host h's memory reserve: its reserve_mib, else policy's host_reserve_mib. */

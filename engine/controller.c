@@ -205,7 +205,7 @@ controller_refresh(struct controller *c, double now)
 static void
 controller_emit_migration(struct controller *c, double now, const char *vm,
     const char *from, const char *to, enum mig_status st, double dur,
-    const char *error)
+    const char *error, const struct mig_stats *stats)
 {
 	struct event ev;
 
@@ -218,6 +218,10 @@ controller_emit_migration(struct controller *c, double now, const char *vm,
 	ev.u.migration.status = st;
 	ev.u.migration.duration_s = dur;
 	ev.u.migration.error = error;
+	if (stats != NULL)
+		ev.u.migration.stats = *stats;
+	else
+		mig_stats_none(&ev.u.migration.stats);
 	controller_emit(c, &ev);
 }
 
@@ -307,9 +311,9 @@ controller_start_ready(struct controller *c, double now)
 			c->failed++;
 			controller_vm_moved(c, e->vm, e->to, false, now);
 			controller_emit_migration(c, now, e->vm, e->from, e->to,
-			    MIG_FAILED, 0, d.msg);
+			    MIG_FAILED, 0, d.msg, NULL);
 			controller_journal_outcome(c, now, e, MIG_FAILED, 0,
-			    d.msg);
+			    d.msg, NULL);
 			controller_cancel_pending(c);
 			return;
 		}
@@ -318,7 +322,7 @@ controller_start_ready(struct controller *c, double now)
 		c->running++;
 		c->model->vms[v].in_flight = true;
 		controller_emit_migration(c, now, e->vm, e->from, e->to,
-		    MIG_STARTED, 0, NULL);
+		    MIG_STARTED, 0, NULL, NULL);
 	}
 }
 
@@ -378,7 +382,8 @@ controller_poll_actions(struct controller *c, double now)
 				c->running--;
 				controller_journal_outcome(c, now, e,
 				    res[i].status, res[i].duration_s,
-				    done ? NULL : res[i].error);
+				    done ? NULL : res[i].error,
+				    done ? &res[i].stats : NULL);
 			}
 			if (done)
 				c->migrations++;
@@ -389,7 +394,8 @@ controller_poll_actions(struct controller *c, double now)
 			controller_vm_moved(c, res[i].vm, res[i].to, done, now);
 			controller_emit_migration(c, now, res[i].vm,
 			    res[i].from, res[i].to, res[i].status,
-			    res[i].duration_s, done ? NULL : res[i].error);
+			    res[i].duration_s, done ? NULL : res[i].error,
+			    done ? &res[i].stats : NULL);
 			action_result_clear(&res[i]);
 		}
 		if (n < 16)
@@ -1038,9 +1044,10 @@ controller_recover_open(struct controller *c, struct journal_past_move *m,
 		c->failed++;
 	controller_vm_moved(c, m->vm, m->to, done, now);
 	controller_emit_migration(c, now, m->vm, m->from, m->to,
-	    done ? MIG_DONE : MIG_FAILED, m->age_s + now, done ? NULL : why);
+	    done ? MIG_DONE : MIG_FAILED, m->age_s + now, done ? NULL : why,
+	    NULL);
 	controller_journal_outcome(c, now, &e, done ? MIG_DONE : MIG_FAILED,
-	    m->age_s + now, done ? NULL : why);
+	    m->age_s + now, done ? NULL : why, NULL);
 	exec_move_clear(&e);
 	free(why);
 }

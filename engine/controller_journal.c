@@ -33,6 +33,7 @@ struct controller_jrec {
 	char *who, *vm, *from, *to, *error;
 	enum mig_status st;
 	double dur;
+	struct mig_stats stats;
 };
 
 static void
@@ -88,6 +89,7 @@ controller_jrec_write(struct controller *c, double now,
 	je.status = r->st;
 	je.duration_s = r->dur;
 	je.error = r->error;
+	je.stats = r->stats;
 	return controller_journal_write(c, now, &je, why, len);
 }
 
@@ -97,6 +99,7 @@ controller_journal_entry(struct journal_entry *je, double now,
     const struct exec_move *e, bool outcome)
 {
 	memset(je, 0, sizeof *je);
+	mig_stats_none(&je->stats);
 	je->ts = now;
 	je->outcome = outcome;
 	je->who = e->who != NULL ? e->who : "auto";
@@ -133,7 +136,7 @@ controller_journal_intent(struct controller *c, double now,
 void
 controller_journal_outcome(struct controller *c, double now,
     const struct exec_move *e, enum mig_status st, double dur,
-    const char *error)
+    const char *error, const struct mig_stats *stats)
 {
 	struct controller_jrec *n, *r;
 	struct journal_entry je;
@@ -145,6 +148,8 @@ controller_journal_outcome(struct controller *c, double now,
 	je.status = st;
 	je.duration_s = dur;
 	je.error = error;
+	if (stats != NULL)
+		je.stats = *stats;
 	/* in order: behind outcomes kept before it; else it is tried now
 	 * (one try per migration that ended: bounded) */
 	if (c->njpending > 0)
@@ -169,6 +174,7 @@ controller_journal_outcome(struct controller *c, double now,
 	r->ts = now;
 	r->st = st;
 	r->dur = dur;
+	r->stats = je.stats;
 	r->who = strdup(je.who);
 	r->vm = strdup(e->vm);
 	r->from = strdup(e->from);

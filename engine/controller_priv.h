@@ -91,7 +91,7 @@ int controller_journal_intent(struct controller *c, double now,
 /* Records an outcome, or keeps it to be written later (error event). */
 void controller_journal_outcome(struct controller *c, double now,
     const struct exec_move *e, enum mig_status st, double dur,
-    const char *error);
+    const char *error, const struct mig_stats *stats);
 /* May a migration start (the journal writable, kept outcomes written)?
  * Tries the journal again when a retry is due. */
 bool controller_journal_ready(struct controller *c, double now);

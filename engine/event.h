@@ -46,6 +46,8 @@ struct event {
 			enum mig_status status;
 			double duration_s;	/* when finished */
 			const char *error;	/* when failed, else NULL */
+			struct mig_stats stats;	/* when done: what the
+						 * hypervisor measured */
 		} migration;
 		struct {
 			const char *service, *backend;

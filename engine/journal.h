@@ -21,6 +21,7 @@ struct journal_entry {
 	enum mig_status status;	/* outcome only */
 	double duration_s;	/* outcome only */
 	const char *error;	/* outcome only, NULL when none */
+	struct mig_stats stats;	/* outcome only; each < 0 when none */
 };
 
 /*

@@ -5,6 +5,7 @@
  * in with binary searches; hosts come from the configuration and never
  * change during a run.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,6 +189,8 @@ model_fold(struct model *m, const struct snapshot *s, bool samples)
 			continue;
 		mh = &m->hosts[h];
 		mh->up = sh->up;
+		snprintf(mh->error, sizeof mh->error, "%s",
+		    sh->up ? "" : sh->error);
 		if (sh->up) {
 			mh->cpus = mh->cpus_override > 0 ? mh->cpus_override :
 			    (sh->cpus > 0 ? sh->cpus : 1);

@@ -29,6 +29,7 @@ struct model_host {
 	long cpus_override;	/* from the config; 0 when unset */
 	long mem_total_mib;
 	long mem_used_mib;
+	char error[256];	/* why it is down, as the probe said, or "" */
 	/* derived by model_measure */
 	double load_pct;	/* sum of VM averages, one-CPU units */
 	double cpu_pct;		/* load_pct / cpus */

@@ -21,6 +21,7 @@ struct snap_host {
 	long cpus;
 	long mem_total_mib;
 	long mem_used_mib;
+	char error[256];	/* why it is down (the probe's words), or "" */
 };
 
 struct snap_vm {

@@ -1,8 +1,10 @@
 /*
  * lv_probe.c - the libvirt collector (see lv_probe.h).
  *
- * A worker's life: connect (capped exponential backoff from 1 s to 30 s
- * while the host is down), set keepalive (1 s, 3 misses: a dead host is
+ * A worker's life: connect through lv_connect.h, which never prompts
+ * (capped exponential backoff from 1 s to 30 s while the host is down;
+ * a refused ssh key or host key is published as the reason at once),
+ * with keepalive (1 s, 3 misses: a dead host is
  * noticed in about 4 s), register a close callback and a lifecycle event
  * callback, then collect every probe interval, or at once when a domain
  * starts, stops or arrives. When the connection closes the host is
@@ -45,6 +47,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lv_connect.h"
 #include "lv_events.h"
 #include "lv_probe.h"
 #include "monotime.h"
@@ -232,16 +235,14 @@ lv_error(void)
 	return e != NULL && e->message != NULL ? e->message : "unknown error";
 }
 
+/* Connects without ever prompting (lv_connect.h); on failure err holds
+ * libvirt's message and a hint. */
 static int
-lv_connect(struct lv_host *h)
+lv_connect(struct lv_host *h, char *err, size_t errlen)
 {
-	h->conn = virConnectOpenAuth(h->uri, virConnectAuthPtrDefault, 0);
+	h->conn = lv_connect_open(h->uri, err, errlen);
 	if (h->conn == NULL)
 		return -1;
-	if (virConnectSetKeepAlive(h->conn, 1, 3) < 0) {
-		/* local drivers (test://, qemu:///) have no keepalive */
-		virResetLastError();
-	}
 	virConnectRegisterCloseCallback(h->conn, lv_on_close, h, NULL);
 	h->event_id = virConnectDomainEventRegisterAny(h->conn, NULL,
 	    VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(lv_on_lifecycle),
@@ -526,11 +527,12 @@ lv_worker(void *arg)
 	double backoff = BACKOFF_MIN_S;
 	struct lv_result *r;
 	bool event = false;
+	char err[256];
 
 	while (!atomic_load(&pr->stop)) {
 		if (h->conn == NULL) {
-			if (lv_connect(h) != 0) {
-				lv_publish_down(h, lv_error());
+			if (lv_connect(h, err, sizeof err) != 0) {
+				lv_publish_down(h, err);
 				lv_wait(h, backoff);
 				backoff = fmin(backoff * 2, BACKOFF_MAX_S);
 				continue;
@@ -661,6 +663,8 @@ lv_probe_collect(void *impl, double now, struct diag *d)
 				sv->disk_wr_bps = v->wr_bps;
 			}
 		}
+		if (r != NULL && !r->up)
+			snprintf(sh->error, sizeof sh->error, "%s", r->error);
 		pthread_mutex_unlock(&h->mu);
 	}
 	return s;

@@ -166,6 +166,13 @@ sim_done_push(struct sim *s, const struct sim_vm *v, size_t from,
 	if (action_result_set(r, v->name, s->hosts[from].name,
 	    s->hosts[v->dest].name, st, dur, err) != 0)
 		return -1;
+	if (st == MIG_DONE) {
+		/* the model's figures: its memory at the link's rate; no
+		 * downtime is modelled */
+		r->stats.transferred_mib = (double)v->mem_mib;
+		r->stats.rate_mibps = s->bandwidth_mbps * 1e6 / 8.0 /
+		    (1024.0 * 1024.0);
+	}
 	s->ndone++;
 	return 0;
 }

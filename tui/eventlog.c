@@ -113,6 +113,26 @@ tui_event_dnat(struct tui *t, const struct event *ev)
 		    ev->u.dnat.dry_run ? "would set" : "set", w);
 }
 
+/* A migration that ended joins the recent ones (newest first). */
+static void
+tui_event_recent(struct tui *t, const struct event *ev)
+{
+	struct tui_recent *r;
+
+	if (t->nrecent < TUI_RECENT_MAX)
+		t->nrecent++;
+	memmove(&t->recent[1], &t->recent[0],
+	    (t->nrecent - 1) * sizeof t->recent[0]);
+	r = &t->recent[0];
+	snprintf(r->vm, sizeof r->vm, "%s", ev->u.migration.vm);
+	snprintf(r->from, sizeof r->from, "%s", ev->u.migration.from);
+	snprintf(r->to, sizeof r->to, "%s", ev->u.migration.to);
+	r->status = ev->u.migration.status;
+	r->ts = ev->ts;
+	r->duration_s = ev->u.migration.duration_s;
+	r->stats = ev->u.migration.stats;
+}
+
 void
 tui_event(void *arg, const struct event *ev)
 {
@@ -133,6 +153,8 @@ tui_event(void *arg, const struct event *ev)
 		tui_event_plan(t, ev);
 		break;
 	case EV_MIGRATION:
+		if (ev->u.migration.status != MIG_STARTED)
+			tui_event_recent(t, ev);
 		if (ev->u.migration.status == MIG_STARTED)
 			tui_log(t, ev->ts, THEME_WARN,
 			    "migration %s %s -> %s started",

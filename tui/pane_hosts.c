@@ -69,7 +69,15 @@ hosts_draw(struct tui *t, struct tui_rect r)
 		x = r.x + 18;
 		if (h->state == HOST_DOWN) {
 			attrset((attr_t)t->attr[THEME_BAD]);
-			tui_put(r.y + row, x, r.w - 18, "unreachable: its VMs are unknown");
+			if (h->error[0] != '\0') {	/* the probe's words */
+				char why[TUI_COL_MAX(256)];
+
+				tui_safe_col(why, sizeof why, h->error,
+				    r.w - 18 < 256 ? r.w - 18 : 256, false);
+				tui_put(r.y + row, x, r.w - 18, why);
+			} else
+				tui_put(r.y + row, x, r.w - 18,
+				    "unreachable: its VMs are unknown");
 			continue;
 		}
 		tui_bar(t, r.y + row, x, bw, h->cpu_pct);

@@ -83,6 +83,16 @@ struct tui_dialog {
 #define TUI_HIST 64		/* samples of CPU per host for sparklines */
 #define TUI_MOVES_MAX 64
 #define TUI_FLIGHTS_MAX 32
+#define TUI_RECENT_MAX 5	/* migrations that ended, in the Migrations pane */
+
+/* A migration that ended, as its event said (own copies of the names,
+ * cut to fit). */
+struct tui_recent {
+	char vm[64], from[64], to[64];
+	enum mig_status status;
+	double ts, duration_s;
+	struct mig_stats stats;	/* when done; each < 0 when not measured */
+};
 
 enum tui_sort { SORT_NAME, SORT_HOST, SORT_CPU, SORT_MEM, SORT_STATE,
 	TUI_NSORT };
@@ -124,6 +134,8 @@ struct tui {
 	double spread_before;
 	struct flight flights[TUI_FLIGHTS_MAX];
 	size_t nflights;
+	struct tui_recent recent[TUI_RECENT_MAX];	/* newest first */
+	size_t nrecent;
 	struct tui_dialog dlg;
 	char msg[256];		/* the message line */
 	bool msg_bad;

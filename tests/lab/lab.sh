@@ -11,6 +11,17 @@
 #   lab.sh status [DIR]            URIs and whether each libvirtd answers
 #   lab.sh uri K                   print host K's URI
 #   lab.sh image DUTY              build (or reuse) the floppy image, print its path
+#   lab.sh tls-uri K [PKIDIR]      print host K's qemu+tls URI (?pkipath=PKIDIR,
+#                                  default the lab's client directory)
+#   lab.sh tls-client OUTDIR [foreign]
+#                                  make a client pkipath directory: a certificate
+#                                  from the lab's CA, or with `foreign` from a CA
+#                                  of its own (which the hosts refuse)
+#   lab.sh ssh-uri K               print host K's qemu+ssh:// URI (VMBAL_LAB_SSH=1)
+#   lab.sh ssh-mode K MODE         host K's sshd: key (the default), password
+#                                  (the lab key is not authorized, passwords are
+#                                  asked for) or unknown (its host key is left
+#                                  out of the lab's known_hosts)
 #
 # DIR defaults to $VMBAL_LAB_DIR or /tmp/vmbal-lab. Commands other than up and
 # down take DIR from $VMBAL_LAB_DIR only (default /tmp/vmbal-lab).
@@ -30,10 +41,47 @@
 # does nothing. The bridge and each namespace's eth0 carry the alias
 # "vmbal-lab DIR" so that a clash with another lab names its directory.
 #
+# TLS (VMBAL_LAB_TLS=1 at up, needs certtool from gnutls-bin): every libvirtd
+# listens for TLS too, on port 16514 of its address (tcp stays as it is, so
+# qemu+tcp URIs keep working), with auth_tls = "none": a client is let in
+# by its certificate alone. `up` makes a PKI with certtool (RSA 2048 keys,
+# valid 30 days) in DIR/pki, laid out as libvirt's TLS documentation says:
+#   DIR/pki/ca/{cacert.pem,cakey.pem}   the lab's CA
+#   DIR/pki/client/{cacert.pem,clientcert.pem,clientkey.pem}
+#                                       a client, for ?pkipath=DIR/pki/client
+#   DIR/pki/hK/{servercert.pem,serverkey.pem}
+#                                       host K's certificate: CN and IP SAN are
+#                                       its address; purposes tls_www_server and
+#                                       tls_www_client (QEMU uses it as both)
+# libvirtd.conf points at them (ca_file, cert_file, key_file) instead of
+# /etc/pki. Host K's URI over TLS is
+# qemu+tls://198.18.10.(10+K)/system?pkipath=DIR/pki/client (`lab.sh
+# tls-uri K`). For migrating the data over TLS (virsh migrate --tls,
+# VIR_MIGRATE_TLS) each QEMU has its own directory, DIR/pki/hK/qemu with
+# ca-cert.pem, server-cert.pem, server-key.pem, client-cert.pem and
+# client-key.pem (the host's certificate twice), set in qemu.conf as
+# default_tls_x509_cert_dir with default_tls_x509_verify = 1: the
+# destination's QEMU asks the source's for its certificate. `up` checks
+# that each host answers over TLS too. lab.conf records LAB_TLS=1, so the
+# other commands know.
+# With VMBAL_LAB_SSH=1 at `up`, each host also runs an sshd in its namespaces
+# (the mount namespace too: libvirt's ssh transport runs virt-ssh-helper on
+# the far end, which needs the host's /run/libvirt), listening on the host's
+# address port 22 only: key authentication only, root allowed with the key,
+# its own ed25519 host key in DIR/hK/sshd. The client side is all in
+# DIR/ssh: a key pair, a known_hosts holding every host's key, an ssh_config
+# naming both (the machine's ~/.ssh is never read or written), and a wrapper
+# `DIR/ssh/ssh` that runs ssh with that config; the host's ssh URI passes
+# the wrapper as libvirt's command parameter:
+# qemu+ssh://root@ADDR/system?command=DIR/ssh/ssh (a vmbal configuration
+# using it needs allow_ext: true). libvirtd keeps listening on TCP too, which
+# the lab itself uses. sshd needs /run/sshd (made if missing, left empty).
+#
 # Environment: VMBAL_LAB_PREFIX (default vmbal-lab) and VMBAL_LAB_NET (default
 # 198.18.10, the first three octets; must lie in 198.18.0.0/15) allow a second
 # lab beside the first; VMBAL_LAB_TIMEOUT (default 60) bounds the wait for
-# each libvirtd; VMBAL_LAB_KEEP=1 keeps a failed `up` standing for inspection.
+# each libvirtd; VMBAL_LAB_KEEP=1 keeps a failed `up` standing for inspection;
+# VMBAL_LAB_TLS=1 (at up) adds TLS, above.
 #
 # The file may be sourced by bash to use its functions; run, it is the CLI.
 
@@ -41,6 +89,8 @@ LAB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_PREFIX=${VMBAL_LAB_PREFIX:-vmbal-lab}
 LAB_NET=${VMBAL_LAB_NET:-198.18.10}
 LAB_TIMEOUT=${VMBAL_LAB_TIMEOUT:-60}
+LAB_TLS=${VMBAL_LAB_TLS:-0}
+LAB_TLS_PORT=16514
 LAB_FLOPPY_BYTES=1474560
 LAB_LOCKED=0
 
@@ -97,6 +147,8 @@ lab_lock() {	# one up/down at a time on this machine
 lab_load() {	# lab_load DIR -> sets LAB_DIR LAB_PREFIX LAB_NET LAB_N LAB_BRIDGE
 	LAB_DIR=$1
 	LAB_N=0
+	LAB_TLS=0
+	LAB_SSH=0
 	if [ -f "$LAB_DIR/lab.conf" ]; then
 		# shellcheck disable=SC1091
 		. "$LAB_DIR/lab.conf"
@@ -108,6 +160,10 @@ lab_ns() { printf '%s-h%s\n' "$LAB_PREFIX" "$1"; }
 lab_veth() { printf '%s-v%s\n' "$LAB_PREFIX" "$1"; }
 lab_addr() { printf '%s.%s\n' "$LAB_NET" $((10 + $1)); }
 lab_uri() { printf 'qemu+tcp://%s/system\n' "$(lab_addr "$1")"; }
+lab_tls_uri() {	# lab_tls_uri K [PKIDIR]
+	printf 'qemu+tls://%s/system?pkipath=%s\n' "$(lab_addr "$1")" "${2:-$LAB_DIR/pki/client}"
+}
+lab_ssh_uri() { printf 'qemu+ssh://root@%s/system?command=%s/ssh/ssh\n' "$(lab_addr "$1")" "$LAB_DIR"; }
 lab_hd() { printf '%s/h%s\n' "$LAB_DIR" "$1"; }
 
 lab_host_arg() {	# validate K against the lab
@@ -200,6 +256,109 @@ lab_image() {
 	printf '%s\n' "$img"
 }
 
+# ---------------------------------------------------------------- PKI
+
+# certtool, its chatter kept in DIR/pki/certtool.log, its failure fatal.
+lab_certtool() {
+	certtool "$@" >>"$LAB_DIR/pki/certtool.log" 2>&1 ||
+		lab_die "certtool $* failed; see $LAB_DIR/pki/certtool.log"
+}
+
+lab_pki_key() {	# lab_pki_key FILE: a fresh RSA 2048 key, mode 0600
+	rm -f "$1"
+	(umask 077 && lab_certtool --generate-privkey --key-type=rsa --bits=2048 --outfile "$1") || exit 1
+}
+
+# lab_pki_ca DIR CN: DIR/cakey.pem and a self-signed DIR/cacert.pem
+lab_pki_ca() {
+	local d=$1 cn=$2
+	mkdir -p "$d" || lab_die "cannot create $d"
+	printf 'cn = %s\norganization = vmbal lab\nca\ncert_signing_key\nexpiration_days = 30\n' \
+		"$cn" >"$d/ca.info"
+	lab_pki_key "$d/cakey.pem"
+	lab_certtool --generate-self-signed --load-privkey "$d/cakey.pem" \
+		--template "$d/ca.info" --outfile "$d/cacert.pem"
+}
+
+# lab_pki_cert CADIR KEY CERT INFO: KEY and CERT signed by the CA in CADIR,
+# as the certtool template INFO says
+lab_pki_cert() {
+	local ca=$1 key=$2 cert=$3 info=$4
+	lab_pki_key "$key"
+	lab_certtool --generate-certificate --load-privkey "$key" \
+		--load-ca-certificate "$ca/cacert.pem" --load-ca-privkey "$ca/cakey.pem" \
+		--template "$info" --outfile "$cert"
+}
+
+# lab_pki_client OUTDIR CADIR: a client pkipath directory (cacert.pem,
+# clientcert.pem, clientkey.pem) with a certificate from the CA in CADIR
+lab_pki_client() {
+	local out=$1 ca=$2
+	mkdir -p "$out" || lab_die "cannot create $out"
+	printf 'cn = vmbal lab client\norganization = vmbal lab\ntls_www_client\nencryption_key\nsigning_key\nexpiration_days = 30\n' \
+		>"$out/client.info"
+	lab_pki_cert "$ca" "$out/clientkey.pem" "$out/clientcert.pem" "$out/client.info"
+	cp "$LAB_DIR/pki/ca/cacert.pem" "$out/cacert.pem" || lab_die "cannot copy the CA certificate"
+}
+
+# lab_pki_host K: host K's certificate (CN and IP SAN its address, for
+# libvirtd and for its QEMU, as server and as client) and QEMU's directory
+lab_pki_host() {
+	local k=$1 d addr
+	d=$(lab_hd "$k")/pki
+	addr=$(lab_addr "$k")
+	rm -rf "$d"
+	mkdir -p "$d/qemu" || lab_die "cannot create $d"
+	printf 'cn = %s\norganization = vmbal lab\nip_address = %s\ntls_www_server\ntls_www_client\nencryption_key\nsigning_key\nexpiration_days = 30\n' \
+		"$addr" "$addr" >"$d/server.info"
+	lab_pki_cert "$LAB_DIR/pki/ca" "$d/serverkey.pem" "$d/servercert.pem" "$d/server.info"
+	if ! cp "$LAB_DIR/pki/ca/cacert.pem" "$d/qemu/ca-cert.pem" ||
+		! cp "$d/servercert.pem" "$d/qemu/server-cert.pem" ||
+		! cp "$d/servercert.pem" "$d/qemu/client-cert.pem" ||
+		! (umask 077 && cp "$d/serverkey.pem" "$d/qemu/server-key.pem" &&
+			cp "$d/serverkey.pem" "$d/qemu/client-key.pem"); then
+		lab_die "cannot fill $d/qemu"
+	fi
+}
+
+lab_pki_make() {	# lab_pki_make N: the CA, the client, hosts 1..N
+	local n=$1 k
+	rm -rf "$LAB_DIR/pki"
+	mkdir -p "$LAB_DIR/pki" || lab_die "cannot create $LAB_DIR/pki"
+	lab_pki_ca "$LAB_DIR/pki/ca" "vmbal lab CA ($LAB_DIR)"
+	lab_pki_client "$LAB_DIR/pki/client" "$LAB_DIR/pki/ca"
+	for k in $(seq 1 "$n"); do
+		lab_pki_host "$k"
+	done
+}
+
+# lab.sh tls-client OUTDIR [foreign]: a client directory for ?pkipath=.
+# With `foreign` its certificate comes from a CA of its own (OUTDIR/ca),
+# and its cacert.pem holds that CA and the lab's: libvirt's client-side
+# check of its own certificate passes and it trusts the hosts, so it is
+# the host that refuses it.
+lab_tls_client() {
+	local out=${1:-} kind=${2:-}
+	[ -n "$out" ] || lab_die "usage: lab.sh tls-client OUTDIR [foreign]"
+	lab_load "$(lab_dir_of "")"
+	if [ "$LAB_TLS" != 1 ] || [ ! -f "$LAB_DIR/pki/ca/cacert.pem" ]; then
+		lab_die "the lab at $LAB_DIR has no PKI (up with VMBAL_LAB_TLS=1)"
+	fi
+	lab_need_tools certtool
+	out=$(realpath -m -- "$out")
+	case $kind in
+	'') lab_pki_client "$out" "$LAB_DIR/pki/ca" ;;
+	foreign)
+		lab_pki_ca "$out/ca" "vmbal foreign CA"
+		lab_pki_client "$out" "$out/ca"
+		cat "$out/ca/cacert.pem" "$LAB_DIR/pki/ca/cacert.pem" >"$out/cacert.pem" ||
+			lab_die "cannot write $out/cacert.pem"
+		;;
+	*) lab_die "usage: lab.sh tls-client OUTDIR [foreign]" ;;
+	esac
+	printf '%s\n' "$out"
+}
+
 # ---------------------------------------------------------------- up
 
 lab_ensure_users() {	# the QEMU driver looks these up even with user = "root"
@@ -222,13 +381,22 @@ lab_write_conf() {	# host K: copy /etc/libvirt, write libvirtd.conf and qemu.con
 	uuid=$(cat /proc/sys/kernel/random/uuid) || return 1
 	cat >"$hd/etc/libvirtd.conf" <<-EOF || return 1
 		# written by tests/lab/lab.sh for host $k of the lab in $LAB_DIR
-		listen_tls = 0
+		listen_tls = $LAB_TLS
 		listen_tcp = 1
 		auth_tcp = "none"
 		listen_addr = "$addr"
 		host_uuid = "$uuid"
 		log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
 	EOF
+	if [ "$LAB_TLS" = 1 ]; then
+		cat >>"$hd/etc/libvirtd.conf" <<-EOF || return 1
+			tls_port = "$LAB_TLS_PORT"
+			auth_tls = "none"
+			ca_file = "$LAB_DIR/pki/ca/cacert.pem"
+			cert_file = "$hd/pki/servercert.pem"
+			key_file = "$hd/pki/serverkey.pem"
+		EOF
+	fi
 	cat >"$hd/etc/qemu.conf" <<-EOF || return 1
 		# written by tests/lab/lab.sh for host $k of the lab in $LAB_DIR
 		user = "root"
@@ -242,14 +410,150 @@ lab_write_conf() {	# host K: copy /etc/libvirt, write libvirtd.conf and qemu.con
 		migration_address = "$addr"
 		migration_host = "$addr"
 	EOF
+	if [ "$LAB_TLS" = 1 ]; then
+		cat >>"$hd/etc/qemu.conf" <<-EOF || return 1
+			default_tls_x509_cert_dir = "$hd/pki/qemu"
+			default_tls_x509_verify = 1
+		EOF
+	fi
+}
+
+# ---------------------------------------------------------------- ssh
+
+LAB_SSHD=/usr/sbin/sshd
+
+lab_ssh_client() {	# DIR/ssh: the client's key pair, ssh_config and wrapper
+	local d=$LAB_DIR/ssh
+	mkdir -p "$d" && chmod 700 "$d" || return 1
+	if [ ! -f "$d/id_ed25519" ]; then
+		ssh-keygen -q -t ed25519 -N '' -C "vmbal-lab $LAB_DIR" -f "$d/id_ed25519" || return 1
+	fi
+	: >"$d/known_hosts"
+	cat >"$d/ssh_config" <<-EOF || return 1
+		# written by tests/lab/lab.sh for the lab in $LAB_DIR
+		Host *
+		  IdentityFile $d/id_ed25519
+		  IdentitiesOnly yes
+		  IdentityAgent none
+		  UserKnownHostsFile $d/known_hosts
+		  GlobalKnownHostsFile /dev/null
+		  ConnectTimeout 5
+	EOF
+	cat >"$d/ssh" <<-EOF || return 1
+		#!/bin/sh
+		# written by tests/lab/lab.sh: ssh with the lab's configuration only
+		exec ssh -F $d/ssh_config "\$@"
+	EOF
+	chmod 755 "$d/ssh"
+}
+
+lab_sshd_conf() {	# lab_sshd_conf K MODE: host K's sshd_config for MODE
+	local k=$1 mode=$2 hd sd addr pw=no root=prohibit-password ak
+	hd=$(lab_hd "$k")
+	sd=$hd/sshd
+	addr=$(lab_addr "$k")
+	ak=$sd/authorized_keys
+	case $mode in
+	key | unknown) ;;
+	password) ak=none pw=yes root=yes ;;
+	*) lab_die "ssh mode must be key, password or unknown, got '$mode'" ;;
+	esac
+	cat >"$sd/sshd_config" <<-EOF || return 1
+		# written by tests/lab/lab.sh for host $k of the lab in $LAB_DIR (mode $mode)
+		ListenAddress $addr:22
+		HostKey $sd/ssh_host_ed25519_key
+		PidFile $hd/sshd.pid
+		AuthorizedKeysFile $ak
+		PubkeyAuthentication yes
+		PasswordAuthentication $pw
+		KbdInteractiveAuthentication $pw
+		PermitRootLogin $root
+		StrictModes no
+		UsePAM no
+		UseDNS no
+		PrintMotd no
+		LogLevel VERBOSE
+	EOF
+	echo "$mode" >"$sd/mode"
+}
+
+lab_known_hosts() {	# DIR/ssh/known_hosts: every host's key but those in mode unknown
+	local k sd f=$LAB_DIR/ssh/known_hosts
+	: >"$f.new" || return 1
+	for k in $(seq 1 "$LAB_N"); do
+		sd=$(lab_hd "$k")/sshd
+		[ -f "$sd/ssh_host_ed25519_key.pub" ] || continue
+		[ "$(cat "$sd/mode" 2>/dev/null)" = unknown ] && continue
+		printf '%s %s\n' "$(lab_addr "$k")" "$(cut -d' ' -f1,2 "$sd/ssh_host_ed25519_key.pub")" >>"$f.new"
+	done
+	mv -f "$f.new" "$f"
+}
+
+lab_ssh_setup() {	# host K: its own host key, authorized_keys, sshd_config
+	local k=$1 sd
+	sd=$(lab_hd "$k")/sshd
+	mkdir -p "$sd" || return 1
+	if [ ! -f "$sd/ssh_host_ed25519_key" ]; then
+		ssh-keygen -q -t ed25519 -N '' -C "vmbal-lab host $k" -f "$sd/ssh_host_ed25519_key" || return 1
+	fi
+	cp "$LAB_DIR/ssh/id_ed25519.pub" "$sd/authorized_keys" || return 1
+	lab_sshd_conf "$k" key
+}
+
+lab_sshd_pid() {	# the PID of host K's sshd (its listener), if it runs
+	local hd p
+	hd=$(lab_hd "$1")
+	p=$(cat "$hd/sshd.pid" 2>/dev/null)
+	lab_pid_is "$p" "$hd/sshd/sshd_config" || return 1
+	printf '%s\n' "$p"
+}
+
+lab_wait_ssh() {	# bounded wait until host K answers `virsh version` over ssh
+	local k=$1 uri end
+	uri="$(lab_ssh_uri "$k")&no_tty=1"
+	end=$(($(date +%s) + LAB_TIMEOUT))
+	while :; do
+		timeout 10 virsh -c "$uri" version >/dev/null 2>&1 && return 0
+		if [ "$(date +%s)" -ge "$end" ]; then
+			lab_say "host $k did not answer over ssh ($uri) within $LAB_TIMEOUT s; see $(lab_hd "$k")/sshd/sshd.log"
+			timeout 10 virsh -c "$uri" version 2>&1 | tail -n 3 >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+lab_ssh_mode() {	# lab_ssh_mode K MODE: rewrite host K's sshd_config, HUP its sshd
+	local k=$1 mode=$2 pid addr
+	lab_load "$(lab_dir_of "")"
+	lab_host_arg "$k"
+	[ "$LAB_SSH" = 1 ] || lab_die "the lab at $LAB_DIR has no sshd (start it with VMBAL_LAB_SSH=1)"
+	lab_sshd_conf "$k" "$mode" || lab_die "cannot write host $k's sshd_config"
+	lab_known_hosts || lab_die "cannot write $LAB_DIR/ssh/known_hosts"
+	pid=$(lab_sshd_pid "$k") || lab_die "sshd of host $k is not running"
+	kill -s HUP "$pid" || lab_die "kill -s HUP $pid failed"
+	# it execs itself again (same PID) and listens anew
+	addr=$(lab_addr "$k")
+	sleep 0.2
+	for _ in $(seq 1 50); do
+		timeout 1 bash -c "exec 3<>/dev/tcp/$addr/22" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	lab_die "sshd of host $k does not listen again after SIGHUP"
 }
 
 # Start host K's libvirtd in its namespaces, in the background, detached.
 lab_spawn_libvirtd() {
-	local k=$1 hd ns
+	local k=$1 hd ns sshd_conf=""
 	hd=$(lab_hd "$k")
 	ns=$(lab_ns "$k")
 	[ -e "/run/netns/$ns" ] || lab_die "namespace $ns is missing"
+	# sshd starts in libvirtd's mount namespace, unless one still runs
+	# (libvirtd restarted alone: the old sshd sees the same hK/run)
+	if [ "$LAB_SSH" = 1 ] && ! lab_sshd_pid "$k" >/dev/null; then
+		sshd_conf=$hd/sshd/sshd_config
+		mkdir -p /run/sshd
+	fi
 	if lab_libvirtd_pid "$k" >/dev/null; then
 		lab_say "libvirtd of host $k already runs"
 		return 0
@@ -267,8 +571,11 @@ lab_spawn_libvirtd() {
 		mount --bind "$hd/cache" /var/cache/libvirt
 		mount --bind "$hd/log" /var/log/libvirt
 		hostname "$2" 2>/dev/null || true
+		if [ -n "$4" ]; then
+			"$5" -f "$4" -E "$hd/sshd/sshd.log"
+		fi
 		exec libvirtd --listen -p "$hd/libvirtd.pid" -f "$3"
-	' lab-host "$hd" "$ns" "$hd/etc/libvirtd.conf" </dev/null >>"$hd/libvirtd.out" 2>&1 9>&- &
+	' lab-host "$hd" "$ns" "$hd/etc/libvirtd.conf" "$sshd_conf" "$LAB_SSHD" </dev/null >>"$hd/libvirtd.out" 2>&1 9>&- &
 	echo $! >"$hd/libvirtd.spawn.pid"
 }
 
@@ -279,7 +586,12 @@ lab_wait_libvirtd() {	# bounded wait until host K answers `virsh version`
 	end=$(($(date +%s) + LAB_TIMEOUT))
 	while :; do
 		if timeout 10 virsh -c "$uri" version >/dev/null 2>&1; then
-			return 0
+			[ "$LAB_TLS" = 1 ] || return 0
+			# tcp answers: the daemon is up, so TLS answers now or never
+			local out
+			out=$(timeout 10 virsh -c "$(lab_tls_uri "$k")" version 2>&1) && return 0
+			lab_say "host $k answers over tcp but not over TLS ($(lab_tls_uri "$k")): $out"
+			return 1
 		fi
 		if ! lab_libvirtd_pid "$k" >/dev/null; then
 			lab_say "libvirtd of host $k died; last lines of $hd/libvirtd.out and log/libvirtd.log:"
@@ -327,6 +639,20 @@ lab_up() {
 	lab_need_root
 	lab_check_prefix
 	lab_need_tools ip unshare setsid flock libvirtd virsh qemu-system-x86_64 timeout
+	case $LAB_TLS in
+	0) ;;
+	1) command -v certtool >/dev/null 2>&1 ||
+		lab_die "VMBAL_LAB_TLS=1 needs certtool (apt-get install -y --no-install-recommends gnutls-bin)" ;;
+	*) lab_die "VMBAL_LAB_TLS must be 0 or 1, got '$LAB_TLS'" ;;
+	esac
+	case ${VMBAL_LAB_SSH:-0} in
+	0) ;;
+	1)
+		lab_need_tools ssh ssh-keygen
+		[ -x "$LAB_SSHD" ] || lab_die "missing $LAB_SSHD (apt-get install -y --no-install-recommends openssh-server)"
+		;;
+	*) lab_die "VMBAL_LAB_SSH must be 0 or 1" ;;
+	esac
 	LAB_DIR=$(lab_dir_of "${2:-}")
 	lab_lock
 	mkdir -p "$LAB_DIR" || lab_die "cannot create $LAB_DIR"
@@ -350,7 +676,8 @@ lab_up() {
 	lab_ensure_users
 
 	# Record first, then make: down undoes whatever got made.
-	printf 'LAB_PREFIX=%s\nLAB_NET=%s\nLAB_N=%s\n' "$LAB_PREFIX" "$LAB_NET" "$n" >"$LAB_DIR/lab.conf"
+	printf 'LAB_PREFIX=%s\nLAB_NET=%s\nLAB_N=%s\nLAB_TLS=%s\nLAB_SSH=%s\n' "$LAB_PREFIX" "$LAB_NET" "$n" \
+		"$LAB_TLS" "${VMBAL_LAB_SSH:-0}" >"$LAB_DIR/lab.conf"
 	lab_load "$LAB_DIR"
 	trap 'lab_up_failed' EXIT
 	trap 'exit 130' INT
@@ -381,6 +708,16 @@ lab_up() {
 		ip -n "$ns" link set eth0 up || exit 1
 		lab_write_conf "$k" || lab_die "cannot write the configuration of host $k"
 	done
+	if [ "$LAB_TLS" = 1 ]; then
+		lab_pki_make "$n" || lab_die "cannot make the lab's PKI"
+	fi
+	if [ "$LAB_SSH" = 1 ]; then
+		lab_ssh_client || lab_die "cannot write $LAB_DIR/ssh"
+		for k in $(seq 1 "$n"); do
+			lab_ssh_setup "$k" || lab_die "cannot set up host $k's sshd"
+		done
+		lab_known_hosts || lab_die "cannot write $LAB_DIR/ssh/known_hosts"
+	fi
 	lab_seed_caps_cache "$n"
 	for k in $(seq 1 "$n"); do
 		lab_spawn_libvirtd "$k"
@@ -388,12 +725,19 @@ lab_up() {
 	for k in $(seq 1 "$n"); do
 		lab_wait_libvirtd "$k" || failed=1
 	done
+	if [ "$LAB_SSH" = 1 ] && [ "$failed" = 0 ]; then
+		for k in $(seq 1 "$n"); do
+			lab_wait_ssh "$k" || failed=1
+		done
+	fi
 	[ "$failed" = 0 ] || exit 1
 	trap - EXIT INT TERM HUP
 	echo up >"$LAB_DIR/state"
 	for k in $(seq 1 "$n"); do
 		lab_uri "$k"
+		[ "$LAB_TLS" = 1 ] && lab_tls_uri "$k"
 	done
+	return 0
 }
 
 lab_up_failed() {
@@ -456,6 +800,10 @@ lab_down_host() {	# stop host K's daemon and QEMUs, remove its network
 	fi
 	pid=$(cat "$hd/libvirtd.spawn.pid" 2>/dev/null)
 	lab_stop_pid "$pid" "$hd/etc/libvirtd.conf" KILL
+	if pid=$(lab_sshd_pid "$k"); then
+		lab_stop_pid "$pid" "$hd/sshd/sshd_config" TERM
+	fi
+	rm -f "$hd/sshd.pid"
 
 	# QEMU processes libvirt left, by the pid files in the private /run/libvirt.
 	for f in "$hd"/run/qemu/*.pid; do
@@ -534,6 +882,11 @@ lab_down_dir() {
 		fi
 	fi
 	if [ "$left" = 0 ]; then
+		# (the PKI's private keys go too)
+		for k in $hosts; do
+			rm -rf "$(lab_hd "$k")/pki"
+		done
+		rm -rf "$LAB_DIR/pki"
 		rm -f "$LAB_DIR/bridge" "$LAB_DIR/lab.conf" "$LAB_DIR/state"
 		lab_say "down: $LAB_DIR cleaned (logs and images kept)"
 	else
@@ -641,6 +994,13 @@ lab_status() {
 			else
 				printf '%s libvirtd %s not answering\n' "$(lab_uri "$k")" "$pid"
 			fi
+			if [ "$LAB_TLS" = 1 ]; then
+				if timeout 5 virsh -c "$(lab_tls_uri "$k")" version >/dev/null 2>&1; then
+					printf '%s libvirtd %s up\n' "$(lab_tls_uri "$k")" "$pid"
+				else
+					printf '%s libvirtd %s not answering\n' "$(lab_tls_uri "$k")" "$pid"
+				fi
+			fi
 		else
 			printf '%s libvirtd down\n' "$(lab_uri "$k")"
 		fi
@@ -662,11 +1022,25 @@ lab_main() {
 		lab_host_arg "${1:-}"
 		lab_uri "$1"
 		;;
+	ssh-uri)
+		lab_load "$(lab_dir_of "")"
+		lab_host_arg "${1:-}"
+		[ "$LAB_SSH" = 1 ] || lab_die "the lab at $LAB_DIR has no sshd (start it with VMBAL_LAB_SSH=1)"
+		lab_ssh_uri "$1"
+		;;
+	ssh-mode) lab_ssh_mode "$@" ;;
 	image)
 		lab_image "$(lab_dir_of "")" "${1:-}"
 		;;
+	tls-uri)
+		lab_load "$(lab_dir_of "")"
+		lab_host_arg "${1:-}"
+		[ "$LAB_TLS" = 1 ] || lab_die "the lab at $LAB_DIR was not brought up with VMBAL_LAB_TLS=1"
+		lab_tls_uri "$1" "${2:+$(realpath -m -- "$2")}"
+		;;
+	tls-client) lab_tls_client "$@" ;;
 	*)
-		sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+		sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 		exit 2
 		;;
 	esac

@@ -9,8 +9,11 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 LAB = os.path.join(HERE, "lab.sh")
 VMBAL = os.path.join(ROOT, "vmbal")
 ASAN = os.path.join(ROOT, "build", "asan", "vmbal")
-U1 = "qemu+tcp://198.18.10.11/system"
-U2 = "qemu+tcp://198.18.10.12/system"
+# the lab's addresses, as lab.sh takes them (VMBAL_LAB_NET, default 198.18.10)
+NET = os.environ.get("VMBAL_LAB_NET", "198.18.10")
+A1, A2 = NET + ".11", NET + ".12"
+U1 = "qemu+tcp://%s/system" % A1
+U2 = "qemu+tcp://%s/system" % A2
 results = []
 
 

@@ -3,25 +3,26 @@
 # lab libvirtd hosts (tests/lab/lab.sh): started and done events, the guest
 # verified on its new host; then a migration whose destination libvirtd is
 # killed midway: failed, with libvirt's words, and the guest still running
-# on its source. Prints TAP. Needs root; skips with the reason otherwise.
+# on its source. Every done migration carries the downtime libvirt
+# measured. Prints TAP. Needs root; skips with the reason otherwise.
 import json, os, signal, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import labtest  # noqa: E402
 from labtest import *  # noqa: E402,F401,F403  (check, out, sh, lab, Run, ...)
 
-DIR = "/tmp/vmbal-lab-migrate"
+DIR = os.environ.get("VMBAL_LAB_DIR", "/tmp/vmbal-lab-migrate")
 start(DIR)
 
 JOURNAL = tempfile.mktemp(prefix="vmbal-lab-journal-", suffix=".jsonl")
 cfg = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
 cfg.write("""journal: %s
 hosts:
-  - {name: h1, uri: "%s", migration_uri: "tcp://198.18.10.11"}
-  - {name: h2, uri: "%s", migration_uri: "tcp://198.18.10.12"}
+  - {name: h1, uri: "%s", migration_uri: "tcp://%s"}
+  - {name: h2, uri: "%s", migration_uri: "tcp://%s"}
 policy: {mode: auto, probe_interval_s: 1, analyse_interval_s: 2, window: 3,
          threshold_pct: 10, hold_s: 2, min_gain_pct: 1, vm_cooldown_s: 600}
-""" % (JOURNAL, U1, U2))
+""" % (JOURNAL, U1, A1, U2, A2))
 cfg.close()
 runs = []
 
@@ -84,6 +85,10 @@ def body():
     check(dn is not None and dn["vm"] == st["vm"] and dn["duration_s"] > 0,
           "auto: it is done (%.1f s)" % (dn["duration_s"] if dn else -1),
           json.dumps(migrations(r)) + r.err[-400:])
+    check(dn is not None and isinstance(dn.get("downtime_ms"), (int, float)),
+          "done with the measured downtime: %s ms, %s MiB at %s MiB/s"
+          % (dn and dn.get("downtime_ms"), dn and dn.get("transferred_mib"),
+             dn and dn.get("rate_mibps")), json.dumps(dn))
     moved = st["vm"] if st else "m1"
     check(where(moved) == ["h2"], "%s runs on h2 and no longer on h1" % moved, repr(where(moved)))
     time.sleep(6)
@@ -135,4 +140,4 @@ def body():
     r.stop()
 
 
-labtest.tap(11, body, cleanup)
+labtest.tap(12, body, cleanup)

@@ -10,15 +10,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import labtest  # noqa: E402
 from labtest import *  # noqa: E402,F401,F403  (check, out, sh, lab, Run, ...)
 
-DIR = "/tmp/vmbal-lab-probe"
+DIR = os.environ.get("VMBAL_LAB_DIR", "/tmp/vmbal-lab-probe")
 start(DIR)
 
 cfg = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
 cfg.write("""hosts:
-  - {name: h1, uri: "%s", migration_uri: "tcp://198.18.10.11"}
-  - {name: h2, uri: "%s", migration_uri: "tcp://198.18.10.12"}
+  - {name: h1, uri: "%s", migration_uri: "tcp://%s.11"}
+  - {name: h2, uri: "%s", migration_uri: "tcp://%s.12"}
 policy: {mode: observe, probe_interval_s: 1, analyse_interval_s: 2, window: 4}
-""" % (U1, U2))
+""" % (U1, labtest.NET, U2, labtest.NET))
 cfg.close()
 runs = []
 
@@ -63,7 +63,7 @@ def body():
     runs.append(r)
     r.wait(lambda e: vm(e, "busy") is not None, 15)
     rc, o, e = sh(["virsh", "-c", U1, "migrate", "--live", "busy", U2,
-                   "--migrateuri", "tcp://198.18.10.12"], timeout=120)
+                   "--migrateuri", "tcp://%s.12" % labtest.NET], timeout=120)
     done = time.monotonic()
     t, ev = r.wait(lambda e: (vm(e, "busy") or {}).get("host") == "h2", 10, after=done)
     check(rc == 0 and t is not None and t - done <= 2.5,
