@@ -49,7 +49,8 @@ jsonout_sample(const struct event *ev)
 		    json_integer(h->mem_total_mib));
 		jsonout_set(jh, "vms", json_integer(h->nvms));
 		jsonout_set(jh, "cpus", json_integer(h->cpus));
-		if (h->state == HOST_DOWN && h->error[0] != '\0')
+		if ((h->state == HOST_DOWN || h->state == HOST_CONNECTING) &&
+		    h->error[0] != '\0')
 			jsonout_set(jh, "error", json_string(h->error));
 		json_array_append_new(hosts, jh);
 	}
@@ -230,6 +231,8 @@ jsonout_event(const struct event *ev)
 	case EV_ERROR:
 		o = json_object();
 		jsonout_set(o, "message", json_string(ev->u.error.message));
+		if (ev->u.error.host != NULL)
+			jsonout_set(o, "host", json_string(ev->u.error.host));
 		break;
 	case EV_END:
 		o = json_object();

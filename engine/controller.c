@@ -154,12 +154,28 @@ controller_error(struct controller *c, double now, const char *msg)
 static void controller_recover(struct controller *c, double now);
 static bool controller_dnat_wait(const struct controller *c, double now);
 
+/* The error event for a host that went down: why, as the probe said. */
+static void
+controller_host_down(struct controller *c, double now,
+    const struct model_host *h)
+{
+	struct event ev = { .type = EV_ERROR, .ts = now };
+	char msg[600];
+
+	snprintf(msg, sizeof msg, "host %.200s is down: %s", h->name,
+	    h->error[0] != '\0' ? h->error : "no answer");
+	ev.u.error.message = msg;
+	ev.u.error.host = h->name;
+	controller_emit(c, &ev);
+}
+
 static void
 controller_probe(struct controller *c, double now)
 {
 	struct snapshot *s;
 	struct diag d;
 	char msg[900];
+	enum host_state *was;
 	size_t i;
 
 	diag_clear(&d);
@@ -169,9 +185,18 @@ controller_probe(struct controller *c, double now)
 		controller_error(c, now, msg);
 		return;
 	}
+	was = calloc(c->model->nhosts + 1, sizeof *was);
+	for (i = 0; was != NULL && i < c->model->nhosts; i++)
+		was[i] = c->model->hosts[i].state;
 	if (model_apply(c->model, s) != 0)
 		controller_error(c, now, "out of memory while applying a sample");
 	snapshot_free(s);
+	/* a host that goes down is said once, with the probe's words */
+	for (i = 0; was != NULL && i < c->model->nhosts; i++)
+		if (was[i] != HOST_DOWN &&
+		    c->model->hosts[i].state == HOST_DOWN)
+			controller_host_down(c, now, &c->model->hosts[i]);
+	free(was);
 	controller_recover(c, now);	/* restart safety, at the end */
 	/* a VM the model knows to be moving stays marked so */
 	for (i = 0; i < c->nexec; i++)

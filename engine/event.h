@@ -67,6 +67,8 @@ struct event {
 		} dnat;
 		struct {
 			const char *message;
+			const char *host;	/* the host it is about, or
+						 * NULL */
 		} error;
 		struct {
 			long migrations, failed;

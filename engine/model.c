@@ -43,7 +43,7 @@ model_new(const struct config *c)
 				maint = true;
 		h->maintenance = maint;
 		h->up = false;
-		h->state = HOST_DOWN;
+		h->state = HOST_CONNECTING;	/* until the first probe */
 		h->cpus_override = c->kind == CONFIG_CLUSTER ? c->hosts[i].cpus :
 		    0;
 		h->cpus = c->hosts[i].cpus > 0 ? c->hosts[i].cpus : 1;
@@ -197,8 +197,8 @@ model_fold(struct model *m, const struct snapshot *s, bool samples)
 			mh->mem_total_mib = sh->mem_total_mib;
 			mh->mem_used_mib = sh->mem_used_mib;
 		}
-		mh->state = !sh->up ? HOST_DOWN :
-		    mh->maintenance ? HOST_MAINTENANCE : HOST_UP;
+		mh->state = sh->up ? (mh->maintenance ? HOST_MAINTENANCE :
+		    HOST_UP) : sh->connecting ? HOST_CONNECTING : HOST_DOWN;
 	}
 	for (i = 0; i < s->nvms; i++) {
 		const struct snap_vm *sv = &s->vms[i];
@@ -284,7 +284,8 @@ model_measure(struct model *m)
 const char *
 host_state_name(enum host_state st)
 {
-	static const char *const names[] = { "up", "down", "maintenance" };
+	static const char *const names[] = { "up", "down", "maintenance",
+	    "connecting" };
 
 	return names[st];
 }

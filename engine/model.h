@@ -18,7 +18,7 @@
 #include "snapshot.h"
 #include "window.h"
 
-enum host_state { HOST_UP, HOST_DOWN, HOST_MAINTENANCE };
+enum host_state { HOST_UP, HOST_DOWN, HOST_MAINTENANCE, HOST_CONNECTING };
 
 struct model_host {
 	char *name;

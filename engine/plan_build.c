@@ -84,7 +84,8 @@ plan_build(const struct model *m, const struct config *cfg,
 		in->hosts[i].mem_total = h->mem_total_mib;
 		in->hosts[i].mem_reserve = config_host_reserve(cfg, policy,
 		    plan_build_conf_host(cfg, h->name, i));
-		in->hosts[i].up = h->state != HOST_DOWN;
+		in->hosts[i].up = h->state == HOST_UP ||
+		    h->state == HOST_MAINTENANCE;
 		in->hosts[i].maintenance = h->maintenance;
 	}
 	for (i = 0; i < m->nvms; i++) {

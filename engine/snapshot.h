@@ -18,6 +18,7 @@ enum vm_state {
 struct snap_host {
 	char *name;
 	bool up;
+	bool connecting;	/* not reached yet: no answer, good or bad */
 	long cpus;
 	long mem_total_mib;
 	long mem_used_mib;

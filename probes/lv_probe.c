@@ -665,6 +665,7 @@ lv_probe_collect(void *impl, double now, struct diag *d)
 		}
 		if (r != NULL && !r->up)
 			snprintf(sh->error, sizeof sh->error, "%s", r->error);
+		sh->connecting = r == NULL;	/* no answer yet */
 		pthread_mutex_unlock(&h->mu);
 	}
 	return s;

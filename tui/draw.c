@@ -80,7 +80,7 @@ tui_header(struct tui *t)
 {
 	const struct model *m = controller_model(t->ctl);
 	enum policy_mode mode = controller_mode(t->ctl);
-	int up = 0, down = 0, maint = 0, x, i;
+	int up = 0, down = 0, maint = 0, connecting = 0, x, i;
 	char buf[700], dur[32], clock[16];
 	double since;
 	bool imb = controller_imbalanced(t->ctl, &since);
@@ -93,6 +93,8 @@ tui_header(struct tui *t)
 			up++;
 		else if (m->hosts[h].state == HOST_DOWN)
 			down++;
+		else if (m->hosts[h].state == HOST_CONNECTING)
+			connecting++;
 		else
 			maint++;
 	}
@@ -111,6 +113,10 @@ tui_header(struct tui *t)
 	}
 	if (maint > 0) {
 		snprintf(buf, sizeof buf, "%d maint ", maint);
+		x = tui_seg(t, 0, x, THEME_WARN, buf);
+	}
+	if (connecting > 0) {
+		snprintf(buf, sizeof buf, "%d connecting ", connecting);
 		x = tui_seg(t, 0, x, THEME_WARN, buf);
 	}
 	snprintf(buf, sizeof buf, " spread %.1f%%/%g%% ", m->spread,

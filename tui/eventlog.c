@@ -59,7 +59,8 @@ tui_event_sample(struct tui *t, const struct event *ev)
 		else
 			t->nhist++;
 		for (h = 0; h < m->nhosts; h++)
-			t->hist[h][t->nhist - 1] = m->hosts[h].state == HOST_DOWN ?
+			t->hist[h][t->nhist - 1] = m->hosts[h].state == HOST_DOWN ||
+			    m->hosts[h].state == HOST_CONNECTING ?
 			    0 : (float)m->hosts[h].cpu_pct;
 	}
 	tui_log(t, ev->ts, THEME_NORMAL, "sample spread %.1f%% %s", m->spread,

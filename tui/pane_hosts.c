@@ -64,6 +64,7 @@ hosts_draw(struct tui *t, struct tui_rect r)
 			attrset((attr_t)t->attr[hosts_state_role(h->state)]);
 		snprintf(buf, sizeof buf, "%-6.6s ",
 		    h->state == HOST_MAINTENANCE ? "maint" :
+		    h->state == HOST_CONNECTING ? "conn" :
 		    host_state_name(h->state));
 		tui_put(r.y + row, r.x + 11, 7, buf);
 		x = r.x + 18;
@@ -78,6 +79,12 @@ hosts_draw(struct tui *t, struct tui_rect r)
 			} else
 				tui_put(r.y + row, x, r.w - 18,
 				    "unreachable: its VMs are unknown");
+			continue;
+		}
+		if (h->state == HOST_CONNECTING) {	/* not reached yet */
+			attrset((attr_t)t->attr[THEME_WARN]);
+			tui_put(r.y + row, x, r.w - 18,
+			    "connecting: not reached yet");
 			continue;
 		}
 		tui_bar(t, r.y + row, x, bw, h->cpu_pct);

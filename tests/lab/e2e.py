@@ -305,7 +305,7 @@ def _num(x):
 
 def contract_errors(evs):
     """Everything in a run's events that the contract does not allow."""
-    errs = []
+    errs, started = [], set()
 
     def need(e, cond, what):
         if not cond:
@@ -318,7 +318,7 @@ def contract_errors(evs):
             need(e, e.get("state") in ("balanced", "imbalanced") and _num(e.get("spread")),
                  "sample state/spread")
             for h in e.get("hosts", []):
-                need(e, h.get("state") in ("up", "down", "maintenance") and
+                need(e, h.get("state") in ("up", "down", "maintenance", "connecting") and
                      all(_num(h.get(f)) for f in ("cpu_pct", "load_pct", "mem_used_mib",
                                                   "mem_total_mib", "vms")) and "name" in h,
                      "sample host")
@@ -340,6 +340,14 @@ def contract_errors(evs):
                  st in ("started", "done", "failed", "aborted"), "migration")
             need(e, st == "started" or _num(e.get("duration_s")), "migration duration_s")
             need(e, st != "failed" or e.get("error"), "migration error")
+            if st == "started":
+                started.add(e.get("vm"))
+            # libvirt's completed job measured the pause (a job settled by
+            # recovery ran without this vmbal: nothing measured it)
+            need(e, st != "done" or e.get("vm") not in started or
+                 (_num(e.get("downtime_ms")) and e["downtime_ms"] >= 0 and
+                  _num(e.get("transferred_mib")) and _num(e.get("rate_mibps"))),
+                 "done migration's downtime_ms, transferred_mib, rate_mibps")
         elif k == "health":
             need(e, "service" in e and ":" in e.get("backend", "") and
                  e.get("state") in ("up", "down") and "latency_ms" in e, "health")

@@ -127,9 +127,19 @@ def body():
           host(last, "h1")["cpus"] > 0 and host(last, "h1")["mem_total_mib"] > 0,
           "probe over qemu+ssh: 60% guests read 60±20%, h1's CPUs and memory: " + figs,
           r.err[-500:])
-    check(all(host(e, "h3")["state"] == "down" and host(e, "h4")["state"] == "down"
-              for _, e in r.samples()) and reasons_ok(last),
-          "still down with the reason after retries (backoff), never up")
+    states = {h: [host(e, h)["state"] for _, e in r.samples()] for h in ("h3", "h4")}
+    # connecting (not reached yet) until the first answer, then down for good
+    check(all(st and "".join(x[0] for x in st).lstrip("c").strip("d") == "" and st[-1] == "down"
+              for st in states.values()) and reasons_ok(last),
+          "still down with the reason after retries (backoff), never up",
+          repr(states))
+    with r.lock:
+        errs = [e for _, e in r.events if e["event"] == "error"]
+    check(sorted(e.get("host") for e in errs if e.get("host")) == ["h3", "h4"] and
+          all(("Host key verification failed" if e["host"] == "h3" else "Permission denied")
+              in e["message"] for e in errs if e.get("host")),
+          "one error event per host that went down, with host and libvirt's reason",
+          "\n".join(json.dumps(e) for e in errs))
 
     # 2. the console: the reason on the screen, no prompt, keys work
     c = Console(["-c", observe], 220, 50)
@@ -182,4 +192,4 @@ def body():
     r.stop()
 
 
-labtest.tap(11, body, cleanup)
+labtest.tap(12, body, cleanup)

@@ -198,6 +198,49 @@ test_down_host_keeps_unknown_vms(void **state)
 	config_free(cfg);
 }
 
+/*
+ * A host is connecting until the probe's first answer, good or bad; then
+ * up (or maintenance) or down with the probe's words; connecting again
+ * only if the probe says it has no answer yet. Plans count only up and
+ * maintenance hosts as up.
+ */
+static void
+test_connecting_then_down(void **state)
+{
+	struct config *cfg = cluster();
+	struct model *m = model_new(cfg);
+	struct snapshot *s;
+	struct snap_host *h;
+
+	(void)state;
+	assert_int_equal(m->hosts[0].state, HOST_CONNECTING);
+	assert_string_equal(host_state_name(m->hosts[0].state), "connecting");
+	s = snapshot_new(0);
+	add_host(s, "a", false, 0);
+	s->hosts[0].connecting = true;
+	add_host(s, "b", false, 0);
+	snprintf(s->hosts[1].error, sizeof s->hosts[1].error,
+	    "Host key verification failed");
+	add_host(s, "c", true, 2);
+	assert_int_equal(model_apply(m, s), 0);
+	snapshot_free(s);
+	assert_int_equal(m->hosts[0].state, HOST_CONNECTING);
+	assert_int_equal(m->hosts[1].state, HOST_DOWN);
+	assert_string_equal(m->hosts[1].error, "Host key verification failed");
+	assert_int_equal(m->hosts[2].state, HOST_MAINTENANCE);
+	s = snapshot_new(5);
+	h = snapshot_add_host(s, "a");
+	h->up = false;		/* answered: refused */
+	add_host(s, "b", true, 2);
+	assert_int_equal(model_apply(m, s), 0);
+	snapshot_free(s);
+	assert_int_equal(m->hosts[0].state, HOST_DOWN);
+	assert_int_equal(m->hosts[1].state, HOST_UP);
+	assert_string_equal(m->hosts[1].error, "");
+	model_free(m);
+	config_free(cfg);
+}
+
 static void
 test_imbalance_state_machine(void **state)
 {
@@ -232,6 +275,7 @@ main(void)
 		cmocka_unit_test(test_demand),
 		cmocka_unit_test(test_vms_move_vanish_and_hosts_go_down),
 		cmocka_unit_test(test_down_host_keeps_unknown_vms),
+		cmocka_unit_test(test_connecting_then_down),
 		cmocka_unit_test(test_imbalance_state_machine),
 	};
 

@@ -305,6 +305,66 @@ test_dnat_failure_retried(void **state)
 	config_free(cfg);
 }
 
+struct down_seen {
+	int errors;
+	char host[16], message[128];
+};
+
+static void
+down_sink(void *arg, const struct event *ev)
+{
+	struct down_seen *s = arg;
+
+	if (ev->type != EV_ERROR || ev->u.error.host == NULL)
+		return;
+	s->errors++;
+	snprintf(s->host, sizeof s->host, "%s", ev->u.error.host);
+	snprintf(s->message, sizeof s->message, "%s", ev->u.error.message);
+}
+
+/* A host that goes down is said once, by an error event naming it, and
+ * again only after it came back and went down again. */
+static void
+test_host_down_error_once(void **state)
+{
+	struct down_seen seen = { 0, "", "" };
+	struct event_sink sink = { down_sink, &seen };
+	struct config *cfg = helpers_scenario(
+	    "hosts: [{name: h1}, {name: h2}]\n"
+	    "vms: [{name: w, host: h1}]\n"
+	    "policy: {mode: observe}\n");
+	struct controller *ctl;
+	struct probe probe;
+	struct action action;
+	struct sim *sim;
+	double next;
+
+	(void)state;
+	assert_non_null(cfg);
+	sim = sim_new(cfg);
+	assert_int_equal(sim_probe_init(&probe, sim), 0);
+	sim_action_init(&action, sim);
+	ctl = controller_new(cfg, &cfg->policy, &probe, &action, &sink, NULL);
+	controller_run(ctl, 0);
+	while ((next = controller_next_due(ctl)) <= 90) {
+		sim_advance(sim, next);
+		sim_host_set_up(sim, 1, !((next >= 20 && next < 40) ||
+		    next >= 60));
+		controller_run(ctl, next);
+		if (next < 20)
+			assert_int_equal(seen.errors, 0);
+		else if (next < 60)
+			assert_int_equal(seen.errors, 1);
+	}
+	assert_int_equal(seen.errors, 2);
+	assert_string_equal(seen.host, "h2");
+	assert_string_equal(seen.message, "host h2 is down: no answer");
+	controller_free(ctl);
+	probe.ops->free(probe.impl);
+	sim_free(sim);
+	config_free(cfg);
+}
+
 /* The console's view of migrations in flight: elapsed time and progress. */
 static void
 test_flights(void **state)
@@ -360,6 +420,7 @@ main(void)
 		cmocka_unit_test(test_balanced_waves_never_move),
 		cmocka_unit_test(test_short_spikes_never_move),
 		cmocka_unit_test(test_observe_never_acts),
+		cmocka_unit_test(test_host_down_error_once),
 		cmocka_unit_test(test_flights),
 		cmocka_unit_test(test_evacuation),
 		cmocka_unit_test(test_consolidation),
