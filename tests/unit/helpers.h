@@ -211,32 +211,81 @@ helpers_run(const char *yaml, double duration, struct captured *out)
 	config_free(cfg);
 }
 
+/* A scenario's simulator, probe, action and controller, set up together. */
+struct helpers_rig {
+	struct sim *sim;
+	struct probe probe;
+	struct action action;
+	struct controller *ctl;
+	double now;
+};
+
+/* Sets up r for cfg (borrowed) and runs the first tick. */
+static inline void
+helpers_rig_init(struct helpers_rig *r, struct config *cfg,
+    struct event_sink *sink, const struct controller_opts *opts)
+{
+	memset(r, 0, sizeof *r);
+	r->sim = sim_new(cfg);
+	assert_non_null(r->sim);
+	assert_int_equal(sim_probe_init(&r->probe, r->sim), 0);
+	sim_action_init(&r->action, r->sim);
+	r->ctl = controller_new(cfg, &cfg->policy, &r->probe, &r->action, sink,
+	    opts);
+	assert_non_null(r->ctl);
+	controller_run(r->ctl, 0);
+}
+
+/* Advances to the controller's next due time when it is at most until;
+ * false when it is not. */
+static inline bool
+helpers_rig_step(struct helpers_rig *r, double until)
+{
+	double next = controller_next_due(r->ctl);
+
+	if (next > until + 1e-9)
+		return false;
+	sim_advance(r->sim, next);
+	r->now = next;
+	controller_run(r->ctl, next);
+	return true;
+}
+
+/* The simulator moved on to next, not yet the controller (for a test
+ * that changes the world between the two). */
+static inline bool
+helpers_rig_advance(struct helpers_rig *r, double until)
+{
+	double next = controller_next_due(r->ctl);
+
+	if (next > until + 1e-9)
+		return false;
+	sim_advance(r->sim, next);
+	r->now = next;
+	return true;
+}
+
+static inline void
+helpers_rig_clear(struct helpers_rig *r)
+{
+	controller_free(r->ctl);
+	r->probe.ops->free(r->probe.impl);
+	sim_free(r->sim);
+	memset(r, 0, sizeof *r);
+}
+
 static inline void
 helpers_run_config(struct config *cfg, double duration, struct captured *out)
 {
 	struct event_sink sink = { helpers_sink, out };
-	struct controller *ctl;
-	struct probe probe;
-	struct action action;
-	struct sim *sim;
-	double next;
+	struct helpers_rig r;
 
 	memset(out, 0, sizeof *out);
 	out->min_gap = 1e18;
-	sim = sim_new(cfg);
-	assert_non_null(sim);
-	assert_int_equal(sim_probe_init(&probe, sim), 0);
-	sim_action_init(&action, sim);
-	ctl = controller_new(cfg, &cfg->policy, &probe, &action, &sink, NULL);
-	assert_non_null(ctl);
-	controller_run(ctl, 0);
-	while ((next = controller_next_due(ctl)) <= duration + 1e-9) {
-		sim_advance(sim, next);
-		controller_run(ctl, next);
-	}
-	controller_free(ctl);
-	probe.ops->free(probe.impl);
-	sim_free(sim);
+	helpers_rig_init(&r, cfg, &sink, NULL);
+	while (helpers_rig_step(&r, duration))
+		;
+	helpers_rig_clear(&r);
 }
 
 #endif

@@ -275,23 +275,13 @@ test_dnat_failure_retried(void **state)
 	    "vms: [{name: w, host: h1}]\n"
 	    "policy: {mode: auto}\n"
 	    "services: [{vip: 198.18.0.1, port: 80, backends: [{address: 198.18.1.1, vm: w}]}]\n");
-	struct controller *ctl;
-	struct probe probe;
-	struct action action;
-	struct sim *sim;
-	double next;
+	struct helpers_rig r;
 
 	(void)state;
 	assert_non_null(cfg);
-	sim = sim_new(cfg);
-	assert_int_equal(sim_probe_init(&probe, sim), 0);
-	sim_action_init(&action, sim);
-	ctl = controller_new(cfg, &cfg->policy, &probe, &action, &sink, &opts);
-	controller_run(ctl, 0);
-	while ((next = controller_next_due(ctl)) <= 60) {
-		sim_advance(sim, next);
-		controller_run(ctl, next);
-	}
+	helpers_rig_init(&r, cfg, &sink, &opts);
+	while (helpers_rig_step(&r, 60))
+		;
 	assert_int_equal(seen.failed, 2);
 	assert_string_equal(seen.error,
 	    "iptc_commit: Resource temporarily unavailable");
@@ -299,9 +289,7 @@ test_dnat_failure_retried(void **state)
 	/* two failures, the success, then the unchanged state re-applied
 	 * every 5 s after it until 60 s (drift repair, docs/dnat.md) */
 	assert_int_equal(f.calls, 3 + 10);
-	controller_free(ctl);
-	probe.ops->free(probe.impl);
-	sim_free(sim);
+	helpers_rig_clear(&r);
 	config_free(cfg);
 }
 
@@ -333,35 +321,24 @@ test_host_down_error_once(void **state)
 	    "hosts: [{name: h1}, {name: h2}]\n"
 	    "vms: [{name: w, host: h1}]\n"
 	    "policy: {mode: observe}\n");
-	struct controller *ctl;
-	struct probe probe;
-	struct action action;
-	struct sim *sim;
-	double next;
+	struct helpers_rig r;
 
 	(void)state;
 	assert_non_null(cfg);
-	sim = sim_new(cfg);
-	assert_int_equal(sim_probe_init(&probe, sim), 0);
-	sim_action_init(&action, sim);
-	ctl = controller_new(cfg, &cfg->policy, &probe, &action, &sink, NULL);
-	controller_run(ctl, 0);
-	while ((next = controller_next_due(ctl)) <= 90) {
-		sim_advance(sim, next);
-		sim_host_set_up(sim, 1, !((next >= 20 && next < 40) ||
-		    next >= 60));
-		controller_run(ctl, next);
-		if (next < 20)
+	helpers_rig_init(&r, cfg, &sink, NULL);
+	while (helpers_rig_advance(&r, 90)) {
+		sim_host_set_up(r.sim, 1, !((r.now >= 20 && r.now < 40) ||
+		    r.now >= 60));
+		controller_run(r.ctl, r.now);
+		if (r.now < 20)
 			assert_int_equal(seen.errors, 0);
-		else if (next < 60)
+		else if (r.now < 60)
 			assert_int_equal(seen.errors, 1);
 	}
 	assert_int_equal(seen.errors, 2);
 	assert_string_equal(seen.host, "h2");
 	assert_string_equal(seen.message, "host h2 is down: no answer");
-	controller_free(ctl);
-	probe.ops->free(probe.impl);
-	sim_free(sim);
+	helpers_rig_clear(&r);
 	config_free(cfg);
 }
 
@@ -374,26 +351,17 @@ test_flights(void **state)
 	struct diag d;
 	struct config *cfg = config_new_from_file("tests/scenarios/2008-ten.yaml",
 	    CONFIG_SCENARIO, &d);
-	struct controller *ctl;
-	struct probe probe;
-	struct action action;
+	struct helpers_rig r;
 	struct flight f[4];
-	struct sim *sim;
-	double next, first = -1, mid = -1;
+	double first = -1, mid = -1;
 
 	(void)state;
 	assert_non_null(cfg);
-	sim = sim_new(cfg);
-	assert_int_equal(sim_probe_init(&probe, sim), 0);
-	sim_action_init(&action, sim);
-	ctl = controller_new(cfg, &cfg->policy, &probe, &action, &sink, NULL);
-	controller_run(ctl, 0);
-	while ((next = controller_next_due(ctl)) <= 300) {
-		sim_advance(sim, next);
-		controller_run(ctl, next);
-		if (controller_in_flight(ctl) == 0)
+	helpers_rig_init(&r, cfg, &sink, NULL);
+	while (helpers_rig_step(&r, 300)) {
+		if (controller_in_flight(r.ctl) == 0)
 			continue;
-		assert_int_equal(controller_flights(ctl, next, f, 4), 1);
+		assert_int_equal(controller_flights(r.ctl, r.now, f, 4), 1);
 		assert_true(f[0].progress >= 0 && f[0].progress <= 1);
 		if (first < 0)
 			first = f[0].progress;
@@ -404,9 +372,7 @@ test_flights(void **state)
 	/* 512 MiB at 1000 Mbit/s: 4.1 s; seen at the start and one second in */
 	assert_near(first, 0, 1e-9);
 	assert_near(mid, 1.0 / 4.096, 1e-6);
-	controller_free(ctl);
-	probe.ops->free(probe.impl);
-	sim_free(sim);
+	helpers_rig_clear(&r);
 	config_free(cfg);
 	free(c);
 }
