@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # probe_lab.t - vmbal's libvirt collector against real libvirtd hosts and
 # QEMU guests in the lab (tests/lab/lab.sh): CPU of busy, half-busy and
-# idle guests; a guest migrated by hand with virsh; a host whose libvirtd
+# idle guests; their dirty rates as libvirt measures them
+# (virDomainStartDirtyRateCalc: present, and small for these guests that
+# write no memory); a guest migrated by hand with virsh; a host whose libvirtd
 # dies and comes back; the same run under the ASan+UBSan build. Prints
 # TAP. Needs root and the lab's packages; skips with the reason otherwise.
 import json, os, signal, sys, tempfile, time
@@ -57,6 +59,17 @@ def body():
     check(h and 35 <= h["cpu_pct"] <= 65, "50% duty-cycle guest reads 50±15%: " + figs)
     check(host(last, "h1")["state"] == "up" and host(last, "h1")["cpus"] > 0
           and host(last, "h1")["mem_total_mib"] > 0, "hosts up with their node's CPUs and memory")
+    # the boot-sector guests write no memory (burn.S spins or halts): a
+    # measured rate, present by the last of the five ticks, near zero
+    dirty = dict((x["name"], x.get("dirty_mibps")) for x in (b, h, i) if x)
+    seen = dict((n, [e for _, e in r.samples() if "dirty_mibps" in (vm(e, n) or {})])
+                for n in ("busy", "half", "idle"))
+    check(len(dirty) == 3 and all(d is not None and 0 <= d < 5 for d in dirty.values()),
+          "dirty rate measured for every guest, under 5 MiB/s for guests that write no memory: %s"
+          " (first present at tick %s)" % (
+              ", ".join("%s %s" % kv for kv in sorted(dirty.items())),
+              ", ".join("%s %s" % (n, seen[n][0]["ts"] if seen[n] else "-") for n in sorted(seen))),
+          r.err[-500:])
 
     # 2. a migration by hand
     r = Run(VMBAL, cfg.name)
@@ -105,4 +118,4 @@ def body():
           r.err[-1500:])
 
 
-labtest.tap(12, body, cleanup)
+labtest.tap(13, body, cleanup)
