@@ -3,7 +3,8 @@
 # QEMU guests in the lab (tests/lab/lab.sh): CPU of busy, half-busy and
 # idle guests; their dirty rates as libvirt measures them
 # (virDomainStartDirtyRateCalc: present, and small for these guests that
-# write no memory); a guest migrated by hand with virsh; a host whose libvirtd
+# write no memory; near what it writes for one writing 24 of its 64 MiB
+# over and over); a guest migrated by hand with virsh; a host whose libvirtd
 # dies and comes back; the same run under the ASan+UBSan build. Prints
 # TAP. Needs root and the lab's packages; skips with the reason otherwise.
 import json, os, signal, sys, tempfile, time
@@ -71,6 +72,25 @@ def body():
               ", ".join("%s %s" % (n, seen[n][0]["ts"] if seen[n] else "-") for n in sorted(seen))),
           r.err[-500:])
 
+    # 1b. a guest that writes 24 MiB of its 64 over and over (burn.S WMIB):
+    # page sampling sees about 24 MiB/s; started only now, and stopped
+    # after, as it keeps a CPU busy
+    rc, o, e = lab("guest", "2", "writer", "w24", "64")
+    check_writer = rc == 0
+    w, i = {}, {}
+    if check_writer:
+        time.sleep(2)
+        r = Run(VMBAL, cfg.name, "--ticks", "4")
+        runs.append(r)
+        r.p.wait(timeout=60)
+        last = r.samples()[-1][1] if r.samples() else {}
+        w, i = vm(last, "writer") or {}, vm(last, "idle") or {}
+        sh(["virsh", "-c", U2, "destroy", "writer"], timeout=30)
+    check(check_writer and 8 <= w.get("dirty_mibps", -1) <= 48 and 0 <= i.get("dirty_mibps", -1) < 5,
+          "a guest writing 24 MiB over and over: dirty rate 8..48 MiB/s (%s), the idle one's under 5 (%s)"
+          % (w.get("dirty_mibps") if check_writer else "-", i.get("dirty_mibps") if check_writer else "-"),
+          e[-500:] if not check_writer else r.err[-500:])
+
     # 2. a migration by hand
     r = Run(VMBAL, cfg.name)
     runs.append(r)
@@ -118,4 +138,4 @@ def body():
           r.err[-1500:])
 
 
-labtest.tap(13, body, cleanup)
+labtest.tap(14, body, cleanup)
