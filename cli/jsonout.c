@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "jsonout.h"
+#include "../engine/movecost.h"
 
 static json_t *
 jsonout_num(double x)
@@ -67,6 +68,9 @@ jsonout_sample(const struct event *ev)
 		jsonout_set(jv, "mem_mib", json_integer(v->mem_mib));
 		jsonout_set(jv, "state", json_string(vm_state_name(v->state)));
 		jsonout_set(jv, "vcpus", json_integer(v->vcpus));
+		if (v->dirty_mibps >= 0)
+			jsonout_set(jv, "dirty_mibps",
+			    jsonout_num(v->dirty_mibps));
 		json_array_append_new(vms, jv);
 	}
 	jsonout_set(o, "hosts", hosts);
@@ -82,6 +86,8 @@ jsonout_plan(const struct event *ev)
 {
 	static const char *const objectives[] = { "balance", "consolidate" };
 	static const char *const planners[] = { "default", "greedy-2008" };
+	static const char *const links[] = { "default", "configured",
+		"measured" };
 	const struct plan *p = ev->u.plan.plan;
 	const struct plan_input *in = ev->u.plan.in;
 	json_t *o = json_object(), *moves = json_array(), *empty;
@@ -98,9 +104,18 @@ jsonout_plan(const struct event *ev)
 		jsonout_set(jm, "mem_mib", json_integer(in->vms[m->vm].mem));
 		jsonout_set(jm, "spread_after", jsonout_num(m->spread_after));
 		jsonout_set(jm, "score_after", jsonout_num(m->score_after));
+		if (in->vms[m->vm].dirty >= 0)
+			jsonout_set(jm, "dirty_mibps",
+			    jsonout_num(in->vms[m->vm].dirty));
+		if (movecost_never(m->est_s))
+			jsonout_set(jm, "may_not_converge", json_true());
+		else
+			jsonout_set(jm, "est_s", jsonout_num(m->est_s));
 		json_array_append_new(moves, jm);
 	}
 	jsonout_set(o, "moves", moves);
+	jsonout_set(o, "link_mibps", jsonout_num(in->link_mibps));
+	jsonout_set(o, "link_rate", json_string(links[in->link_src]));
 	jsonout_set(o, "spread_before", jsonout_num(p->spread_before));
 	jsonout_set(o, "spread_after", jsonout_num(p->spread_after));
 	jsonout_set(o, "score_before", jsonout_num(p->score_before));

@@ -410,9 +410,12 @@ controller_poll_actions(struct controller *c, double now)
 				    done ? NULL : res[i].error,
 				    done ? &res[i].stats : NULL);
 			}
-			if (done)
+			if (done) {
 				c->migrations++;
-			else {
+				/* the link rate the next plans count on */
+				model_note_rate(c->model,
+				    res[i].stats.rate_mibps);
+			} else {
 				c->failed++;
 				controller_cancel_pending(c);
 			}
@@ -531,6 +534,7 @@ controller_take_plan(struct controller *c, const struct plan *p,
 		e->confirmed = confirmed;
 		e->who = "auto";
 		e->spread_after = p->moves[i].spread_after;
+		e->est_s = p->moves[i].est_s;
 		c->nexec = i + 1;
 	}
 	c->spread_before = p->spread_before;

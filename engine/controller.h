@@ -123,6 +123,8 @@ enum move_state {
 struct move_view {
 	const char *vm, *from, *to, *reason, *who;
 	double spread_after;	/* predicted CPU spread after it */
+	double est_s;		/* estimated copy time (movecost.h); < 0
+				 * none, MOVECOST_NEVER may not converge */
 	enum move_state state;
 };
 

@@ -200,6 +200,7 @@ controller_append(struct controller *c, const char *vm, const char *from,
 	e->confirmed = true;
 	e->who = "operator";
 	e->spread_after = spread_after;
+	e->est_s = -1;
 	return 0;
 }
 

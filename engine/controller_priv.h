@@ -24,6 +24,7 @@ struct exec_move {
 	double started;
 	char *reason;		/* the planner's, or the operator's */
 	double spread_after;	/* predicted CPU spread after it; < 0 none */
+	double est_s;		/* the planner's estimated copy time; < 0 none */
 };
 
 struct controller {

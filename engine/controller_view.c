@@ -64,6 +64,7 @@ controller_moves(const struct controller *c, struct move_view *out,
 		out[i].reason = e->reason != NULL ? e->reason : "";
 		out[i].who = e->who != NULL ? e->who : "auto";
 		out[i].spread_after = e->spread_after;
+		out[i].est_s = e->est_s;
 		out[i].state = controller_move_state(e);
 	}
 	return i;

@@ -144,6 +144,7 @@ model_vm_insert(struct model *m, const char *name)
 	}
 	v->moved_at = -1;
 	v->host = -1;
+	v->dirty_mibps = -1;
 	m->nvms++;
 	return v;
 }
@@ -214,6 +215,7 @@ model_fold(struct model *m, const struct snapshot *s, bool samples)
 		v->vcpus = sv->vcpus;
 		v->mem_mib = sv->mem_mib;
 		v->state = sv->state;
+		v->dirty_mibps = sv->dirty_mibps;
 		if (samples && sv->cpu_valid) {
 			window_push(&v->cpu, sv->cpu_pct);
 			window_push(&v->demand, sv->demand_pct > sv->cpu_pct ?
@@ -288,4 +290,28 @@ host_state_name(enum host_state st)
 	    "connecting" };
 
 	return names[st];
+}
+
+void
+model_note_rate(struct model *m, double mibps)
+{
+	if (!(mibps > 0))
+		return;
+	m->rates[m->rate_next] = mibps;
+	m->rate_next = (m->rate_next + 1) % MODEL_RATES;
+	if (m->nrates < MODEL_RATES)
+		m->nrates++;
+}
+
+double
+model_link_rate(const struct model *m)
+{
+	double sum = 0;
+	size_t i;
+
+	if (m->nrates == 0)
+		return -1;
+	for (i = 0; i < m->nrates; i++)
+		sum += m->rates[i];
+	return sum / (double)m->nrates;
 }

@@ -47,7 +47,11 @@ struct model_vm {
 	struct window demand;	/* use plus CPU wait, same window as cpu */
 	double moved_at;	/* when it last moved; < 0 never */
 	bool in_flight;		/* a migration of it runs */
+	double dirty_mibps;	/* MiB/s it dirties, as the probe last
+				 * measured it; < 0 unknown */
 };
+
+#define MODEL_RATES 8		/* done migrations the link rate is taken from */
 
 struct model {
 	struct model_host *hosts;
@@ -56,6 +60,8 @@ struct model {
 	size_t nvms, capvms;
 	size_t window;
 	double spread;		/* derived by model_measure */
+	double rates[MODEL_RATES];	/* MiB/s of the latest done migrations */
+	size_t nrates, rate_next;	/* how many; where the next goes */
 };
 
 /* A model of the hosts in c; VMs arrive with snapshots. Caller frees. */
@@ -68,6 +74,10 @@ int model_apply(struct model *m, const struct snapshot *s);
 int model_apply_placement(struct model *m, const struct snapshot *s);
 /* Recomputes host measures and the spread. */
 void model_measure(struct model *m);
+/* A done migration's mean rate (MiB/s; ignored when not > 0). */
+void model_note_rate(struct model *m, double mibps);
+/* The mean rate of the latest MODEL_RATES done migrations; -1 none. */
+double model_link_rate(const struct model *m);
 int model_host_index(const struct model *m, const char *name);
 int model_vm_index(const struct model *m, const char *name);
 const char *host_state_name(enum host_state st);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "movecost.h"
 #include "placement.h"
 
 /* What a VM weighs in a plan: its demand (load when unset). */
@@ -251,6 +252,17 @@ placement_unit_mem(const struct placement *p, int unit)
 	for (v = unit; v >= 0; v = p->unit_next[v])
 		m += p->in->vms[v].mem;
 	return m;
+}
+
+double
+placement_unit_cost(const struct placement *p, int unit)
+{
+	double c = 0;
+	int v;
+
+	for (v = unit; v >= 0; v = p->unit_next[v])
+		c += movecost_vm(p->in, v);
+	return c;
 }
 
 bool

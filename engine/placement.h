@@ -49,6 +49,8 @@ double placement_sumsq(const struct placement *p);
 /* Unit totals; a unit is intact when all its members share a host. */
 double placement_unit_load(const struct placement *p, int unit);
 long placement_unit_mem(const struct placement *p, int unit);
+/* Seconds its members' memory takes to copy (movecost.h). */
+double placement_unit_cost(const struct placement *p, int unit);
 bool placement_unit_intact(const struct placement *p, int unit);
 /* Every member movable, not yet moved in this plan, on a host that is up
  * (nothing can be migrated off a host vmbal cannot reach). */

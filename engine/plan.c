@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "movecost.h"
 #include "plan.h"
 #include "vec.h"
 
@@ -13,6 +14,7 @@ struct plan_input *
 plan_input_new(size_t nhosts, size_t nvms)
 {
 	struct plan_input *in = calloc(1, sizeof *in);
+	size_t i;
 
 	if (in == NULL)
 		return NULL;
@@ -24,6 +26,10 @@ plan_input_new(size_t nhosts, size_t nvms)
 	}
 	in->nhosts = nhosts;
 	in->nvms = nvms;
+	for (i = 0; i < nvms; i++)
+		in->vms[i].dirty = -1;	/* unknown */
+	in->link_mibps = MOVECOST_DEFAULT_MIBPS;
+	in->link_src = LINK_DEFAULT;
 	policy_defaults(&in->policy);
 	return in;
 }

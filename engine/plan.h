@@ -4,7 +4,8 @@
  * A plan_input is a flat, index-based copy of what the planner needs from
  * the model, the rules and the policy: host capacities and predicted use,
  * VM loads (moving averages, in percent of one CPU), which VMs may move,
- * pins, and the rule groups. A plan is an ordered list of migrations,
+ * pins, the rule groups, and what a move costs (each VM's dirty rate,
+ * the link rate migrations reach). A plan is an ordered list of migrations,
  * each with its reason and the predicted spread after it. Both are plain
  * data: the planner is a pure function from one to the other.
  */
@@ -37,6 +38,8 @@ struct plan_vm {
 	long mem;		/* MiB */
 	bool movable;		/* not excluded, not cooling down, not in flight */
 	int pin;		/* host it must stay on, or -1 */
+	double dirty;		/* MiB/s the guest dirties (libvirt's
+				 * measurement); < 0 unknown */
 };
 
 /* A rule group: VM indices. */
@@ -57,6 +60,14 @@ struct plan_input {
 	struct policy policy;
 	bool imbalanced;	/* the state machine's verdict: balance only then */
 	bool heuristic_only;	/* skip the exact search (tests, benchmarks) */
+	double link_mibps;	/* the rate a migration copies at (see
+				 * link_src); movecost.h */
+	enum link_src {
+		LINK_DEFAULT,	/* MOVECOST_DEFAULT_MIBPS: nothing known */
+		LINK_CONFIGURED,	/* live_migration.bandwidth_mibps */
+		LINK_MEASURED	/* mean rate of recent done migrations */
+	} link_src;
+	bool auto_converge;	/* live_migration.auto_converge */
 };
 
 struct plan_move {
@@ -65,6 +76,8 @@ struct plan_move {
 	char reason[128];
 	double spread_after;	/* predicted CPU spread after this move */
 	double score_after;	/* predicted score spread after this move */
+	double est_s;		/* estimated copy time (movecost.h), s;
+				 * MOVECOST_NEVER: may not converge */
 };
 
 struct plan {

@@ -4,7 +4,10 @@
  * VM not running now) are left out of their group. A VM's load is its
  * measured use and its demand what it wants (use plus CPU wait), both
  * moving averages; a host's memory reserve is its reserve_mib, else the
- * policy's host_reserve_mib.
+ * policy's host_reserve_mib. What a move costs (movecost.h): each VM's
+ * dirty rate as last measured, and the link rate: the mean rate of the
+ * latest done migrations, else live_migration.bandwidth_mibps when it
+ * caps them, else MOVECOST_DEFAULT_MIBPS.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +79,14 @@ plan_build(const struct model *m, const struct config *cfg,
 		return NULL;
 	in->policy = *policy;
 	in->imbalanced = imbalanced;
+	in->auto_converge = cfg->live_migration.auto_converge;
+	if (model_link_rate(m) > 0) {
+		in->link_mibps = model_link_rate(m);
+		in->link_src = LINK_MEASURED;
+	} else if (cfg->live_migration.bandwidth_mibps > 0) {
+		in->link_mibps = (double)cfg->live_migration.bandwidth_mibps;
+		in->link_src = LINK_CONFIGURED;
+	}
 	for (i = 0; i < m->nhosts; i++) {
 		const struct model_host *h = &m->hosts[i];
 
@@ -99,6 +110,7 @@ plan_build(const struct model *m, const struct config *cfg,
 		pv->load = window_mean(&v->cpu);
 		pv->demand = window_mean(&v->demand);
 		pv->mem = v->mem_mib;
+		pv->dirty = v->dirty_mibps;
 		pv->pin = -1;
 		pv->movable = v->host >= 0 && !v->in_flight && !cooling &&
 		    (v->state == VM_RUNNING || v->state == VM_PAUSED) &&

@@ -5,8 +5,9 @@
  * After the repairs (repair.c), while the cluster is imbalanced, a plan
  * aims at policy target_pct (the CPU spread, as the threshold is). Plans
  * are compared, in this order, by the spread they reach clamped at the
- * target (under it is all that counts), the number of migrations, the
- * memory they copy, and the spread. Small clusters get the exact search
+ * target (under it is all that counts), the number of migrations, their
+ * estimated copy time (the memory and what the guests dirty meanwhile
+ * over the link rate, movecost.h), and the spread. Small clusters get the exact search
  * (planner_exact.c), which proves the minimum; big ones the heuristic
  * below, with a lower bound on the moves any plan needs beside it.
  *
@@ -26,7 +27,8 @@
  * below takes the biggest unit that fits under the top from the highest
  * hosts that stay in the band. No step raises the spread, a unit moves at
  * most once, and at the end the shortest prefix that reaches the goal is
- * kept and every step it does not need is dropped. The plan is kept only
+ * kept and every step it does not need is dropped. Between units of
+ * the same load the one quicker to copy goes. The plan is kept only
  * when it lowers the CPU spread by min_gain_pct.
  *
  * The placement the planner works on weighs CPU alone (the target is a
@@ -36,11 +38,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "movecost.h"
 #include "plan_order.h"
 #include "planner_exact.h"
 #include "repair.h"
 
 #define EPS 1e-9
+#define COPY_EPS 1e-6	/* seconds */
 #define INF_MOVES (1L << 40)
 #define PRUNE_MAX 96		/* steps above this are not pruned one by one */
 #define SHED_TRIES 8		/* units of a host tried before giving up */
@@ -59,6 +63,7 @@ struct bal {
 	bool *cnt;		/* per host: counted in the spread */
 	double *ul;		/* per unit: its load */
 	long *um;		/* per unit: its memory */
+	double *uc;		/* per unit: its estimated copy seconds */
 	bool *stuck;		/* per host: nothing more to do for it */
 	struct plan_steps steps;
 };
@@ -394,12 +399,16 @@ bal_shed(struct bal *b, int a, struct cand *cs, double cur)
 		if (k == 0)	/* the smallest that is enough */
 			for (i = 0; i < n; i++)
 				if (cs[i].d >= excess - EPS && (pick < 0 ||
-				    cs[i].d < cs[pick].d))
+				    cs[i].d < cs[pick].d - EPS ||
+				    (cs[i].d <= cs[pick].d + EPS &&
+				    b->uc[cs[i].u] < b->uc[cs[pick].u] - COPY_EPS)))
 					pick = i;
 		if (pick < 0)	/* the biggest not tried */
 			for (j = 0; j < n; j++)
 				if (cs[j].d >= 0 && (pick < 0 ||
-				    cs[j].d > cs[pick].d))
+				    cs[j].d > cs[pick].d + EPS ||
+				    (cs[j].d >= cs[pick].d - EPS &&
+				    b->uc[cs[j].u] < b->uc[cs[pick].u] - COPY_EPS)))
 					pick = j;
 		if (pick < 0)
 			break;
@@ -450,7 +459,9 @@ bal_fill(struct bal *b, int c, double cur)
 			dc = bal_delta(b, u, c);
 			da = bal_delta(b, u, a);
 			if (sc + dc > b->top + EPS || sa - da < b->bot - EPS ||
-			    dc <= bestd || !placement_unit_fits(p, u, c))
+			    dc < bestd - EPS || (dc <= bestd + EPS && (pick < 0 ||
+			    b->uc[u] >= b->uc[pick] - COPY_EPS)) ||
+			    !placement_unit_fits(p, u, c))
 				continue;
 			bestd = dc;
 			pick = u;
@@ -556,6 +567,7 @@ bal_free(struct bal *b)
 	free(b->stuck);
 	free(b->ul);
 	free(b->um);
+	free(b->uc);
 	free(b->sc);
 	free(b->cnt);
 	plan_steps_fini(&b->steps);
@@ -582,7 +594,8 @@ bal_init(struct bal *b, const struct placement *from)
 	b->sc = calloc(p->nh + 1, sizeof *b->sc);
 	b->cnt = calloc(p->nh + 1, sizeof *b->cnt);
 	b->um = calloc(p->nv + 1, sizeof *b->um);
-	if (b->sc == NULL || b->cnt == NULL || b->ul == NULL || b->um == NULL || b->kc == NULL || b->km == NULL || b->head == NULL ||
+	b->uc = calloc(p->nv + 1, sizeof *b->uc);
+	if (b->uc == NULL || b->sc == NULL || b->cnt == NULL || b->ul == NULL || b->um == NULL || b->kc == NULL || b->km == NULL || b->head == NULL ||
 	    b->next == NULL || b->stuck == NULL)
 		return -1;
 	for (h = 0; h < (int)p->nh; h++) {
@@ -603,14 +616,16 @@ bal_init(struct bal *b, const struct placement *from)
 		b->head[p->host_of[u]] = u;
 		b->ul[u] = placement_unit_load(p, u);
 		b->um[u] = placement_unit_mem(p, u);
+		b->uc[u] = placement_unit_cost(p, u);
 	}
 	return 0;
 }
 
-/* The spread (clamped at T), migrations and memory of steps on base. */
+/* The spread (clamped at T), migrations and estimated copy seconds of
+ * steps on base. */
 static void
 bal_outcome(const struct bal *b, const struct placement *base,
-    struct placement *scratch, double *spread, long *moves, long *copy)
+    struct placement *scratch, double *spread, long *moves, double *copy)
 {
 	size_t i;
 	int v;
@@ -627,7 +642,7 @@ bal_outcome(const struct bal *b, const struct placement *base,
 	for (i = 0; i < b->steps.n; i++)
 		for (v = b->steps.v[i].unit; v >= 0; v = base->unit_next[v]) {
 			(*moves)++;
-			*copy += base->in->vms[v].mem;
+			*copy += movecost_vm(base->in, v);
 		}
 }
 
@@ -641,8 +656,8 @@ bal_bands(struct bal *b, const struct placement *base,
     struct placement *scratch, double L, double cpu_limit)
 {
 	struct plan_steps best;
-	double bands[BANDS], mean = 0, bs = INFINITY, s;
-	long bm = 0, bc = 0, m, c;
+	double bands[BANDS], mean = 0, bs = INFINITY, s, bc = 0, c;
+	long bm = 0, m;
 	int h, n = 0, k, nb = 0;
 
 	memset(&best, 0, sizeof best);
@@ -673,7 +688,7 @@ bal_bands(struct bal *b, const struct placement *base,
 		if (s > cpu_limit + EPS)	/* CPU only: the spread is CPU */
 			continue;
 		if (k == 0 || s < bs - EPS || (s <= bs + EPS && (m < bm ||
-		    (m == bm && c < bc)))) {
+		    (m == bm && c < bc - COPY_EPS)))) {
 			if (plan_steps_copy(&best, &b->steps) != 0)
 				goto fail;
 			bs = s;

@@ -6,7 +6,8 @@
  * first, are tried on their own host first, then on the others in order
  * of score, with at most `cap` migrations; cap grows from 0 until a
  * placement reaches the target, so the first one found at a depth is a
- * proven minimum. A branch is cut when it would pass the cap, or when even
+ * proven minimum; among placements of as many migrations the least
+ * estimated copy time (movecost.h) wins. A branch is cut when it would pass the cap, or when even
  * its best case cannot beat the best placement found: the highest score
  * so far can only grow, and no host can end above its score plus
  * everything not yet placed. Rules are checked as units are placed:
@@ -22,6 +23,7 @@
 #include "placement.h"
 
 #define EPS 1e-9
+#define COPY_EPS 1e-6	/* seconds: sums in another order are equal */
 
 struct exact {
 	const struct placement *p;
@@ -31,6 +33,7 @@ struct exact {
 	int nunits;
 	double *uload;		/* per unit index */
 	long *umem;
+	double *ucost;		/* seconds its memory takes to copy */
 	int *umoves;		/* members of the unit (migrations if moved) */
 	double *load;		/* per host, as the search goes */
 	long *mem;
@@ -42,7 +45,7 @@ struct exact {
 	double best_spread;	/* clamped at target */
 	double best_raw;	/* not clamped: the last tie-break */
 	int best_moves;
-	long best_copy;
+	double best_copy;	/* estimated copy seconds */
 	double goal;		/* the target */
 	double cpu_limit;
 	int cap;		/* most migrations at this depth */
@@ -106,9 +109,11 @@ exact_allowed(struct exact *e, int i, int h)
 	    exact_anti(e, i, h, 0);
 }
 
-/* Is (s, moves, copy, raw) better than the best so far? */
+/* Is (s, moves, copy, raw) better than the best so far? Copy is the
+ * estimated copy time (movecost.h), the least memory when no dirty rate
+ * is known. */
 static bool
-exact_better(const struct exact *e, double s, int moves, long copy,
+exact_better(const struct exact *e, double s, int moves, double copy,
     double raw)
 {
 	if (s < e->best_spread - EPS)
@@ -117,8 +122,10 @@ exact_better(const struct exact *e, double s, int moves, long copy,
 		return false;
 	if (moves != e->best_moves)
 		return moves < e->best_moves;
-	if (copy != e->best_copy)
-		return copy < e->best_copy;
+	if (copy < e->best_copy - COPY_EPS)
+		return true;
+	if (copy > e->best_copy + COPY_EPS)
+		return false;
 	return raw < e->best_raw - EPS;
 }
 
@@ -144,7 +151,7 @@ exact_cpu_spread(const struct exact *e)
 }
 
 static void
-exact_leaf(struct exact *e, int moves, long copy)
+exact_leaf(struct exact *e, int moves, double copy)
 {
 	double lo = 0, hi = 0, s, raw;
 	bool any = false;
@@ -206,7 +213,7 @@ exact_bound(const struct exact *e, int i)
 }
 
 static void
-exact_dfs(struct exact *e, int i, int moves, long copy)
+exact_dfs(struct exact *e, int i, int moves, double copy)
 {
 	int order[64], n = 0, k, j, h, home;
 
@@ -252,7 +259,7 @@ exact_dfs(struct exact *e, int i, int moves, long copy)
 		e->mem[h] += e->umem[i];
 		exact_anti(e, i, h, 1);
 		exact_dfs(e, i + 1, moves + (h != home ? e->umoves[i] : 0),
-		    copy + (h != home ? e->umem[i] : 0));
+		    copy + (h != home ? e->ucost[i] : 0));
 		exact_anti(e, i, h, -1);
 		e->load[h] -= e->uload[i];
 		e->mem[h] -= e->umem[i];
@@ -265,6 +272,7 @@ exact_free(struct exact *e)
 	free(e->units);
 	free(e->uload);
 	free(e->umem);
+	free(e->ucost);
 	free(e->umoves);
 	free(e->load);
 	free(e->mem);
@@ -299,6 +307,7 @@ planner_exact(const struct placement *p, double target, double cpu_limit,
 	e.units = calloc(n, sizeof *e.units);
 	e.uload = calloc(n, sizeof *e.uload);
 	e.umem = calloc(n, sizeof *e.umem);
+	e.ucost = calloc(n, sizeof *e.ucost);
 	e.umoves = calloc(n, sizeof *e.umoves);
 	e.cur = calloc(n, sizeof *e.cur);
 	e.best = calloc(n, sizeof *e.best);
@@ -311,7 +320,7 @@ planner_exact(const struct placement *p, double target, double cpu_limit,
 	if (e.target == NULL || e.units == NULL || e.uload == NULL || e.umem == NULL ||
 	    e.umoves == NULL || e.cur == NULL || e.best == NULL ||
 	    e.rest_load == NULL || e.rest_mem == NULL || e.load == NULL ||
-	    e.mem == NULL || e.aa == NULL)
+	    e.mem == NULL || e.aa == NULL || e.ucost == NULL)
 		goto out;
 	/* fixed units are part of the ground; movable ones are searched */
 	memcpy(e.load, p->load, p->nh * sizeof *e.load);
@@ -340,6 +349,7 @@ planner_exact(const struct placement *p, double target, double cpu_limit,
 		u = e.units[i];
 		e.uload[i] = placement_unit_load(p, u);
 		e.umem[i] = placement_unit_mem(p, u);
+		e.ucost[i] = placement_unit_cost(p, u);
 		for (v = u; v >= 0; v = p->unit_next[v])
 			e.umoves[i]++;
 		total += e.umoves[i];

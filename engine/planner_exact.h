@@ -14,7 +14,9 @@
 /*
  * Searches the placements of p's movable units for the best by, in
  * order: the spread clamped at target (reaching the target is all that
- * counts), the fewest migrations, the least memory to copy, the lowest
+ * counts), the fewest migrations, the least estimated copy time (the
+ * memory and what the guest dirties meanwhile over the link rate,
+ * movecost.h; the least memory when no dirty rate is known), the lowest
  * spread; only placements reached by an order of moves that never raises
  * the spread (plan_order_find) and that leave the CPU spread at most
  * cpu_limit count. Iterative deepening over the number of migrations,

@@ -80,6 +80,7 @@ snapshot_add_vm(struct snapshot *s, const char *name, const char *host)
 	memset(v, 0, sizeof *v);
 	v->name = strdup(name);
 	v->host = strdup(host);
+	v->dirty_mibps = -1;
 	if (v->name == NULL || v->host == NULL) {
 		free(v->name);
 		free(v->host);

@@ -38,6 +38,9 @@ struct snap_vm {
 				 * would use on an idle host (valid with
 				 * cpu_pct; below it means unknown: cpu_pct) */
 	enum vm_state state;
+	double dirty_mibps;	/* MiB/s the guest dirties, as libvirt last
+				 * measured it (its dirtyrate stats); < 0
+				 * unknown (snapshot_add_vm's default) */
 	double net_rx_bps, net_tx_bps;	/* bytes/s, when rates are valid */
 	double disk_rd_bps, disk_wr_bps;
 };

@@ -20,6 +20,17 @@
  * CPU, in ns, from the host's schedstat), clamped the same way; without
  * delay counters (an old libvirt or kernel) demand is use.
  *
+ * Dirty rate: libvirt measures how fast a guest writes its memory only
+ * when asked (virDomainStartDirtyRateCalc, QEMU's calc-dirty-rate, which
+ * samples pages for DIRTY_CALC_S); the result stays in the domain's
+ * dirtyrate stats, read with the others. A running domain's calculation
+ * is started when it is new to the connection and then every
+ * DIRTY_PERIOD_S, at most DIRTY_STARTS per collection (one call each,
+ * and a second of sampling in QEMU); the last measured rate is
+ * published until the next replaces it. A domain whose hypervisor
+ * refuses (an old QEMU or libvirt, another driver) is asked again only
+ * after DIRTY_RETRY_S; until a measurement arrives its rate is unknown.
+ *
  * Migration jobs: a domain with a migration job running (libvirt's job
  * stats, or paused for migration) is reported as migrating, so it is not
  * planned; a domain arriving by migration is left out until it has
@@ -56,6 +67,17 @@
 #define BACKOFF_MIN_S 1.0
 #define BACKOFF_MAX_S 30.0
 #define STOP_GRACE_S 0.5	/* for the workers to end, at free() */
+#define DIRTY_CALC_S 1		/* a dirty-rate calculation's sampling time */
+#define DIRTY_PERIOD_S 30.0	/* between two calculations of a domain */
+#define DIRTY_RETRY_S 600.0	/* after the hypervisor refused one */
+#define DIRTY_STARTS 4		/* calculations started per collection */
+
+#if LIBVIR_CHECK_VERSION(7, 2, 0)
+#define LV_HAVE_DIRTYRATE 1
+#define LV_STATS_DIRTYRATE VIR_DOMAIN_STATS_DIRTYRATE
+#else
+#define LV_STATS_DIRTYRATE 0
+#endif
 
 struct lv_base {		/* the last reading of one domain */
 	char uuid[VIR_UUID_STRING_BUFLEN];
@@ -64,6 +86,8 @@ struct lv_base {		/* the last reading of one domain */
 	double at;
 	bool seen;		/* in the latest collection */
 	int job;		/* its migration job at the last look */
+	double dirty_mibps;	/* last measured dirty rate; < 0 none */
+	double dirty_at;	/* when its calculation was last asked; < 0 never */
 };
 
 struct lv_vm {			/* one domain as published */
@@ -74,6 +98,7 @@ struct lv_vm {			/* one domain as published */
 	double cpu_pct;
 	bool cpu_valid;
 	double demand_pct;	/* cpu_pct plus vCPU wait; cpu_pct without */
+	double dirty_mibps;	/* as measured; < 0 unknown */
 	double rx_bps, tx_bps, rd_bps, wr_bps;
 	int job;		/* 1 migrating away, 2 arriving (see
 				 * lv_migration_job) */
@@ -288,6 +313,8 @@ lv_base_find(struct lv_host *h, const char *uuid)
 	memset(&h->bases[lo], 0, sizeof *h->bases);
 	snprintf(h->bases[lo].uuid, sizeof h->bases->uuid, "%s", uuid);
 	h->bases[lo].at = -1;
+	h->bases[lo].dirty_mibps = -1;
+	h->bases[lo].dirty_at = -1;
 	return &h->bases[lo];
 }
 
@@ -357,10 +384,42 @@ lv_rate(unsigned long long now, unsigned long long before, double dt, bool *ok)
 	return (double)(now - before) / dt;
 }
 
+/*
+ * The domain's dirty rate: the measured one from its dirtyrate stats
+ * (status, MiB/s) kept in b, and a new calculation started when it is
+ * due and *starts allows (see the top of this file).
+ */
+static void
+lv_dirty(virDomainPtr dom, struct lv_base *b, int status, long long mibps,
+    bool have_rate, bool running, double at, int *starts)
+{
+#ifdef LV_HAVE_DIRTYRATE
+	if (status == VIR_DOMAIN_DIRTYRATE_MEASURED && have_rate && mibps >= 0)
+		b->dirty_mibps = (double)mibps;
+	if (!running || status == VIR_DOMAIN_DIRTYRATE_MEASURING ||
+	    *starts >= DIRTY_STARTS ||
+	    (b->dirty_at >= 0 && at - b->dirty_at < DIRTY_PERIOD_S))
+		return;
+	(*starts)++;
+	b->dirty_at = at;
+	if (virDomainStartDirtyRateCalc(dom, DIRTY_CALC_S, 0) < 0) {
+		/* not measurable here: ask again much later */
+		b->dirty_at = at + DIRTY_RETRY_S - DIRTY_PERIOD_S;
+		virResetLastError();
+	}
+#else
+	(void)dom; (void)b; (void)status; (void)mibps; (void)have_rate;
+	(void)running; (void)at; (void)starts;
+#endif
+}
+
 static void
 lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
-    double at)
+    double at, int *dirty_starts)
 {
+	int dirty_status = -1;
+	long long dirty_rate = -1;
+	bool have_dirty = false;
 	char uuid[VIR_UUID_STRING_BUFLEN] = "";
 	unsigned long long cpu = 0, rx = 0, tx = 0, rd = 0, wr = 0, ull;
 	unsigned long long delay = 0;
@@ -379,7 +438,14 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 		else if (strcmp(f, "state.reason") == 0 &&
 		    p->type == VIR_TYPED_PARAM_INT)
 			reason = p->value.i;
-		else if (strcmp(f, "cpu.time") == 0) {
+		else if (strcmp(f, "dirtyrate.calc_status") == 0 &&
+		    p->type == VIR_TYPED_PARAM_INT)
+			dirty_status = p->value.i;
+		else if (strcmp(f, "dirtyrate.megabytes_per_second") == 0 &&
+		    p->type == VIR_TYPED_PARAM_LLONG) {
+			dirty_rate = p->value.l;
+			have_dirty = true;
+		} else if (strcmp(f, "cpu.time") == 0) {
 			cpu = p->value.ul;
 			have_cpu = true;
 		} else if (strcmp(f, "balloon.current") == 0)
@@ -434,6 +500,13 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 	}
 	if (vm->mem_mib <= 0 && (ull = virDomainGetMaxMemory(rec->dom)) > 0)
 		vm->mem_mib = (long)(ull / 1024);
+	vm->dirty_mibps = -1;
+	if (b != NULL) {
+		lv_dirty(rec->dom, b, dirty_status, dirty_rate, have_dirty,
+		    st == VIR_DOMAIN_RUNNING && vm->job == 0, at,
+		    dirty_starts);
+		vm->dirty_mibps = b->dirty_mibps;
+	}
 	if (b == NULL || !have_cpu)
 		return;
 	dt = b->at >= 0 ? at - b->at : 0;
@@ -476,7 +549,7 @@ lv_collect(struct lv_host *h)
 	unsigned long long free_bytes;
 	virNodeInfo node;
 	double at;
-	int n, i;
+	int n, i, dirty_starts = 0;
 
 	if (r == NULL)
 		return NULL;
@@ -492,7 +565,7 @@ lv_collect(struct lv_host *h)
 	n = virConnectGetAllDomainStats(h->conn, VIR_DOMAIN_STATS_STATE |
 	    VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON |
 	    VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE |
-	    VIR_DOMAIN_STATS_BLOCK, &recs,
+	    VIR_DOMAIN_STATS_BLOCK | LV_STATS_DIRTYRATE, &recs,
 	    VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
 	at = monotime_now();
 	if (n < 0) {
@@ -510,7 +583,7 @@ lv_collect(struct lv_host *h)
 
 		if (name == NULL || (vm->name = strdup(name)) == NULL)
 			continue;
-		lv_fill_vm(h, recs[i], vm, at);
+		lv_fill_vm(h, recs[i], vm, at, &dirty_starts);
 		r->nvms++;
 	}
 	virDomainStatsRecordListFree(recs);
@@ -657,6 +730,7 @@ lv_probe_collect(void *impl, double now, struct diag *d)
 				sv->cpu_pct = v->cpu_pct;
 				sv->cpu_valid = v->cpu_valid;
 				sv->demand_pct = v->demand_pct;
+				sv->dirty_mibps = v->dirty_mibps;
 				sv->net_rx_bps = v->rx_bps;
 				sv->net_tx_bps = v->tx_bps;
 				sv->disk_rd_bps = v->rd_bps;

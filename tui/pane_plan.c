@@ -1,13 +1,32 @@
 /*
  * pane_plan.c - the Suggestions pane: the plan in hand, move by move,
  * with its reason, the predicted spread after it, and where it stands
- * (offered, confirmed, running, done, failed). Below them, when the offer
+ * (offered, confirmed, running, done, failed), and its estimated copy
+ * time ("~12 s"; "no conv" when the guest dirties memory faster than the
+ * link sends it, see engine/movecost.h). Below them, when the offer
  * replaced an earlier one, why ("replaced: web1 is no longer on h1").
  */
 #include <curses.h>
 #include <stdio.h>
 
 #include "tui.h"
+#include "../engine/movecost.h"
+
+/* The estimated copy time of a move, as the pane shows it. */
+static void
+plan_est(char *buf, size_t len, double est_s)
+{
+	if (est_s < 0)
+		snprintf(buf, len, "%s", "");
+	else if (movecost_never(est_s))
+		snprintf(buf, len, "%s", "no conv");
+	else if (est_s < 1)
+		snprintf(buf, len, "%s", "~1 s");
+	else if (est_s < 100 * 60)
+		snprintf(buf, len, "~%.0f s", est_s);
+	else
+		snprintf(buf, len, "~%.0f min", est_s / 60);
+}
 
 void
 tui_plan_title(struct tui *t, char *buf, size_t len)
@@ -63,7 +82,7 @@ plan_draw(struct tui *t, struct tui_rect r)
 {
 	enum policy_mode mode = controller_mode(t->ctl);
 	const char *note = plan_note(t);
-	char buf[600], vm[TUI_COL_MAX(12)];
+	char buf[600], vm[TUI_COL_MAX(12)], est[24];
 	int row;
 
 	if (t->nmoves == 0) {
@@ -95,10 +114,11 @@ plan_draw(struct tui *t, struct tui_rect r)
 			break;
 		mv = &t->moves[i];
 		tui_row_attr(t, PANE_PLAN, i, plan_role(mv->state));
-		snprintf(buf, sizeof buf, "%zu. %s %s %s %s  spread %s %.1f%%  %-9s %s",
+		plan_est(est, sizeof est, mv->est_s);
+		snprintf(buf, sizeof buf, "%zu. %s %s %s %s  spread %s %.1f%%  %-7s %-9s %s",
 		    i + 1, tui_safe_col(vm, sizeof vm, mv->vm, 12, false),
 		    mv->from, t->utf8 ? "\u2192" : "->", mv->to,
-		    t->utf8 ? "\u2192" : "->", mv->spread_after,
+		    t->utf8 ? "\u2192" : "->", mv->spread_after, est,
 		    plan_state(mv->state), mv->reason);
 		tui_put(r.y + row, r.x, r.w, buf);
 	}

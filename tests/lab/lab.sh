@@ -4,7 +4,9 @@
 #   lab.sh up N [DIR]              N libvirtd hosts, one network namespace each
 #   lab.sh down [DIR]              stop and remove everything DIR records
 #   lab.sh guest K NAME DUTY [MEM_MIB]
-#                                  start on host K a guest burning DUTY% of a CPU
+#                                  start on host K a guest burning DUTY% of a CPU;
+#                                  DUTY wN (N 1..255): one writing N MiB of its
+#                                  memory over and over (burn.S WMIB), CPU busy
 #   lab.sh kill-libvirtd K [SIG]   stop host K's libvirtd (default TERM; guests
 #                                  keep running, as when a daemon dies)
 #   lab.sh start-libvirtd K        start host K's libvirtd again
@@ -225,14 +227,23 @@ lab_virsh() {	# lab_virsh K ARGS... (bounded)
 # ---------------------------------------------------------------- image
 
 # lab_image DIR DUTY -> path of DIR/images/burn-DUTY.img, built when missing.
+# DUTY wN: a guest writing N MiB of memory (burn.S WMIB=N, DUTY 100).
 lab_image() {
-	local dir=$1 duty=$2 img tmp
+	local dir=$1 duty=$2 img tmp wmib=0 tag
 	case $duty in
-	'' | *[!0-9]*) lab_die "DUTY must be a whole number 0..100, got '$duty'" ;;
+	w[0-9]*)
+		wmib=${duty#w}
+		case $wmib in *[!0-9]*) lab_die "DUTY wN needs a number N, got '$duty'" ;; esac
+		wmib=$((10#$wmib))
+		[ "$wmib" -ge 1 ] && [ "$wmib" -le 255 ] || lab_die "DUTY wN: N must be 1..255, got $wmib"
+		duty=100 ;;
+	'' | *[!0-9]*) lab_die "DUTY must be a whole number 0..100 or wN, got '$duty'" ;;
 	esac
 	duty=$((10#$duty))
 	[ "$duty" -le 100 ] || lab_die "DUTY must be 0..100, got $duty"
-	img=$dir/images/burn-$duty.img
+	tag=$duty
+	[ "$wmib" -eq 0 ] || tag=w$wmib
+	img=$dir/images/burn-$tag.img
 	if [ -f "$img" ] && [ "$img" -nt "$LAB_HERE/guest/burn.S" ]; then
 		printf '%s\n' "$img"
 		return 0
@@ -240,14 +251,15 @@ lab_image() {
 	lab_need_tools as ld truncate od
 	mkdir -p "$dir/images" || lab_die "cannot create $dir/images"
 	tmp=$(mktemp -d "$dir/images/build.XXXXXX") || lab_die "mktemp failed"
-	if ! as --32 --defsym DUTY="$duty" -o "$tmp/burn.o" "$LAB_HERE/guest/burn.S" ||
+	if ! as --32 --defsym DUTY="$duty" --defsym WMIB="$wmib" -o "$tmp/burn.o" "$LAB_HERE/guest/burn.S" ||
 		! ld -m elf_i386 -Ttext 0x7c00 -e _start --oformat binary -o "$tmp/burn.bin" "$tmp/burn.o"; then
 		rm -rf "$tmp"
 		lab_die "assembling $LAB_HERE/guest/burn.S failed"
 	fi
 	if [ "$(stat -c %s "$tmp/burn.bin")" != 512 ] ||
 		[ "$(od -A n -t x1 -j 510 -N 2 "$tmp/burn.bin" | tr -d ' ')" != 55aa ] ||
-		[ "$(od -A n -t u1 -j 2 -N 1 "$tmp/burn.bin" | tr -d ' ')" != "$duty" ]; then
+		[ "$(od -A n -t u1 -j 2 -N 1 "$tmp/burn.bin" | tr -d ' ')" != "$duty" ] ||
+		[ "$(od -A n -t u1 -j 4 -N 1 "$tmp/burn.bin" | tr -d ' ')" != "$wmib" ]; then
 		rm -rf "$tmp"
 		lab_die "burn.bin is not a 512-byte boot sector with DUTY at offset 2"
 	fi
@@ -946,7 +958,10 @@ lab_guest() {
 		</domain>
 	EOF
 	lab_virsh "$k" create "$xml" >/dev/null || lab_die "starting guest $name on host $k failed"
-	printf '%s on %s (duty %s%%, %s MiB)\n' "$name" "$(lab_uri "$k")" "$((10#$duty))" "$mem"
+	case $duty in
+	w*) printf '%s on %s (writing %s MiB, %s MiB)\n' "$name" "$(lab_uri "$k")" "${duty#w}" "$mem" ;;
+	*) printf '%s on %s (duty %s%%, %s MiB)\n' "$name" "$(lab_uri "$k")" "$((10#$duty))" "$mem" ;;
+	esac
 }
 
 lab_kill_libvirtd() {

@@ -11,8 +11,16 @@
 #   1..99     the PIT ticks at about 1 kHz (divisor 1193); every cycle of
 #             PERIOD ticks (offset 3, default 100 = 100 ms) the CPU spins for
 #             DUTY*PERIOD/100 ticks and sits in hlt for the rest.
-# The two bytes may also be patched in a built image instead of assembling
-# again: offset 2 = DUTY, offset 3 = PERIOD (1..255 ticks of ~1 ms).
+#   WMIB      (offset 4, default 0 = off) 1..255: instead of all the above,
+#             write memory: switch to unreal mode (a flat 4 GiB data
+#             segment in %fs, A20 on) and write a new pass number into
+#             every 4 KiB page of the WMIB MiB from 1 MiB, pass after pass,
+#             as fast as the CPU goes (interrupts off): libvirt's dirty-rate
+#             measurement sees those pages change (the lab's check that
+#             it measures anything); the CPU is busy as with DUTY 100.
+# The bytes may also be patched in a built image instead of assembling
+# again: offset 2 = DUTY, offset 3 = PERIOD (1..255 ticks of ~1 ms),
+# offset 4 = WMIB.
 # The boot signature 0xAA55 sits at offset 510.
 
 	.code16
@@ -25,6 +33,12 @@
 	.ifndef	PERIOD
 	.set	PERIOD, 100
 	.endif
+	.ifndef	WMIB
+	.set	WMIB, 0
+	.endif
+	.if	WMIB < 0 || WMIB > 255
+	.error	"WMIB must be 0..255"
+	.endif
 	.if	DUTY < 0 || DUTY > 100
 	.error	"DUTY must be 0..100"
 	.endif
@@ -36,6 +50,7 @@ _start:
 	jmp	start			# 2 bytes: EB xx
 duty:	.byte	DUTY			# offset 2
 period:	.byte	PERIOD			# offset 3
+wmib:	.byte	WMIB			# offset 4
 ticks:	.word	0			# incremented by the IRQ0 handler
 busy:	.word	0			# ticks of spinning per cycle
 idle:	.word	0			# ticks of hlt per cycle
@@ -54,6 +69,9 @@ norm:
 	movb	$0xff, %al
 	outb	%al, $0x21
 	outb	%al, $0xa1
+
+	cmpb	$0, wmib
+	jne	writer
 
 	# busy = duty * period / 100, idle = period - busy
 	movb	duty, %al
@@ -111,6 +129,43 @@ halt_forever:
 spin_forever:
 	cli
 1:	jmp	1b
+
+writer:
+	# unreal mode: protected mode just long enough to load %fs with a
+	# flat 4 GiB data segment, whose limit stays cached back in real mode
+	lgdt	gdtr
+	movl	%cr0, %eax
+	orb	$1, %al
+	movl	%eax, %cr0
+	jmp	2f
+2:	movw	$8, %bx
+	movw	%bx, %fs
+	andb	$0xfe, %al
+	movl	%eax, %cr0
+	jmp	3f
+3:	inb	$0x92, %al		# fast A20 on, no reset
+	orb	$2, %al
+	andb	$0xfe, %al
+	outb	%al, $0x92
+	movzbl	wmib, %ecx
+	shll	$20, %ecx
+	addl	$0x100000, %ecx		# ecx = end of the written range
+	xorl	%edx, %edx		# the pass number
+pass:
+	incl	%edx
+	movl	$0x100000, %edi
+page:
+	movl	%edx, %fs:(%edi)	# each page changes at every pass
+	addl	$4096, %edi
+	cmpl	%ecx, %edi
+	jb	page
+	jmp	pass
+
+	.p2align 3
+gdt:	.quad	0			# null
+	.quad	0x00cf92000000ffff	# 0x08: data, base 0, limit 4 GiB
+gdtr:	.word	gdtr - gdt - 1
+	.long	gdt
 
 tick:
 	incw	%cs:ticks
