@@ -82,6 +82,28 @@ def lab(*args):
     return sh(["bash", LAB, *args])
 
 
+def migrations(r):
+    """The migration events run r has printed so far."""
+    with r.lock:
+        return [e for _, e in r.events if e["event"] == "migration"]
+
+
+def wait_migration(r, status, secs):
+    """The first migration event of r with that status, waited for up to
+    secs (less when vmbal exited: its last lines read, it says no more)."""
+    end, gone = time.monotonic() + secs, None
+    while True:
+        m = [e for e in migrations(r) if e["status"] == status]
+        if m:
+            return m[0]
+        now = time.monotonic()
+        if now >= end or (gone is not None and now >= gone):
+            return None
+        if gone is None and r.p.poll() is not None:
+            gone = now + 0.5
+        time.sleep(0.1)
+
+
 class Run:
     """vmbal --headless in the background, its events collected as they come
     (events: (monotonic time, event); walls: the wall-clock time each came,

@@ -53,23 +53,6 @@ def cleanup(*_):
             os.unlink(f)
 
 
-def migrations(r):
-    with r.lock:
-        return [e for _, e in r.events if e["event"] == "migration"]
-
-
-def wait_migration(r, status, secs):
-    end = time.monotonic() + secs
-    while time.monotonic() < end:
-        m = [e for e in migrations(r) if e["status"] == status]
-        if m:
-            return m[0]
-        if r.p.poll() is not None:
-            return None
-        time.sleep(0.1)
-    return None
-
-
 def where(name):
     on = []
     for k, uri in ((1, U1), (2, U2)):

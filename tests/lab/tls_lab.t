@@ -67,21 +67,6 @@ def cleanup(*_):
             os.unlink(f)
 
 
-def migrations(r):
-    with r.lock:
-        return [e for _, e in r.events if e["event"] == "migration"]
-
-
-def wait_migration(r, status, secs):
-    end = time.monotonic() + secs
-    while time.monotonic() < end:
-        m = [e for e in migrations(r) if e["status"] == status]
-        if m:
-            return m[0]
-        time.sleep(0.1)
-    return None
-
-
 STATES = {}
 
 
