@@ -310,7 +310,7 @@ mig_call(struct job *j, virDomainPtr dom, virConnectPtr dst)
 	struct lv_mig_call *c = &j->call;
 
 	if (c->p2p)
-		return virDomainMigrateToURI3(dom, j->to_uri, c->params,
+		return virDomainMigrateToURI3(dom, c->dconnuri, c->params,
 		    (unsigned)c->nparams, c->flags) == 0;
 	moved = virDomainMigrate3(dom, dst, c->params, (unsigned)c->nparams,
 	    c->flags);
@@ -413,7 +413,7 @@ mig_start(void *impl, const char *vm, const char *from, const char *to,
 		return -1;
 	}
 	if (lv_mig_call_make(&j->call, &m->cfg->live_migration,
-	    &m->cfg->policy, ht->migration_uri, d) != 0) {
+	    &m->cfg->policy, ht->uri, ht->migration_uri, d) != 0) {
 		action_result_clear(&j->result);
 		free(j);
 		return -1;
