@@ -29,7 +29,14 @@
  * list, its thread and its monitor): whoever lets go last frees it, so a
  * detached thread never touches freed memory. poll() hands out a result
  * as soon as it is there, joining the threads that have ended and
- * detaching the others.
+ * detaching the others: a job reports its end first and closes its two
+ * connections after, and a close to a host that stopped answering waits
+ * for its reply (until keepalive gives up), so poll() and progress(),
+ * which the main loop calls for the console's Flights pane and the
+ * headless events, never wait on a thread still closing
+ * (tests/unit/test_lv_mig_finish.c hangs the closes). Both connections
+ * are opened by lv_connect_open: no prompt, keepalive on (it runs on the
+ * event loop lv_probe registers).
  */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
