@@ -55,6 +55,7 @@
 #include "../probes/thread_grace.h"
 
 #define MIG_STOP_GRACE_S 0.8	/* for the jobs to end, at free() */
+#define MIG_TUNE_TRIES 8	/* looks (250 ms apart) at a refused tuning */
 
 struct job {
 	struct lv_migrate *owner;
@@ -235,7 +236,7 @@ mig_monitor(void *arg)
 	struct timespec tick = { 0, 50000000L };
 	bool downtime_set = j->call.max_downtime_ms == 0;
 	bool postcopy = j->call.postcopy_after_s <= 0;
-	unsigned k = 0;
+	unsigned k = 0, downtime_tries = 0, postcopy_tries = 0;
 
 	while (!atomic_load(&j->finished) && !atomic_load(&j->quit)) {
 		virTypedParameterPtr params = NULL;
@@ -250,19 +251,21 @@ mig_monitor(void *arg)
 		if (dom == NULL)
 			continue;
 		if (virDomainGetJobStats(dom, &type, &params, &n, 0) == 0) {
-			/* tuning that only applies to a job under way */
+			/* tuning that only applies to a job under way; a
+			 * call refused (the job not far enough yet) is tried
+			 * again at the next look, a few times */
 			if (type != VIR_DOMAIN_JOB_NONE && !downtime_set) {
-				downtime_set = true;
-				if (virDomainMigrateSetMaxDowntime(dom,
-				    j->call.max_downtime_ms, 0) < 0)
-					virResetLastError();
+				downtime_set = virDomainMigrateSetMaxDowntime(dom,
+				    j->call.max_downtime_ms, 0) == 0 ||
+				    ++downtime_tries >= MIG_TUNE_TRIES;
+				virResetLastError();
 			}
 			if (type != VIR_DOMAIN_JOB_NONE && !postcopy &&
 			    monotime_now() - j->started >=
 			    j->call.postcopy_after_s) {
-				postcopy = true;
-				if (virDomainMigrateStartPostCopy(dom, 0) < 0)
-					virResetLastError();
+				postcopy = virDomainMigrateStartPostCopy(dom,
+				    0) == 0 || ++postcopy_tries >= MIG_TUNE_TRIES;
+				virResetLastError();
 			}
 			virTypedParamsGetULLong(params, n,
 			    VIR_DOMAIN_JOB_DATA_PROCESSED, &done);
