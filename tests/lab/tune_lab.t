@@ -20,7 +20,9 @@
 #      (its lifecycle event, watched with `virsh event`) about 2 s after
 #      vmbal started the job (the monitor's virDomainMigrateStartPostCopy),
 #      and the move is done.
-# (QEMU 7.2 refuses multifd with post-copy, hence two moves.) Prints TAP.
+# (Two moves, so that each is read alone: the switch to post-copy cuts
+# the capped pre-copy short.) Each move's run also emits its headless
+# sample every tick while it migrates. Prints TAP.
 # Needs root, the lab's packages and certtool (gnutls-bin); skips with the
 # reason otherwise. VMBAL_LAB_DIR, VMBAL_LAB_NET and VMBAL_LAB_PREFIX
 # choose the lab as for lab.sh, so it may run beside another.
@@ -91,6 +93,14 @@ def wait_migration(r, status, secs):
             return None, None
         time.sleep(0.05)
     return None, None
+
+
+def ticking(r, t1, t2):
+    """The longest gap between r's sample events from t1 to t2 (monotonic),
+    its edges included, and how many samples there were."""
+    ts = [t for t, _ in r.samples(t1) if t <= t2]
+    edges = [t1] + ts + [t2]
+    return max(b - a for a, b in zip(edges, edges[1:])), len(ts)
 
 
 def where(name):
@@ -256,6 +266,10 @@ def body():
     check(seen["conns"] == CHANNELS + 1,
           "seen from h2: %d connections from h1 to its migration port (1 + %d channels)"
           % (seen["conns"], CHANNELS), repr(seen["conns"]))
+    gap, n = ticking(r, ts, td) if ts is not None and td is not None else (-1, 0)
+    check(0 <= gap <= 1.6,
+          "the main loop never waited on the job: %d samples while it ran, "
+          "longest gap %.2f s (probe_interval_s 1)" % (n, gap), repr((ts, td)))
     qdir = os.path.join(os.path.abspath(DIR), "h1", "pki", "qemu")   # qemu.conf's
     check(bool(p.get("tls-creds")) and seen["tls_dir"] == qdir,
           "tls: QEMU migrates with tls-creds %r, its x509 directory %s"
@@ -276,6 +290,10 @@ def body():
           "postcopy_after_s %d: f1 moved back to h1 in %.1f s"
           % (POSTCOPY_S, dn["duration_s"] if dn else -1),
           json.dumps([e for _, e in migrations(r)]) + r.err[-600:])
+    gap, n = ticking(r, ts, td) if ts is not None and td is not None else (-1, 0)
+    check(0 <= gap <= 1.6,
+          "the main loop never waited on the job: %d samples while it ran, "
+          "longest gap %.2f s" % (n, gap), repr((ts, td)))
     c = seen["caps"] or {}
     check(c.get("postcopy-ram") is True, "post-copy allowed: QEMU's postcopy-ram %s"
           % c.get("postcopy-ram"), json.dumps(c))
@@ -296,4 +314,4 @@ def body():
     out("# whole test %.0f s" % (time.monotonic() - t0))
 
 
-labtest.tap(11, body, cleanup)
+labtest.tap(13, body, cleanup)
