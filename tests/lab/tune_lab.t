@@ -20,13 +20,19 @@
 #      (its lifecycle event, watched with `virsh event`) about 2 s after
 #      vmbal started the job (the monitor's virDomainMigrateStartPostCopy),
 #      and the move is done.
+#   3. h1 -> h2 again, h1's libvirtd frozen (SIGSTOP, 2.5 s: under the
+#      keepalive's 4 s) the moment it reports the guest stopped by the
+#      migration (its lifecycle event, just before the call returns), when
+#      the job goes on to verify, read its figures, report and close: vmbal
+#      keeps its sample every tick meanwhile, and the move is done (the
+#      test says whether the result came out while the close to h1 hung).
 # (Two moves, so that each is read alone: the switch to post-copy cuts
 # the capped pre-copy short.) Each move's run also emits its headless
 # sample every tick while it migrates. Prints TAP.
 # Needs root, the lab's packages and certtool (gnutls-bin); skips with the
 # reason otherwise. VMBAL_LAB_DIR, VMBAL_LAB_NET and VMBAL_LAB_PREFIX
 # choose the lab as for lab.sh, so it may run beside another.
-import json, os, shutil, subprocess, sys, tempfile, threading, time
+import json, os, shutil, signal, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import labtest  # noqa: E402
@@ -47,7 +53,8 @@ labtest.ENV["VMBAL_LAB_TLS"] = "1"
 JOURNAL = tempfile.mktemp(prefix="vmbal-lab-tune-journal-", suffix=".jsonl")
 CFG = tempfile.mktemp(prefix="vmbal-lab-tune-", suffix=".yaml")
 FILL = os.path.join(DIR, "fill-%d.bin" % FILL_MIB)
-runs, watchers = [], []
+runs, watchers, frozen = [], [], []
+FREEZE_S = 2.5      # under the keepalive's 4 s: the connections live on
 
 
 def write_cfg(maint, tuning):
@@ -64,6 +71,7 @@ live_migration: {peer_to_peer: true, bandwidth_mibps: %d, %s}
 
 
 def cleanup(*_):
+    thaw(1)
     for w in watchers:
         if w.p.poll() is None:
             w.p.kill()
@@ -101,6 +109,38 @@ def ticking(r, t1, t2):
     ts = [t for t, _ in r.samples(t1) if t <= t2]
     edges = [t1] + ts + [t2]
     return max(b - a for a, b in zip(edges, edges[1:])), len(ts)
+
+
+def libvirtd_pid(k):
+    """Host k's libvirtd, as lab.sh recorded it (checked to be that one)."""
+    hd = os.path.join(DIR, "h%d" % k)
+    for f in ("libvirtd.pid", "libvirtd.spawn.pid"):
+        try:
+            pid = int(open(os.path.join(hd, f)).read().strip())
+            cmd = open("/proc/%d/cmdline" % pid, "rb").read().decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+        if os.path.join(hd, "etc", "libvirtd.conf") in cmd:
+            return pid
+    return None
+
+
+def freeze(k):
+    pid = libvirtd_pid(k)
+    if pid is None:
+        return None
+    frozen.append(pid)
+    os.kill(pid, signal.SIGSTOP)
+    return time.monotonic()
+
+
+def thaw(k):
+    for pid in frozen:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except OSError:
+            pass
+    del frozen[:]
 
 
 def where(name):
@@ -311,7 +351,43 @@ def body():
           repr([(round(t - (ts or 0), 2), l) for t, l in lines]) +
           repr([(round(t - (ts or 0), 2), s) for t, s in seen["statuses"]]))
     r.stop()
+
+    # 3. the source's libvirtd frozen as the job ends
+    write_cfg("h1", "auto_converge: true")
+    ev = Events(U1, "f1")
+    watchers.append(ev)
+    r = Run(VMBAL, CFG)
+    runs.append(r)
+    ts, st = wait_migration(r, "started", 30)
+    t_stop = None
+    end = time.monotonic() + 40
+    while st is not None and time.monotonic() < end and t_stop is None:
+        with ev.lock:
+            if any("Stopped Migrated" in l for _, l in ev.lines):
+                t_stop = freeze(1)
+        time.sleep(0.005)
+    if t_stop is not None:
+        time.sleep(FREEZE_S)
+        thaw(1)
+        t_cont = time.monotonic()
+    td, dn = wait_migration(r, "done", 30)
+    ev.stop()
+    if t_stop is not None:
+        time.sleep(max(0, t_cont + 1.2 - time.monotonic()))
+    gap, n = ticking(r, t_stop, t_cont + 1) if t_stop is not None else (-1, 0)
+    check(0 <= gap <= 1.6,
+          "h1's libvirtd frozen %.1f s (SIGSTOP) at its 'Stopped Migrated' event: %d samples "
+          "meanwhile, longest gap %.2f s" % (FREEZE_S, n, gap),
+          repr([(round(t - t_stop, 2), e["event"], e.get("ts"), e.get("status"))
+                for t, e in r.events if t_stop is not None and t >= t_stop - 2]))
+    check(dn is not None and dn["vm"] == "f1" and where("f1") == ["h2"],
+          "the move is still reported done, %.2f s after the freeze began (%s)"
+          % (td - t_stop if td is not None and t_stop is not None else -1,
+             "during it: the job ended while its connection to h1 hung"
+             if td is not None and t_stop is not None and td < t_cont else "after it"),
+          json.dumps([e for _, e in migrations(r)]) + r.err[-600:])
+    r.stop()
     out("# whole test %.0f s" % (time.monotonic() - t0))
 
 
-labtest.tap(13, body, cleanup)
+labtest.tap(15, body, cleanup)
