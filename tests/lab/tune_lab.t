@@ -23,9 +23,12 @@
 #   3. h1 -> h2 again, h1's libvirtd frozen (SIGSTOP, 2.5 s: under the
 #      keepalive's 4 s) the moment it reports the guest stopped by the
 #      migration (its lifecycle event, just before the call returns), when
-#      the job goes on to verify, read its figures, report and close: vmbal
-#      keeps its sample every tick meanwhile, and the move is done (the
-#      test says whether the result came out while the close to h1 hung).
+#      the job goes on to verify, read its figures, report and close, and
+#      its monitor asks h1 for the job's statistics: vmbal keeps its sample
+#      every tick meanwhile, and the move is done. (The job usually does
+#      its few calls to h1 before the freeze lands, so this does not catch
+#      a poll() that waits for the job's close to a frozen host:
+#      tests/unit/test_lv_mig_finish.c does, with the close hung by hand.)
 # (Two moves, so that each is read alone: the switch to post-copy cuts
 # the capped pre-copy short.) Each move's run also emits its headless
 # sample every tick while it migrates. Prints TAP.
@@ -383,7 +386,7 @@ def body():
     check(dn is not None and dn["vm"] == "f1" and where("f1") == ["h2"],
           "the move is still reported done, %.2f s after the freeze began (%s)"
           % (td - t_stop if td is not None and t_stop is not None else -1,
-             "during it: the job ended while its connection to h1 hung"
+             "during it"
              if td is not None and t_stop is not None and td < t_cont else "after it"),
           json.dumps([e for _, e in migrations(r)]) + r.err[-600:])
     r.stop()
