@@ -255,16 +255,18 @@ mig_monitor(void *arg)
 			 * call refused (the job not far enough yet) is tried
 			 * again at the next look, a few times */
 			if (type != VIR_DOMAIN_JOB_NONE && !downtime_set) {
-				downtime_set = virDomainMigrateSetMaxDowntime(dom,
+				if (virDomainMigrateSetMaxDowntime(dom,
 				    j->call.max_downtime_ms, 0) == 0 ||
-				    ++downtime_tries >= MIG_TUNE_TRIES;
+				    ++downtime_tries >= MIG_TUNE_TRIES)
+					downtime_set = true;
 				virResetLastError();
 			}
 			if (type != VIR_DOMAIN_JOB_NONE && !postcopy &&
 			    monotime_now() - j->started >=
 			    j->call.postcopy_after_s) {
-				postcopy = virDomainMigrateStartPostCopy(dom,
-				    0) == 0 || ++postcopy_tries >= MIG_TUNE_TRIES;
+				if (virDomainMigrateStartPostCopy(dom,
+				    0) == 0 || ++postcopy_tries >= MIG_TUNE_TRIES)
+					postcopy = true;
 				virResetLastError();
 			}
 			virTypedParamsGetULLong(params, n,

@@ -20,8 +20,8 @@ struct lv_mig_call {
 	virTypedParameterPtr params;	/* VIR_MIGRATE_PARAM_*; owned */
 	int nparams, maxparams;
 	bool p2p;			/* virDomainMigrateToURI3 */
-	char *dconnuri;			/* p2p: the destination's URI as the
-					 * source libvirtd opens it; owned */
+	char *dconnuri;		/* p2p: the destination's URI as the
+				 * source libvirtd opens it; owned */
 	unsigned long long max_downtime_ms;	/* to set once the job
 						 * runs; 0: leave it */
 	double postcopy_after_s;	/* switch to post-copy then; 0: never */

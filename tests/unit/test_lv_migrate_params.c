@@ -83,7 +83,7 @@ test_every_key(void **state)
 	assert_int_equal(call.flags, VIR_MIGRATE_LIVE | VIR_MIGRATE_TLS |
 	    VIR_MIGRATE_POSTCOPY | VIR_MIGRATE_PARALLEL);
 	assert_false(call.p2p);
-	assert_null(call.dconnuri);	/* not peer to peer: vmbal opens it */
+	assert_null(call.dconnuri);	/* not p2p: vmbal opens it */
 	assert_int_equal(virTypedParamsGetULLong(call.params, call.nparams,
 	    VIR_MIGRATE_PARAM_BANDWIDTH, &bw), 1);
 	assert_int_equal(bw, 8);
@@ -113,9 +113,12 @@ test_dconnuri(void **state)
 		  "qemu+ssh://root@198.18.0.2/system?no_tty=1" },
 		{ "qemu+ssh://b:2222/system?keyfile=/k",
 		  "qemu+ssh://b:2222/system?keyfile=/k&no_tty=1" },
-		{ "qemu+ssh://b/system?no_tty=0", "qemu+ssh://b/system?no_tty=0" },
-		{ "qemu+tls://b/system?pkipath=/p", "qemu+tls://b/system?pkipath=/p" },
-		{ "qemu+tcp://198.18.0.2/system", "qemu+tcp://198.18.0.2/system" },
+		{ "qemu+ssh://b/system?no_tty=0",
+		  "qemu+ssh://b/system?no_tty=0" },
+		{ "qemu+tls://b/system?pkipath=/p",
+		  "qemu+tls://b/system?pkipath=/p" },
+		{ "qemu+tcp://198.18.0.2/system",
+		  "qemu+tcp://198.18.0.2/system" },
 		{ "qemu:///system", "qemu:///system" },
 	};
 	struct diag d;
