@@ -264,8 +264,9 @@ mig_monitor(void *arg)
 			if (type != VIR_DOMAIN_JOB_NONE && !postcopy &&
 			    monotime_now() - j->started >=
 			    j->call.postcopy_after_s) {
-				if (virDomainMigrateStartPostCopy(dom,
-				    0) == 0 || ++postcopy_tries >= MIG_TUNE_TRIES)
+				if (virDomainMigrateStartPostCopy(dom, 0) == 0)
+					postcopy = true;
+				else if (++postcopy_tries >= MIG_TUNE_TRIES)
 					postcopy = true;
 				virResetLastError();
 			}
