@@ -3,7 +3,9 @@
  * flags and parameters; the completed job's statistics to measured
  * figures (see lv_migrate_params.h).
  *
- *   peer_to_peer          VIR_MIGRATE_PEER2PEER (virDomainMigrateToURI3)
+ *   peer_to_peer          VIR_MIGRATE_PEER2PEER (virDomainMigrateToURI3,
+ *                         dconnuri: the destination's URI through
+ *                         lv_connect_uri, as vmbal opens it)
  *   tls                   VIR_MIGRATE_TLS
  *   bandwidth_mibps       VIR_MIGRATE_PARAM_BANDWIDTH (MiB/s), when > 0
  *   max_downtime_ms       virDomainMigrateSetMaxDowntime once the job runs
@@ -13,16 +15,18 @@
  *                         VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, when > 1
  */
 #include <libvirt/virterror.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lv_migrate_params.h"
+#include "../probes/lv_connect.h"
 
 #define MIB (1024.0 * 1024.0)
 
 int
 lv_mig_call_make(struct lv_mig_call *call,
     const struct live_migration_conf *lm, const struct policy *p,
-    const char *data_uri, struct diag *d)
+    const char *dst_uri, const char *data_uri, struct diag *d)
 {
 	int rc = 0;
 
@@ -41,6 +45,9 @@ lv_mig_call_make(struct lv_mig_call *call,
 	if (lm->peer_to_peer) {
 		call->flags |= VIR_MIGRATE_PEER2PEER;
 		call->p2p = true;
+		if (dst_uri != NULL &&
+		    (call->dconnuri = lv_connect_uri(dst_uri)) == NULL)
+			rc = -1;
 	}
 	if (lm->tls)
 		call->flags |= VIR_MIGRATE_TLS;
@@ -78,6 +85,7 @@ void
 lv_mig_call_clear(struct lv_mig_call *call)
 {
 	virTypedParamsFree(call->params, call->nparams);
+	free(call->dconnuri);
 	memset(call, 0, sizeof *call);
 }
 

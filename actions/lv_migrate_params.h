@@ -20,19 +20,24 @@ struct lv_mig_call {
 	virTypedParameterPtr params;	/* VIR_MIGRATE_PARAM_*; owned */
 	int nparams, maxparams;
 	bool p2p;			/* virDomainMigrateToURI3 */
+	char *dconnuri;		/* p2p: the destination's URI as the
+				 * source libvirtd opens it; owned */
 	unsigned long long max_downtime_ms;	/* to set once the job
 						 * runs; 0: leave it */
 	double postcopy_after_s;	/* switch to post-copy then; 0: never */
 };
 
 /*
- * Fills call for a migration under lm and policy p (persist, undefine),
- * the data sent to data_uri (the destination's migration_uri; NULL:
- * libvirt's choice). 0, or -1 with d (out of memory) and nothing held.
+ * Fills call for a migration under lm and policy p (persist, undefine)
+ * to the host whose libvirt URI is dst_uri, the data sent to data_uri
+ * (the destination's migration_uri; NULL: libvirt's choice). Peer to
+ * peer, the source libvirtd opens the destination itself: dconnuri is
+ * dst_uri rewritten by lv_connect_uri (no_tty=1 for ssh), so that it
+ * never prompts either. 0, or -1 with d (out of memory) and nothing held.
  */
 int lv_mig_call_make(struct lv_mig_call *call,
     const struct live_migration_conf *lm, const struct policy *p,
-    const char *data_uri, struct diag *d);
+    const char *dst_uri, const char *data_uri, struct diag *d);
 void lv_mig_call_clear(struct lv_mig_call *call);
 
 /*

@@ -48,7 +48,8 @@ test_defaults(void **state)
 	assert_true(lm->auto_converge);
 	assert_near(lm->postcopy_after_s, 0, 0);
 	assert_int_equal(lm->parallel_connections, 0);
-	assert_int_equal(lv_mig_call_make(&call, lm, &c->policy, NULL, &d), 0);
+	assert_int_equal(lv_mig_call_make(&call, lm, &c->policy, NULL, NULL,
+	    &d), 0);
 	assert_int_equal(call.flags, VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST |
 	    VIR_MIGRATE_UNDEFINE_SOURCE | VIR_MIGRATE_PEER2PEER |
 	    VIR_MIGRATE_AUTO_CONVERGE);
@@ -78,10 +79,11 @@ test_every_key(void **state)
 	    "  parallel_connections: 4\n", CONFIG_CLUSTER, &d);
 	assert_non_null(c);
 	assert_int_equal(lv_mig_call_make(&call, &c->live_migration,
-	    &c->policy, "tcp://198.18.0.2", &d), 0);
+	    &c->policy, "qemu+ssh://b/system", "tcp://198.18.0.2", &d), 0);
 	assert_int_equal(call.flags, VIR_MIGRATE_LIVE | VIR_MIGRATE_TLS |
 	    VIR_MIGRATE_POSTCOPY | VIR_MIGRATE_PARALLEL);
 	assert_false(call.p2p);
+	assert_null(call.dconnuri);	/* not p2p: vmbal opens it */
 	assert_int_equal(virTypedParamsGetULLong(call.params, call.nparams,
 	    VIR_MIGRATE_PARAM_BANDWIDTH, &bw), 1);
 	assert_int_equal(bw, 8);
@@ -98,6 +100,47 @@ test_every_key(void **state)
 	config_free(c);
 }
 
+/*
+ * Peer to peer, the source libvirtd opens the destination's URI: the same
+ * rewriting as vmbal's own connections (no_tty=1 for ssh, so that ssh
+ * runs in BatchMode and never asks), other transports as written.
+ */
+static void
+test_dconnuri(void **state)
+{
+	static const char *const map[][2] = {
+		{ "qemu+ssh://root@198.18.0.2/system",
+		  "qemu+ssh://root@198.18.0.2/system?no_tty=1" },
+		{ "qemu+ssh://b:2222/system?keyfile=/k",
+		  "qemu+ssh://b:2222/system?keyfile=/k&no_tty=1" },
+		{ "qemu+ssh://b/system?no_tty=0",
+		  "qemu+ssh://b/system?no_tty=0" },
+		{ "qemu+tls://b/system?pkipath=/p",
+		  "qemu+tls://b/system?pkipath=/p" },
+		{ "qemu+tcp://198.18.0.2/system",
+		  "qemu+tcp://198.18.0.2/system" },
+		{ "qemu:///system", "qemu:///system" },
+	};
+	struct diag d;
+	struct config *c;
+	struct lv_mig_call call;
+	size_t i;
+
+	(void)state;
+	c = load("", CONFIG_CLUSTER, &d);
+	assert_non_null(c);
+	for (i = 0; i < sizeof map / sizeof *map; i++) {
+		assert_int_equal(lv_mig_call_make(&call, &c->live_migration,
+		    &c->policy, map[i][0], NULL, &d), 0);
+		assert_true(call.p2p);
+		assert_non_null(call.dconnuri);
+		assert_string_equal(call.dconnuri, map[i][1]);
+		lv_mig_call_clear(&call);
+		assert_null(call.dconnuri);
+	}
+	config_free(c);
+}
+
 /* 0 downtime leaves QEMU's; one connection is no parallel migration. */
 static void
 test_zeros(void **state)
@@ -111,7 +154,7 @@ test_zeros(void **state)
 	    CONFIG_CLUSTER, &d);
 	assert_non_null(c);
 	assert_int_equal(lv_mig_call_make(&call, &c->live_migration,
-	    &c->policy, NULL, &d), 0);
+	    &c->policy, NULL, NULL, &d), 0);
 	assert_int_equal(call.max_downtime_ms, 0);
 	assert_int_equal(call.flags & VIR_MIGRATE_PARALLEL, 0);
 	assert_false(has_param(&call, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS));
@@ -224,6 +267,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_zeros),
+		cmocka_unit_test(test_dconnuri),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_scenario),
 		cmocka_unit_test(test_stats),
