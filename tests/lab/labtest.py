@@ -82,26 +82,28 @@ def lab(*args):
     return sh(["bash", LAB, *args])
 
 
-def migrations(r):
-    """The migration events run r has printed so far."""
+def migrations(r, timed=False):
+    """The migration events run r has printed so far (with timed, as
+    (monotonic time, event) pairs)."""
     with r.lock:
-        return [e for _, e in r.events if e["event"] == "migration"]
+        return [(t, e) if timed else e for t, e in r.events if e["event"] == "migration"]
 
 
-def wait_migration(r, status, secs):
-    """The first migration event of r with that status, waited for up to
-    secs (less when vmbal exited: its last lines read, it says no more)."""
+def wait_migration(r, status, secs, timed=False):
+    """The first migration event of r with that status (with timed, its
+    (monotonic time, event), else (None, None)), waited for up to secs
+    (less when vmbal exited: its last lines read, it says no more)."""
     end, gone = time.monotonic() + secs, None
     while True:
-        m = [e for e in migrations(r) if e["status"] == status]
+        m = [x for x in migrations(r, True) if x[1]["status"] == status]
         if m:
-            return m[0]
+            return m[0] if timed else m[0][1]
         now = time.monotonic()
         if now >= end or (gone is not None and now >= gone):
-            return None
+            return (None, None) if timed else None
         if gone is None and r.p.poll() is not None:
             gone = now + 0.5
-        time.sleep(0.1)
+        time.sleep(0.05)
 
 
 class Run:

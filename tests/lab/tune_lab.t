@@ -89,23 +89,6 @@ def cleanup(*_):
             os.unlink(f)
 
 
-def migrations(r):
-    with r.lock:
-        return [(t, e) for t, e in r.events if e["event"] == "migration"]
-
-
-def wait_migration(r, status, secs):
-    end = time.monotonic() + secs
-    while time.monotonic() < end:
-        m = [(t, e) for t, e in migrations(r) if e["status"] == status]
-        if m:
-            return m[0]
-        if r.p.poll() is not None:
-            return None, None
-        time.sleep(0.05)
-    return None, None
-
-
 def ticking(r, t1, t2):
     """The longest gap between r's sample events from t1 to t2 (monotonic),
     its edges included, and how many samples there were."""
@@ -222,7 +205,7 @@ def watch(r, uri, dom, dst_k, src_addr, secs):
     end = time.monotonic() + secs
     k = 0
     while time.monotonic() < end:
-        if [e for _, e in migrations(r) if e["status"] != "started"]:
+        if [e for _, e in migrations(r, True) if e["status"] != "started"]:
             break
         q = qmp(uri, dom, "query-migrate")
         st = q.get("status") if q else None
@@ -288,14 +271,14 @@ def body():
               % (DOWNTIME, CHANNELS))
     r = Run(VMBAL, CFG)
     runs.append(r)
-    ts, st = wait_migration(r, "started", 30)
+    ts, st = wait_migration(r, "started", 30, timed=True)
     seen = watch(r, U1, "f1", 2, A1, 40) if st else {"params": None, "caps": None,
                                                       "conns": 0, "statuses": []}
-    td, dn = wait_migration(r, "done", 40)
+    td, dn = wait_migration(r, "done", 40, timed=True)
     check(dn is not None and dn["vm"] == "f1" and where("f1") == ["h2"],
           "tls, max_downtime_ms %d, parallel_connections %d: f1 moved to h2 in %.1f s"
           % (DOWNTIME, CHANNELS, dn["duration_s"] if dn else -1),
-          json.dumps([e for _, e in migrations(r)]) + r.err[-600:])
+          json.dumps([e for _, e in migrations(r, True)]) + r.err[-600:])
     p, c = seen["params"] or {}, seen["caps"] or {}
     check(p.get("downtime-limit") == DOWNTIME,
           "max_downtime_ms %d: QEMU's downtime-limit %s ms" % (DOWNTIME, p.get("downtime-limit")),
@@ -325,14 +308,14 @@ def body():
     watchers.append(ev)
     r = Run(VMBAL, CFG)
     runs.append(r)
-    ts, st = wait_migration(r, "started", 30)
+    ts, st = wait_migration(r, "started", 30, timed=True)
     seen = watch(r, U2, "f1", 1, A2, 40) if st else {"params": None, "caps": None,
                                                       "conns": 0, "statuses": []}
-    td, dn = wait_migration(r, "done", 40)
+    td, dn = wait_migration(r, "done", 40, timed=True)
     check(dn is not None and dn["vm"] == "f1" and where("f1") == ["h1"],
           "postcopy_after_s %d: f1 moved back to h1 in %.1f s"
           % (POSTCOPY_S, dn["duration_s"] if dn else -1),
-          json.dumps([e for _, e in migrations(r)]) + r.err[-600:])
+          json.dumps([e for _, e in migrations(r, True)]) + r.err[-600:])
     gap, n = ticking(r, ts, td) if ts is not None and td is not None else (-1, 0)
     check(0 <= gap <= 1.6,
           "the main loop never waited on the job: %d samples while it ran, "
@@ -340,7 +323,7 @@ def body():
     c = seen["caps"] or {}
     check(c.get("postcopy-ram") is True, "post-copy allowed: QEMU's postcopy-ram %s"
           % c.get("postcopy-ram"), json.dumps(c))
-    td, dn = wait_migration(r, "done", 1)
+    td, dn = wait_migration(r, "done", 1, timed=True)
     time.sleep(0.5)
     lines = ev.stop()
     act = next((t for t, s in seen["statuses"] if s == "active"), None)
@@ -361,7 +344,7 @@ def body():
     watchers.append(ev)
     r = Run(VMBAL, CFG)
     runs.append(r)
-    ts, st = wait_migration(r, "started", 30)
+    ts, st = wait_migration(r, "started", 30, timed=True)
     t_stop = None
     end = time.monotonic() + 40
     while st is not None and time.monotonic() < end and t_stop is None:
@@ -373,7 +356,7 @@ def body():
         time.sleep(FREEZE_S)
         thaw(1)
         t_cont = time.monotonic()
-    td, dn = wait_migration(r, "done", 30)
+    td, dn = wait_migration(r, "done", 30, timed=True)
     ev.stop()
     if t_stop is not None:
         time.sleep(max(0, t_cont + 1.2 - time.monotonic()))
@@ -388,7 +371,7 @@ def body():
           % (td - t_stop if td is not None and t_stop is not None else -1,
              "during it"
              if td is not None and t_stop is not None and td < t_cont else "after it"),
-          json.dumps([e for _, e in migrations(r)]) + r.err[-600:])
+          json.dumps([e for _, e in migrations(r, True)]) + r.err[-600:])
     r.stop()
     out("# whole test %.0f s" % (time.monotonic() - t0))
 
