@@ -977,11 +977,8 @@ lab_linux_guest() {
 	case $name in
 	'' | *[!A-Za-z0-9_.-]*) lab_die "guest name may hold only letters, digits and _ . -" ;;
 	esac
-	case $mode in
-	idle | cpu | idle,[1-9]* | cpu,[1-9]* | mem:[1-9]* | mem:[1-9]*,[1-9]*) ;;
-	*) lab_die "MODE must be idle, cpu or mem:RATE, optionally ,BUF_MIB; got '$mode'" ;;
-	esac
-	case $mode in *[!a-z0-9:,]*) lab_die "bad MODE '$mode'" ;; esac
+	[[ $mode =~ ^(idle|cpu|mem:[1-9][0-9]{0,4})(,[1-9][0-9]{0,4})?$ ]] ||
+		lab_die "MODE must be idle, cpu or mem:RATE, optionally ,BUF_MIB; got '$mode'"
 	case $mem in
 	'' | *[!0-9]*) lab_die "MEM_MIB must be a number" ;;
 	esac
