@@ -7,6 +7,12 @@
 #                                  start on host K a guest burning DUTY% of a CPU;
 #                                  DUTY wN (N 1..255): one writing N MiB of its
 #                                  memory over and over (burn.S WMIB), CPU busy
+#   lab.sh linux-guest K NAME MODE [MEM_MIB [PORT]]
+#                                  start on host K the Linux guest (below)
+#                                  running memwrite MODE: idle, cpu or
+#                                  mem:RATE (MiB/s), optionally ,BUF_MIB
+#   lab.sh linux-image             build (or reuse) its kernel and initrd
+#                                  (tests/lab/linux/build.sh), print paths
 #   lab.sh kill-libvirtd K [SIG]   stop host K's libvirtd (default TERM; guests
 #                                  keep running, as when a daemon dies)
 #   lab.sh start-libvirtd K        start host K's libvirtd again
@@ -78,6 +84,16 @@
 # qemu+ssh://root@ADDR/system?command=DIR/ssh/ssh (a vmbal configuration
 # using it needs allow_ext: true). libvirtd keeps listening on TCP too, which
 # the lab itself uses. sshd needs /run/sshd (made if missing, left empty).
+#
+# The Linux guest (linux-guest): the Debian kernel and an initramfs running
+# tests/lab/linux/memwrite.c, booted directly (<kernel>, <initrd>,
+# <cmdline>), 256 MiB by default, no disk, no network. Its serial console
+# (where memwrite prints a numbered line every 10 ms) is a raw TCP server
+# on 0.0.0.0:PORT (default 4555) inside the host's namespace: reachable at
+# host K's address, and after a migration at the destination's, the same
+# port (each host's QEMU listens in its own namespace). Nothing is
+# buffered while no client is connected. Kernel and initrd are cached in
+# build/lab-linux (VMBAL_LAB_LINUX_DIR), outside DIR, kept by down.
 #
 # Environment: VMBAL_LAB_PREFIX (default vmbal-lab) and VMBAL_LAB_NET (default
 # 198.18.10, the first three octets; must lie in 198.18.0.0/15) allow a second
@@ -964,6 +980,65 @@ lab_guest() {
 	esac
 }
 
+lab_linux_image() {	# -> "KERNEL INITRD" on two lines (tests/lab/linux/build.sh)
+	bash "$LAB_HERE/linux/build.sh" || lab_die "cannot build the Linux guest's kernel and initrd"
+}
+
+lab_linux_guest() {
+	local k=$1 name=$2 mode=${3:-} mem=${4:-256} port=${5:-4555} files kernel initrd xml
+	[ $# -ge 3 ] || lab_die "usage: lab.sh linux-guest K NAME MODE [MEM_MIB [PORT]]"
+	lab_load "$(lab_dir_of "")"
+	lab_host_arg "$k"
+	case $name in
+	'' | *[!A-Za-z0-9_.-]*) lab_die "guest name may hold only letters, digits and _ . -" ;;
+	esac
+	[[ $mode =~ ^(idle|cpu|mem:[1-9][0-9]{0,4})(,[1-9][0-9]{0,4})?$ ]] ||
+		lab_die "MODE must be idle, cpu or mem:RATE, optionally ,BUF_MIB; got '$mode'"
+	case $mem in
+	'' | *[!0-9]*) lab_die "MEM_MIB must be a number" ;;
+	esac
+	[ "$mem" -ge 64 ] || lab_die "MEM_MIB must be at least 64 for the Linux guest"
+	case $port in
+	'' | *[!0-9]*) lab_die "PORT must be a number" ;;
+	esac
+	{ [ "$port" -ge 1024 ] && [ "$port" -le 65535 ]; } || lab_die "PORT must be 1024..65535"
+	files=$(lab_linux_image) || exit 1
+	kernel=$(printf '%s\n' "$files" | sed -n 1p)
+	initrd=$(printf '%s\n' "$files" | sed -n 2p)
+	mkdir -p "$LAB_DIR/guests"
+	xml=$LAB_DIR/guests/$name.xml
+	cat >"$xml" <<-EOF
+		<domain type='qemu'>
+		  <name>$name</name>
+		  <memory unit='MiB'>$mem</memory>
+		  <vcpu>1</vcpu>
+		  <os>
+		    <type arch='x86_64' machine='pc'>hvm</type>
+		    <kernel>$kernel</kernel>
+		    <initrd>$initrd</initrd>
+		    <cmdline>console=ttyS0 quiet panic=-1 memwrite=$mode</cmdline>
+		  </os>
+		  <clock offset='utc'/>
+		  <on_poweroff>destroy</on_poweroff>
+		  <on_reboot>destroy</on_reboot>
+		  <on_crash>destroy</on_crash>
+		  <devices>
+		    <emulator>$(command -v qemu-system-x86_64)</emulator>
+		    <serial type='tcp'>
+		      <source mode='bind' host='0.0.0.0' service='$port'/>
+		      <protocol type='raw'/>
+		      <target port='0'/>
+		    </serial>
+		    <controller type='usb' model='none'/>
+		    <memballoon model='none'/>
+		  </devices>
+		</domain>
+	EOF
+	lab_virsh "$k" create "$xml" >/dev/null || lab_die "starting guest $name on host $k failed"
+	printf '%s on %s (memwrite %s, %s MiB, serial tcp %s:%s)\n' "$name" "$(lab_uri "$k")" "$mode" \
+		"$mem" "$(lab_addr "$k")" "$port"
+}
+
 lab_kill_libvirtd() {
 	local k=$1 sig=${2:-TERM} pid
 	lab_need_root
@@ -1029,6 +1104,8 @@ lab_main() {
 	up) lab_up "$@" ;;
 	down) lab_down "$@" ;;
 	guest) lab_guest "$@" ;;
+	linux-guest) lab_linux_guest "$@" ;;
+	linux-image) lab_linux_image ;;
 	kill-libvirtd) lab_kill_libvirtd "$@" ;;
 	start-libvirtd) lab_start_libvirtd "$@" ;;
 	status) lab_status "$@" ;;
@@ -1055,7 +1132,7 @@ lab_main() {
 		;;
 	tls-client) lab_tls_client "$@" ;;
 	*)
-		sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+		sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 		exit 2
 		;;
 	esac
