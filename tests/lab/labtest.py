@@ -82,6 +82,16 @@ def lab(*args):
     return sh(["bash", LAB, *args])
 
 
+def where(name, uris=None):
+    """The lab hosts (h1, h2 by default) where domain name is running."""
+    on = []
+    for k, uri in uris or ((1, U1), (2, U2)):
+        rc, o, e = sh(["virsh", "-q", "-c", uri, "domstate", name], timeout=20)
+        if rc == 0 and o.strip().startswith("running"):
+            on.append("h%d" % k)
+    return on
+
+
 def migrations(r, timed=False):
     """The migration events run r has printed so far (with timed, as
     (monotonic time, event) pairs)."""

@@ -53,15 +53,6 @@ def cleanup(*_):
             os.unlink(f)
 
 
-def where(name):
-    on = []
-    for k, uri in ((1, U1), (2, U2)):
-        rc, o, e = sh(["virsh", "-q", "-c", uri, "domstate", name], timeout=20)
-        if rc == 0 and o.strip().startswith("running"):
-            on.append("h%d" % k)
-    return on
-
-
 def wait_where(name, want, secs):
     end = time.monotonic() + secs
     while time.monotonic() < end:

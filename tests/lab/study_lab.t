@@ -165,15 +165,6 @@ def wait_migration(r, statuses, secs):
     return None
 
 
-def where(name):
-    on = []
-    for k, uri in ((1, U1), (2, U2)):
-        rc, o, e = sh(["virsh", "-q", "-c", uri, "domstate", name], timeout=20)
-        if rc == 0 and o.strip().startswith("running"):
-            on.append("h%d" % k)
-    return on
-
-
 def boot(name, mode):
     """The Linux guest on h1, memwrite MODE, a reader on each host; None
     and the reason unless its lines come from h1 within 90 s."""

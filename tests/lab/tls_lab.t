@@ -7,8 +7,8 @@
 #    is refused by the host and shown down, with libvirt's message. (The
 #    host asks for a certificate from its CA, the client has none to send,
 #    and libvirtd logs "Failed to verify peer's certificate"; the client
-#    reads "Unable to read TLS confirmation: Input/output error". vmbal's
-#    sample has no field for the reason yet: that check is a TODO.)
+#    reads "Unable to read TLS confirmation: Input/output error"; vmbal's
+#    sample gives it as the host's error.)
 # 2. auto mode over the TLS URIs migrates a guest h1 -> h2.
 # 3. the lab's QEMU TLS directories: virsh migrate --live --tls (the data
 #    over TLS, VIR_MIGRATE_TLS) moves the guest back h2 -> h1.
@@ -129,12 +129,8 @@ def body():
         said = said or next((e.get("message") or e.get("error") for _, e in r.events
                              if e["event"] != "sample" and "h1x" in json.dumps(e)
                              and (e.get("message") or e.get("error"))), "")
-    if said:
-        check(refusal and (said in refusal or refusal.split("\n")[0] in said),
-              "vmbal shows libvirt's message for it: %s" % said, refusal)
-    else:
-        check(False, "vmbal shows libvirt's message for it # TODO the sample's host has no "
-              "error field yet (the no-prompt connection helper's part of issue 13)")
+    check(said and refusal and (said in refusal or refusal.split("\n")[0] in said),
+          "vmbal shows libvirt's message for it: %s" % said, refusal)
 
     # 2. auto mode, over TLS, moves a guest h1 -> h2
     r = Run(VMBAL, auto.name)

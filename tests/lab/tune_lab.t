@@ -129,15 +129,6 @@ def thaw(k):
     del frozen[:]
 
 
-def where(name):
-    on = []
-    for k, uri in ((1, U1), (2, U2)):
-        rc, o, e = sh(["virsh", "-q", "-c", uri, "domstate", name], timeout=20)
-        if rc == 0 and o.strip().startswith("running"):
-            on.append("h%d" % k)
-    return on
-
-
 def qmp(uri, dom, cmd, **args):
     """The return of QMP command cmd (with args) on dom's QEMU, or None."""
     c = {"execute": cmd}

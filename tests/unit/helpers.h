@@ -236,23 +236,9 @@ helpers_rig_init(struct helpers_rig *r, struct config *cfg,
 	controller_run(r->ctl, 0);
 }
 
-/* Advances to the controller's next due time when it is at most until;
- * false when it is not. */
-static inline bool
-helpers_rig_step(struct helpers_rig *r, double until)
-{
-	double next = controller_next_due(r->ctl);
-
-	if (next > until + 1e-9)
-		return false;
-	sim_advance(r->sim, next);
-	r->now = next;
-	controller_run(r->ctl, next);
-	return true;
-}
-
-/* The simulator moved on to next, not yet the controller (for a test
- * that changes the world between the two). */
+/* The simulator moved on to the controller's next due time, when it is
+ * at most until, not yet the controller (for a test that changes the
+ * world between the two); false when it is later. */
 static inline bool
 helpers_rig_advance(struct helpers_rig *r, double until)
 {
@@ -262,6 +248,16 @@ helpers_rig_advance(struct helpers_rig *r, double until)
 		return false;
 	sim_advance(r->sim, next);
 	r->now = next;
+	return true;
+}
+
+/* helpers_rig_advance, then the controller's tick. */
+static inline bool
+helpers_rig_step(struct helpers_rig *r, double until)
+{
+	if (!helpers_rig_advance(r, until))
+		return false;
+	controller_run(r->ctl, r->now);
 	return true;
 }
 
