@@ -14,7 +14,8 @@ SHAREDIR = $(PREFIX)/share/vmbal
 MANDIR   = $(PREFIX)/share/man
 
 CC      ?= cc
-PKGS     = libvirt ncursesw yaml-0.1 libip4tc jansson libnetfilter_conntrack
+PKGS     = libvirt ncursesw yaml-0.1 libip4tc jansson libnetfilter_conntrack \
+	libxml-2.0
 CPPFLAGS += -D_GNU_SOURCE -DVMBAL_VERSION=\"$(VERSION)\" \
 	-DVMBAL_SHAREDIR=\"$(SHAREDIR)\"
 CFLAGS  ?= -O2 -g
@@ -39,6 +40,7 @@ CLI_SRC    = cli/options.c cli/jsonout.c cli/headless.c cli/demo.c cli/lease.c
 SIM_SRC   += actions/dnat_rules.c	# what dnat_iptc.c applies, described
 SIM_SRC   += actions/lv_migrate_params.c	# live_migration: to libvirt's flags
 SIM_SRC   += probes/lv_connect.c	# every libvirt connection: no prompt, keepalive
+SIM_SRC   += actions/lv_metadata.c	# move records in domain metadata (libxml2)
 CLI_SRC   += cli/cluster_tag.c	# the DNAT chains' tag (docs/dnat.md)
 # The console: one file per pane, dialog and job (see tui/README.md).
 TUI_SRC    = $(sort $(wildcard tui/*.c))
