@@ -144,7 +144,8 @@ lv_meta_parse(const char *xml, const char *vm, struct lv_meta *out)
 	out->state = lv_meta_state(state);
 	out->at = strtod(at, &end);
 	if (out->state == META_NONE || end == at || *end != '\0' ||
-	    !isfinite(out->at) || out->at <= 0 || out->from[0] == '\0' ||
+	    !isfinite(out->at) || out->at <= 0 || out->at > 1e11 ||
+	    out->from[0] == '\0' ||
 	    out->to[0] == '\0' || out->by[0] == '\0')
 		goto end;
 	rc = 0;

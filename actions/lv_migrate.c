@@ -45,7 +45,9 @@
  * second sees the first's record; libvirt refuses a second job on a
  * domain besides). Then the intent ("started") is written on the source
  * domain; it travels with the VM. The outcome is written where the VM
- * ended: "done" on the destination, "failed" (aborted too) on the source.
+ * ended: "done" on the destination, "failed" (aborted too) on the source
+ * unless the record there is another process's by then (its move may be
+ * why libvirt refused ours).
  * A record that cannot be written never fails or stops the migration: it
  * is said in the result's error, as a warning, on a done move too.
  */
@@ -243,6 +245,13 @@ mig_meta_outcome(struct job *j, virDomainPtr dom, virConnectPtr dst,
 	virDomainPtr d;
 
 	if (!done) {
+		struct lv_meta m;
+
+		/* not over another process's record: its move may be the one
+		 * libvirt refused ours for (split brain) */
+		if (lv_meta_read(dom, j->result.vm, &m) == 1 &&
+		    strcmp(m.by, j->owner->self) != 0)
+			return;
 		mig_meta_write(j, dom, META_FAILED);
 		return;
 	}

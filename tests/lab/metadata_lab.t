@@ -14,6 +14,10 @@
 #      other:1 a moment ago, is held in flight and not moved; g3, whose
 #      record is garbage (our namespace, bad attributes), is moved as if it
 #      had none; B does not crash;
+#   3. split brain: C and D, both active at once (no shared lease), both
+#      evacuate h1: a new guest f4 moves once; over 30 s (under the
+#      cooldown) no VM moves twice; an attempt refused says why (another's
+#      record read right before migrating, or libvirt's job refusal).
 # The action's own refusal (a fresh record of another process's move, read
 # right before migrating) and the engine's rules are unit-tested in
 # tests/unit/test_meta.c.
@@ -30,6 +34,7 @@ NS = "https://vmbal.org/xmlns/move/1"
 CAP = 4             # MiB/s
 FILL_MIB = 24       # about 6 s at the cap
 COOLDOWN = 40       # s
+WINDOW = 30         # s, split brain watched (under COOLDOWN)
 start(DIR)
 
 TMP = tempfile.mkdtemp(prefix="vmbal-lab-meta-")
@@ -226,7 +231,38 @@ def body():
     check(not g2m and where("g2") == ["h2"] and b.p.poll() is None,
           "g2 (started by other:1) stays where it is, in flight", json.dumps(g2m))
     b.stop()
+
+    # 3. split brain: C and D, both active (leases of their own), both
+    #    evacuating h1 at once, where f4 (new), f1 and g3 (moved by B) are
+    err = filled_guest(1, "f4")
+    check(err is None, "a new guest f4 with random memory on h1", err)
+    c = run("c", write_cfg("c", "h1", COOLDOWN))
+    d = run("d", write_cfg("d", "h1", COOLDOWN))
+    t_end = time.monotonic() + WINDOW
+    while time.monotonic() < t_end and c.p.poll() is None and d.p.poll() is None:
+        time.sleep(0.5)
+    both = [dict(m, by="C") for m in migrations(c)] + [dict(m, by="D") for m in migrations(d)]
+    dones = {}
+    for m in both:
+        if m["status"] == "done":
+            dones[m["vm"]] = dones.get(m["vm"], 0) + 1
+    refused = [m for m in both if m["status"] == "failed"]
+    check(dones.get("f4") == 1 and where("f4") == ["h2"] and
+          c.p.poll() is None and d.p.poll() is None,
+          "both directors active: f4 moved once, to h2 (%d attempts refused)" % len(refused),
+          json.dumps(both) + c.err[-300:] + d.err[-300:])
+    check(all(n == 1 for n in dones.values()),
+          "no VM moves twice within vm_cooldown_s over %d s: %s" % (WINDOW, json.dumps(dones)),
+          json.dumps(both))
+    check(all("vmbal metadata" in (m.get("error") or "") or "job" in (m.get("error") or "")
+              or "migrat" in (m.get("error") or "") for m in refused),
+          "a refused attempt says why (the record, or libvirt's job)",
+          json.dumps(refused))
+    out("# split brain: %s" % json.dumps([(m["by"], m["vm"], m["status"], m.get("error"))
+                                         for m in both if m["status"] != "started"]))
+    c.stop()
+    d.stop()
     out("# whole test %.0f s" % (time.monotonic() - t0))
 
 
-labtest.tap(13, body, cleanup)
+labtest.tap(18, body, cleanup)

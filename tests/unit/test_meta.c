@@ -74,6 +74,7 @@ test_garbage_ignored(void **state)
 		"<move vm=\"a\" from=\"h1\" to=\"h2\" state=\"done\" at=\"soon\" by=\"x:1\"/>",
 		"<move vm=\"a\" from=\"h1\" to=\"h2\" state=\"done\" at=\"-5\" by=\"x:1\"/>",
 		"<move vm=\"a\" from=\"h1\" to=\"h2\" state=\"done\" at=\"nan\" by=\"x:1\"/>",
+		"<move vm=\"a\" from=\"h1\" to=\"h2\" state=\"done\" at=\"1e300\" by=\"x:1\"/>",
 		"<move vm=\"a\" from=\"h1\" to=\"h2\" state=\"done\" at=\"5s\" by=\"x:1\"/>",
 		"<move vm=\"a\" from=\"\" to=\"h2\" state=\"done\" at=\"5\" by=\"x:1\"/>",
 		"<move xmlns=\"http://example.org/other\" vm=\"a\" from=\"h1\" "
