@@ -36,9 +36,11 @@
  * planned; a domain arriving by migration is left out until it has
  * arrived, so a VM is never seen on two hosts at once. Job stats are asked
  * for only when a domain is new to the connection or had a job at the
- * last look; a migration some other client starts later on a domain
- * already known is seen on its destination (paused for migration), and
- * libvirt refuses a second migration of it.
+ * last look, or that an event named since (a lifecycle event, or a
+ * metadata change: another vmbal writes its record right before it
+ * migrates); a migration some other client starts later on a domain
+ * already known, without a record, is seen on its destination (paused
+ * for migration), and libvirt refuses a second migration of it.
  *
  * Move records: vmbal's element in each domain's metadata (see
  * actions/lv_metadata.h) is read with one call when the domain is new to
@@ -591,11 +593,12 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 	if (st == VIR_DOMAIN_RUNNING || st == VIR_DOMAIN_PAUSED) {
 		/* libvirt is asked about jobs only for a domain new to this
 		 * connection (vmbal starting, a domain arriving) and one that
-		 * had a job at the last look: a migration that outlived a
-		 * vmbal is seen to its end, and a steady probe makes no extra
-		 * call per domain */
-		vm->job = b == NULL || b->at < 0 || b->job != 0 ?
-		    lv_migration_job(rec->dom) : 0;
+		 * had a job at the last look, or an event named: a migration
+		 * that outlived a vmbal is seen to its end, one another
+		 * director starts as soon as its record is written, and a
+		 * steady probe makes no extra call per domain */
+		vm->job = b == NULL || b->at < 0 || b->job != 0 ||
+		    lv_stale_has(stale, uuid) ? lv_migration_job(rec->dom) : 0;
 		if (b != NULL)
 			b->job = vm->job;
 		if (vm->job != 0 || (st == VIR_DOMAIN_PAUSED &&
