@@ -442,7 +442,7 @@ mig_main(void *arg)
 	struct job *j = arg;
 	virConnectPtr src, dst;
 	virDomainPtr dom;
-	bool go, moved;
+	bool go, moved, wrote;
 	char *why, err[256], held[1200];
 
 	src = lv_connect_open(j->from_uri, err, sizeof err);
@@ -466,6 +466,11 @@ mig_main(void *arg)
 		virDomainFree(dom);
 		goto out;
 	}
+	/* the intent before the job counts as under way: a vmbal stopping
+	 * meanwhile tells it not to start, and the record says failed */
+	wrote = !atomic_load(&j->abort);
+	if (wrote)
+		mig_meta_write(j, dom, META_STARTED);
 	/* under the job's lock, so that free() sees either a job that will
 	 * not start or one that has (see mig_free) */
 	pthread_mutex_lock(&j->mu);
@@ -475,8 +480,6 @@ mig_main(void *arg)
 		j->dom = dom;
 	}
 	pthread_mutex_unlock(&j->mu);
-	if (go)
-		mig_meta_write(j, dom, META_STARTED);
 	moved = go && mig_call(j, dom, dst);
 	pthread_mutex_lock(&j->mu);
 	j->dom = NULL;
@@ -487,7 +490,7 @@ mig_main(void *arg)
 		/* libvirt's words first: the record's write resets them */
 		snprintf(what, sizeof what, "%s", atomic_load(&j->abort) ?
 		    "aborted" : mig_error());
-		if (go)
+		if (wrote)
 			mig_meta_outcome(j, dom, dst, false);
 		mig_finish(j, atomic_load(&j->abort) ? MIG_ABORTED : MIG_FAILED,
 		    what);
