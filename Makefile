@@ -115,11 +115,14 @@ deps:
 TESTS_T = $(sort $(wildcard tests/integration/*.t tests/fuzz/*.t tests/lab/*.t tests/tui/*.t))
 
 # Everything the tests need, built; then prove runs every TAP producer:
-# the unit tests (plain and sanitized), then the scripts under tests/.
+# the unit tests (plain and sanitized, two at a time: each is one
+# CPU-bound process with its own temporary files), then the scripts
+# under tests/, one at a time (the labs share the machine's CPUs).
 check: deps
 	$(MAKE) vmbal unit $(BUILD)/asan/vmbal $(BUILD)/fuzz/fuzz_config \
 		$(BUILD)/lab/dnat_tool
-	CMOCKA_MESSAGE_OUTPUT=TAP prove --timer $(UNIT_BIN:%=./%) $(ASAN_BIN:%=./%) $(TESTS_T)
+	CMOCKA_MESSAGE_OUTPUT=TAP prove -j2 --timer $(UNIT_BIN:%=./%) $(ASAN_BIN:%=./%)
+	prove --timer $(TESTS_T)
 
 test: check
 
