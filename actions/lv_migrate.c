@@ -44,7 +44,9 @@
  * without migrating (two directors that both act, split brain: the
  * second sees the first's record; libvirt refuses a second job on a
  * domain besides). Then the intent ("started") is written on the source
- * domain; it travels with the VM. The outcome is written where the VM
+ * domain; it travels with the VM. 0.2 s later it is read back: when
+ * another process's record has replaced it (both checked at once), the
+ * move is left to that process. The outcome is written where the VM
  * ended: "done" on the destination, "failed" (aborted too) on the source
  * unless the record there is another process's by then (its move may be
  * why libvirt refused ours).
@@ -71,6 +73,7 @@
 #define MIG_STOP_GRACE_S 0.8	/* for the jobs to end, at free() */
 #define MIG_TUNE_TRIES 8	/* looks (250 ms apart) at a refused tuning */
 #define MIG_META_MARGIN_S 30.0	/* a started record past its timeout */
+#define MIG_META_CONFIRM_NS 200000000L	/* from the record to its re-read */
 
 struct job {
 	struct lv_migrate *owner;
@@ -436,6 +439,32 @@ mig_call(struct job *j, virDomainPtr dom, virConnectPtr dst)
 	return true;
 }
 
+/*
+ * Two directors that checked the record at the same instant both write
+ * theirs; the last write wins. A moment after its own, a job reads the
+ * record again and leaves the move to the process whose record it finds
+ * there (libvirt serializes the rest: a second migration waits for the
+ * first's job and then finds the domain gone). -1 with why when it
+ * leaves it.
+ */
+static int
+mig_meta_confirm(struct job *j, virDomainPtr dom, char *why, size_t len)
+{
+	struct timespec pause = { 0, MIG_META_CONFIRM_NS };
+	struct lv_meta m;
+
+	if (j->meta_warn[0] != '\0')
+		return 0;	/* not written: nothing to confirm */
+	nanosleep(&pause, NULL);
+	if (lv_meta_read(dom, j->result.vm, &m) != 1 ||
+	    strcmp(m.by, j->owner->self) == 0)
+		return 0;
+	snprintf(why, len, "%s is being moved by %s (%s to %s, its record "
+	    "written over ours, vmbal metadata)", j->result.vm, m.by, m.from,
+	    m.to);
+	return -1;
+}
+
 static void *
 mig_main(void *arg)
 {
@@ -471,6 +500,11 @@ mig_main(void *arg)
 	wrote = !atomic_load(&j->abort);
 	if (wrote)
 		mig_meta_write(j, dom, META_STARTED);
+	if (wrote && mig_meta_confirm(j, dom, held, sizeof held) != 0) {
+		mig_finish(j, MIG_FAILED, held);
+		virDomainFree(dom);
+		goto out;
+	}
 	/* under the job's lock, so that free() sees either a job that will
 	 * not start or one that has (see mig_free) */
 	pthread_mutex_lock(&j->mu);
