@@ -9,7 +9,11 @@
 
 #include <string.h>
 
+#include <libvirt/libvirt.h>
+#include <time.h>
+
 #include "../../actions/lv_metadata.h"
+#include "../../actions/lv_migrate.h"
 #include "../../engine/model.h"
 #include "../../engine/plan_build.h"
 #include "helpers.h"
@@ -303,6 +307,84 @@ test_controller_cooldown_across_directors(void **state)
 	assert_true(c_at >= 0 && c_at < 240);
 }
 
+static void
+quiet(void *arg, virErrorPtr e)
+{
+	(void)arg;
+	(void)e;
+}
+
+/*
+ * On libvirt's test driver (one in-process state shared by every
+ * connection to test:///default): a record written is read back; garbage
+ * in our namespace is none; and a migration job refuses to move a domain
+ * whose fresh record is another process's, without writing over it.
+ */
+static void
+test_libvirt_records(void **state)
+{
+	static const char yaml[] =
+	    "hosts:\n"
+	    "  - {name: t1, uri: \"test:///default\"}\n"
+	    "  - {name: t2, uri: \"test:///default?x=1\"}\n"
+	    "policy: {mode: manual, vm_cooldown_s: 100}\n";
+	struct timespec nap = { 0, 10000000L };
+	struct action_result out[2];
+	struct lv_meta m, back;
+	struct config *c;
+	struct action a;
+	struct diag d;
+	virConnectPtr conn;
+	virDomainPtr dom;
+	size_t n = 0;
+	int i;
+
+	(void)state;
+	virSetErrorFunc(NULL, quiet);	/* as lv_events.c does */
+	lv_meta_init();
+	conn = virConnectOpen("test:///default");
+	assert_non_null(conn);
+	dom = virDomainLookupByName(conn, "test");
+	assert_non_null(dom);
+	assert_int_equal(lv_meta_read(dom, "test", &back), 0);	/* none */
+	fill(&m, META_STARTED, lv_meta_wall(), "t1", "t2", "other:1");
+	assert_int_equal(lv_meta_write(dom, "test", &m, (char[64]){ 0 }, 64),
+	    0);
+	assert_int_equal(lv_meta_read(dom, "test", &back), 1);
+	assert_int_equal(back.state, META_STARTED);
+	assert_string_equal(back.by, "other:1");
+	assert_near(back.at, m.at, 0.001);
+	/* the job refuses: another's move under way */
+	c = config_new_from_buffer("t.yaml", yaml, sizeof yaml - 1,
+	    CONFIG_CLUSTER, &d);
+	assert_non_null(c);
+	assert_int_equal(lv_migrate_init(&a, c, &d), 0);
+	assert_int_equal(a.ops->migrate(a.impl, "test", "t1", "t2", &d), 0);
+	for (i = 0; i < 300 && n == 0; i++) {
+		n = a.ops->poll(a.impl, out, 2);
+		nanosleep(&nap, NULL);
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].status, MIG_FAILED);
+	assert_non_null(out[0].error);
+	assert_non_null(strstr(out[0].error, "is being moved by other:1"));
+	action_result_clear(&out[0]);
+	a.ops->free(a.impl);
+	assert_int_equal(lv_meta_read(dom, "test", &back), 1);
+	assert_string_equal(back.by, "other:1");	/* left as it was */
+	/* garbage in our namespace: no record */
+	assert_int_equal(virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT,
+	    "<move vm=\"test\" state=\"sideways\"><junk/></move>", "vmbal",
+	    LV_META_NS, VIR_DOMAIN_AFFECT_LIVE), 0);
+	assert_int_equal(lv_meta_read(dom, "test", &back), 0);
+	assert_int_equal(back.state, META_NONE);
+	assert_int_equal(virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT,
+	    NULL, NULL, LV_META_NS, VIR_DOMAIN_AFFECT_LIVE), 0);
+	config_free(c);
+	virDomainFree(dom);
+	virConnectClose(conn);
+}
+
 int
 main(void)
 {
@@ -311,6 +393,7 @@ main(void)
 		cmocka_unit_test(test_garbage_ignored),
 		cmocka_unit_test(test_plan_holds),
 		cmocka_unit_test(test_controller_cooldown_across_directors),
+		cmocka_unit_test(test_libvirt_records),
 	};
 
 	return TAP_RUN(tests);
