@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
 #include <time.h>
 
 #include "../../actions/lv_metadata.h"
