@@ -145,6 +145,7 @@ model_vm_insert(struct model *m, const char *name)
 	v->moved_at = -1;
 	v->host = -1;
 	v->dirty_mibps = -1;
+	mig_stats_none(&v->arrival);
 	m->nvms++;
 	return v;
 }
@@ -216,6 +217,7 @@ model_fold(struct model *m, const struct snapshot *s, bool samples)
 		v->mem_mib = sv->mem_mib;
 		v->state = sv->state;
 		v->dirty_mibps = sv->dirty_mibps;
+		v->arrival = sv->arrival;
 		if (samples && sv->cpu_valid) {
 			window_push(&v->cpu, sv->cpu_pct);
 			window_push(&v->demand, sv->demand_pct > sv->cpu_pct ?

@@ -49,6 +49,8 @@ struct model_vm {
 	bool in_flight;		/* a migration of it runs */
 	double dirty_mibps;	/* MiB/s it dirties, as the probe last
 				 * measured it; < 0 unknown */
+	struct mig_stats arrival;	/* the migration that brought it to
+				 * host, as the probe last said (snap_vm) */
 };
 
 #define MODEL_RATES 8		/* done migrations the link rate is taken from */

@@ -38,7 +38,9 @@
  * for only when a domain is new to the connection or had a job at the
  * last look; a migration some other client starts later on a domain
  * already known is seen on its destination (paused for migration), and
- * libvirt refuses a second migration of it.
+ * libvirt refuses a second migration of it. A domain that arrived by
+ * migration is published with that migration's figures, as libvirt keeps
+ * them on the destination (lv_jobstats.h).
  *
  * Stopping: a worker may be stuck in a call that cannot be cancelled (a
  * connect to an address whose packets are dropped waits for the SYN
@@ -60,6 +62,7 @@
 
 #include "lv_connect.h"
 #include "lv_events.h"
+#include "lv_jobstats.h"
 #include "lv_probe.h"
 #include "monotime.h"
 #include "thread_grace.h"
@@ -88,6 +91,7 @@ struct lv_base {		/* the last reading of one domain */
 	int job;		/* its migration job at the last look */
 	double dirty_mibps;	/* last measured dirty rate; < 0 none */
 	double dirty_at;	/* when its calculation was last asked; < 0 never */
+	struct lv_arrival arrival;	/* the migration that brought it */
 };
 
 struct lv_vm {			/* one domain as published */
@@ -102,6 +106,7 @@ struct lv_vm {			/* one domain as published */
 	double rx_bps, tx_bps, rd_bps, wr_bps;
 	int job;		/* 1 migrating away, 2 arriving (see
 				 * lv_migration_job) */
+	struct mig_stats arrival;	/* see lv_jobstats.h; none (< 0) */
 };
 
 struct lv_result {		/* one host as published */
@@ -315,6 +320,7 @@ lv_base_find(struct lv_host *h, const char *uuid)
 	h->bases[lo].at = -1;
 	h->bases[lo].dirty_mibps = -1;
 	h->bases[lo].dirty_at = -1;
+	lv_arrival_init(&h->bases[lo].arrival);
 	return &h->bases[lo];
 }
 
@@ -474,6 +480,11 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 	b = virDomainGetUUIDString(rec->dom, uuid) == 0 ?
 	    lv_base_find(h, uuid) : NULL;
 	vm->state = lv_state(st);
+	mig_stats_none(&vm->arrival);
+	if (b != NULL) {
+		lv_arrival_look(&b->arrival, rec->dom, st, reason);
+		vm->arrival = b->arrival.stats;
+	}
 	if (st == VIR_DOMAIN_RUNNING || st == VIR_DOMAIN_PAUSED) {
 		/* libvirt is asked about jobs only for a domain new to this
 		 * connection (vmbal starting, a domain arriving) and one that
@@ -731,6 +742,7 @@ lv_probe_collect(void *impl, double now, struct diag *d)
 				sv->cpu_valid = v->cpu_valid;
 				sv->demand_pct = v->demand_pct;
 				sv->dirty_mibps = v->dirty_mibps;
+				sv->arrival = v->arrival;
 				sv->net_rx_bps = v->rx_bps;
 				sv->net_tx_bps = v->tx_bps;
 				sv->disk_rd_bps = v->rd_bps;
