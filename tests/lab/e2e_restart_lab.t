@@ -5,7 +5,8 @@
 # reads its journal, settles the migration the dead one left open (the
 # job is peer-to-peer, driven by the source libvirtd, so it goes on without
 # vmbal: the guest arrives and the move is done, a migration event and a
-# journal outcome by "recovery"), keeps the guests moved recently where
+# journal outcome by "recovery", with the downtime, data and rate
+# libvirt kept on the destination), keeps the guests moved recently where
 # they are, reconciles the VIP's rules, and goes on balancing: no VM is
 # moved twice, the spread ends below the threshold, no request through the
 # VIP fails across the kill, and no new connection reaches a backend while
@@ -18,7 +19,7 @@ import e2e  # noqa: E402
 from e2e import out, check, results  # noqa: E402
 
 DURATION_B = 75
-PLANNED = 12
+PLANNED = 13
 
 
 def body(T0):
@@ -69,6 +70,14 @@ def body(T0):
           len(rj) == 1 and rj[0]["vm"] == st["vm"] and rj[0]["status"] == rec["status"],
           "the new vmbal settles the open migration: %s, %s on %s, journalled by recovery"
           % (rec and rec["status"], st["vm"], "/".join(on)), repr(rec) + repr(rj))
+    # the figures libvirt kept of the job on the destination, read by the
+    # new vmbal's probe: the same in the event and the journal
+    figs = ("downtime_ms", "transferred_mib", "rate_mibps")
+    check(rec is not None and rj and
+          all(e2e._num(rec.get(f)) and e2e._num(rj[0].get(f)) and
+              abs(rj[0][f] - rec[f]) < 0.011 for f in figs),
+          "its done event and outcome carry the job's figures: downtime %s ms, %s MiB at %s MiB/s"
+          % tuple(rec and rec.get(f) for f in figs), repr(rec) + repr(rj))
     jerr = e2e.journal_errors(jl, evs_a + evs_b)
     check(not jerr, "the journal agrees with both runs' events (%d records)" % len(jl),
           "\n".join(jerr))
