@@ -26,7 +26,7 @@ LDLIBS   = $(PKG_LIBS) -lm -pthread
 # The engine: pure, no libvirt, libiptc or ncurses (checked by make check).
 ENGINE_SRC = engine/diag.c engine/ynode.c engine/config.c engine/window.c \
 	engine/snapshot.c engine/model.c engine/imbalance.c engine/action.c \
-	engine/controller.c engine/controller_cmd.c engine/controller_journal.c engine/controller_view.c engine/plan.c engine/placement.c engine/repair.c \
+	engine/controller.c engine/controller_cmd.c engine/controller_journal.c engine/controller_moves.c engine/controller_offer.c engine/controller_recover.c engine/controller_services.c engine/controller_view.c engine/plan.c engine/placement.c engine/repair.c \
 	engine/planner.c engine/planner_balance.c engine/plan_order.c engine/planner_greedy.c engine/planner_consolidate.c engine/plan_build.c engine/planner_exact.c engine/movecost.c engine/weights.c
 ENGINE_SRC += engine/safefile.c engine/config_ext.c
 ENGINE_SRC += engine/plan_check.c	# does an offer still hold
