@@ -22,6 +22,19 @@ DURATION_B = 75
 PLANNED = 13
 
 
+def job_running(vm, host, secs):
+    """Waits up to secs for a job on vm in host's libvirtd (virsh
+    domjobinfo: the peer-to-peer migration under way); True when seen."""
+    end = time.time() + secs
+    while time.time() < end:
+        rc, o, _e = e2e.sh(["virsh", "-c", e2e.uri(int(host[1:])), "domjobinfo", vm],
+                           timeout=10)
+        if rc == 0 and "Unbounded" in o:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def body(T0):
     a = e2e.vmbal("--mode", "auto", "--duration", "300")
     w, e = e2e.wait_for(a, e2e.all_up, 20)
@@ -30,13 +43,19 @@ def body(T0):
         raise SystemExit
     stream = e2e.Stream(DURATION_B + 80)
     ws, st = e2e.wait_for(a, lambda e: e["event"] == "migration" and e["status"] == "started", 60)
+    # the started event comes before the job's thread has reached libvirt
+    # (it connects to both hosts first): killed before the call, no
+    # migration would run at all. Killed once the source runs the job.
+    seen = st is not None and job_running(st["vm"], st["from"], 10)
     if st is not None:
         os.kill(a.p.pid, signal.SIGKILL)
     killed = time.time()
     a.p.wait(timeout=10)
-    check(st is not None and a.p.returncode == -signal.SIGKILL,
-          "first vmbal killed (SIGKILL) right after it started migrating %s to %s"
-          % (st and st["vm"], st and st["to"]), a.err[-400:])
+    check(st is not None and seen and a.p.returncode == -signal.SIGKILL,
+          "first vmbal killed (SIGKILL) %.1f s after it started migrating %s to %s, "
+          "the job running in the source's libvirtd" % (killed - ws if st else -1,
+                                                      st and st["vm"], st and st["to"]),
+          a.err[-400:])
     if st is None:
         raise SystemExit
     jl_a = e2e.read_journal()
