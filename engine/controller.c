@@ -95,9 +95,10 @@ controller_next_due(const struct controller *c)
 
 	if (c->running > 0)
 		next = fmin(next, floor(c->now + 1e-9) + 1.0);
-	/* health changes and domain events are seen within a tenth of a
-	 * second */
-	if (c->opts.health != NULL || c->probe->ops->changed != NULL)
+	/* health changes, domain events and the ha address coming or going
+	 * are seen within a tenth of a second */
+	if (c->opts.health != NULL || c->probe->ops->changed != NULL ||
+	    c->opts.role != NULL)
 		next = fmin(next, floor(c->now * 10.0 + 1e-6) / 10.0 + 0.1);
 	if (c->dnat_recheck > c->now)
 		next = fmin(next, c->dnat_recheck);
@@ -216,6 +217,7 @@ controller_analyse(struct controller *c, double now)
 	ev.ts = now;
 	ev.u.sample.model = c->model;
 	ev.u.sample.imbalanced = c->imb.imbalanced;
+	ev.u.sample.standby = c->standby;
 	controller_emit(c, &ev);
 	c->ticks++;
 	controller_count_connections(c);
@@ -229,6 +231,7 @@ controller_run(struct controller *c, double now)
 	const double eps = 1e-9;
 
 	c->now = now;
+	controller_role_update(c, now);
 	controller_poll_health(c, now);
 	controller_refresh(c, now);
 	controller_poll_actions(c, now);

@@ -91,7 +91,7 @@ controller_vm_moved(struct controller *c, const char *vm, const char *to,
 	}
 }
 
-static void
+void
 controller_cancel_pending(struct controller *c)
 {
 	size_t i;
@@ -110,7 +110,7 @@ controller_start_ready(struct controller *c, double now)
 
 	/* nothing starts while the journal cannot be written (see
 	 * controller_journal.c) */
-	if (!controller_journal_ready(c, now) || c->paused)
+	if (!controller_journal_ready(c, now) || c->paused || c->standby)
 		return;
 	for (i = 0; i < c->nexec; i++) {
 		struct exec_move *e = &c->exec[i];

@@ -160,7 +160,8 @@ controller_plan_tick(struct controller *c, double now)
 
 	if (c->hold_offer && c->nexec > 0)
 		return;		/* the operator is deciding on this one */
-	if (c->policy.mode == MODE_OBSERVE || c->paused || controller_busy(c) ||
+	if (c->policy.mode == MODE_OBSERVE || c->paused || c->standby ||
+	    controller_busy(c) ||
 	    now < c->settle_until - 1e-9 || c->probes <= c->settle_probe + 1)
 		return;
 	in = plan_build(c->model, c->cfg, &c->policy, now, c->imb.imbalanced);

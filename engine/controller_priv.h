@@ -59,6 +59,8 @@ struct controller {
 	double dnat_recheck;	/* when the rules in force are next compared
 				 * (re-applied unchanged); 0: not yet */
 	bool paused;		/* the operator paused planning and starting */
+	bool standby;		/* ha: the address is elsewhere: no moves */
+	bool role_said;		/* the first ha event was emitted */
 	bool hold_offer;	/* the operator is reading the offer: keep it */
 	double spread_before;	/* of the plan in hand */
 	long plan_min_moves;	/* its min_moves, -1 unknown */
@@ -109,6 +111,15 @@ void controller_count_connections(struct controller *c);
 void controller_dnat(struct controller *c, double now);
 /* Marks each backend whose VM is in flight, from the model. */
 void controller_views_sync(struct controller *c);
+
+/* controller_role.c: asks the role source (ha:) at every run; says each
+ * change, and the first answer, in an ha event; a standby has no offer
+ * and starts nothing. */
+void controller_role_update(struct controller *c, double now);
+/* -1 with a message when this director is standby. */
+int controller_refuse_standby(const struct controller *c, struct diag *d);
+/* Drops the moves not started yet. */
+void controller_cancel_pending(struct controller *c);
 
 /* controller_recover.c: settles what the journal left open, at the end of
  * each probe; true while the rules in force must stay as they are. */
