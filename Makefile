@@ -40,6 +40,7 @@ CLI_SRC    = cli/options.c cli/jsonout.c cli/headless.c cli/demo.c cli/lease.c
 SIM_SRC   += actions/dnat_rules.c	# what dnat_iptc.c applies, described
 SIM_SRC   += actions/lv_migrate_params.c	# live_migration: to libvirt's flags
 SIM_SRC   += probes/lv_connect.c	# every libvirt connection: no prompt, keepalive
+SIM_SRC   += probes/lv_jobstats.c	# the figures of the migration that brought a VM
 SIM_SRC   += probes/ha_addr.c	# ha: the address that makes a director active
 SIM_SRC   += actions/lv_metadata.c	# move records in domain metadata (libxml2)
 CLI_SRC   += cli/cluster_tag.c	# the DNAT chains' tag (docs/dnat.md)

@@ -9,7 +9,10 @@
  *   when it runs on the destination, failed when anywhere else; while
  *   libvirt still shows the migration running it waits, with the VM in
  *   flight (never planned, its backends drained). The outcome is a
- *   migration event and a journal record by "recovery";
+ *   migration event and a journal record by "recovery"; a done one
+ *   carries the figures libvirt kept of the job on the destination
+ *   (snap_vm's arrival), waited for up to RECOVER_LOOKS probes, as the
+ *   hypervisor sets them just after the guest resumes;
  * - keeps each VM that moved less than vm_cooldown_s ago (wall clock, as
  *   the journal says) cooling down for the rest of that time. The model
  *   counts time from this run's start, so such a VM is marked as moved at
@@ -38,6 +41,10 @@ controller_past(const struct controller *c)
 	return j->ops->past(j->impl);
 }
 
+#define RECOVER_LOOKS 3		/* probes that show an arrived VM without
+				 * its migration's figures before it is
+				 * settled done without them */
+
 static void
 controller_recover_open(struct controller *c, struct journal_past_move *m,
     int v, double now)
@@ -62,6 +69,14 @@ controller_recover_open(struct controller *c, struct journal_past_move *m,
 	}
 	at = c->model->hosts[vm->host].name;
 	done = strcmp(at, m->to) == 0;
+	if (done && vm->arrival.downtime_ms < 0 && ++m->looks < RECOVER_LOOKS) {
+		/* its figures may come with the next probe: wait, in
+		 * flight as above */
+		if (!vm->in_flight)
+			c->dnat_dirty = true;
+		vm->in_flight = true;
+		return;
+	}
 	memset(&e, 0, sizeof e);
 	if (asprintf(&why,
 	    "vmbal stopped while this migration ran; %s was found on %s", m->vm,
@@ -81,9 +96,9 @@ controller_recover_open(struct controller *c, struct journal_past_move *m,
 	controller_vm_moved(c, m->vm, m->to, done, now);
 	controller_emit_migration(c, now, m->vm, m->from, m->to,
 	    done ? MIG_DONE : MIG_FAILED, m->age_s + now, done ? NULL : why,
-	    NULL);
+	    done ? &vm->arrival : NULL);
 	controller_journal_outcome(c, now, &e, done ? MIG_DONE : MIG_FAILED,
-	    m->age_s + now, done ? NULL : why, NULL);
+	    m->age_s + now, done ? NULL : why, done ? &vm->arrival : NULL);
 	exec_move_clear(&e);
 	free(why);
 }

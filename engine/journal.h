@@ -41,6 +41,8 @@ struct journal_past_move {
 				 * opening of the journal */
 	bool settled;		/* the controller's: nothing more to do */
 	double set_at;		/* the controller's: the moved_at it set */
+	int looks;		/* the controller's: probes that showed an open
+				 * move's VM arrived without its figures */
 };
 
 struct journal_past {

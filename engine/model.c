@@ -147,6 +147,7 @@ model_vm_insert(struct model *m, const char *name)
 	v->moved_at = -1;
 	v->host = -1;
 	v->dirty_mibps = -1;
+	mig_stats_none(&v->arrival);
 	m->nvms++;
 	return v;
 }
@@ -223,6 +224,7 @@ model_fold(struct model *m, const struct snapshot *s, bool samples)
 		v->meta_ours = sv->move != META_NONE && sv->move_ours;
 		v->meta_landed = sv->move != META_NONE && sv->move_to != NULL &&
 		    strcmp(sv->move_to, sv->host) == 0;
+		v->arrival = sv->arrival;
 		if (samples && sv->cpu_valid) {
 			window_push(&v->cpu, sv->cpu_pct);
 			window_push(&v->demand, sv->demand_pct > sv->cpu_pct ?

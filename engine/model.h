@@ -55,6 +55,8 @@ struct model_vm {
 	double meta_at;		/* when, in the snapshots' time (may be < 0) */
 	bool meta_ours;		/* made by this very process */
 	bool meta_landed;	/* the VM is on the record's destination */
+	struct mig_stats arrival;	/* the migration that brought it to
+				 * host, as the probe last said (snap_vm) */
 };
 
 #define MODEL_RATES 8		/* done migrations the link rate is taken from */

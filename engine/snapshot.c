@@ -84,6 +84,7 @@ snapshot_add_vm(struct snapshot *s, const char *name, const char *host)
 	v->name = strdup(name);
 	v->host = strdup(host);
 	v->dirty_mibps = -1;
+	mig_stats_none(&v->arrival);
 	if (v->name == NULL || v->host == NULL) {
 		free(v->name);
 		free(v->host);

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "action.h"
+
 enum vm_state {
 	VM_RUNNING, VM_PAUSED, VM_SHUTOFF, VM_MIGRATING, VM_UNKNOWN, VM_OTHER
 };
@@ -45,6 +47,10 @@ struct snap_vm {
 	double dirty_mibps;	/* MiB/s the guest dirties, as libvirt last
 				 * measured it (its dirtyrate stats); < 0
 				 * unknown (snapshot_add_vm's default) */
+	struct mig_stats arrival;	/* the finished migration that brought
+				 * it to host, as the hypervisor measured
+				 * it; none (< 0, snapshot_add_vm's
+				 * default) when unknown or not migrated */
 	double net_rx_bps, net_tx_bps;	/* bytes/s, when rates are valid */
 	double disk_rd_bps, disk_wr_bps;
 	/* its latest move as its metadata says (META_NONE: no record) */

@@ -40,7 +40,9 @@
  * metadata change: another vmbal writes its record right before it
  * migrates); a migration some other client starts later on a domain
  * already known, without a record, is seen on its destination (paused
- * for migration), and libvirt refuses a second migration of it.
+ * for migration), and libvirt refuses a second migration of it. A domain
+ * that arrived by migration is published with that migration's figures,
+ * as libvirt keeps them on the destination (lv_jobstats.h).
  *
  * Move records: vmbal's element in each domain's metadata (see
  * actions/lv_metadata.h) is read with one call when the domain is new to
@@ -70,6 +72,7 @@
 #include "../actions/lv_metadata.h"
 #include "lv_connect.h"
 #include "lv_events.h"
+#include "lv_jobstats.h"
 #include "lv_probe.h"
 #include "monotime.h"
 #include "thread_grace.h"
@@ -102,6 +105,7 @@ struct lv_base {		/* the last reading of one domain */
 	double dirty_at;	/* when its calculation was last asked; < 0 never */
 	bool meta_read;		/* meta holds its metadata record */
 	struct lv_meta meta;	/* vmbal's move record (lv_metadata.h) */
+	struct lv_arrival arrival;	/* the migration that brought it */
 };
 
 struct lv_vm {			/* one domain as published */
@@ -117,6 +121,7 @@ struct lv_vm {			/* one domain as published */
 	int job;		/* 1 migrating away, 2 arriving (see
 				 * lv_migration_job) */
 	struct lv_meta meta;	/* its move record, as last read */
+	struct mig_stats arrival;	/* see lv_jobstats.h; none (< 0) */
 };
 
 struct lv_result {		/* one host as published */
@@ -383,6 +388,7 @@ lv_base_find(struct lv_host *h, const char *uuid)
 	h->bases[lo].at = -1;
 	h->bases[lo].dirty_mibps = -1;
 	h->bases[lo].dirty_at = -1;
+	lv_arrival_init(&h->bases[lo].arrival);
 	return &h->bases[lo];
 }
 
@@ -590,6 +596,11 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 	    lv_base_find(h, uuid) : NULL;
 	vm->state = lv_state(st);
 	lv_fill_meta(rec->dom, b, uuid, stale, vm);
+	mig_stats_none(&vm->arrival);
+	if (b != NULL) {
+		lv_arrival_look(&b->arrival, rec->dom, st, reason);
+		vm->arrival = b->arrival.stats;
+	}
 	if (st == VIR_DOMAIN_RUNNING || st == VIR_DOMAIN_PAUSED) {
 		/* libvirt is asked about jobs only for a domain new to this
 		 * connection (vmbal starting, a domain arriving) and one that
@@ -864,6 +875,7 @@ lv_probe_collect(void *impl, double now, struct diag *d)
 				sv->cpu_valid = v->cpu_valid;
 				sv->demand_pct = v->demand_pct;
 				sv->dirty_mibps = v->dirty_mibps;
+				sv->arrival = v->arrival;
 				sv->net_rx_bps = v->rx_bps;
 				sv->net_tx_bps = v->tx_bps;
 				sv->disk_rd_bps = v->rd_bps;

@@ -5,7 +5,8 @@
 # reads its journal, settles the migration the dead one left open (the
 # job is peer-to-peer, driven by the source libvirtd, so it goes on without
 # vmbal: the guest arrives and the move is done, a migration event and a
-# journal outcome by "recovery"), keeps the guests moved recently where
+# journal outcome by "recovery", with the downtime, data and rate
+# libvirt kept on the destination), keeps the guests moved recently where
 # they are, reconciles the VIP's rules, and goes on balancing: no VM is
 # moved twice, the spread ends below the threshold, no request through the
 # VIP fails across the kill, and no new connection reaches a backend while
@@ -18,7 +19,20 @@ import e2e  # noqa: E402
 from e2e import out, check, results  # noqa: E402
 
 DURATION_B = 75
-PLANNED = 12
+PLANNED = 13
+
+
+def job_running(vm, host, secs):
+    """Waits up to secs for a job on vm in host's libvirtd (virsh
+    domjobinfo: the peer-to-peer migration under way); True when seen."""
+    end = time.time() + secs
+    while time.time() < end:
+        rc, o, _e = e2e.sh(["virsh", "-c", e2e.uri(int(host[1:])), "domjobinfo", vm],
+                           timeout=10)
+        if rc == 0 and "Unbounded" in o:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def body(T0):
@@ -29,13 +43,19 @@ def body(T0):
         raise SystemExit
     stream = e2e.Stream(DURATION_B + 80)
     ws, st = e2e.wait_for(a, lambda e: e["event"] == "migration" and e["status"] == "started", 60)
+    # the started event comes before the job's thread has reached libvirt
+    # (it connects to both hosts first): killed before the call, no
+    # migration would run at all. Killed once the source runs the job.
+    seen = st is not None and job_running(st["vm"], st["from"], 10)
     if st is not None:
         os.kill(a.p.pid, signal.SIGKILL)
     killed = time.time()
     a.p.wait(timeout=10)
-    check(st is not None and a.p.returncode == -signal.SIGKILL,
-          "first vmbal killed (SIGKILL) right after it started migrating %s to %s"
-          % (st and st["vm"], st and st["to"]), a.err[-400:])
+    check(st is not None and seen and a.p.returncode == -signal.SIGKILL,
+          "first vmbal killed (SIGKILL) %.1f s after it started migrating %s to %s, "
+          "the job running in the source's libvirtd" % (killed - ws if st else -1,
+                                                      st and st["vm"], st and st["to"]),
+          a.err[-400:])
     if st is None:
         raise SystemExit
     jl_a = e2e.read_journal()
@@ -69,6 +89,14 @@ def body(T0):
           len(rj) == 1 and rj[0]["vm"] == st["vm"] and rj[0]["status"] == rec["status"],
           "the new vmbal settles the open migration: %s, %s on %s, journalled by recovery"
           % (rec and rec["status"], st["vm"], "/".join(on)), repr(rec) + repr(rj))
+    # the figures libvirt kept of the job on the destination, read by the
+    # new vmbal's probe: the same in the event and the journal
+    figs = ("downtime_ms", "transferred_mib", "rate_mibps")
+    check(rec is not None and rj and
+          all(e2e._num(rec.get(f)) and e2e._num(rj[0].get(f)) and
+              abs(rj[0][f] - rec[f]) < 0.011 for f in figs),
+          "its done event and outcome carry the job's figures: downtime %s ms, %s MiB at %s MiB/s"
+          % tuple(rec and rec.get(f) for f in figs), repr(rec) + repr(rj))
     jerr = e2e.journal_errors(jl, evs_a + evs_b)
     check(not jerr, "the journal agrees with both runs' events (%d records)" % len(jl),
           "\n".join(jerr))

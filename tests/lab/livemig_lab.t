@@ -10,7 +10,8 @@
 #      abort the job: the guest arrives;
 #   3. vmbal SIGKILLed mid-migration and started again at once: the job goes
 #      on, the new vmbal follows it and journals it done by "recovery",
-#      nothing moves twice.
+#      nothing moves twice; moves settled by recovery carry the job's
+#      figures too (read on the destination).
 # Prints TAP. Needs root; skips with the reason otherwise.
 import json, os, signal, sys, tempfile, time
 
@@ -27,6 +28,15 @@ JOURNAL = tempfile.mktemp(prefix="vmbal-lab-journal-", suffix=".jsonl")
 CFG = tempfile.mktemp(prefix="vmbal-lab-livemig-", suffix=".yaml")
 FILL = os.path.join(DIR, "fill-%d.bin" % FILL_MIB)
 runs = []
+
+
+def figures(m):
+    """A done move's figures as libvirt measured the job: a pause, and the
+    guest's random memory sent (all of it: zero pages cost nothing)."""
+    return (isinstance(m.get("downtime_ms"), (int, float)) and m["downtime_ms"] >= 0 and
+            isinstance(m.get("rate_mibps"), (int, float)) and
+            isinstance(m.get("transferred_mib"), (int, float)) and
+            m["transferred_mib"] >= 0.9 * FILL_MIB)
 
 
 def write_cfg(maint):
@@ -152,8 +162,10 @@ def body():
     r = Run(VMBAL, CFG)
     runs.append(r)
     rec = wait_migration(r, "done", 15)                 # the open intent of step 2
-    check(rec is not None and rec["vm"] == "f1" and rec["to"] == "h1",
-          "a new vmbal settles step 2's move as done", json.dumps(migrations(r)))
+    check(rec is not None and rec["vm"] == "f1" and rec["to"] == "h1" and figures(rec),
+          "a new vmbal settles step 2's move as done, with the job's figures (downtime "
+          "%s ms, %s MiB)" % (rec and rec.get("downtime_ms"), rec and rec.get("transferred_mib")),
+          json.dumps(migrations(r)))
     st = next((m for m in [wait_migration(r, "started", 30)] if m), None)
     time.sleep(2)
     os.kill(r.p.pid, signal.SIGKILL)
@@ -165,12 +177,16 @@ def body():
     fin = wait_migration(b, "done", 40) or wait_migration(b, "failed", 1)
     on = where("f1")
     rj = [j for j in journal() if j.get("who") == "recovery" and j["phase"] == "outcome"]
-    check(fin is not None and fin["status"] == "done" and fin["to"] == "h2" and on == ["h2"],
+    check(fin is not None and fin["status"] == "done" and fin["to"] == "h2" and on == ["h2"] and
+          figures(fin),
           "the job goes on: f1 arrives on h2, the restarted vmbal reports it done "
-          "(%.1f s after the intent)" % (fin["duration_s"] if fin else -1),
+          "(%.1f s after the intent; downtime %s ms, %s MiB at %s MiB/s)"
+          % (fin["duration_s"] if fin else -1, fin and fin.get("downtime_ms"),
+             fin and fin.get("transferred_mib"), fin and fin.get("rate_mibps")),
           json.dumps(migrations(b)) + repr(on) + b.err[-400:])
     check(len(rj) == 2 and rj[-1]["vm"] == "f1" and rj[-1]["status"] == "done" and
-          rj[-1]["to"] == "h2", "journalled done by recovery", json.dumps(rj))
+          rj[-1]["to"] == "h2" and all(figures(j) for j in rj),
+          "journalled done by recovery, both with their figures", json.dumps(rj))
     time.sleep(3)
     check(not [m for m in migrations(b) if m["status"] == "started"] and on == ["h2"],
           "nothing moves twice", json.dumps(migrations(b)))
