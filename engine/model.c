@@ -224,6 +224,8 @@ model_fold(struct model *m, const struct snapshot *s, bool samples)
 		v->meta_ours = sv->move != META_NONE && sv->move_ours;
 		v->meta_landed = sv->move != META_NONE && sv->move_to != NULL &&
 		    strcmp(sv->move_to, sv->host) == 0;
+		v->meta_to = sv->move != META_NONE && sv->move_to != NULL ?
+		    model_host_index(m, sv->move_to) : -1;
 		v->arrival = sv->arrival;
 		if (samples && sv->cpu_valid) {
 			window_push(&v->cpu, sv->cpu_pct);

@@ -55,6 +55,7 @@ struct model_vm {
 	double meta_at;		/* when, in the snapshots' time (may be < 0) */
 	bool meta_ours;		/* made by this very process */
 	bool meta_landed;	/* the VM is on the record's destination */
+	int meta_to;		/* the record's destination host; -1 none */
 	struct mig_stats arrival;	/* the migration that brought it to
 				 * host, as the probe last said (snap_vm) */
 };

@@ -114,6 +114,10 @@ plan_build(const struct model *m, const struct config *cfg,
 
 		pv->name = v->name;
 		pv->host = v->host >= 0 ? v->host : 0;
+		/* another director's move under way: counted where it goes,
+		 * so no plan undoes or doubles it (it cannot move meanwhile) */
+		if (meta_flight && v->meta_to >= 0)
+			pv->host = v->meta_to;
 		pv->load = window_mean(&v->cpu);
 		pv->demand = window_mean(&v->demand);
 		pv->mem = v->mem_mib;

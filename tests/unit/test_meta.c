@@ -121,6 +121,8 @@ cluster(void)
 	    CONFIG_CLUSTER, &d);
 }
 
+static int movable_host;	/* where the last movable() counted the VM */
+
 /* One VM "v" on h1 with a record (st META_NONE: none) made age_s before
  * the snapshot at ts; then whether plan_build at now lets it move, and
  * what it holds it for. */
@@ -160,6 +162,7 @@ movable(enum meta_state st, double age_s, const char *to, bool ours,
 	assert_non_null(in);
 	ok = in->vms[0].movable;
 	*held = in->vms[0].held;
+	movable_host = in->vms[0].host;
 	plan_input_free(in);
 	snapshot_free(s);
 	model_free(m);
@@ -189,13 +192,18 @@ test_plan_holds(void **state)
 	/* failed counts the same */
 	assert_false(movable(META_FAILED, 50, "h2", false, 20, 60, &held));
 	assert_true(movable(META_FAILED, 50, "h2", false, 20, 71, &held));
-	/* started elsewhere, not landed: in flight for 200 + 30 s */
+	assert_int_equal(movable_host, 0);
+	/* started elsewhere, not landed: in flight for 200 + 30 s, and
+	 * counted on its destination h2 (its load goes there) */
 	assert_false(movable(META_STARTED, 5, "h2", false, 0, 150, &held));
 	assert_string_equal(held, "in flight");
+	assert_int_equal(movable_host, 1);
 	assert_false(movable(META_STARTED, 5, "h2", false, 0, 224, &held));
 	assert_true(movable(META_STARTED, 5, "h2", false, 0, 226, &held));
-	/* stale: past the timeout only the cooldown is left (none here) */
+	/* stale: past the timeout only the cooldown is left (none here),
+	 * and the VM counts where it is */
 	assert_true(movable(META_STARTED, 400, "h2", false, 0, 0, &held));
+	assert_int_equal(movable_host, 0);
 	/* landed (the VM is on its destination h1): cooldown only */
 	assert_false(movable(META_STARTED, 5, "h1", false, 0, 50, &held));
 	assert_string_equal(held, "cooldown");
