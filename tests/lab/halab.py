@@ -32,6 +32,7 @@ DSY = ["198.18.173.1", "198.18.173.2"]         # directors, sync link
 BADDR = ["198.18.172.11", "198.18.172.12", "198.18.172.13"]
 IF_C, IF_B, IF_S, IF_M = PFX + "c", PFX + "b", PFX + "s", PFX + "m"
 BR = {"c": PFX + "brc", "b": PFX + "brb", "s": PFX + "brs"}
+MGMT = ["198.18.170.201", "198.18.170.202"]   # directors, on lab.sh's bridge
 PRIO = [150, 100]
 TMP = "/tmp/vbha-ha"
 TAG = "vbha"
@@ -149,6 +150,8 @@ def teardown():
                 except (ProcessLookupError, ValueError):
                     pass
             run(["ip", "netns", "del", ns])
+    for k in (0, 1):
+        run(["ip", "link", "del", port(k, "m")])   # if its namespace went first
     shutil.rmtree(TMP, ignore_errors=True)
 
 
@@ -215,9 +218,12 @@ def write(path, text, mode=0o644):
     os.chmod(path, mode)
 
 
-def setup(blocks):
+def setup(blocks, mgmt=None):
     """The namespaces, the LANs, the backends, and each director's files
-    (from the doc's blocks) and mount namespace. Daemons not started."""
+    (from the doc's blocks) and mount namespace. Daemons not started.
+    With mgmt (a bridge of the machine: lab.sh's), each director also gets
+    a leg there, MGMT[k]/24, to reach the libvirt hosts. A director's
+    /run/vbha is TMP/dK/var (its vmbal's journal and lease directory)."""
     teardown()
     os.makedirs(TMP)
     for ns in NSS:
@@ -232,6 +238,12 @@ def setup(blocks):
         plug(d, IF_B, "b", port(k, "b"), [DB[k] + "/24"])
         plug(d, IF_S, "s", port(k, "s"), [DSY[k] + "/24"])
         must(d, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+    for k, d in enumerate(DS if mgmt else []):
+        must(None, "ip", "link", "add", IF_M, "netns", d, "type", "veth",
+             "peer", "name", port(k, "m"))
+        must(None, "ip", "link", "set", port(k, "m"), "master", mgmt, "up")
+        must(d, "ip", "addr", "add", MGMT[k] + "/24", "dev", IF_M)
+        must(d, "ip", "link", "set", IF_M, "up")
     for k, (b, a) in enumerate(zip(BS, BADDR), 1):
         plug(b, IF_B, "b", "%s-b%d" % (PFX, k), [a + "/24"])
         must(b, "ip", "route", "add", "default", "via", GW)
@@ -245,23 +257,37 @@ def setup(blocks):
               fill(blocks["conntrackd.conf"], vals))
         write(os.path.join(base, "conntrackd", "notify.sh"),
               fill(blocks["notify.sh"], vals), 0o755)
-        mounts = ("mount -t tmpfs vbha-run /run && mkdir -p /run/lock && "
-                  "mount --bind {b}/keepalived /etc/keepalived && "
-                  "mount --bind {b}/conntrackd /etc/conntrackd && "
-                  "exec sleep 100000").format(b=base)
+        os.makedirs(os.path.join(base, "var", "lease"))
         os.makedirs("/etc/keepalived", exist_ok=True)
         os.makedirs("/etc/conntrackd", exist_ok=True)
-        holders[k] = spawn(["ip", "netns", "exec", d, "unshare", "-m",
-                            "--propagation", "private", "sh", "-c", mounts])
-    for k in (0, 1):    # the holder is ready once its /etc/conntrackd is the director's
-        want = os.path.join(TMP, "d%d" % (k + 1), "conntrackd", "notify.sh")
-        for _ in range(100):
-            rc, o, e = run(dx(k) + ["cat", "/etc/conntrackd/notify.sh"])
-            if rc == 0 and o == open(want).read():
-                break
-            time.sleep(0.05)
-        else:
-            raise RuntimeError("d%d: its mount namespace is not ready" % (k + 1))
+        boot(k)
+    wait_backends()
+
+
+def boot(k):
+    """Director k's mount namespace, as after a boot: a fresh /run (tmpfs),
+    the director's /etc/keepalived and /etc/conntrackd, and its /run/vbha
+    (TMP/dK/var, which persists like a disk)."""
+    old = holders[k]
+    base = os.path.join(TMP, "d%d" % (k + 1))
+    mounts = ("mount -t tmpfs vbha-run /run && mkdir -p /run/lock /run/vbha && "
+              "mount --bind {b}/var /run/vbha && "
+              "mount --bind {b}/keepalived /etc/keepalived && "
+              "mount --bind {b}/conntrackd /etc/conntrackd && "
+              "exec sleep 100000").format(b=base)
+    holders[k] = spawn(["ip", "netns", "exec", DS[k], "unshare", "-m",
+                        "--propagation", "private", "sh", "-c", mounts])
+    kill(old)
+    want = open(os.path.join(base, "conntrackd", "notify.sh")).read()
+    for _ in range(100):    # ready once its /etc/conntrackd is the director's
+        rc, o, e = run(dx(k) + ["cat", "/etc/conntrackd/notify.sh"])
+        if rc == 0 and o == want:
+            return
+        time.sleep(0.05)
+    raise RuntimeError("d%d: its mount namespace is not ready" % (k + 1))
+
+
+def wait_backends():
     for a in BADDR:
         for _ in range(50):
             rc, o, e = nsx(DS[0], sys.executable, "-c",
@@ -274,6 +300,11 @@ def setup(blocks):
 
 def log(k, what):
     return os.path.join(TMP, "d%d-%s.log" % (k + 1, what))
+
+
+def var(k, *names):
+    """A file of director k's /run/vbha, as the machine sees it."""
+    return os.path.join(TMP, "d%d" % (k + 1), "var", *names)
 
 
 def start_conntrackd(k):
@@ -333,6 +364,7 @@ def revive(k):
             p.wait(timeout=5)
     for dev, a in ((IF_C, VIP), (IF_B, GW)):
         nsx(DS[k], "ip", "addr", "del", a + "/32", "dev", dev)
+    boot(k)
     for lan in "cbs":
         must(SW, "ip", "link", "set", port(k, lan), "up")
     ok = start_conntrackd(k)
