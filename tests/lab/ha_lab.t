@@ -20,7 +20,7 @@
 # again, and goes on balancing; d1 comes back standby and does not act;
 # split brain for 2 minutes: no VM moves twice within vm_cooldown_s.
 # Prints the figures as TAP comments. Needs root; skips with the reason.
-import json, os, signal, subprocess, sys, time
+import json, os, signal, subprocess, sys, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import labtest  # noqa: E402
@@ -187,22 +187,55 @@ def where(name):
                                 for k in (1, 2)])
 
 
-def moves_within_cooldown():
-    """VMs that moved (a done outcome in either journal) twice within
-    vm_cooldown_s: {vm: [times]}."""
-    at = {}
-    for k, j in journals():
-        if j.get("phase") == "outcome" and j.get("status") == "done":
-            at.setdefault(j["vm"], []).append((j.get("t") or j.get("time") or 0, k, j.get("who")))
-    twice = {}
-    for vm, ts in at.items():
-        # the same move reported by both directors (the one that started it
-        # and the one that followed it) is one move: count distinct targets
-        # and intents
-        keys = {(x[0] if isinstance(x[0], (int, float)) else 0) for x in ts}
-        if len(ts) > 1 and len({j for j in keys}) > 1:
-            twice[vm] = ts
-    return twice
+class Places:
+    """Where each guest runs, polled every second from the libvirt hosts
+    (the ground truth, whichever director moved it): moves[vm] is the list
+    of (monotonic time, from, to) of its changes of host."""
+
+    def __init__(self, names):
+        self.names, self.moves, self.at, self.stop = list(names), {}, {}, False
+        self.lock = threading.Lock()
+        self.th = threading.Thread(target=self._run, daemon=True)
+        self.th.start()
+
+    def add(self, name):
+        with self.lock:
+            self.names.append(name)
+
+    def _run(self):
+        while not self.stop:
+            with self.lock:
+                names = list(self.names)
+            for n in names:
+                w = where(n)
+                if len(w) != 1:     # paused on both ends, or gone: not settled
+                    continue
+                with self.lock:
+                    if n in self.at and self.at[n] != w[0]:
+                        self.moves.setdefault(n, []).append((time.monotonic(), self.at[n], w[0]))
+                    self.at[n] = w[0]
+            time.sleep(1.0)
+
+    def twice(self, cooldown=COOLDOWN):
+        """The guests that changed host twice within cooldown s."""
+        with self.lock:
+            return {n: m for n, m in self.moves.items()
+                    if any(b[0] - a[0] < cooldown for a, b in zip(m, m[1:]))}
+
+    def count(self, n):
+        with self.lock:
+            return len(self.moves.get(n, []))
+
+
+def done_twice():
+    """Guests with done migrations, from both directors' events, that are
+    more than one move: the follower reporting the move the other started
+    is the same move (same from and to)."""
+    seen = {}
+    for k in (0, 1):
+        for e in done(k):
+            seen.setdefault(e["vm"], set()).add((e["from"], e["to"]))
+    return {v: sorted(m) for v, m in seen.items() if len(m) > 1}
 
 
 def body():
@@ -251,6 +284,7 @@ def body():
                 check(False, "guest %s on h1" % g, e)
                 raise SystemExit
         out("# lab up, 4 guests on h1 (%.0f s)" % (time.monotonic() - t_all))
+        places = Places(guests)
         start_vmbal(0)
         start_vmbal(1)
         wait_ev(0, lambda e: e["event"] == "dnat" and e.get("status") == "applied", 20)
@@ -267,8 +301,8 @@ def body():
           n0 + "\n--\n" + n1)
 
     # the client, then a migration under way
-    cl = H.Client(40 if not HA else 70)
-    time.sleep(2.0)
+    cl = H.Client(150)
+    time.sleep(1.5)
     held = [l for l in H.conns(1, "-e") if "ESTABLISHED" in l]
     check(len(held) == 1, "d2's conntrackd holds the long-lived connection in its "
           "external cache (FTFW sync)", "\n".join(H.conns(1, "-e")[:5]))
@@ -277,12 +311,13 @@ def body():
     if HA:
         ts, st_ev = wait_ev(0, lambda e: e["event"] == "migration" and e["status"] == "started", 60)
         moving = st_ev["vm"] if st_ev else None
+        if ts is not None:      # 3 s into the migration (of about 12)
+            time.sleep(max(0.0, ts + 3.0 - time.monotonic()))
         roles = [[e.get("role") for t, e in evs(k, "sample")][-1:] for k in (0, 1)]
         check(moving is not None and not started(1) and roles == [["active"], ["standby"]],
               "before the failure only the active's vmbal starts migrations (d1 moves %s; "
               "sample roles %s)" % (moving, roles),
               json.dumps([e for t, e in evs(0, "migration")]) + runs[0].err[-300:])
-        time.sleep(2.0)             # into the migration
     else:
         skip("before the failure only the active's vmbal starts migrations", "vmbal: " + HA_WHY)
 
@@ -320,10 +355,11 @@ def body():
               "again" % moving, json.dumps([e for t, e in evs(1, "migration")]) + runs[1].err[-300:])
         tb, eb = wait_ev(1, lambda e: e["event"] == "migration" and e["status"] == "done"
                          and e.get("vm") != moving, 60, t_kill)
-        check(eb is not None and sorted(g for g in guests if where(g) == ["h2"]).__len__() == 2,
-              "balancing goes on to the target: d2 moves %s; two guests on each host"
-              % (eb["vm"] if eb else None),
-              json.dumps([e for t, e in evs(1, "migration")]))
+        on2 = [g for g in guests if where(g) == ["h2"]]
+        check(eb is not None and len(on2) == 2 and not places.twice(),
+              "balancing goes on to the target: d2 moves %s; two guests on each host; "
+              "no VM moved twice" % (eb["vm"] if eb else None),
+              json.dumps([e for t, e in evs(1, "migration")]) + json.dumps(places.moves))
     else:
         for n in ("d2's vmbal becomes active within one analysis tick",
                   "d2 follows d1's migration to its end and does not start it again",
@@ -393,19 +429,27 @@ def body():
         ha0 = wait_ev(0, lambda e: e["event"] == "ha" and e.get("role") == "active", 5, t_cut)[1]
         # new load on h2, not in cooldown: both directors want to move it
         for g in ("g5", "g6"):
-            filled_guest(2, g, 30)
-        end = time.monotonic() + SPLIT_S
-        while time.monotonic() < end:
-            time.sleep(2)
-        twice = moves_within_cooldown()
+            e = filled_guest(2, g, 30)
+            if e:
+                out("# guest %s on h2: %s" % (g, e.strip()[-200:]))
+            places.add(g)
+        time.sleep(SPLIT_S)
+        twice = places.twice()
+        twice.update({"events:" + v: m for v, m in done_twice().items()})
+        moved = {n: places.count(n) for n in places.names}
         s0, s1 = started(0, t_cut), started(1, t_cut)
         figures["split"] = {"d1_started": [e["vm"] for e in s0], "d2_started": [e["vm"] for e in s1],
                             "d1_done": [e["vm"] for e in done(0, t_cut)],
-                            "d2_done": [e["vm"] for e in done(1, t_cut)]}
+                            "d2_done": [e["vm"] for e in done(1, t_cut)],
+                            "moves": moved}
         out("# split brain %d s: %s" % (SPLIT_S, json.dumps(figures["split"])))
-        check(ha0 is not None and not twice,
-              "split brain for %d s, both vmbal active: no VM moves twice within "
-              "vm_cooldown_s" % SPLIT_S, json.dumps(twice))
+        check(ha0 is not None and not twice and any(moved[g] for g in ("g5", "g6")),
+              "split brain for %d s, both vmbal active: g5/g6 (new load on h2) moved, "
+              "no VM moves twice within vm_cooldown_s (moves: %s)"
+              % (SPLIT_S, json.dumps(moved, sort_keys=True)), json.dumps(twice)
+              + json.dumps([e for t, e in evs(0, "migration", t_cut)])
+              + json.dumps([e for t, e in evs(1, "migration", t_cut)]))
+        places.stop = True
     else:
         skip("split brain for %d s, both vmbal active: no VM moves twice within "
              "vm_cooldown_s" % SPLIT_S, "vmbal: " + HA_WHY)

@@ -399,8 +399,9 @@ def conns(k, cache):
 # --- the client ------------------------------------------------------------
 
 CLIENT = r"""
-import json, socket, sys, threading, time
+import json, os, socket, sys, threading, time
 vip, port, interval, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+stopfile = sys.argv[5]
 reqs, hold = [], {"sent": 0, "echoed": 0, "gaps": [], "error": None, "backend": None}
 stop = time.monotonic() + secs
 
@@ -436,7 +437,7 @@ def held():
             head += d
         hold["backend"] = head.partition(b"\r\n\r\n")[2].decode().strip()
         last = time.time()
-        while time.monotonic() < stop:
+        while time.monotonic() < stop and not os.path.exists(stopfile):
             s.sendall(b"x")
             hold["sent"] += 1
             d = s.recv(1)
@@ -455,7 +456,7 @@ th = threading.Thread(target=held)
 th.start()
 ws = []
 t = time.monotonic()
-while t < stop:
+while t < stop and not os.path.exists(stopfile):
     w = threading.Thread(target=one, args=(time.time(),))
     w.start()
     ws.append(w)
@@ -471,17 +472,21 @@ print(json.dumps({"reqs": [(t0, t1, ok) for _, t0, t1, ok in reqs], "hold": hold
 
 
 class Client:
-    """A request every interval s plus one long-lived connection, for secs."""
+    """A request every interval s plus one long-lived connection, for secs
+    at most: wait() ends it."""
 
     def __init__(self, secs, interval=0.05):
+        self.stopfile = os.path.join(TMP, "client.stop")
         self.p = subprocess.Popen(["ip", "netns", "exec", CLI, sys.executable, "-c",
-                                   CLIENT, VIP, str(PORT), str(interval), str(secs)],
+                                   CLIENT, VIP, str(PORT), str(interval), str(secs),
+                                   self.stopfile],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         procs.append(self.p)
         self.res = None
 
     def wait(self, timeout):
         import json
+        open(self.stopfile, "w").close()
         try:
             o, e = self.p.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
