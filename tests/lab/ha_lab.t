@@ -49,7 +49,8 @@ labtest.start(LABDIR)   # the lab-tests lock
 labtest.ENV.update(os.environ)
 
 CFG = os.path.join("/tmp", "vbha-ha.yaml")     # one file, both directors
-runs = [None, None]
+runs = [None, None]     # each director's vmbal now
+allruns = []            # every vmbal started
 figures = {}
 
 
@@ -59,8 +60,8 @@ def skip(name, why):
 
 
 def cleanup():
-    for r in runs:
-        if r is not None and r.p.poll() is None:
+    for r in allruns:
+        if r.p.poll() is None:
             r.p.kill()
             r.p.wait()
     H.teardown()
@@ -110,6 +111,7 @@ services:
 def start_vmbal(k):
     env = dict(os.environ, VMBAL_LEASE_DIR="/run/vbha/lease")
     runs[k] = labtest.Run(VMBAL, CFG, env=env, prefix=H.dx(k))
+    allruns.append(runs[k])
     return runs[k]
 
 
@@ -232,8 +234,10 @@ def done_twice():
     more than one move: the follower reporting the move the other started
     is the same move (same from and to)."""
     seen = {}
-    for k in (0, 1):
-        for e in done(k):
+    for r in allruns:
+        with r.lock:
+            ds = [e for t, e in r.events if e["event"] == "migration" and e["status"] == "done"]
+        for e in ds:
             seen.setdefault(e["vm"], set()).add((e["from"], e["to"]))
     return {v: sorted(m) for v, m in seen.items() if len(m) > 1}
 
@@ -323,9 +327,9 @@ def body():
 
     # d1 dies
     wall = time.time()
-    t_kill = H.die(0)
     if HA:
         os.kill(runs[0].p.pid, signal.SIGKILL)
+    t_kill = H.die(0)
     t_take = H.wait_addrs(1, {H.VIP, H.GW}, 5)
     take = (t_take - t_kill) if t_take else None
     port_of = lambda l: l.split("sport=")[1].split()[0] if "sport=" in l else None
