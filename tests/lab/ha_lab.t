@@ -158,20 +158,25 @@ def journals():
     return recs
 
 
-def filled_guest(k, name, duty):
-    """A 128 MiB guest on host k (lab.sh's burner at duty %) whose memory
-    holds FILL_MIB of random bytes from 16 MiB up: migrating it takes
+def template():
+    """lab.sh's 30% burner, started once on h1 to build its image and
+    destroyed at once: its XML is the template of filled_guest."""
+    rc, o, e = labtest.lab("guest", "1", "tmpl", "30", "32")
+    labtest.sh(["virsh", "-c", "qemu+tcp://198.18.170.11/system", "destroy", "tmpl"],
+               timeout=20)
+    return None if rc == 0 else e
+
+
+def filled_guest(k, name):
+    """A 128 MiB guest on host k (the template's burner) whose memory holds
+    FILL_MIB of random bytes from 16 MiB up: migrating it takes about
     FILL_MIB / CAP seconds (livemig_lab.t's way)."""
-    rc, o, e = labtest.lab("guest", str(k), name + "-tmpl", str(duty), "32")
-    if rc != 0:
-        return e
     uri = "qemu+tcp://198.18.170.%d/system" % (10 + k)
-    labtest.sh(["virsh", "-c", uri, "destroy", name + "-tmpl"], timeout=20)
-    with open(os.path.join(LABDIR, "guests", name + "-tmpl.xml")) as f:
+    with open(os.path.join(LABDIR, "guests", "tmpl.xml")) as f:
         xml = f.read()
     xml = xml.replace("<domain type='qemu'>",
                       "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>")
-    xml = xml.replace("<name>%s-tmpl</name>" % name, "<name>%s</name>" % name)
+    xml = xml.replace("<name>tmpl</name>", "<name>%s</name>" % name)
     xml = xml.replace("<memory unit='MiB'>32</memory>", "<memory unit='MiB'>128</memory>")
     xml = xml.replace("</domain>", "  <qemu:commandline>\n"
                       "    <qemu:arg value='-device'/>\n"
@@ -282,8 +287,9 @@ def body():
         with open(CFG, "w") as f:
             f.write(config(blocks))
         guests = ["g1", "g2", "g3", "g4"]
+        e = template()
         for g in guests:
-            e = filled_guest(1, g, 30)
+            e = e or filled_guest(1, g)
             if e:
                 check(False, "guest %s on h1" % g, e)
                 raise SystemExit
@@ -351,19 +357,35 @@ def body():
         check(th is not None and t_take is not None and th - t_take <= ANALYSE + 0.2,
               "d2's vmbal becomes active within one analysis tick of the address (%.0f ms)"
               % ((th - t_take) * 1e3 if th and t_take else -1), json.dumps(eh))
-        tf, ef = wait_ev(1, lambda e: e["event"] == "migration" and e.get("vm") == moving
-                         and e["status"] in ("done", "failed"), 40, t_kill)
-        check(ef is not None and ef["status"] == "done" and where(moving) == ["h2"]
+        # d2 holds d1's move in flight (its record in the VM's metadata) until it lands
+        tp, ep = wait_ev(1, lambda e: e["event"] == "plan" and any(
+            h.get("vm") == moving for h in e.get("held", [])), 10, t_kill)
+        end = time.monotonic() + 40
+        while time.monotonic() < end and where(moving) != ["h2"]:
+            time.sleep(0.5)
+        time.sleep(1.0)
+        check(ep is not None and where(moving) == ["h2"] and places.count(moving) == 1
               and not [e for e in started(1) if e["vm"] == moving],
-              "d2 follows d1's migration of %s to its end (done on h2) and does not start it "
-              "again" % moving, json.dumps([e for t, e in evs(1, "migration")]) + runs[1].err[-300:])
+              "d2 follows d1's migration of %s to its end (its plan holds it: %s; it lands "
+              "on h2) and does not start it again"
+              % (moving, next((h.get("why") for h in (ep or {}).get("held", [])
+                               if h.get("vm") == moving), None)),
+              json.dumps([e for t, e in evs(1, "migration")]) + runs[1].err[-300:])
         tb, eb = wait_ev(1, lambda e: e["event"] == "migration" and e["status"] == "done"
                          and e.get("vm") != moving, 60, t_kill)
+        time.sleep(5.0)         # anything more it would start
+        open_ = [e["vm"] for e in started(1, t_kill)
+                 if not [d for d in done(1, t_kill) if d["vm"] == e["vm"]]]
+        if open_:
+            wait_ev(1, lambda e: e["event"] == "migration" and e.get("vm") == open_[0]
+                    and e["status"] != "started", 40, t_kill)
         on2 = [g for g in guests if where(g) == ["h2"]]
         check(eb is not None and len(on2) == 2 and not places.twice(),
               "balancing goes on to the target: d2 moves %s; two guests on each host; "
               "no VM moved twice" % (eb["vm"] if eb else None),
-              json.dumps([e for t, e in evs(1, "migration")]) + json.dumps(places.moves))
+              json.dumps([e for t, e in evs(1, "migration")]) + json.dumps(places.moves)
+              + "\nd2's first plan after the takeover: "
+              + json.dumps(next((e for t, e in evs(1, "plan", t_kill)), None)))
     else:
         for n in ("d2's vmbal becomes active within one analysis tick",
                   "d2 follows d1's migration to its end and does not start it again",
@@ -387,16 +409,18 @@ def body():
     hold = res["hold"]
     fails = [(t0, t1) for t0, t1, ok_ in res["reqs"] if not ok_]
     after = [(t0, t1) for t0, t1 in fails if t0 >= wall]
-    # the outage: from the first failed request after the kill to the first
-    # request after that which succeeded
-    first_ok = min([t0 for t0, t1, ok_ in res["reqs"] if ok_ and after and t0 > after[0][0]]
-                   or [None]) if after else None
-    outage = (first_ok - after[0][0]) if after and first_ok else 0.0
-    figures.update(failed=len(after), requests=len(res["reqs"]), outage_ms=outage * 1e3,
-                   kept=hold.get("error") is None, maxgap_ms=(hold.get("maxgap") or 0) * 1e3)
-    check(len(fails) == len(after) and outage <= 1.0 and first_ok is not None,
-          "requests every 50 ms: %d of %d failed, all after the kill, for %.0f ms (at most 1 s)"
-          % (len(after), len(res["reqs"]), outage * 1e3), json.dumps(fails[:5]))
+    # the outage: the span of the requests after the kill that failed or
+    # took over 0.5 s (a lost SYN is sent again after 1 s and may just make
+    # the 1 s timeout), plus one interval
+    bad = sorted(t0 for t0, t1, ok_ in res["reqs"] if t0 >= wall and (not ok_ or t1 - t0 > 0.5))
+    outage = (bad[-1] - bad[0] + 0.05) if bad else 0.0
+    figures.update(failed=len(after), slow=len(bad) - len(after), requests=len(res["reqs"]),
+                   outage_ms=outage * 1e3, kept=hold.get("error") is None,
+                   maxgap_ms=(hold.get("maxgap") or 0) * 1e3)
+    check(len(fails) == len(after) and outage <= 1.0,
+          "requests every 50 ms: %d of %d failed (%d more slow), all after the kill, for "
+          "%.0f ms (at most 1 s)" % (len(after), len(res["reqs"]), figures["slow"],
+                                     outage * 1e3), json.dumps(fails[:5]))
     bk = H.BADDR[int(hold["backend"][1:]) - 1] if (hold.get("backend") or "")[1:].isdigit() else "?"
     check(hold.get("error") is None and hold.get("echoed", 0) == hold.get("sent", -1)
           and hold.get("echoed", 0) > 100 and kern and "src=%s " % bk in kern[0],
@@ -433,7 +457,7 @@ def body():
         ha0 = wait_ev(0, lambda e: e["event"] == "ha" and e.get("role") == "active", 5, t_cut)[1]
         # new load on h2, not in cooldown: both directors want to move it
         for g in ("g5", "g6"):
-            e = filled_guest(2, g, 30)
+            e = filled_guest(2, g)
             if e:
                 out("# guest %s on h2: %s" % (g, e.strip()[-200:]))
             places.add(g)
@@ -468,10 +492,10 @@ def body():
     check(one is not None, "sync link back: one director holds the addresses again (%s)" % one,
           "%s %s" % (H.addrs(0), H.addrs(1)))
 
-    out("# figures: takeover %.0f ms; requests every 50 ms: %d of %d failed over %.0f ms; "
+    out("# figures: takeover %.0f ms; requests every 50 ms: %d of %d failed (%d slow) over %.0f ms; "
         "long-lived connection %s (longest gap %.0f ms); split brain: second master "
         "after %.0f ms"
-        % (figures.get("takeover_ms") or -1, figures["failed"], figures["requests"],
+        % (figures.get("takeover_ms") or -1, figures["failed"], figures["requests"], figures["slow"],
            figures["outage_ms"], "kept" if figures["kept"] else "LOST",
            figures["maxgap_ms"], figures.get("split_ms") or -1))
     out("# whole test %.0f s" % (time.monotonic() - t_all))
