@@ -14,7 +14,7 @@ SHAREDIR = $(PREFIX)/share/vmbal
 MANDIR   = $(PREFIX)/share/man
 
 CC      ?= cc
-PKGS     = libvirt ncursesw yaml-0.1 libip4tc jansson libnetfilter_conntrack
+PKGS     = libvirt ncursesw yaml-0.1 libip4tc jansson libnetfilter_conntrack libmnl
 CPPFLAGS += -D_GNU_SOURCE -DVMBAL_VERSION=\"$(VERSION)\" \
 	-DVMBAL_SHAREDIR=\"$(SHAREDIR)\"
 CFLAGS  ?= -O2 -g
@@ -26,7 +26,7 @@ LDLIBS   = $(PKG_LIBS) -lm -pthread
 # The engine: pure, no libvirt, libiptc or ncurses (checked by make check).
 ENGINE_SRC = engine/diag.c engine/ynode.c engine/config.c engine/window.c \
 	engine/snapshot.c engine/model.c engine/imbalance.c engine/action.c \
-	engine/controller.c engine/controller_cmd.c engine/controller_journal.c engine/controller_view.c engine/plan.c engine/placement.c engine/repair.c \
+	engine/controller.c engine/controller_cmd.c engine/controller_journal.c engine/controller_moves.c engine/controller_offer.c engine/controller_recover.c engine/controller_services.c engine/controller_role.c engine/controller_view.c engine/plan.c engine/placement.c engine/repair.c \
 	engine/planner.c engine/planner_balance.c engine/plan_order.c engine/planner_greedy.c engine/planner_consolidate.c engine/plan_build.c engine/planner_exact.c engine/movecost.c engine/weights.c
 ENGINE_SRC += engine/safefile.c engine/config_ext.c
 ENGINE_SRC += engine/plan_check.c	# does an offer still hold
@@ -39,6 +39,7 @@ CLI_SRC    = cli/options.c cli/jsonout.c cli/headless.c cli/demo.c cli/lease.c
 SIM_SRC   += actions/dnat_rules.c	# what dnat_iptc.c applies, described
 SIM_SRC   += actions/lv_migrate_params.c	# live_migration: to libvirt's flags
 SIM_SRC   += probes/lv_connect.c	# every libvirt connection: no prompt, keepalive
+SIM_SRC   += probes/ha_addr.c	# ha: the address that makes a director active
 CLI_SRC   += cli/cluster_tag.c	# the DNAT chains' tag (docs/dnat.md)
 # The console: one file per pane, dialog and job (see tui/README.md).
 TUI_SRC    = $(sort $(wildcard tui/*.c))
@@ -114,11 +115,14 @@ deps:
 TESTS_T = $(sort $(wildcard tests/integration/*.t tests/fuzz/*.t tests/lab/*.t tests/tui/*.t))
 
 # Everything the tests need, built; then prove runs every TAP producer:
-# the unit tests (plain and sanitized), then the scripts under tests/.
+# the unit tests (plain and sanitized, two at a time: each is one
+# CPU-bound process with its own temporary files), then the scripts
+# under tests/, one at a time (the labs share the machine's CPUs).
 check: deps
 	$(MAKE) vmbal unit $(BUILD)/asan/vmbal $(BUILD)/fuzz/fuzz_config \
 		$(BUILD)/lab/dnat_tool
-	CMOCKA_MESSAGE_OUTPUT=TAP prove --timer $(UNIT_BIN:%=./%) $(ASAN_BIN:%=./%) $(TESTS_T)
+	CMOCKA_MESSAGE_OUTPUT=TAP prove -j2 --timer $(UNIT_BIN:%=./%) $(ASAN_BIN:%=./%)
+	prove --timer $(TESTS_T)
 
 test: check
 

@@ -71,7 +71,8 @@ headless_run(const struct run *r)
 	struct clock *clk = r->clk;
 	struct headless_sink hs = { stdout, 0, o->plan };
 	struct controller_opts copts = { .dry_run = o->dry_run,
-		.health = r->health, .journal = r->journal, .dnat = r->dnat };
+		.health = r->health, .journal = r->journal, .dnat = r->dnat,
+		.role = r->role };
 	struct policy pol = r->policy;
 	struct event_sink sink = { headless_emit, &hs };
 	struct sigaction sa;

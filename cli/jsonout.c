@@ -78,6 +78,8 @@ jsonout_sample(const struct event *ev)
 	jsonout_set(o, "spread", jsonout_num(m->spread));
 	jsonout_set(o, "state", json_string(ev->u.sample.imbalanced ?
 	    "imbalanced" : "balanced"));
+	jsonout_set(o, "role", json_string(ev->u.sample.standby ? "standby" :
+	    "active"));
 	return o;
 }
 
@@ -152,7 +154,9 @@ char *
 jsonout_event(const struct event *ev)
 {
 	static const char *const names[] = { "sample", "imbalance", "plan",
-		"migration", "health", "dnat", "error", "end" };
+		"migration", "health", "dnat", "error", "end", "ha" };
+	_Static_assert(sizeof names / sizeof names[0] == EV_COUNT,
+	    "one name per event type");
 	json_t *o, *head;
 	char *line;
 
@@ -248,6 +252,12 @@ jsonout_event(const struct event *ev)
 		jsonout_set(o, "message", json_string(ev->u.error.message));
 		if (ev->u.error.host != NULL)
 			jsonout_set(o, "host", json_string(ev->u.error.host));
+		break;
+	case EV_HA:
+		o = json_object();
+		jsonout_set(o, "role", json_string(ev->u.ha.active ? "active" :
+		    "standby"));
+		jsonout_set(o, "address", json_string(ev->u.ha.address));
 		break;
 	case EV_END:
 		o = json_object();

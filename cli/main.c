@@ -15,6 +15,7 @@
 #include "../actions/sim_dnat.h"
 #include "../actions/sim_action.h"
 #include "../engine/config.h"
+#include "../probes/ha_addr.h"
 #include "../probes/health.h"
 #include "../probes/lv_probe.h"
 #include "../probes/real_clock.h"
@@ -202,6 +203,7 @@ main_cluster(struct run *r)
 	const struct config *cfg = r->cfg;
 	struct journal jstore;
 	struct health_source health;
+	struct role role;
 	struct dnat dnat;
 	bool dnat_ok = false;
 	struct probe probe;
@@ -257,12 +259,24 @@ main_cluster(struct run *r)
 		}
 	}
 	r->dnat = dnat_ok ? &dnat : NULL;
+	/* ha: active only while the address is here (probes/ha_addr.c) */
+	if (rc == 0 && cfg->ha.address != NULL) {
+		if (ha_addr_init(&role, cfg->ha.address, &d) == 0)
+			r->role = &role;
+		else {
+			diag_format(&d, msg, sizeof msg);
+			fprintf(stderr, "vmbal: %s\n", msg);
+			rc = 1;
+		}
+	}
 	if (rc == 0 && main_journal(o, r, &jstore) != 0)
 		rc = 1;
 	if (rc == 0)
 		rc = main_front_end(r);
 	if (dnat_ok)
 		dnat.ops->free(dnat.impl);
+	if (r->role != NULL)
+		r->role->ops->free(r->role->impl);
 	if (r->journal != NULL)
 		r->journal->ops->free(r->journal->impl);
 	if (cfg->nservices > 0)

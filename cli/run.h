@@ -13,6 +13,7 @@
 #include "../engine/health.h"
 #include "../engine/journal.h"
 #include "../engine/probe.h"
+#include "../engine/role.h"
 #include "lease.h"
 #include "options.h"
 
@@ -27,6 +28,7 @@ struct run {
 	struct health_source *health;	/* or NULL */
 	struct journal *journal;	/* or NULL: this run does not act */
 	struct dnat *dnat;		/* or NULL */
+	struct role *role;		/* ha: the address watcher, or NULL */
 	struct lease *lease;		/* or NULL: this run never acts */
 	char holder[512];		/* who holds control, when not us */
 };

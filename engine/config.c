@@ -1306,6 +1306,26 @@ live_migration_defaults(struct live_migration_conf *lm)
 	lm->parallel_connections = 0;
 }
 
+/* ---- ha (the address that makes this director active) --------------- */
+
+static int
+cfg_ha(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	static const struct field f[] = {
+		{ "address", FT_ADDR, offsetof(struct ha_conf, address), 0, 0,
+		  F_REQUIRED, NULL, NULL, offsetof(struct ha_conf, pos) },
+		{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+	};
+
+	(void)obj;
+	if (cfg_mapping(k, n, f, &k->c->ha, path) != 0)
+		return -1;
+	if (k->c->ha.address != NULL && cfg_addr_loopback(k->c->ha.address))
+		return cfg_at(k, k->c->ha.pos, "%s.address: %s is a loopback "
+		    "address: every machine holds it", path, k->c->ha.address);
+	return 0;
+}
+
 /* ---- top level and cross-references ---------------------------------- */
 
 #define TF(key, fn, flags) \
@@ -1321,6 +1341,7 @@ static const struct field cluster_fields[] = {
 	TF("services", cfg_services, 0),
 	{ "allow_ext", FT_BOOL, offsetof(struct config, allow_ext), 0, 0, 0, NULL, NULL, NOPOS },
 	TF("live_migration", cfg_live_migration, 0),
+	TF("ha", cfg_ha, 0),
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
 };
 
@@ -1606,6 +1627,7 @@ config_free(struct config *c)
 	}
 	free(c->services);
 	free(c->journal);
+	free(c->ha.address);
 	free(c->file);
 	free(c);
 }

@@ -148,6 +148,13 @@ struct live_migration_conf {
 	long parallel_connections;	/* VIR_MIGRATE_PARALLEL; 0: one */
 };
 
+/* A director pair (top-level ha:): this vmbal acts only while address is
+ * on one of its machine's interfaces (probes/ha_addr.c watches it). */
+struct ha_conf {
+	char *address;		/* NULL: no ha:, always active */
+	struct config_pos pos;
+};
+
 struct config {
 	char *file;
 	enum config_kind kind;
@@ -167,6 +174,7 @@ struct config {
 	size_t nservices;
 	struct migration_conf migration;
 	struct live_migration_conf live_migration;
+	struct ha_conf ha;
 };
 
 /*

@@ -23,6 +23,7 @@
 #include "model.h"
 #include "plan.h"
 #include "probe.h"
+#include "role.h"
 #include "weights.h"
 
 struct controller;
@@ -32,6 +33,8 @@ struct controller_opts {
 	struct health_source *health;	/* backend checks, or NULL */
 	struct journal *journal;	/* where actions are recorded, or NULL */
 	struct dnat *dnat;		/* service rules, or NULL */
+	struct role *role;	/* ha: whether this director holds the
+				 * address; NULL: always active */
 };
 
 /* Borrows cfg, probe, action and sink for its lifetime. Caller frees. */
@@ -110,6 +113,8 @@ int controller_drain(struct controller *c, size_t svc, size_t backend,
 /* What the console reads (controller_view.c). */
 enum policy_mode controller_mode(const struct controller *c);
 bool controller_paused(const struct controller *c);
+/* ha: the address this director waits for while standby; NULL active. */
+const char *controller_standby(const struct controller *c);
 /* The state machine's verdict, and since when (clock time). */
 bool controller_imbalanced(const struct controller *c, double *since);
 

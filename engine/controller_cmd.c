@@ -2,7 +2,8 @@
  * controller_cmd.c - what an operator asks of the controller: switch
  * between manual and auto, pause, confirm or dismiss a plan, migrate a VM
  * by hand, abort a migration, put a host into maintenance, drain a
- * backend. Each is refused (-1 and a message) in observe mode, and each
+ * backend. Each is refused (-1 and a message) in observe mode, those that
+ * move a VM also on a standby director (controller_role.c), and each
  * goes through the same execution as the planner's moves: journal first,
  * then the action, with the operator named as who.
  */
@@ -214,6 +215,7 @@ controller_migrate(struct controller *c, const char *vm, const char *to,
 	int unit, h, m, rc = 0;
 
 	if (controller_refuse_observe(c, d) != 0 ||
+	    controller_refuse_standby(c, d) != 0 ||
 	    controller_predict(c, vm, to, &spread, d) != 0)
 		return -1;
 	p = controller_placement(c, vm, &in, &unit, d);
@@ -275,7 +277,8 @@ controller_maintenance(struct controller *c, const char *host, bool on,
 	struct plan *p;
 	size_t i;
 
-	if (controller_refuse_observe(c, d) != 0)
+	if (controller_refuse_observe(c, d) != 0 ||
+	    controller_refuse_standby(c, d) != 0)
 		return -1;
 	if (h < 0) {
 		diag_set(d, NULL, 0, 0, "no host named %s", host);
@@ -348,7 +351,8 @@ controller_confirm_moves(struct controller *c, const struct move_ref *refs,
 {
 	size_t i;
 
-	if (controller_refuse_observe(c, d) != 0)
+	if (controller_refuse_observe(c, d) != 0 ||
+	    controller_refuse_standby(c, d) != 0)
 		return -1;
 	if (c->opts.dry_run) {
 		diag_set(d, NULL, 0, 0, "dry run: vmbal only says what it would do");

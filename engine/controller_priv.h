@@ -1,7 +1,9 @@
 /*
  * controller_priv.h - the controller's state, shared by the files that
- * make up the controller: controller.c (the tick), controller_cmd.c (the
- * operator's commands) and controller_view.c (what the console reads).
+ * make up the controller: controller.c (the tick), controller_moves.c,
+ * controller_offer.c, controller_services.c, controller_recover.c,
+ * controller_journal.c, controller_cmd.c (the operator's commands) and
+ * controller_view.c (what the console reads).
  * Nothing outside engine/controller*.c includes it.
  */
 #ifndef VMBAL_CONTROLLER_PRIV_H
@@ -57,6 +59,8 @@ struct controller {
 	double dnat_recheck;	/* when the rules in force are next compared
 				 * (re-applied unchanged); 0: not yet */
 	bool paused;		/* the operator paused planning and starting */
+	bool standby;		/* ha: the address is elsewhere: no moves */
+	bool role_said;		/* the first ha event was emitted */
 	bool hold_offer;	/* the operator is reading the offer: keep it */
 	double spread_before;	/* of the plan in hand */
 	long plan_min_moves;	/* its min_moves, -1 unknown */
@@ -78,12 +82,49 @@ void exec_moves_free(struct exec_move *v, size_t n);
 /* Forgets the offer remembered last. */
 void controller_offer_clear(struct controller *c);
 
-/* Internal entry points of controller.c used by its sibling files. */
+/* controller.c: an error event with msg. */
+void controller_emit(struct controller *c, const struct event *ev);
+void controller_error(struct controller *c, double now, const char *msg);
+
+/* controller_moves.c: starts every confirmed move whose predecessors are
+ * done, up to the cap; collects finished jobs and aborts overdue ones;
+ * ends the plan in hand once it has finished. */
 void controller_start_ready(struct controller *c, double now);
+void controller_poll_actions(struct controller *c, double now);
+void controller_plan_settle(struct controller *c, double now);
+/* A migration event (stats NULL: none). */
+void controller_emit_migration(struct controller *c, double now,
+    const char *vm, const char *from, const char *to, enum mig_status st,
+    double dur, const char *error, const struct mig_stats *stats);
+/* The model after a move ended: done puts vm on to. */
+void controller_vm_moved(struct controller *c, const char *vm,
+    const char *to, bool done, double now);
+
+/* controller_offer.c: plans at an analysis tick (see the file). */
+void controller_plan_tick(struct controller *c, double now);
+
+/* controller_services.c: the per-backend views (0, or -1 on ENOMEM);
+ * health changes; connection counts; the rules. */
+int controller_views_new(struct controller *c);
+void controller_poll_health(struct controller *c, double now);
+void controller_count_connections(struct controller *c);
 void controller_dnat(struct controller *c, double now);
 /* Marks each backend whose VM is in flight, from the model. */
 void controller_views_sync(struct controller *c);
-void controller_emit(struct controller *c, const struct event *ev);
+
+/* controller_role.c: asks the role source (ha:) at every run; says each
+ * change, and the first answer, in an ha event; a standby has no offer
+ * and starts nothing. */
+void controller_role_update(struct controller *c, double now);
+/* -1 with a message when this director is standby. */
+int controller_refuse_standby(const struct controller *c, struct diag *d);
+/* Drops the moves not started yet. */
+void controller_cancel_pending(struct controller *c);
+
+/* controller_recover.c: settles what the journal left open, at the end of
+ * each probe; true while the rules in force must stay as they are. */
+void controller_recover(struct controller *c, double now);
+bool controller_dnat_wait(const struct controller *c, double now);
 
 /* controller_journal.c: records an intent; -1 (an error event said why,
  * once) when it could not be, and then the move must not start. */

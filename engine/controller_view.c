@@ -21,6 +21,13 @@ controller_paused(const struct controller *c)
 	return c->paused;
 }
 
+/* ha: the address this director waits for, while standby; else NULL. */
+const char *
+controller_standby(const struct controller *c)
+{
+	return c->standby ? c->cfg->ha.address : NULL;
+}
+
 bool
 controller_imbalanced(const struct controller *c, double *since)
 {

@@ -18,7 +18,8 @@
 
 enum event_type {
 	EV_SAMPLE, EV_IMBALANCE, EV_PLAN, EV_MIGRATION, EV_HEALTH, EV_DNAT,
-	EV_ERROR, EV_END
+	EV_ERROR, EV_END, EV_HA,
+	EV_COUNT		/* how many there are (jsonout.c's names) */
 };
 
 struct event {
@@ -28,6 +29,7 @@ struct event {
 		struct {
 			const struct model *model;
 			bool imbalanced;
+			bool standby;	/* ha: the address is elsewhere */
 		} sample;
 		struct {
 			bool from, to;	/* true: imbalanced */
@@ -74,6 +76,10 @@ struct event {
 			long migrations, failed;
 			double spread;
 		} end;
+		struct {
+			bool active;	/* the address arrived (true) or left */
+			const char *address;
+		} ha;
 	} u;
 };
 

@@ -38,7 +38,8 @@ struct tui *
 tui_new(const struct run *r)
 {
 	struct controller_opts copts = { .dry_run = r->o->dry_run,
-		.health = r->health, .journal = r->journal, .dnat = r->dnat };
+		.health = r->health, .journal = r->journal, .dnat = r->dnat,
+		.role = r->role };
 	struct event_sink sink;
 	struct tui *t = calloc(1, sizeof *t);
 

@@ -133,6 +133,8 @@ tui_header(struct tui *t)
 	    mode == MODE_OBSERVE ? THEME_WARN : THEME_HEADER, buf);
 	if (controller_paused(t->ctl))
 		x = tui_seg(t, 0, x, THEME_WARN, " PAUSED ");
+	if (controller_standby(t->ctl) != NULL)
+		x = tui_seg(t, 0, x, THEME_WARN, " STANDBY ");
 	localtime_r(&now, &tm);
 	strftime(clock, sizeof clock, "%H:%M:%S", &tm);
 	snprintf(buf, sizeof buf, " %s  %gs ", clock, t->refresh_s);
@@ -147,6 +149,11 @@ tui_header(struct tui *t)
 	else if (t->run->holder[0] != '\0') {
 		snprintf(buf, sizeof buf,
 		    "observe mode: %s holds control of this cluster", t->run->holder);
+		tui_seg(t, 1, 1, THEME_WARN, buf);
+	} else if (controller_standby(t->ctl) != NULL) {
+		snprintf(buf, sizeof buf,
+		    "standby: %s is on the other director; this one keeps its rules ready and moves nothing",
+		    controller_standby(t->ctl));
 		tui_seg(t, 1, 1, THEME_WARN, buf);
 	} else if (mode == MODE_OBSERVE)
 		tui_seg(t, 1, 1, THEME_WARN,

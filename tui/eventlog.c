@@ -191,6 +191,14 @@ tui_event(void *arg, const struct event *ev)
 		tui_log(t, ev->ts, THEME_BAD, "error: %s", ev->u.error.message);
 		tui_message(t, true, "%s", ev->u.error.message);
 		break;
+	case EV_HA:
+		tui_log(t, ev->ts, ev->u.ha.active ? THEME_GOOD : THEME_WARN,
+		    "ha: %s %s: %s", ev->u.ha.address, ev->u.ha.active ?
+		    "is here" : "is elsewhere", ev->u.ha.active ?
+		    "active, acting" : "standby, not migrating");
+		break;
+	case EV_COUNT:
+		break;
 	case EV_END:
 		tui_log(t, ev->ts, THEME_NORMAL, "end: %ld migrations, %ld failed, spread %.1f%%",
 		    ev->u.end.migrations, ev->u.end.failed, ev->u.end.spread);

@@ -90,6 +90,9 @@ plan_draw(struct tui *t, struct tui_rect r)
 		if (mode == MODE_OBSERVE)
 			tui_put(r.y, r.x, r.w,
 			    "observe mode: vmbal watches and never plans here");
+		else if (controller_standby(t->ctl) != NULL)
+			tui_put(r.y, r.x, r.w,
+			    "standby: the director holding the address plans");
 		else if (controller_paused(t->ctl))
 			tui_put(r.y, r.x, r.w, "paused: press p to resume planning");
 		else
