@@ -14,7 +14,8 @@ SHAREDIR = $(PREFIX)/share/vmbal
 MANDIR   = $(PREFIX)/share/man
 
 CC      ?= cc
-PKGS     = libvirt ncursesw yaml-0.1 libip4tc jansson libnetfilter_conntrack libmnl
+PKGS     = libvirt ncursesw yaml-0.1 libip4tc jansson libnetfilter_conntrack libmnl \
+	libxml-2.0
 CPPFLAGS += -D_GNU_SOURCE -DVMBAL_VERSION=\"$(VERSION)\" \
 	-DVMBAL_SHAREDIR=\"$(SHAREDIR)\"
 CFLAGS  ?= -O2 -g
@@ -40,6 +41,7 @@ SIM_SRC   += actions/dnat_rules.c	# what dnat_iptc.c applies, described
 SIM_SRC   += actions/lv_migrate_params.c	# live_migration: to libvirt's flags
 SIM_SRC   += probes/lv_connect.c	# every libvirt connection: no prompt, keepalive
 SIM_SRC   += probes/ha_addr.c	# ha: the address that makes a director active
+SIM_SRC   += actions/lv_metadata.c	# move records in domain metadata (libxml2)
 CLI_SRC   += cli/cluster_tag.c	# the DNAT chains' tag (docs/dnat.md)
 # The console: one file per pane, dialog and job (see tui/README.md).
 TUI_SRC    = $(sort $(wildcard tui/*.c))
@@ -107,6 +109,13 @@ $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_SRC) engine/ynode.h
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CAPS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		-o $@ $(filter %.c,$^) $(shell pkg-config --cflags --libs yaml-0.1) -lm
 
+# The libFuzzer target for the move record's parser (libxml2, libvirt's
+# headers; the calls into libvirt are linked, never made).
+$(BUILD)/fuzz/fuzz_meta: tests/fuzz/fuzz_meta.c actions/lv_metadata.c actions/lv_metadata.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		-o $@ $(filter %.c,$^) $(shell pkg-config --cflags --libs libxml-2.0 libvirt) -lm
+
 unit: $(UNIT_BIN) $(ASAN_BIN)
 
 deps:
@@ -120,7 +129,7 @@ TESTS_T = $(sort $(wildcard tests/integration/*.t tests/fuzz/*.t tests/lab/*.t t
 # under tests/, one at a time (the labs share the machine's CPUs).
 check: deps
 	$(MAKE) vmbal unit $(BUILD)/asan/vmbal $(BUILD)/fuzz/fuzz_config \
-		$(BUILD)/lab/dnat_tool
+		$(BUILD)/fuzz/fuzz_meta $(BUILD)/lab/dnat_tool
 	CMOCKA_MESSAGE_OUTPUT=TAP prove -j2 --timer $(UNIT_BIN:%=./%) $(ASAN_BIN:%=./%)
 	prove --timer $(TESTS_T)
 

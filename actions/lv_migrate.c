@@ -37,6 +37,21 @@
  * (tests/unit/test_lv_mig_finish.c hangs the closes). Both connections
  * are opened by lv_connect_open: no prompt, keepalive on (it runs on the
  * event loop lv_probe registers).
+ *
+ * Move records (lv_metadata.h): right before the migration starts the job
+ * reads the source domain's record; a move made by another process that
+ * is still in flight, or ended within vm_cooldown_s, makes the job fail
+ * without migrating (two directors that both act, split brain: the
+ * second sees the first's record; libvirt refuses a second job on a
+ * domain besides). Then the intent ("started") is written on the source
+ * domain; it travels with the VM. 0.2 s later it is read back: when
+ * another process's record has replaced it (both checked at once), the
+ * move is left to that process. The outcome is written where the VM
+ * ended: "done" on the destination, "failed" (aborted too) on the source
+ * unless the record there is another process's by then (its move may be
+ * why libvirt refused ours).
+ * A record that cannot be written never fails or stops the migration: it
+ * is said in the result's error, as a warning, on a done move too.
  */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -48,6 +63,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lv_metadata.h"
 #include "lv_migrate.h"
 #include "lv_migrate_params.h"
 #include "../probes/lv_connect.h"
@@ -56,6 +72,8 @@
 
 #define MIG_STOP_GRACE_S 0.8	/* for the jobs to end, at free() */
 #define MIG_TUNE_TRIES 8	/* looks (250 ms apart) at a refused tuning */
+#define MIG_META_MARGIN_S 30.0	/* a started record past its timeout */
+#define MIG_META_CONFIRM_NS 200000000L	/* from the record to its re-read */
 
 struct job {
 	struct lv_migrate *owner;
@@ -77,11 +95,13 @@ struct job {
 	bool monitoring;
 	bool left;		/* free(): a peer-to-peer job left running */
 	struct action_result result;
+	char meta_warn[320];	/* a move record not written, or "" */
 	struct job *next;
 };
 
 struct lv_migrate {
 	const struct config *cfg;
+	char self[LV_META_STR];	/* this process, as move records name it */
 	pthread_mutex_t mu;
 	struct job *jobs;
 };
@@ -180,12 +200,98 @@ mig_error(void)
 static void
 mig_finish(struct job *j, enum mig_status st, const char *error)
 {
+	char *both = NULL;
+
 	j->result.status = st;
 	j->result.duration_s = monotime_now() - j->started;
 	free(j->result.error);
+	/* a move record not written is a warning, added to the reason */
+	if (j->meta_warn[0] != '\0' && asprintf(&both, "%s%s%s",
+	    error != NULL ? error : "", error != NULL ? "; " : "",
+	    j->meta_warn) < 0)
+		both = NULL;
 	/* on ENOMEM the failure stays, without its reason */
-	j->result.error = error != NULL ? strdup(error) : NULL;
+	j->result.error = both != NULL ? both : error != NULL ?
+	    strdup(error) : NULL;
 	atomic_store(&j->finished, true);
+}
+
+/* Writes j's move record with state st on dom; a failure is kept as
+ * j's warning. */
+static void
+mig_meta_write(struct job *j, virDomainPtr dom, enum meta_state st)
+{
+	struct lv_meta m;
+	char err[256];
+
+	memset(&m, 0, sizeof m);
+	m.state = st;
+	m.at = lv_meta_wall();
+	snprintf(m.from, sizeof m.from, "%s", j->result.from);
+	snprintf(m.to, sizeof m.to, "%s", j->result.to);
+	snprintf(m.by, sizeof m.by, "%s", j->owner->self);
+	if (dom == NULL)
+		snprintf(err, sizeof err, "domain not found");
+	else if (lv_meta_write(dom, j->result.vm, &m, err, sizeof err) == 0)
+		return;
+	snprintf(j->meta_warn, sizeof j->meta_warn,
+	    "warning: vmbal %s record not written on %s: %s",
+	    meta_state_name(st), st == META_DONE ? j->result.to :
+	    j->result.from, err);
+}
+
+/* The outcome's record on the domain where the VM ended. */
+static void
+mig_meta_outcome(struct job *j, virDomainPtr dom, virConnectPtr dst,
+    bool done)
+{
+	virDomainPtr d;
+
+	if (!done) {
+		struct lv_meta m;
+
+		/* not over another process's record: its move may be the one
+		 * libvirt refused ours for (split brain) */
+		if (lv_meta_read(dom, j->result.vm, &m) == 1 &&
+		    strcmp(m.by, j->owner->self) != 0)
+			return;
+		mig_meta_write(j, dom, META_FAILED);
+		return;
+	}
+	d = virDomainLookupByName(dst, j->result.vm);
+	mig_meta_write(j, d, META_DONE);
+	if (d != NULL)
+		virDomainFree(d);
+	virResetLastError();
+}
+
+/* Does dom's record say another process moves it, or moved it within the
+ * cooldown? Then why says so (0 when free to go). */
+static int
+mig_meta_check(struct job *j, virDomainPtr dom, char *why, size_t len)
+{
+	const struct policy *pol = &j->owner->cfg->policy;
+	struct lv_meta m;
+	double age;
+
+	if (lv_meta_read(dom, j->result.vm, &m) != 1 ||
+	    strcmp(m.by, j->owner->self) == 0)
+		return 0;
+	age = lv_meta_wall() - m.at;
+	if (m.state == META_STARTED && strcmp(m.to, j->result.from) != 0 &&
+	    age < pol->migration_timeout_s + MIG_META_MARGIN_S) {
+		snprintf(why, len, "%s is being moved by %s (%s to %s, "
+		    "started %.0f s ago, vmbal metadata)", j->result.vm, m.by,
+		    m.from, m.to, age);
+		return -1;
+	}
+	if (age < pol->vm_cooldown_s) {
+		snprintf(why, len, "%s was moved by %s %.0f s ago (%s, within "
+		    "vm_cooldown_s, vmbal metadata)", j->result.vm, m.by, age,
+		    meta_state_name(m.state));
+		return -1;
+	}
+	return 0;
 }
 
 /* Running on the destination, not running on the source? -1 with why
@@ -333,14 +439,40 @@ mig_call(struct job *j, virDomainPtr dom, virConnectPtr dst)
 	return true;
 }
 
+/*
+ * Two directors that checked the record at the same instant both write
+ * theirs; the last write wins. A moment after its own, a job reads the
+ * record again and leaves the move to the process whose record it finds
+ * there (libvirt serializes the rest: a second migration waits for the
+ * first's job and then finds the domain gone). -1 with why when it
+ * leaves it.
+ */
+static int
+mig_meta_confirm(struct job *j, virDomainPtr dom, char *why, size_t len)
+{
+	struct timespec pause = { 0, MIG_META_CONFIRM_NS };
+	struct lv_meta m;
+
+	if (j->meta_warn[0] != '\0')
+		return 0;	/* not written: nothing to confirm */
+	nanosleep(&pause, NULL);
+	if (lv_meta_read(dom, j->result.vm, &m) != 1 ||
+	    strcmp(m.by, j->owner->self) == 0)
+		return 0;
+	snprintf(why, len, "%s is being moved by %s (%s to %s, its record "
+	    "written over ours, vmbal metadata)", j->result.vm, m.by, m.from,
+	    m.to);
+	return -1;
+}
+
 static void *
 mig_main(void *arg)
 {
 	struct job *j = arg;
 	virConnectPtr src, dst;
 	virDomainPtr dom;
-	bool go, moved;
-	char *why, err[256];
+	bool go, moved, wrote;
+	char *why, err[256], held[1200];
 
 	src = lv_connect_open(j->from_uri, err, sizeof err);
 	if (src == NULL) {
@@ -358,6 +490,21 @@ mig_main(void *arg)
 		mig_finish(j, MIG_FAILED, mig_error());
 		goto out;
 	}
+	if (mig_meta_check(j, dom, held, sizeof held) != 0) {
+		mig_finish(j, MIG_FAILED, held);
+		virDomainFree(dom);
+		goto out;
+	}
+	/* the intent before the job counts as under way: a vmbal stopping
+	 * meanwhile tells it not to start, and the record says failed */
+	wrote = !atomic_load(&j->abort);
+	if (wrote)
+		mig_meta_write(j, dom, META_STARTED);
+	if (wrote && mig_meta_confirm(j, dom, held, sizeof held) != 0) {
+		mig_finish(j, MIG_FAILED, held);
+		virDomainFree(dom);
+		goto out;
+	}
 	/* under the job's lock, so that free() sees either a job that will
 	 * not start or one that has (see mig_free) */
 	pthread_mutex_lock(&j->mu);
@@ -372,14 +519,23 @@ mig_main(void *arg)
 	j->dom = NULL;
 	pthread_mutex_unlock(&j->mu);
 	if (!moved) {
+		char what[256];
+
+		/* libvirt's words first: the record's write resets them */
+		snprintf(what, sizeof what, "%s", atomic_load(&j->abort) ?
+		    "aborted" : mig_error());
+		if (wrote)
+			mig_meta_outcome(j, dom, dst, false);
 		mig_finish(j, atomic_load(&j->abort) ? MIG_ABORTED : MIG_FAILED,
-		    atomic_load(&j->abort) ? "aborted" : mig_error());
+		    what);
 	} else if (mig_verify(j, src, dst, &why) != 0) {
+		mig_meta_outcome(j, dom, dst, false);
 		mig_finish(j, MIG_FAILED, why != NULL ? why :
 		    "not where it should be after the migration");
 		free(why);
 	} else {
 		mig_stats(j, dom, dst);
+		mig_meta_outcome(j, dom, dst, true);
 		mig_finish(j, MIG_DONE, NULL);
 	}
 	virDomainFree(dom);
@@ -577,6 +733,8 @@ lv_migrate_init(struct action *a, const struct config *cfg, struct diag *d)
 		return -1;
 	}
 	m->cfg = cfg;
+	lv_meta_init();
+	lv_meta_self(m->self, sizeof m->self);
 	pthread_mutex_init(&m->mu, NULL);
 	a->ops = &lv_migrate_ops;
 	a->impl = m;

@@ -92,7 +92,7 @@ jsonout_plan(const struct event *ev)
 		"measured" };
 	const struct plan *p = ev->u.plan.plan;
 	const struct plan_input *in = ev->u.plan.in;
-	json_t *o = json_object(), *moves = json_array(), *empty;
+	json_t *o = json_object(), *moves = json_array(), *empty, *held;
 	size_t i;
 
 	for (i = 0; i < p->nmoves; i++) {
@@ -116,6 +116,20 @@ jsonout_plan(const struct event *ev)
 		json_array_append_new(moves, jm);
 	}
 	jsonout_set(o, "moves", moves);
+	/* VMs their own metadata holds (another vmbal's move) */
+	held = json_array();
+	for (i = 0; i < in->nvms; i++)
+		if (in->vms[i].held != NULL) {
+			json_t *jh = json_object();
+
+			jsonout_set(jh, "vm", json_string(in->vms[i].name));
+			jsonout_set(jh, "why", json_string(in->vms[i].held));
+			json_array_append_new(held, jh);
+		}
+	if (json_array_size(held) > 0)
+		jsonout_set(o, "held", held);
+	else
+		json_decref(held);
 	jsonout_set(o, "link_mibps", jsonout_num(in->link_mibps));
 	jsonout_set(o, "link_rate", json_string(links[in->link_src]));
 	jsonout_set(o, "spread_before", jsonout_num(p->spread_before));

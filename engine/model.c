@@ -3,7 +3,9 @@
  *
  * VMs are kept sorted by name so a snapshot of a thousand VMs is folded
  * in with binary searches; hosts come from the configuration and never
- * change during a run.
+ * change during a run. A VM's move record from its metadata is taken as
+ * the probe last read it (its time turned from an age into the
+ * snapshots' time); what it means for planning is plan_build's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,6 +218,11 @@ model_fold(struct model *m, const struct snapshot *s, bool samples)
 		v->mem_mib = sv->mem_mib;
 		v->state = sv->state;
 		v->dirty_mibps = sv->dirty_mibps;
+		v->meta_move = sv->move;
+		v->meta_at = sv->move != META_NONE ? s->ts - sv->move_age_s : 0;
+		v->meta_ours = sv->move != META_NONE && sv->move_ours;
+		v->meta_landed = sv->move != META_NONE && sv->move_to != NULL &&
+		    strcmp(sv->move_to, sv->host) == 0;
 		if (samples && sv->cpu_valid) {
 			window_push(&v->cpu, sv->cpu_pct);
 			window_push(&v->demand, sv->demand_pct > sv->cpu_pct ?

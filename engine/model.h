@@ -49,6 +49,12 @@ struct model_vm {
 	bool in_flight;		/* a migration of it runs */
 	double dirty_mibps;	/* MiB/s it dirties, as the probe last
 				 * measured it; < 0 unknown */
+	/* its latest move as the VM's own metadata says, whichever vmbal
+	 * made it (see plan_build.h): */
+	enum meta_state meta_move;	/* META_NONE: no record */
+	double meta_at;		/* when, in the snapshots' time (may be < 0) */
+	bool meta_ours;		/* made by this very process */
+	bool meta_landed;	/* the VM is on the record's destination */
 };
 
 #define MODEL_RATES 8		/* done migrations the link rate is taken from */

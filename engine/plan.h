@@ -40,6 +40,9 @@ struct plan_vm {
 	int pin;		/* host it must stay on, or -1 */
 	double dirty;		/* MiB/s the guest dirties (libvirt's
 				 * measurement); < 0 unknown */
+	const char *held;	/* why the VM's metadata keeps it where it
+				 * is ("cooldown", "in flight": another
+				 * vmbal's move), or NULL */
 };
 
 /* A rule group: VM indices. */

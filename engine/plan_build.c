@@ -7,7 +7,8 @@
  * policy's host_reserve_mib. What a move costs (movecost.h): each VM's
  * dirty rate as last measured, and the link rate: the mean rate of the
  * latest done migrations, else live_migration.bandwidth_mibps when it
- * caps them, else MOVECOST_DEFAULT_MIBPS.
+ * caps them, else MOVECOST_DEFAULT_MIBPS. A VM's metadata move record
+ * (another vmbal's moves too) holds it as plan_build.h says.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,12 @@ plan_build(const struct model *m, const struct config *cfg,
 		struct plan_vm *pv = &in->vms[i];
 		bool cooling = v->moved_at >= 0 &&
 		    now - v->moved_at < policy->vm_cooldown_s;
+		bool meta_cooling = v->meta_move != META_NONE &&
+		    now - v->meta_at < policy->vm_cooldown_s;
+		bool meta_flight = v->meta_move == META_STARTED &&
+		    !v->meta_ours && !v->meta_landed &&
+		    now - v->meta_at < policy->migration_timeout_s +
+		    PLAN_META_MARGIN_S;
 
 		pv->name = v->name;
 		pv->host = v->host >= 0 ? v->host : 0;
@@ -112,7 +119,10 @@ plan_build(const struct model *m, const struct config *cfg,
 		pv->mem = v->mem_mib;
 		pv->dirty = v->dirty_mibps;
 		pv->pin = -1;
+		pv->held = meta_flight ? "in flight" : meta_cooling ?
+		    "cooldown" : NULL;
 		pv->movable = v->host >= 0 && !v->in_flight && !cooling &&
+		    !meta_flight && !meta_cooling &&
 		    (v->state == VM_RUNNING || v->state == VM_PAUSED) &&
 		    m->hosts[v->host].state != HOST_DOWN;
 	}

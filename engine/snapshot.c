@@ -28,6 +28,9 @@ snapshot_free(struct snapshot *s)
 	for (i = 0; i < s->nvms; i++) {
 		free(s->vms[i].name);
 		free(s->vms[i].host);
+		free(s->vms[i].move_by);
+		free(s->vms[i].move_from);
+		free(s->vms[i].move_to);
 	}
 	free(s->hosts);
 	free(s->vms);
@@ -97,4 +100,28 @@ vm_state_name(enum vm_state st)
 		"migrating", "unknown", "other" };
 
 	return names[st];
+}
+
+int
+snapshot_vm_move(struct snap_vm *sv, enum meta_state st, double age_s,
+    const char *by, const char *from, const char *to, bool ours)
+{
+	char *b = strdup(by), *f = strdup(from), *t = strdup(to);
+
+	if (b == NULL || f == NULL || t == NULL) {
+		free(b);
+		free(f);
+		free(t);
+		return -1;
+	}
+	free(sv->move_by);
+	free(sv->move_from);
+	free(sv->move_to);
+	sv->move = st;
+	sv->move_age_s = age_s;
+	sv->move_by = b;
+	sv->move_from = f;
+	sv->move_to = t;
+	sv->move_ours = ours;
+	return 0;
 }

@@ -15,6 +15,10 @@ enum vm_state {
 	VM_RUNNING, VM_PAUSED, VM_SHUTOFF, VM_MIGRATING, VM_UNKNOWN, VM_OTHER
 };
 
+/* A move as the VM's own metadata records it (actions/lv_metadata.h),
+ * whoever made it. */
+enum meta_state { META_NONE, META_STARTED, META_DONE, META_FAILED };
+
 struct snap_host {
 	char *name;
 	bool up;
@@ -43,6 +47,13 @@ struct snap_vm {
 				 * unknown (snapshot_add_vm's default) */
 	double net_rx_bps, net_tx_bps;	/* bytes/s, when rates are valid */
 	double disk_rd_bps, disk_wr_bps;
+	/* its latest move as its metadata says (META_NONE: no record) */
+	enum meta_state move;
+	double move_age_s;	/* seconds since the record's time, by the
+				 * probe's wall clock */
+	char *move_by;		/* "HOSTNAME:PID" (owned; NULL with none) */
+	char *move_from, *move_to;	/* host names (owned; NULL with none) */
+	bool move_ours;		/* by is this very process */
 };
 
 struct snapshot {
@@ -60,5 +71,9 @@ struct snap_host *snapshot_add_host(struct snapshot *s, const char *name);
 struct snap_vm *snapshot_add_vm(struct snapshot *s, const char *name,
     const char *host);
 const char *vm_state_name(enum vm_state st);
+/* Sets sv's move record (copies of the strings); 0, or -1 on ENOMEM with
+ * none set. */
+int snapshot_vm_move(struct snap_vm *sv, enum meta_state st, double age_s,
+    const char *by, const char *from, const char *to, bool ours);
 
 #endif

@@ -36,9 +36,18 @@
  * planned; a domain arriving by migration is left out until it has
  * arrived, so a VM is never seen on two hosts at once. Job stats are asked
  * for only when a domain is new to the connection or had a job at the
- * last look; a migration some other client starts later on a domain
- * already known is seen on its destination (paused for migration), and
- * libvirt refuses a second migration of it.
+ * last look, or that an event named since (a lifecycle event, or a
+ * metadata change: another vmbal writes its record right before it
+ * migrates); a migration some other client starts later on a domain
+ * already known, without a record, is seen on its destination (paused
+ * for migration), and libvirt refuses a second migration of it.
+ *
+ * Move records: vmbal's element in each domain's metadata (see
+ * actions/lv_metadata.h) is read with one call when the domain is new to
+ * the connection (and after every reconnect), and again when a lifecycle
+ * or a metadata-change event names it; otherwise the cached record is
+ * published, its age taken from the wall clock at each collection. So a
+ * steady probe makes no call per domain for it at any scale.
  *
  * Stopping: a worker may be stuck in a call that cannot be cancelled (a
  * connect to an address whose packets are dropped waits for the SYN
@@ -58,6 +67,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../actions/lv_metadata.h"
 #include "lv_connect.h"
 #include "lv_events.h"
 #include "lv_probe.h"
@@ -71,6 +81,8 @@
 #define DIRTY_PERIOD_S 30.0	/* between two calculations of a domain */
 #define DIRTY_RETRY_S 600.0	/* after the hypervisor refused one */
 #define DIRTY_STARTS 4		/* calculations started per collection */
+#define META_STALE 32		/* domains whose record an event made stale;
+				 * past that, every domain's */
 
 #if LIBVIR_CHECK_VERSION(7, 2, 0)
 #define LV_HAVE_DIRTYRATE 1
@@ -88,6 +100,8 @@ struct lv_base {		/* the last reading of one domain */
 	int job;		/* its migration job at the last look */
 	double dirty_mibps;	/* last measured dirty rate; < 0 none */
 	double dirty_at;	/* when its calculation was last asked; < 0 never */
+	bool meta_read;		/* meta holds its metadata record */
+	struct lv_meta meta;	/* vmbal's move record (lv_metadata.h) */
 };
 
 struct lv_vm {			/* one domain as published */
@@ -102,6 +116,7 @@ struct lv_vm {			/* one domain as published */
 	double rx_bps, tx_bps, rd_bps, wr_bps;
 	int job;		/* 1 migrating away, 2 arriving (see
 				 * lv_migration_job) */
+	struct lv_meta meta;	/* its move record, as last read */
 };
 
 struct lv_result {		/* one host as published */
@@ -124,6 +139,12 @@ struct lv_host {
 	bool closed;		/* the connection closed under us */
 	virConnectPtr conn;
 	int event_id;
+	int meta_event_id;
+	/* domains (UUIDs) whose metadata record is to be read again, set by
+	 * the event callbacks under mu */
+	char stale[META_STALE][VIR_UUID_STRING_BUFLEN];
+	size_t nstale;
+	bool stale_all;
 	struct lv_base *bases;
 	size_t nbases, capbases;
 	struct lv_result *result;	/* published, guarded by mu */
@@ -137,6 +158,7 @@ struct lv_probe {
 	atomic_bool stop;
 	atomic_bool changed;	/* a domain event's collection was published */
 	atomic_int refs;	/* the owner's, and one per running worker */
+	char self[LV_META_STR];	/* this process, as move records name it */
 };
 
 static void lv_probe_unref(struct lv_probe *pr);
@@ -216,6 +238,26 @@ lv_signal(struct lv_host *h, bool closed)
 	pthread_mutex_unlock(&h->mu);
 }
 
+/* dom's metadata record is to be read again at the next collection. */
+static void
+lv_mark_stale(struct lv_host *h, virDomainPtr dom)
+{
+	char uuid[VIR_UUID_STRING_BUFLEN];
+
+	if (dom == NULL || virDomainGetUUIDString(dom, uuid) != 0) {
+		pthread_mutex_lock(&h->mu);
+		h->stale_all = true;
+		pthread_mutex_unlock(&h->mu);
+		return;
+	}
+	pthread_mutex_lock(&h->mu);
+	if (h->nstale < META_STALE)
+		memcpy(h->stale[h->nstale++], uuid, sizeof uuid);
+	else
+		h->stale_all = true;
+	pthread_mutex_unlock(&h->mu);
+}
+
 static void
 lv_on_close(virConnectPtr conn, int reason, void *opaque)
 {
@@ -229,11 +271,25 @@ lv_on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
     void *opaque)
 {
 	(void)conn;
-	(void)dom;
 	(void)event;
 	(void)detail;
+	lv_mark_stale(opaque, dom);
 	lv_signal(opaque, false);
 	return 0;
+}
+
+/* A domain's metadata changed: vmbal's record is read again, and the
+ * collection published at once. */
+static void
+lv_on_metadata(virConnectPtr conn, virDomainPtr dom, int type,
+    const char *nsuri, void *opaque)
+{
+	(void)conn;
+	if (type != VIR_DOMAIN_METADATA_ELEMENT || nsuri == NULL ||
+	    strcmp(nsuri, LV_META_NS) != 0)
+		return;
+	lv_mark_stale(opaque, dom);
+	lv_signal(opaque, false);
 }
 
 static void
@@ -243,10 +299,13 @@ lv_disconnect(struct lv_host *h)
 		return;
 	if (h->event_id >= 0)
 		virConnectDomainEventDeregisterAny(h->conn, h->event_id);
+	if (h->meta_event_id >= 0)
+		virConnectDomainEventDeregisterAny(h->conn, h->meta_event_id);
 	virConnectUnregisterCloseCallback(h->conn, lv_on_close);
 	virConnectClose(h->conn);
 	h->conn = NULL;
 	h->event_id = -1;
+	h->meta_event_id = -1;
 	pthread_mutex_lock(&h->mu);
 	h->closed = false;
 	pthread_mutex_unlock(&h->mu);
@@ -274,6 +333,15 @@ lv_connect(struct lv_host *h, char *err, size_t errlen)
 	    h, NULL);
 	if (h->event_id < 0)
 		virResetLastError();
+	h->meta_event_id = virConnectDomainEventRegisterAny(h->conn, NULL,
+	    VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+	    VIR_DOMAIN_EVENT_CALLBACK(lv_on_metadata), h, NULL);
+	if (h->meta_event_id < 0)
+		virResetLastError();
+	/* a new connection: every record is read again */
+	pthread_mutex_lock(&h->mu);
+	h->stale_all = true;
+	pthread_mutex_unlock(&h->mu);
 	return 0;
 }
 
@@ -413,9 +481,56 @@ lv_dirty(virDomainPtr dom, struct lv_base *b, int status, long long mibps,
 #endif
 }
 
+/* The stale set of a collection: what the events marked since the last. */
+struct lv_stale {
+	char uuid[META_STALE][VIR_UUID_STRING_BUFLEN];
+	size_t n;
+	bool all;
+};
+
+static bool
+lv_stale_has(const struct lv_stale *st, const char *uuid)
+{
+	size_t i;
+
+	if (st->all)
+		return true;
+	for (i = 0; i < st->n; i++)
+		if (strcmp(st->uuid[i], uuid) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * vmbal's move record of the domain: read (one call) when the domain is
+ * new to this connection, when an event (lifecycle, metadata change)
+ * marked it, and after a failed read; otherwise the cached one.
+ */
+static void
+lv_fill_meta(virDomainPtr dom, struct lv_base *b, const char *uuid,
+    const struct lv_stale *st, struct lv_vm *vm)
+{
+	struct lv_meta m;
+	int rc;
+
+	if (b == NULL || !b->meta_read || lv_stale_has(st, uuid)) {
+		rc = lv_meta_read(dom, vm->name, &m);
+		if (b != NULL && rc >= 0) {
+			b->meta = m;
+			b->meta_read = true;
+		} else if (b != NULL)
+			b->meta_read = false;	/* tried again next time */
+		if (b == NULL) {
+			vm->meta = m;
+			return;
+		}
+	}
+	vm->meta = b->meta;
+}
+
 static void
 lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
-    double at, int *dirty_starts)
+    double at, int *dirty_starts, const struct lv_stale *stale)
 {
 	int dirty_status = -1;
 	long long dirty_rate = -1;
@@ -474,14 +589,16 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 	b = virDomainGetUUIDString(rec->dom, uuid) == 0 ?
 	    lv_base_find(h, uuid) : NULL;
 	vm->state = lv_state(st);
+	lv_fill_meta(rec->dom, b, uuid, stale, vm);
 	if (st == VIR_DOMAIN_RUNNING || st == VIR_DOMAIN_PAUSED) {
 		/* libvirt is asked about jobs only for a domain new to this
 		 * connection (vmbal starting, a domain arriving) and one that
-		 * had a job at the last look: a migration that outlived a
-		 * vmbal is seen to its end, and a steady probe makes no extra
-		 * call per domain */
-		vm->job = b == NULL || b->at < 0 || b->job != 0 ?
-		    lv_migration_job(rec->dom) : 0;
+		 * had a job at the last look, or an event named: a migration
+		 * that outlived a vmbal is seen to its end, one another
+		 * director starts as soon as its record is written, and a
+		 * steady probe makes no extra call per domain */
+		vm->job = b == NULL || b->at < 0 || b->job != 0 ||
+		    lv_stale_has(stale, uuid) ? lv_migration_job(rec->dom) : 0;
 		if (b != NULL)
 			b->job = vm->job;
 		if (vm->job != 0 || (st == VIR_DOMAIN_PAUSED &&
@@ -546,15 +663,27 @@ lv_collect(struct lv_host *h)
 {
 	virDomainStatsRecordPtr *recs = NULL;
 	struct lv_result *r = calloc(1, sizeof *r);
+	struct lv_stale *stale = calloc(1, sizeof *stale);
 	unsigned long long free_bytes;
 	virNodeInfo node;
 	double at;
 	int n, i, dirty_starts = 0;
 
-	if (r == NULL)
+	if (r == NULL || stale == NULL) {
+		free(stale);
+		free(r);
 		return NULL;
+	}
+	pthread_mutex_lock(&h->mu);
+	memcpy(stale->uuid, h->stale, h->nstale * sizeof h->stale[0]);
+	stale->n = h->nstale;
+	stale->all = h->stale_all;
+	h->nstale = 0;
+	h->stale_all = false;
+	pthread_mutex_unlock(&h->mu);
 	if (virNodeGetInfo(h->conn, &node) < 0) {
 		snprintf(r->error, sizeof r->error, "%s", lv_error());
+		free(stale);
 		return r;
 	}
 	r->cpus = (long)node.cpus;
@@ -570,11 +699,13 @@ lv_collect(struct lv_host *h)
 	at = monotime_now();
 	if (n < 0) {
 		snprintf(r->error, sizeof r->error, "%s", lv_error());
+		free(stale);
 		return r;
 	}
 	r->vms = calloc((size_t)n + 1, sizeof *r->vms);
 	if (r->vms == NULL) {
 		virDomainStatsRecordListFree(recs);
+		free(stale);
 		return r;
 	}
 	for (i = 0; i < n; i++) {
@@ -583,9 +714,10 @@ lv_collect(struct lv_host *h)
 
 		if (name == NULL || (vm->name = strdup(name)) == NULL)
 			continue;
-		lv_fill_vm(h, recs[i], vm, at, &dirty_starts);
+		lv_fill_vm(h, recs[i], vm, at, &dirty_starts, stale);
 		r->nvms++;
 	}
+	free(stale);
 	virDomainStatsRecordListFree(recs);
 	lv_base_sweep(h);
 	r->up = true;
@@ -695,6 +827,7 @@ lv_probe_collect(void *impl, double now, struct diag *d)
 {
 	struct lv_probe *pr = impl;
 	struct snapshot *s = snapshot_new(now);
+	double wall = lv_meta_wall();
 	size_t i, j;
 
 	if (s == NULL)
@@ -735,6 +868,14 @@ lv_probe_collect(void *impl, double now, struct diag *d)
 				sv->net_tx_bps = v->tx_bps;
 				sv->disk_rd_bps = v->rd_bps;
 				sv->disk_wr_bps = v->wr_bps;
+				if (v->meta.state != META_NONE &&
+				    snapshot_vm_move(sv, v->meta.state,
+				    wall - v->meta.at, v->meta.by,
+				    v->meta.from, v->meta.to,
+				    strcmp(v->meta.by, pr->self) == 0) != 0) {
+					pthread_mutex_unlock(&h->mu);
+					goto nomem;
+				}
 			}
 		}
 		if (r != NULL && !r->up)
@@ -778,6 +919,8 @@ lv_probe_init(struct probe *p, const struct config *cfg, struct diag *d)
 	atomic_init(&pr->changed, false);
 	atomic_init(&pr->refs, 1);
 	pr->interval_s = cfg->policy.probe_interval_s;
+	lv_meta_init();
+	lv_meta_self(pr->self, sizeof pr->self);
 	pr->events = lv_events_new(d);
 	pr->hosts = calloc(cfg->nhosts + 1, sizeof *pr->hosts);
 	if (pr->events == NULL || pr->hosts == NULL) {
@@ -792,6 +935,7 @@ lv_probe_init(struct probe *p, const struct config *cfg, struct diag *d)
 
 		h->owner = pr;
 		h->event_id = -1;
+		h->meta_event_id = -1;
 		h->name = strdup(cfg->hosts[i].name);
 		h->uri = strdup(cfg->hosts[i].uri);
 		pthread_mutex_init(&h->mu, NULL);
