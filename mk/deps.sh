@@ -8,7 +8,8 @@ libvirt-dev libncurses-dev libyaml-dev libip4tc-dev libjansson-dev
 libnetfilter-conntrack-dev libmnl-dev libxml2-dev
 libcmocka-dev perl jq valgrind tmux python3 wrk
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
-iproute2 iptables procps gnutls-bin openssh-client openssh-server"
+iproute2 iptables procps gnutls-bin openssh-client openssh-server
+keepalived conntrackd conntrack"
 
 missing=""
 for p in $PKGS; do
