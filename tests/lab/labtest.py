@@ -116,6 +116,33 @@ def wait_migration(r, status, secs, timed=False):
         time.sleep(0.05)
 
 
+def filled_guest(lab_dir, k, name, mem_mib, fill):
+    """A guest of mem_mib MiB on lab host k (lab.sh's 30% burner) whose
+    memory holds the random bytes of file fill from 16 MiB up: what a
+    migration must really copy. None, or the error."""
+    uri = U1 if k == 1 else U2
+    rc, o, e = lab("guest", str(k), name + "-tmpl", "30", "32")     # builds the image
+    if rc != 0:
+        return e
+    sh(["virsh", "-c", uri, "destroy", name + "-tmpl"], timeout=20)
+    with open(os.path.join(lab_dir, "guests", name + "-tmpl.xml")) as f:
+        xml = f.read()
+    xml = xml.replace("<domain type='qemu'>",
+                      "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>")
+    xml = xml.replace("<name>%s-tmpl</name>" % name, "<name>%s</name>" % name)
+    xml = xml.replace("<memory unit='MiB'>32</memory>",
+                      "<memory unit='MiB'>%d</memory>" % mem_mib)
+    xml = xml.replace("</domain>", "  <qemu:commandline>\n"
+                      "    <qemu:arg value='-device'/>\n"
+                      "    <qemu:arg value='loader,file=%s,addr=0x1000000,force-raw=on'/>\n"
+                      "  </qemu:commandline>\n</domain>" % fill)
+    path = os.path.join(lab_dir, "guests", name + ".xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    rc, o, e = sh(["virsh", "-c", uri, "create", path], timeout=30)
+    return None if rc == 0 else e
+
+
 class Run:
     """vmbal --headless in the background, its events collected as they come
     (events: (monotonic time, event); walls: the wall-clock time each came,

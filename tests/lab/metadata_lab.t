@@ -101,28 +101,9 @@ def set_record(uri, name, xml):
 
 
 def filled_guest(k, name):
-    """A 96 MiB guest on host k (lab.sh's 30% burner) whose memory holds
-    FILL_MIB of random bytes from 16 MiB up."""
-    uri = U1 if k == 1 else U2
-    rc, o, e = lab("guest", str(k), name + "-tmpl", "30", "32")     # builds the image
-    if rc != 0:
-        return e
-    sh(["virsh", "-c", uri, "destroy", name + "-tmpl"], timeout=20)
-    with open(os.path.join(DIR, "guests", name + "-tmpl.xml")) as f:
-        xml = f.read()
-    xml = xml.replace("<domain type='qemu'>",
-                      "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>")
-    xml = xml.replace("<name>%s-tmpl</name>" % name, "<name>%s</name>" % name)
-    xml = xml.replace("<memory unit='MiB'>32</memory>", "<memory unit='MiB'>96</memory>")
-    xml = xml.replace("</domain>", "  <qemu:commandline>\n"
-                      "    <qemu:arg value='-device'/>\n"
-                      "    <qemu:arg value='loader,file=%s,addr=0x1000000,force-raw=on'/>\n"
-                      "  </qemu:commandline>\n</domain>" % FILL)
-    path = os.path.join(DIR, "guests", name + ".xml")
-    with open(path, "w") as f:
-        f.write(xml)
-    rc, o, e = sh(["virsh", "-c", uri, "create", path], timeout=30)
-    return None if rc == 0 else e
+    """A 96 MiB guest on host k whose memory holds FILL_MIB of random
+    bytes (labtest.filled_guest)."""
+    return labtest.filled_guest(DIR, k, name, 96, FILL)
 
 
 def plans(r):

@@ -219,27 +219,9 @@ def watch(r, uri, dom, dst_k, src_addr, secs):
 
 
 def filled_guest(name):
-    """A 256 MiB guest on h1 (lab.sh's 30% burner) whose memory holds
-    FILL_MIB of random bytes from 16 MiB up."""
-    rc, o, e = lab("guest", "1", name + "-tmpl", "30", "32")     # builds the image
-    if rc != 0:
-        return e
-    sh(["virsh", "-c", U1, "destroy", name + "-tmpl"], timeout=20)
-    with open(os.path.join(DIR, "guests", name + "-tmpl.xml")) as f:
-        xml = f.read()
-    xml = xml.replace("<domain type='qemu'>",
-                      "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>")
-    xml = xml.replace("<name>%s-tmpl</name>" % name, "<name>%s</name>" % name)
-    xml = xml.replace("<memory unit='MiB'>32</memory>", "<memory unit='MiB'>256</memory>")
-    xml = xml.replace("</domain>", "  <qemu:commandline>\n"
-                      "    <qemu:arg value='-device'/>\n"
-                      "    <qemu:arg value='loader,file=%s,addr=0x1000000,force-raw=on'/>\n"
-                      "  </qemu:commandline>\n</domain>" % FILL)
-    path = os.path.join(DIR, "guests", name + ".xml")
-    with open(path, "w") as f:
-        f.write(xml)
-    rc, o, e = sh(["virsh", "-c", U1, "create", path], timeout=30)
-    return None if rc == 0 else e
+    """A 256 MiB guest on h1 whose memory holds FILL_MIB of random bytes
+    (labtest.filled_guest)."""
+    return labtest.filled_guest(DIR, 1, name, 256, FILL)
 
 
 def body():
