@@ -22,7 +22,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -pthread
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-LDLIBS   = $(PKG_LIBS) -lm -pthread
+LDLIBS   = $(PKG_LIBS) -lresolv -lm -pthread	# libresolv: the DNS health check (glibc, no .pc)
 
 # The engine: pure, no libvirt, libiptc or ncurses (checked by make check).
 ENGINE_SRC = engine/diag.c engine/ynode.c engine/config.c engine/window.c \

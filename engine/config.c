@@ -60,7 +60,8 @@ static const char *const planner_names[] = { "default", "greedy-2008", NULL };
 static const char *const proto_names[] = { "tcp", "udp", NULL };
 static const char *const algo_names[] = { "round-robin", "weighted",
 	"least-connections", "lowest-latency", "source-hash", NULL };
-static const char *const health_names[] = { "tcp", "http", NULL };
+static const char *const health_names[] = { "tcp", "http", "udp", "dns",
+	NULL };
 
 /* An error at line:col; returns -1. */
 static int
@@ -1074,6 +1075,9 @@ static const struct field health_fields[] = {
 	HC("fall", FT_LONG, fall, 1, 100, 0, NULL),
 	HC("rise", FT_LONG, rise, 1, 100, 0, NULL),
 	HC("path", FT_STR, path, 0, 0, 0, NULL),
+	HC("send", FT_STR, send, 0, 0, 0, NULL),
+	HC("expect", FT_STR, expect, 0, 0, 0, NULL),
+	HC("name", FT_STR, name, 0, 0, 0, NULL),
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
 };
 
@@ -1087,6 +1091,72 @@ cfg_health(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 	if (s->health.path[0] != '/')
 		return cfg_at(k, cfg_pos_or(k, n, "path"),
 		    "%s.path: '%s' must start with '/'", path, s->health.path);
+	return 0;
+}
+
+/* A name a DNS query can carry: labels of 1-63 letters, digits, '-' or
+ * '_', 253 characters in all, a final dot allowed. */
+static bool
+cfg_dns_name_ok(const char *s)
+{
+	size_t len = strlen(s), label = 0, i;
+
+	if (len == 0 || len > 254 || (len == 254 && s[253] != '.'))
+		return false;
+	if (strcmp(s, ".") == 0)
+		return true;
+	for (i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (ch == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_') {
+			if (++label > 63)
+				return false;
+		} else
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The check must speak the service's protocol: tcp and http on a TCP
+ * service, udp and dns on a UDP one, whose default is udp (a connect to
+ * a UDP backend would fail, and its service lose its rule). dns needs a
+ * name; send, expect and name belong to their types.
+ */
+static int
+cfg_health_protocol(struct cfg *k, yaml_node_t *svc, struct service_conf *s,
+    const char *path)
+{
+	yaml_node_t *hn = cfg_lookup(k, svc, "health");
+	yaml_node_t *tn = hn != NULL ? cfg_lookup(k, hn, "type") : NULL;
+	struct health_conf *h = &s->health;
+	bool udp_type = h->type == HEALTH_UDP || h->type == HEALTH_DNS;
+
+	if (tn == NULL) {
+		h->type = s->protocol == PROTO_UDP ? HEALTH_UDP : HEALTH_TCP;
+		udp_type = s->protocol == PROTO_UDP;
+	} else if (udp_type != (s->protocol == PROTO_UDP))
+		return cfg_err(k, tn, "%s.health.type: %s checks a %s service; "
+		    "this one is %s", path, health_names[h->type],
+		    udp_type ? "UDP" : "TCP", proto_names[s->protocol]);
+	if ((h->send != NULL || h->expect != NULL) && h->type != HEALTH_UDP)
+		return cfg_at(k, cfg_pos_or(k, hn, h->send != NULL ? "send" :
+		    "expect"), "%s.health: send and expect belong to type udp",
+		    path);
+	if (h->name != NULL && h->type != HEALTH_DNS)
+		return cfg_at(k, cfg_pos_or(k, hn, "name"),
+		    "%s.health.name belongs to type dns", path);
+	if (h->type == HEALTH_DNS && h->name == NULL)
+		return cfg_at(k, cfg_pos_or(k, hn, "type"),
+		    "%s.health: type dns needs name (the name to ask for)", path);
+	if (h->type == HEALTH_DNS && !cfg_dns_name_ok(h->name))
+		return cfg_at(k, cfg_pos_or(k, hn, "name"),
+		    "%s.health.name: '%s' is not a DNS name", path, h->name);
 	return 0;
 }
 
@@ -1201,6 +1271,8 @@ cfg_services(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 		for (b = 0; b < s->nbackends; b++)
 			if (s->backends[b].port == 0)
 				s->backends[b].port = s->port;
+		if (cfg_health_protocol(k, it, s, sub) != 0)
+			return -1;
 		s->pos = cfg_pos_or(k, it, "vip");
 		if (cfg_addr_loopback(s->vip))
 			return cfg_at(k, s->pos,
@@ -1619,6 +1691,9 @@ config_free(struct config *c)
 		free(s->name);
 		free(s->vip);
 		free(s->health.path);
+		free(s->health.send);
+		free(s->health.expect);
+		free(s->health.name);
 		for (j = 0; j < s->nbackends; j++) {
 			free(s->backends[j].address);
 			free(s->backends[j].vm);

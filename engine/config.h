@@ -28,7 +28,7 @@ enum svc_algorithm {
 	ALGO_ROUND_ROBIN, ALGO_WEIGHTED, ALGO_LEAST_CONNECTIONS,
 	ALGO_LOWEST_LATENCY, ALGO_SOURCE_HASH
 };
-enum health_type { HEALTH_TCP, HEALTH_HTTP };
+enum health_type { HEALTH_TCP, HEALTH_HTTP, HEALTH_UDP, HEALTH_DNS };
 
 struct config_pos {
 	int line, col;
@@ -100,6 +100,10 @@ struct health_conf {
 	long fall;
 	long rise;
 	char *path;		/* HTTP request path */
+	char *send;		/* UDP: the datagram sent; NULL: an empty one */
+	char *expect;		/* UDP: what the reply must start with; NULL:
+				 * any reply, or silence, passes */
+	char *name;		/* DNS: the name asked for (type A) */
 };
 
 struct backend_conf {

@@ -5,16 +5,26 @@
  * it comes, a non-blocking socket connects to the backend. TCP: the check
  * passes when the connection is made (latency = time to connect). HTTP:
  * it then sends "GET path HTTP/1.0" and passes on a 2xx or 3xx status
- * line (latency = time to the status line). A check that has not passed
- * within timeout_ms fails. fall failures in a row mark an up (or new)
+ * line (latency = time to the status line). UDP: a connected datagram
+ * socket sends the configured payload (an empty datagram by default); a
+ * reply passes (one that starts with expect, when set), an ICMP port
+ * unreachable fails at once (the kernel reports it on the connected
+ * socket), and silence until timeout_ms passes unless expect is set (as
+ * keepalived's UDP_CHECK without require_reply: a syslog or NetFlow
+ * collector never answers). DNS: a query for name, type A, built by
+ * libresolv's res_mkquery; a response with its id passes when its rcode
+ * is NOERROR or NXDOMAIN (the server answered), not SERVFAIL or REFUSED.
+ * Any other check that has not passed within timeout_ms fails. fall failures in a row mark an up (or new)
  * backend down; rise passes in a row mark a down (or new) backend up; a
  * new backend becomes up on its first pass. Each change is queued for the
  * controller, which says it as a health event.
  */
 #include <arpa/inet.h>
+#include <arpa/nameser.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <resolv.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -46,6 +56,7 @@ struct hb {			/* one backend of one service */
 	bool sent;		/* HTTP: request sent */
 	char buf[64];
 	size_t got;
+	unsigned qid;		/* DNS: the query's id */
 	double latency_ms;
 	long conns;		/* open connections; -1 until counted */
 };
@@ -141,6 +152,45 @@ hc_result(struct health *h, struct hb *b, bool pass, double now,
 		b->next = now;
 }
 
+static bool
+hc_dgram(const struct hb *b)
+{
+	return b->conf->type == HEALTH_UDP || b->conf->type == HEALTH_DNS;
+}
+
+/* UDP and DNS: the datagram, sent on the connected socket; 0, or -1 with
+ * the check failed. */
+static int
+hc_send_dgram(struct health *h, struct hb *b, double now)
+{
+	unsigned char q[NS_PACKETSZ];
+	const void *msg = "";
+	size_t len = 0;
+	int n;
+
+	if (b->conf->type == HEALTH_DNS) {
+		n = res_mkquery(ns_o_query, b->conf->name, ns_c_in, ns_t_a,
+		    NULL, 0, NULL, q, sizeof q);
+		if (n < 12) {
+			hc_result(h, b, false, now, "cannot build the DNS query");
+			return -1;
+		}
+		b->qid = ((unsigned)q[0] << 8) | q[1];
+		msg = q;
+		len = (size_t)n;
+	} else if (b->conf->send != NULL) {
+		msg = b->conf->send;
+		len = strlen(b->conf->send);
+	}
+	if (send(b->fd, msg, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		hc_result(h, b, false, now, errno == ECONNREFUSED ?
+		    "port unreachable (ICMP)" : strerror(errno));
+		return -1;
+	}
+	b->sent = true;
+	return 0;
+}
+
 static void
 hc_start(struct health *h, struct hb *b, double now)
 {
@@ -149,7 +199,8 @@ hc_start(struct health *h, struct hb *b, double now)
 	b->started = now;
 	b->sent = false;
 	b->got = 0;
-	b->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	b->fd = socket(AF_INET, (hc_dgram(b) ? SOCK_DGRAM : SOCK_STREAM) |
+	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (b->fd < 0) {
 		hc_result(h, b, false, now, strerror(errno));
 		return;
@@ -159,11 +210,52 @@ hc_start(struct health *h, struct hb *b, double now)
 		hc_result(h, b, false, now, strerror(errno));
 		return;
 	}
+	if (hc_dgram(b) && hc_send_dgram(h, b, now) != 0)
+		return;
 	memset(&ev, 0, sizeof ev);
-	ev.events = EPOLLOUT | EPOLLIN;
+	ev.events = hc_dgram(b) ? EPOLLIN : EPOLLOUT | EPOLLIN;
 	ev.data.ptr = b;
 	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, b->fd, &ev) != 0)
 		hc_result(h, b, false, now, strerror(errno));
+}
+
+/* A datagram came back (or the ICMP error that stands for one). */
+static void
+hc_ready_dgram(struct health *h, struct hb *b, double now)
+{
+	unsigned char r[NS_MAXMSG < 4096 ? NS_MAXMSG : 4096];
+	const char *exp = b->conf->expect;
+	ns_msg msg;
+	ssize_t n = recv(b->fd, r, sizeof r, 0);
+	char why[64];
+	int rc;
+
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		hc_result(h, b, false, now, errno == ECONNREFUSED ?
+		    "port unreachable (ICMP)" : strerror(errno));
+		return;
+	}
+	if (b->conf->type == HEALTH_UDP) {
+		if (exp == NULL || ((size_t)n >= strlen(exp) &&
+		    memcmp(r, exp, strlen(exp)) == 0))
+			hc_result(h, b, true, now, NULL);
+		else
+			hc_result(h, b, false, now, "unexpected reply");
+		return;
+	}
+	if (ns_initparse(r, (int)n, &msg) != 0 || ns_msg_id(msg) != b->qid ||
+	    !ns_msg_getflag(msg, ns_f_qr))
+		return;		/* not the answer to this query: wait on */
+	rc = ns_msg_getflag(msg, ns_f_rcode);
+	if (rc == ns_r_noerror || rc == ns_r_nxdomain) {
+		hc_result(h, b, true, now, NULL);
+		return;
+	}
+	snprintf(why, sizeof why, "DNS rcode %d%s", rc, rc == ns_r_servfail ?
+	    " (SERVFAIL)" : rc == ns_r_refused ? " (REFUSED)" : "");
+	hc_result(h, b, false, now, why);
 }
 
 static void
@@ -173,6 +265,10 @@ hc_ready(struct health *h, struct hb *b, unsigned events, double now)
 	socklen_t len = sizeof err;
 	ssize_t n;
 
+	if (hc_dgram(b)) {
+		hc_ready_dgram(h, b, now);
+		return;
+	}
 	if (!b->sent) {
 		if (getsockopt(b->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 ||
 		    err != 0) {
@@ -245,7 +341,10 @@ hc_main(void *arg)
 
 			if (b->fd >= 0 && now - b->started >=
 			    (double)b->conf->timeout_ms / 1e3)
-				hc_result(h, b, false, now, "timed out");
+				/* a UDP backend may never answer: without
+				 * expect, silence (no ICMP error) passes */
+				hc_result(h, b, b->conf->type == HEALTH_UDP &&
+				    b->conf->expect == NULL, now, "timed out");
 			if (b->fd < 0 && now >= b->next)
 				hc_start(h, b, now);
 			if (b->fd >= 0) {

@@ -1,6 +1,7 @@
 /*
- * health.h - backend health checks: TCP connect, or HTTP GET answered
- * 2xx/3xx, for every backend of every service, from one thread.
+ * health.h - backend health checks: TCP connect, HTTP GET answered
+ * 2xx/3xx, a UDP datagram and its reply (or silence), a DNS query
+ * answered, for every backend of every service, from one thread.
  */
 #ifndef VMBAL_PROBES_HEALTH_H
 #define VMBAL_PROBES_HEALTH_H
