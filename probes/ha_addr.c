@@ -6,8 +6,9 @@
  * list again on a second socket (a dump; a machine has few addresses) and
  * publishes whether the address is there. Reading the list again rather
  * than following each message keeps it right when the kernel drops
- * messages on a full socket (ENOBUFS): the next wake-up, or the check
- * every second, reads the truth. An IPv6 address still doing duplicate
+ * messages on a full socket: the ENOBUFS error wakes it as a message
+ * does, and the next read is the truth. Nothing is read while nothing
+ * changes, except after a read that failed, retried every second. An IPv6 address still doing duplicate
  * address detection (tentative) or that failed it is not held.
  */
 #include <arpa/inet.h>
@@ -128,9 +129,10 @@ fail:
 	return -1;
 }
 
-/* Waits for a change, the stop pipe or a second; true to go on. */
+/* Waits for a change (or ENOBUFS: changes were lost) or the stop pipe;
+ * with retry, for a second at most. true to go on. */
 static bool
-ha_addr_wait(struct ha_addr *w)
+ha_addr_wait(struct ha_addr *w, bool retry)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct pollfd p[2] = {
@@ -138,7 +140,7 @@ ha_addr_wait(struct ha_addr *w)
 		{ .fd = w->stop[0], .events = POLLIN },
 	};
 
-	if (poll(p, 2, 1000) < 0 && errno != EINTR)
+	if (poll(p, 2, retry ? 1000 : -1) < 0 && errno != EINTR)
 		return true;
 	if (p[1].revents != 0)
 		return false;
@@ -153,13 +155,13 @@ static void *
 ha_addr_main(void *arg)
 {
 	struct ha_addr *w = arg;
-	int r;
+	int r = 0;
 
-	while (ha_addr_wait(w)) {
+	/* on an error the last answer stands until a read works */
+	while (ha_addr_wait(w, r < 0)) {
 		r = ha_addr_read(w);
 		if (r >= 0)
 			atomic_store(&w->held, r == 1);
-		/* on an error the last answer stands until a read works */
 	}
 	return NULL;
 }

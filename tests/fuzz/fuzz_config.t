@@ -4,16 +4,8 @@
 # and of inputs at the loader's caps (alias, anchor, node and depth caps);
 # any crash, leak or sanitizer report fails. Prints TAP.
 cd "$(dirname "$0")/../.." || exit 1
-bin=build/fuzz/fuzz_config
-secs=${FUZZ_SECONDS:-60}
-echo "1..1"
-if [ ! -x "$bin" ]; then
-	echo "ok 1 # skip $bin not built (make $bin)"
-	exit 0
-fi
-work=$(mktemp -d /tmp/vmbal-fuzz.XXXXXX)
-trap 'rm -rf "$work"' EXIT INT TERM
-mkdir "$work/corpus" "$work/art"
+. tests/fuzz/fuzzlib.sh
+fuzz_setup build/fuzz/fuzz_config "${FUZZ_SECONDS:-60}"
 # seeds: every corpus file and the demo, each prefixed with the kind byte
 i=0
 for f in tests/corpus/config/*.yaml tests/corpus/valid/*config*.yaml; do
@@ -39,16 +31,4 @@ done
 printf '\0hosts: [{name: h1}]\nrules:\n  - exclude: &a [a, b, c, d, e, f, g, h]\n  - exclude: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n  - exclude: &c [*b, *b, *b, *b, *b, *b, *b, *b]\n  - exclude: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n  - exclude: &e [*d, *d, *d, *d, *d, *d, *d, *d]\n' \
 	> "$work/corpus/cap-bomb"
 { printf '\1hosts: [{name: s1}]\nvms: '; head -c 80 /dev/zero | tr '\0' '['; } > "$work/corpus/cap-depth"
-i=$((i + 4))
-# -rss_limit_mb: the loader's caps keep any input far below it
-if "$bin" -dict=tests/fuzz/config.dict -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=512 \
-	-artifact_prefix="$work/art/" "$work/corpus" > "$work/log" 2>&1; then
-	runs=$(grep -o 'Done [0-9]* runs' "$work/log" | tail -1)
-	echo "ok 1 - config loader fuzzed for ${secs}s from $i seeds: $runs, no finding"
-else
-	echo "not ok 1 - the fuzzer found a problem"
-	tail -40 "$work/log" | sed 's/^/# /'
-	for a in "$work"/art/*; do
-		[ -f "$a" ] && echo "# input: $(od -An -c "$a" | head -5 | tr -s ' ')"
-	done
-fi
+fuzz_run "config loader" 4096 tests/fuzz/config.dict

@@ -4,16 +4,8 @@
 # good and bad records; any crash, leak or sanitizer report fails. Prints
 # TAP.
 cd "$(dirname "$0")/../.." || exit 1
-bin=build/fuzz/fuzz_meta
-secs=${FUZZ_SECONDS:-20}
-echo "1..1"
-if [ ! -x "$bin" ]; then
-	echo "ok 1 # skip $bin not built (make $bin)"
-	exit 0
-fi
-work=$(mktemp -d /tmp/vmbal-fuzz.XXXXXX)
-trap 'rm -rf "$work"' EXIT INT TERM
-mkdir "$work/corpus" "$work/art"
+. tests/fuzz/fuzzlib.sh
+fuzz_setup build/fuzz/fuzz_meta "${FUZZ_SECONDS:-20}"
 ns=https://vmbal.org/xmlns/move/1
 printf '<move vm="a" from="h1" to="h2" state="started" at="1764612345.125" by="d1:42"/>' > "$work/corpus/good"
 printf '<vmbal:move xmlns:vmbal="%s" vm="a" from="h&amp;1" to="h2" state="done" at="5" by="x:1"/>' "$ns" > "$work/corpus/prefixed"
@@ -37,14 +29,4 @@ cat > "$work/dict" <<'DICT'
 "&amp;"
 "<!ENTITY"
 DICT
-if "$bin" -dict="$work/dict" -max_total_time="$secs" -max_len=2048 -timeout=10 -rss_limit_mb=512 \
-	-artifact_prefix="$work/art/" "$work/corpus" > "$work/log" 2>&1; then
-	runs=$(grep -o 'Done [0-9]* runs' "$work/log" | tail -1)
-	echo "ok 1 - move record parser fuzzed for ${secs}s from 5 seeds: $runs, no finding"
-else
-	echo "not ok 1 - the fuzzer found a problem"
-	tail -40 "$work/log" | sed 's/^/# /'
-	for a in "$work"/art/*; do
-		[ -f "$a" ] && echo "# input: $(od -An -c "$a" | head -5 | tr -s ' ')"
-	done
-fi
+fuzz_run "move record parser" 2048 "$work/dict"
