@@ -27,7 +27,7 @@ LDLIBS   = $(PKG_LIBS) -lresolv -lm -pthread	# libresolv: the DNS health check (
 # The engine: pure, no libvirt, libiptc or ncurses (checked by make check).
 ENGINE_SRC = engine/diag.c engine/ynode.c engine/config.c engine/window.c \
 	engine/snapshot.c engine/model.c engine/imbalance.c engine/action.c \
-	engine/controller.c engine/controller_cmd.c engine/controller_journal.c engine/controller_moves.c engine/controller_offer.c engine/controller_recover.c engine/controller_services.c engine/controller_role.c engine/controller_view.c engine/plan.c engine/placement.c engine/repair.c \
+	engine/controller.c engine/controller_cmd.c engine/controller_journal.c engine/controller_moves.c engine/controller_offer.c engine/controller_recover.c engine/controller_services.c engine/controller_forget.c engine/controller_role.c engine/controller_view.c engine/plan.c engine/placement.c engine/repair.c \
 	engine/planner.c engine/planner_balance.c engine/plan_order.c engine/planner_greedy.c engine/planner_consolidate.c engine/plan_build.c engine/planner_exact.c engine/movecost.c engine/weights.c
 ENGINE_SRC += engine/safefile.c engine/config_ext.c
 ENGINE_SRC += engine/plan_check.c	# does an offer still hold
@@ -43,6 +43,7 @@ SIM_SRC   += probes/lv_connect.c	# every libvirt connection: no prompt, keepaliv
 SIM_SRC   += probes/lv_jobstats.c	# the figures of the migration that brought a VM
 SIM_SRC   += probes/ha_addr.c	# ha: the address that makes a director active
 SIM_SRC   += actions/lv_metadata.c	# move records in domain metadata (libxml2)
+SIM_SRC   += actions/ct_forget.c	# conntrack entries of backends out of rotation
 CLI_SRC   += cli/cluster_tag.c	# the DNAT chains' tag (docs/dnat.md)
 # The console: one file per pane, dialog and job (see tui/README.md).
 TUI_SRC    = $(sort $(wildcard tui/*.c))

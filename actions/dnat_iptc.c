@@ -27,7 +27,11 @@
  * compares them rule by rule with what is there, and only when they
  * differ rewrites those chains and commits once (atomically), under the
  * xtables lock, retrying a few times on EAGAIN.
+ *
+ * forget deletes the conntrack entries of backends out of rotation
+ * (actions/ct_forget.c): the rules steer only a flow's first packet.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -40,6 +44,7 @@
 
 #include <libiptc/libiptc.h>
 
+#include "ct_forget.h"
 #include "dnat_iptc.h"
 #include "dnat_rules.h"
 
@@ -328,6 +333,41 @@ static int iptc_flush_all(void *impl, struct diag *d)
 	return run(impl, NULL, &changed, d);
 }
 
+/* The backends' conntrack entries (actions/ct_forget.c). */
+static int iptc_forget(void *impl, struct dnat_forget *f, size_t n,
+    struct diag *d)
+{
+	struct ct_forget_target *t = calloc(n + 1, sizeof *t);
+	struct in_addr a;
+	size_t i;
+	int rc;
+
+	(void)impl;
+	if (t == NULL) {
+		diag_set(d, NULL, 0, 0, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (inet_pton(AF_INET, f[i].address, &a) != 1) {
+			free(t);
+			diag_set(d, NULL, 0, 0, "not an IPv4 address: %s",
+			    f[i].address);
+			return -1;
+		}
+		t[i].addr = a.s_addr;
+		t[i].port = htons((uint16_t)f[i].port);
+		t[i].udp = f[i].udp;
+		t[i].tcp_closed = f[i].tcp_closed;
+	}
+	rc = ct_forget(t, n, d);
+	for (i = 0; i < n; i++) {
+		f[i].udp_deleted = t[i].udp_deleted;
+		f[i].tcp_deleted = t[i].tcp_deleted;
+	}
+	free(t);
+	return rc;
+}
+
 static void iptc_release(void *impl)
 {
 	free(impl);
@@ -335,6 +375,7 @@ static void iptc_release(void *impl)
 
 static const struct dnat_ops IPTC_OPS = {
 	.apply = iptc_apply,
+	.forget = iptc_forget,
 	.flush = iptc_flush_all,
 	.free = iptc_release,
 };

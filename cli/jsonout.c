@@ -158,6 +158,29 @@ jsonout_plan(const struct event *ev)
 	return o;
 }
 
+/* A dnat event's flushed: per backend, the conntrack entries deleted. */
+static json_t *
+jsonout_forgot(const struct event *ev)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < ev->u.dnat.nforgot; i++) {
+		const struct dnat_forget *f = &ev->u.dnat.forgot[i];
+		json_t *o;
+
+		if (f->udp_deleted == 0 && f->tcp_deleted == 0)
+			continue;
+		o = json_object();
+		jsonout_set(o, "backend", json_sprintf("%s:%ld", f->address,
+		    f->port));
+		jsonout_set(o, "udp", json_integer(f->udp_deleted));
+		jsonout_set(o, "tcp", json_integer(f->tcp_deleted));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 static const char *
 jsonout_balance(bool imbalanced)
 {
@@ -259,6 +282,8 @@ jsonout_event(const struct event *ev)
 		if (ev->u.dnat.message != NULL)
 			jsonout_set(o, "message",
 			    json_string(ev->u.dnat.message));
+		if (ev->u.dnat.forgot != NULL)
+			jsonout_set(o, "flushed", jsonout_forgot(ev));
 		break;
 	}
 	case EV_ERROR:

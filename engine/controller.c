@@ -245,6 +245,7 @@ controller_run(struct controller *c, double now)
 		controller_analyse(c, controller_analyse_due(c));
 	controller_dnat(c, now);
 	controller_views_sync(c);
+	controller_forget(c, now);
 }
 
 long

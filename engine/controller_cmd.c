@@ -327,6 +327,7 @@ controller_drain(struct controller *c, size_t svc, size_t backend,
 	c->views[svc][backend].drained = drained;
 	c->dnat_dirty = true;
 	controller_dnat(c, now);
+	controller_forget(c, now);
 	return 0;
 }
 

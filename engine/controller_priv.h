@@ -56,6 +56,9 @@ struct controller {
 	struct backend_view **views;	/* per service, per backend */
 	char **dnat_sig;		/* per service: what was last applied */
 	bool dnat_dirty;
+	double forget_next;	/* when conntrack is next cleaned
+				 * (controller_forget.c) */
+	bool forget_failed;	/* the last cleaning failed (said once) */
 	double dnat_recheck;	/* when the rules in force are next compared
 				 * (re-applied unchanged); 0: not yet */
 	bool paused;		/* the operator paused planning and starting */
@@ -111,6 +114,9 @@ void controller_count_connections(struct controller *c);
 void controller_dnat(struct controller *c, double now);
 /* Marks each backend whose VM is in flight, from the model. */
 void controller_views_sync(struct controller *c);
+/* controller_forget.c: the conntrack entries of backends out of rotation
+ * (see the file). */
+void controller_forget(struct controller *c, double now);
 
 /* controller_role.c: asks the role source (ha:) at every run; says each
  * change, and the first answer, in an ha event; a standby has no offer

@@ -159,6 +159,8 @@ controller_dnat(struct controller *c, double now)
 		ok = c->opts.dnat->ops->apply(c->opts.dnat->impl, svcs, n,
 		    &changed, &d) == 0;
 		c->dnat_recheck = now + DNAT_RECHECK_S;
+		if (ok && any)
+			c->forget_next = 0;	/* clean up after it at once */
 	}
 	/* nothing should have changed, yet the programmer wrote: drift */
 	repaired = ok && changed && !any;

@@ -31,6 +31,16 @@ struct dnat_service {
 	size_t nbackends;
 };
 
+/* A backend whose connection tracking entries are to be forgotten (see
+ * dnat_ops.forget). */
+struct dnat_forget {
+	const char *address;	/* IPv4, dotted */
+	long port;
+	bool udp;		/* its UDP flows */
+	bool tcp_closed;	/* its finished TCP entries (TIME_WAIT, CLOSE) */
+	long udp_deleted, tcp_deleted;	/* filled in */
+};
+
 struct dnat_ops {
 	/*
 	 * Makes the kernel's rules for exactly these services, atomically:
@@ -44,6 +54,14 @@ struct dnat_ops {
 	/* Removes every rule and chain vmbal owns. */
 	int (*flush)(void *impl, struct diag *d);
 	void (*free)(void *impl);
+	/*
+	 * Optional: deletes the kernel's connection tracking entries of
+	 * these backends, as each asks, so that no flow the kernel already
+	 * mapped keeps reaching a backend out of rotation (established TCP
+	 * connections are never touched). Fills the counts. 0, or -1 with d.
+	 */
+	int (*forget)(void *impl, struct dnat_forget *f, size_t n,
+	    struct diag *d);
 };
 
 struct dnat {

@@ -66,6 +66,10 @@ struct event {
 			 * changed outside vmbal and restored them */
 			bool repaired;
 			const char *message;	/* what was done, or NULL */
+			/* connection tracking entries deleted, per
+			 * backend of svc (none: NULL) */
+			const struct dnat_forget *forgot;
+			size_t nforgot;
 		} dnat;
 		struct {
 			const char *message;

@@ -9,7 +9,7 @@ libnetfilter-conntrack-dev libmnl-dev libxml2-dev
 libcmocka-dev perl jq valgrind tmux python3 wrk
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
 iproute2 iptables procps gnutls-bin openssh-client openssh-server
-keepalived conntrackd conntrack"
+keepalived conntrackd conntrack dnsmasq-base"
 
 missing=""
 for p in $PKGS; do

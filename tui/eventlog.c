@@ -105,6 +105,10 @@ tui_event_dnat(struct tui *t, const struct event *ev)
 	if (!ev->u.dnat.applied)
 		tui_log(t, ev->ts, THEME_BAD, "dnat %s FAILED: %s", s->name,
 		    ev->u.dnat.error != NULL ? ev->u.dnat.error : "?");
+	else if (ev->u.dnat.forgot != NULL)
+		tui_log(t, ev->ts, THEME_NORMAL, "dnat %s: %s", s->name,
+		    ev->u.dnat.message != NULL ? ev->u.dnat.message :
+		    "connection tracking entries forgotten");
 	else if (ev->u.dnat.repaired)
 		tui_log(t, ev->ts, THEME_WARN, "dnat %s REPAIRED: %s", s->name,
 		    ev->u.dnat.message != NULL ? ev->u.dnat.message :

@@ -62,7 +62,7 @@ counted_free(void *impl)
 }
 
 static const struct dnat_ops counted_ops = { counted_apply, counted_flush,
-	counted_free };
+	counted_free, NULL };
 
 struct seen_dnat {
 	double ts;

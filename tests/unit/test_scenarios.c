@@ -239,7 +239,7 @@ flaky_free(void *impl)
 }
 
 static const struct dnat_ops flaky_ops = { flaky_apply, flaky_flush,
-	flaky_free };
+	flaky_free, NULL };
 
 struct dnat_seen {
 	int failed, applied;
