@@ -501,6 +501,26 @@ static int hash_table(const struct svc_build *sb, uint32_t *table)
 	return 0;
 }
 
+/* The level-1 groups whose 32 buckets all go to one backend k, set in
+ * direct[k]; returns them all. */
+static uint32_t hash_direct(const uint32_t *table, uint32_t *direct)
+{
+	uint32_t all = 0;
+
+	for (size_t j = 0; j < HASH_NODES; j++) {
+		const uint32_t *g = &table[j * HASH_NODES];
+		size_t h = 1;
+
+		while (h < HASH_NODES && g[h] == g[0])
+			h++;
+		if (h == HASH_NODES) {
+			direct[g[0]] |= 1u << j;
+			all |= 1u << j;
+		}
+	}
+	return all;
+}
+
 /*
  * The pick by source hash: bucket = 32 * h1 + h2, where h1 and h2 are
  * xt_cluster's hashes of the connection's original source address with
@@ -512,7 +532,7 @@ static int hash_table(const struct svc_build *sb, uint32_t *table)
 static int build_pick_hash(struct svc_build *sb)
 {
 	const struct dnat_service *s = sb->s;
-	uint32_t table[BUCKETS_M], seed1, seed2, *direct;
+	uint32_t table[BUCKETS_M], seed1, seed2, *direct, uniform;
 	size_t j, k, nrules = 0, done = 0;
 	char name[96];
 	int rc;
@@ -526,27 +546,16 @@ static int build_pick_hash(struct svc_build *sb)
 	}
 	seed1 = buckets_seed(s->name ? s->name : "", 1);
 	seed2 = buckets_seed(s->name ? s->name : "", 2);
-	for (j = 0; j < HASH_NODES; j++) {
-		const uint32_t *g = &table[j * HASH_NODES];
-		size_t h = 1;
-
-		while (h < HASH_NODES && g[h] == g[0])
-			h++;
-		if (h == HASH_NODES)
-			direct[g[0]] |= 1u << j;
-		else
-			nrules++;
-	}
+	uniform = hash_direct(table, direct);
+	for (j = 0; j < HASH_NODES; j++)
+		nrules += !(uniform & (1u << j));
 	for (k = 0; k < s->nbackends; k++)
 		nrules += direct[k] != 0;
 	rc = 0;
 	for (j = 0; rc == 0 && j < HASH_NODES; j++) {
 		uint32_t bit = 1u << j;
-		bool uniform = false;
 
-		for (k = 0; k < s->nbackends; k++)
-			uniform = uniform || (direct[k] & bit);
-		if (uniform)
+		if (uniform & bit)
 			continue;
 		snprintf(name, sizeof name, "%sSH-%zu-%zu", sb->nm->prefix,
 		    sb->i, j);
