@@ -10,10 +10,11 @@
  *   PREROUTING, OUTPUT  -j VMBAL-T-SERVICES         (one jump each)
  *   POSTROUTING         -j VMBAL-T-POSTROUTING      (only when some snat)
  *   VMBAL-T-SERVICES    -d VIP/32 -p P --dport N -j VMBAL-T-SVC-<n>
- *   VMBAL-T-SVC-<n>     [recent --rcheck ... -j VMBAL-T-SEP-<n>-<k>]...
- *                       statistic nth|random -j VMBAL-T-SEP-<n>-<k> ...
+ *   VMBAL-T-SVC-<n>     statistic nth|random -j VMBAL-T-SEP-<n>-<k> ...
  *                       -j VMBAL-T-SEP-<n>-<last>
- *   VMBAL-T-SEP-<n>-<k> [recent --set] ; -p P -j DNAT --to ADDR:PORT
+ *                   or  cluster (hashed) -j VMBAL-T-SH-<n>-<j>|SEP-<n>-<k>
+ *   VMBAL-T-SH-<n>-<j>  cluster -j VMBAL-T-SEP-<n>-<k> ... (level 2)
+ *   VMBAL-T-SEP-<n>-<k> -p P -j DNAT --to ADDR:PORT
  *   VMBAL-T-POSTROUTING -d ADDR/32 -p P --dport PORT -j MASQUERADE
  *
  * What an apply or a flush reads and writes: the chains named VMBAL-T-...

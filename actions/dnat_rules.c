@@ -1,9 +1,10 @@
 /*
  * dnat_rules.c - the description of a configuration's DNAT rules (see
  * dnat_rules.h): chain names from the tag, and per service the entries of
- * VMBAL-T-SERVICES, VMBAL-T-SVC-<n>, VMBAL-T-SEP-<n>-<k> and
- * VMBAL-T-POSTROUTING, built as struct ipt_entry (matches and a target,
- * each XT_ALIGNed) the way iptables would write them.
+ * VMBAL-T-SERVICES, VMBAL-T-SVC-<n>, VMBAL-T-SH-<n>-<j> (hashed picks),
+ * VMBAL-T-SEP-<n>-<k> and VMBAL-T-POSTROUTING, built as struct ipt_entry
+ * (matches and a target, each XT_ALIGNed) the way iptables would write
+ * them. A hashed pick's bucket table comes from engine/buckets.c.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -15,16 +16,17 @@
 #include <netinet/in.h>
 
 #include <linux/netfilter/nf_nat.h>
-#include <linux/netfilter/xt_recent.h>
+#include <linux/netfilter/xt_cluster.h>
 #include <linux/netfilter/xt_statistic.h>
 #include <linux/netfilter/xt_tcpudp.h>
 
 #include "dnat_rules.h"
+#include "../engine/buckets.h"
 #include "../engine/vec.h"
 
 #define PREFIX DNAT_PREFIX
 #define NAME_MAX_LEN DNAT_NAME_MAX
-#define SH_DEFAULT_S 300	/* source-hash without persistence_s */
+#define HASH_NODES 32		/* xt_cluster: XT_CLUSTER_NODES_MAX */
 
 void dnat_want_free(struct dnat_want *w)
 {
@@ -197,18 +199,15 @@ static void m_port(struct ebuf *eb, enum svc_protocol p, long port)
 	}
 }
 
-static void m_recent(struct ebuf *eb, const char *name, uint8_t check_set,
-    uint32_t seconds)
+static void m_cluster(struct ebuf *eb, uint32_t mask, uint32_t seed)
 {
-	struct xt_recent_mtinfo_v1 r;
+	struct xt_cluster_match_info c;
 
-	memset(&r, 0, sizeof r);
-	r.seconds = seconds;
-	r.check_set = check_set;
-	r.side = XT_RECENT_SOURCE;
-	snprintf(r.name, sizeof r.name, "%s", name);
-	memset(&r.mask.ip, 0xFF, sizeof r.mask.ip);
-	eb_match(eb, "recent", 1, &r, sizeof r);
+	memset(&c, 0, sizeof c);
+	c.total_nodes = HASH_NODES;
+	c.node_mask = mask;
+	c.hash_seed = seed;
+	eb_match(eb, "cluster", 0, &c, sizeof c);
 }
 
 static uint16_t proto_num(enum svc_protocol p)
@@ -216,191 +215,403 @@ static uint16_t proto_num(enum svc_protocol p)
 	return p == PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP;
 }
 
-static void recent_name(char *buf, size_t len, const struct dnat_service *s,
-    const struct dnat_backend *b)
-{
-	snprintf(buf, len, "vmbal-%s-%s-%ld", s->name ? s->name : "svc",
-	    b->address, b->port);
-	for (char *p = buf; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
-			*p = '_';
-}
-
 static int parse_ip(const char *s, struct in_addr *a)
 {
 	return s && inet_pton(AF_INET, s, a) == 1 ? 0 : -1;
+}
+
+static bool eligible(const struct dnat_backend *b)
+{
+	return b->up && b->weight > 0;
+}
+
+/* One service being described: where its rules go. */
+struct svc_build {
+	struct dnat_want *w;
+	const struct dnat_names *nm;
+	const struct dnat_service *s;
+	size_t i;		/* the service's index: chain names */
+	size_t svc;		/* its VMBAL-T-SVC-<i> chain */
+	size_t nel;		/* eligible backends */
+	struct diag *d;
+};
+
+/* eb_finish, with "out of memory" said. */
+static int put(struct svc_build *sb, size_t chain, struct ebuf *eb,
+    const char *target, const void *data, size_t dlen, bool jump)
+{
+	if (eb_finish(sb->w, chain, eb, target, data, dlen, jump) == 0)
+		return 0;
+	diag_set(sb->d, NULL, 0, 0, "out of memory");
+	return -1;
+}
+
+static int put_jump(struct svc_build *sb, size_t chain, struct ebuf *eb,
+    const char *to)
+{
+	int verdict = 0;
+
+	return put(sb, chain, eb, to, &verdict, sizeof verdict, true);
+}
+
+static void sep_name(char *buf, size_t len, const struct svc_build *sb,
+    size_t k)
+{
+	snprintf(buf, len, "%sSEP-%zu-%zu", sb->nm->prefix, sb->i, k);
+}
+
+/* Is the service well formed? Counts its eligible backends. */
+static int check_service(const struct dnat_service *s, size_t *nel,
+    struct diag *d)
+{
+	struct in_addr a;
+
+	if (parse_ip(s->vip, &a)) {
+		diag_set(d, NULL, 0, 0, "service %s: bad VIP \"%s\"",
+		    s->name, s->vip ? s->vip : "");
+		return -1;
+	}
+	if (s->port < 1 || s->port > 65535 ||
+	    (s->protocol != PROTO_TCP && s->protocol != PROTO_UDP)) {
+		diag_set(d, NULL, 0, 0, "service %s: bad port or protocol",
+		    s->name);
+		return -1;
+	}
+	*nel = 0;
+	for (size_t k = 0; k < s->nbackends; k++) {
+		const struct dnat_backend *b = &s->backends[k];
+
+		if (parse_ip(b->address, &a) || b->port < 1 ||
+		    b->port > 65535 || b->weight < 0) {
+			diag_set(d, NULL, 0, 0,
+			    "service %s: bad backend \"%s\" port %ld weight %ld",
+			    s->name, b->address ? b->address : "",
+			    b->port, b->weight);
+			return -1;
+		}
+		if (eligible(b))
+			(*nel)++;
+	}
+	return 0;
+}
+
+/* MASQUERADE towards every backend of a snat service, in *post (made
+ * on first use). */
+static int build_snat(struct svc_build *sb, size_t *post)
+{
+	const struct dnat_service *s = sb->s;
+	struct ebuf eb;
+
+	if (*post == (size_t)-1 && want_chain(sb->w, sb->nm->post, post, sb->d))
+		return -1;
+	sb->w->snat = true;
+	for (size_t k = 0; k < s->nbackends; k++) {
+		struct nf_nat_ipv4_multi_range_compat mr;
+
+		eb_start(&eb);
+		parse_ip(s->backends[k].address, &eb_entry(&eb)->ip.dst);
+		eb_entry(&eb)->ip.dmsk.s_addr = 0xFFFFFFFFu;
+		eb_entry(&eb)->ip.proto = proto_num(s->protocol);
+		m_port(&eb, s->protocol, s->backends[k].port);
+		memset(&mr, 0, sizeof mr);
+		mr.rangesize = 1;
+		if (put(sb, *post, &eb, "MASQUERADE", &mr, sizeof mr, false))
+			return -1;
+	}
+	return 0;
+}
+
+/* VMBAL-T-SVC-<i>, and the jump to it from VMBAL-T-SERVICES. */
+static int build_dispatch(struct svc_build *sb, size_t services)
+{
+	char name[96];
+	struct ebuf eb;
+
+	snprintf(name, sizeof name, "%sSVC-%zu", sb->nm->prefix, sb->i);
+	if (want_chain(sb->w, name, &sb->svc, sb->d))
+		return -1;
+	eb_start(&eb);
+	parse_ip(sb->s->vip, &eb_entry(&eb)->ip.dst);
+	eb_entry(&eb)->ip.dmsk.s_addr = 0xFFFFFFFFu;
+	eb_entry(&eb)->ip.proto = proto_num(sb->s->protocol);
+	m_port(&eb, sb->s->protocol, sb->s->port);
+	return put_jump(sb, services, &eb, name);
+}
+
+/*
+ * VMBAL-T-SEP-<i>-<k> of every eligible backend: -p P -j DNAT. DNAT
+ * revision 2 (struct nf_nat_range2), the one iptables 1.8 writes, so
+ * iptables-save prints it and iptables-restore can read it back;
+ * revision 0 with nf_nat_ipv4_multi_range_compat works in the kernel but
+ * iptables-save shows "[unsupported revision]".
+ */
+static int build_seps(struct svc_build *sb)
+{
+	const struct dnat_service *s = sb->s;
+	char to[96];
+
+	for (size_t k = 0; k < s->nbackends; k++) {
+		const struct dnat_backend *b = &s->backends[k];
+		struct nf_nat_range2 nr;
+		struct ebuf eb;
+		size_t sep;
+		struct ipt_entry *e;
+
+		if (!eligible(b))
+			continue;
+		sep_name(to, sizeof to, sb, k);
+		if (want_chain(sb->w, to, &sep, sb->d))
+			return -1;
+		memset(&nr, 0, sizeof nr);
+		nr.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
+		parse_ip(b->address, &nr.min_addr.in);
+		nr.max_addr = nr.min_addr;
+		nr.min_proto.all = htons((uint16_t)b->port);
+		nr.max_proto.all = nr.min_proto.all;
+		eb_start(&eb);
+		eb_entry(&eb)->ip.proto = proto_num(s->protocol);
+		if (put(sb, sep, &eb, "DNAT", &nr, sizeof nr, false))
+			return -1;
+		e = sb->w->rules[sb->w->nrules - 1].e;
+		((struct xt_entry_target *)(void *)((char *)e +
+		    e->target_offset))->u.user.revision = 2;
+	}
+	return 0;
+}
+
+/* The pick by statistic: nth (round-robin) or random by weight. */
+static int build_pick_stat(struct svc_build *sb)
+{
+	const struct dnat_service *s = sb->s;
+	size_t idx = 0;
+	double left = 0;
+	char to[96];
+
+	for (size_t k = 0; k < s->nbackends; k++)
+		if (eligible(&s->backends[k]))
+			left += (double)s->backends[k].weight;
+	for (size_t k = 0; k < s->nbackends; k++) {
+		const struct dnat_backend *b = &s->backends[k];
+		struct ebuf eb;
+
+		if (!eligible(b))
+			continue;
+		sep_name(to, sizeof to, sb, k);
+		eb_start(&eb);
+		if (idx + 1 < sb->nel) {
+			struct xt_statistic_info st;
+
+			memset(&st, 0, sizeof st);
+			if (s->algorithm == ALGO_ROUND_ROBIN) {
+				st.mode = XT_STATISTIC_MODE_NTH;
+				st.u.nth.every = (uint32_t)(sb->nel - idx - 1);
+				st.u.nth.packet = 0;
+				st.u.nth.count = st.u.nth.every;
+			} else {
+				st.mode = XT_STATISTIC_MODE_RANDOM;
+				st.u.random.probability = (uint32_t)lround(
+				    2147483648.0 * (double)b->weight / left);
+			}
+			eb_match(&eb, "statistic", 0, &st, sizeof st);
+		}
+		if (put_jump(sb, sb->svc, &eb, to))
+			return -1;
+		left -= (double)b->weight;
+		idx++;
+	}
+	return 0;
+}
+
+/* One rule of a hashed pick: -m cluster --cluster-local-nodemask mask
+ * --cluster-hash-seed seed -j to, or, as the chain's last, -j to alone
+ * (the rules before it cover every other node). */
+static int hash_rule(struct svc_build *sb, size_t chain, uint32_t mask,
+    uint32_t seed, const char *to, bool last)
+{
+	struct ebuf eb;
+
+	eb_start(&eb);
+	if (!last)
+		m_cluster(&eb, mask, seed);
+	return put_jump(sb, chain, &eb, to);
+}
+
+/*
+ * Level 2 of group j: VMBAL-T-SH-<i>-<j>, one rule per backend that
+ * holds buckets of the group, its nodemask those buckets' level-2
+ * numbers.
+ */
+static int build_group(struct svc_build *sb, const uint32_t *table,
+    size_t j, uint32_t seed, const char *name)
+{
+	const struct dnat_service *s = sb->s;
+	uint32_t *mask = calloc(s->nbackends + 1, sizeof *mask);
+	size_t chain, k, last = 0;
+	char to[96];
+	int rc = 0;
+
+	if (mask == NULL) {
+		diag_set(sb->d, NULL, 0, 0, "out of memory");
+		return -1;
+	}
+	for (size_t h = 0; h < HASH_NODES; h++)
+		mask[table[j * HASH_NODES + h]] |= 1u << h;
+	for (k = 0; k < s->nbackends; k++)
+		if (mask[k])
+			last = k;
+	rc = want_chain(sb->w, name, &chain, sb->d);
+	for (k = 0; rc == 0 && k < s->nbackends; k++) {
+		if (!mask[k])
+			continue;
+		sep_name(to, sizeof to, sb, k);
+		rc = hash_rule(sb, chain, mask[k], seed, to, k == last);
+	}
+	free(mask);
+	return rc;
+}
+
+/* The bucket table of the service's backends (buckets.h), keyed by
+ * address:port, weighted by the algorithm's weights. */
+static int hash_table(const struct svc_build *sb, uint32_t *table)
+{
+	const struct dnat_service *s = sb->s;
+	struct buckets_member *mem = calloc(s->nbackends + 1, sizeof *mem);
+	char (*keys)[32] = calloc(s->nbackends + 1, sizeof *keys);
+
+	if (mem == NULL || keys == NULL) {
+		free(mem);
+		free(keys);
+		diag_set(sb->d, NULL, 0, 0, "out of memory");
+		return -1;
+	}
+	for (size_t k = 0; k < s->nbackends; k++) {
+		const struct dnat_backend *b = &s->backends[k];
+		struct in_addr a;
+		char ip[INET_ADDRSTRLEN];
+
+		parse_ip(b->address, &a);
+		inet_ntop(AF_INET, &a, ip, sizeof ip);
+		snprintf(keys[k], sizeof keys[k], "%s:%ld", ip, b->port);
+		mem[k].key = keys[k];
+		mem[k].weight = eligible(b) ? (double)b->weight : 0;
+	}
+	buckets_table(mem, s->nbackends, table, BUCKETS_M);
+	free(mem);
+	free(keys);
+	return 0;
+}
+
+/* The level-1 groups whose 32 buckets all go to one backend k, set in
+ * direct[k]; returns them all. */
+static uint32_t hash_direct(const uint32_t *table, uint32_t *direct)
+{
+	uint32_t all = 0;
+
+	for (size_t j = 0; j < HASH_NODES; j++) {
+		const uint32_t *g = &table[j * HASH_NODES];
+		size_t h = 1;
+
+		while (h < HASH_NODES && g[h] == g[0])
+			h++;
+		if (h == HASH_NODES) {
+			direct[g[0]] |= 1u << j;
+			all |= 1u << j;
+		}
+	}
+	return all;
+}
+
+/*
+ * The pick by source hash: bucket = 32 * h1 + h2, where h1 and h2 are
+ * xt_cluster's hashes of the connection's original source address with
+ * the service's seeds 1 and 2. Level 1 in VMBAL-T-SVC-<i>: a group whose
+ * 32 buckets all go to one backend jumps straight to its SEP (all such
+ * groups of a backend in one rule); any other group j to its level-2
+ * chain VMBAL-T-SH-<i>-<j>.
+ */
+static int build_pick_hash(struct svc_build *sb)
+{
+	const struct dnat_service *s = sb->s;
+	uint32_t table[BUCKETS_M], seed1, seed2, *direct, uniform;
+	size_t j, k, nrules = 0, done = 0;
+	char name[96];
+	int rc;
+
+	if (hash_table(sb, table))
+		return -1;
+	direct = calloc(s->nbackends + 1, sizeof *direct);
+	if (direct == NULL) {
+		diag_set(sb->d, NULL, 0, 0, "out of memory");
+		return -1;
+	}
+	seed1 = buckets_seed(s->name ? s->name : "", 1);
+	seed2 = buckets_seed(s->name ? s->name : "", 2);
+	uniform = hash_direct(table, direct);
+	for (j = 0; j < HASH_NODES; j++)
+		nrules += !(uniform & (1u << j));
+	for (k = 0; k < s->nbackends; k++)
+		nrules += direct[k] != 0;
+	rc = 0;
+	for (j = 0; rc == 0 && j < HASH_NODES; j++) {
+		uint32_t bit = 1u << j;
+
+		if (uniform & bit)
+			continue;
+		snprintf(name, sizeof name, "%sSH-%zu-%zu", sb->nm->prefix,
+		    sb->i, j);
+		rc = build_group(sb, table, j, seed2, name);
+		if (rc == 0)
+			rc = hash_rule(sb, sb->svc, bit, seed1, name,
+			    ++done == nrules);
+	}
+	for (k = 0; rc == 0 && k < s->nbackends; k++) {
+		if (!direct[k])
+			continue;
+		sep_name(name, sizeof name, sb, k);
+		rc = hash_rule(sb, sb->svc, direct[k], seed1, name,
+		    ++done == nrules);
+	}
+	free(direct);
+	return rc;
+}
+
+/* Does the service pick by hash (source-hash, or any persistence)? */
+static bool hashed(const struct dnat_service *s)
+{
+	return s->algorithm == ALGO_SOURCE_HASH || s->persistence_s > 0;
+}
+
+/* Every rule of service i: SNAT, dispatch, backends, the pick. */
+static int build_service(struct dnat_want *w, const struct dnat_names *nm,
+    const struct dnat_service *svcs, size_t i, size_t services, size_t *post,
+    struct diag *d)
+{
+	struct svc_build sb = { w, nm, &svcs[i], i, 0, 0, d };
+
+	if (check_service(sb.s, &sb.nel, d))
+		return -1;
+	if (sb.s->snat && sb.s->nbackends && build_snat(&sb, post))
+		return -1;
+	if (sb.nel == 0)
+		return 0;	/* nothing eligible: no rules */
+	if (build_dispatch(&sb, services) || build_seps(&sb))
+		return -1;
+	return hashed(sb.s) ? build_pick_hash(&sb) : build_pick_stat(&sb);
 }
 
 /* The desired contents of every chain of this configuration. */
 static int build(struct dnat_want *w, const struct dnat_names *nm,
     const struct dnat_service *svcs, size_t n, struct diag *d)
 {
-	struct ebuf eb;
 	size_t services, post = (size_t)-1;
-	char name[96], to[96];
 
 	memset(w, 0, sizeof *w);
 	if (want_chain(w, nm->services, &services, d))
 		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		const struct dnat_service *s = &svcs[i];
-		struct in_addr vip;
-		long persist = s->persistence_s > 0 ? s->persistence_s :
-		    s->algorithm == ALGO_SOURCE_HASH ? SH_DEFAULT_S : 0;
-		size_t svc = 0, nel = 0;
-		double total = 0;
-
-		if (parse_ip(s->vip, &vip)) {
-			diag_set(d, NULL, 0, 0, "service %s: bad VIP \"%s\"",
-			    s->name, s->vip ? s->vip : "");
+	for (size_t i = 0; i < n; i++)
+		if (build_service(w, nm, svcs, i, services, &post, d))
 			goto fail;
-		}
-		if (s->port < 1 || s->port > 65535 ||
-		    (s->protocol != PROTO_TCP && s->protocol != PROTO_UDP)) {
-			diag_set(d, NULL, 0, 0, "service %s: bad port or protocol",
-			    s->name);
-			goto fail;
-		}
-		if (persist > 0xFFFFFFFFL)
-			persist = 0xFFFFFFFFL;
-		for (size_t k = 0; k < s->nbackends; k++) {
-			const struct dnat_backend *b = &s->backends[k];
-			struct in_addr a;
-			if (parse_ip(b->address, &a) || b->port < 1 ||
-			    b->port > 65535 || b->weight < 0) {
-				diag_set(d, NULL, 0, 0,
-				    "service %s: bad backend \"%s\" port %ld weight %ld",
-				    s->name, b->address ? b->address : "",
-				    b->port, b->weight);
-				goto fail;
-			}
-			if (b->up && b->weight > 0) {
-				nel++;
-				total += (double)b->weight;
-			}
-		}
-
-		/* SNAT towards every backend of the service. */
-		if (s->snat && s->nbackends) {
-			if (post == (size_t)-1 &&
-			    want_chain(w, nm->post, &post, d))
-				goto fail;
-			w->snat = true;
-			for (size_t k = 0; k < s->nbackends; k++) {
-				const struct dnat_backend *b = &s->backends[k];
-				struct nf_nat_ipv4_multi_range_compat mr;
-				eb_start(&eb);
-				parse_ip(b->address, &eb_entry(&eb)->ip.dst);
-				eb_entry(&eb)->ip.dmsk.s_addr = 0xFFFFFFFFu;
-				eb_entry(&eb)->ip.proto = proto_num(s->protocol);
-				m_port(&eb, s->protocol, b->port);
-				memset(&mr, 0, sizeof mr);
-				mr.rangesize = 1;
-				if (eb_finish(w, post, &eb, "MASQUERADE", &mr,
-				    sizeof mr, false))
-					goto oom;
-			}
-		}
-		if (nel == 0)
-			continue;	/* nothing eligible: no rules */
-
-		snprintf(name, sizeof name, "%sSVC-%zu", nm->prefix, i);
-		if (want_chain(w, name, &svc, d))
-			goto fail;
-		eb_start(&eb);
-		eb_entry(&eb)->ip.dst = vip;
-		eb_entry(&eb)->ip.dmsk.s_addr = 0xFFFFFFFFu;
-		eb_entry(&eb)->ip.proto = proto_num(s->protocol);
-		m_port(&eb, s->protocol, s->port);
-		if (add_jump(w, services, &eb, name))
-			goto oom;
-
-		/* Backend chains, and the affinity checks first. */
-		for (size_t k = 0; k < s->nbackends; k++) {
-			const struct dnat_backend *b = &s->backends[k];
-			struct nf_nat_range2 nr;
-			char rn[XT_RECENT_NAME_LEN];
-			size_t sep;
-
-			if (!(b->up && b->weight > 0))
-				continue;
-			snprintf(to, sizeof to, "%sSEP-%zu-%zu", nm->prefix,
-			    i, k);
-			if (want_chain(w, to, &sep, d))
-				goto fail;
-			recent_name(rn, sizeof rn, s, b);
-			if (persist > 0) {
-				eb_start(&eb);
-				m_recent(&eb, rn, XT_RECENT_CHECK | XT_RECENT_REAP,
-				    (uint32_t)persist);
-				if (add_jump(w, svc, &eb, to))
-					goto oom;
-				/* --set with no target: the rule only records
-				 * the source and falls through to the DNAT. */
-				eb_start(&eb);
-				m_recent(&eb, rn, XT_RECENT_SET, 0);
-				if (eb_finish(w, sep, &eb, "", &(int){ 0 },
-				    sizeof(int), false))
-					goto oom;
-			}
-			/* DNAT revision 2 (struct nf_nat_range2), the one
-			 * iptables 1.8 writes, so iptables-save prints it and
-			 * iptables-restore can read it back; revision 0 with
-			 * nf_nat_ipv4_multi_range_compat works in the kernel
-			 * but iptables-save shows "[unsupported revision]". */
-			memset(&nr, 0, sizeof nr);
-			nr.flags = NF_NAT_RANGE_MAP_IPS |
-			    NF_NAT_RANGE_PROTO_SPECIFIED;
-			parse_ip(b->address, &nr.min_addr.in);
-			nr.max_addr = nr.min_addr;
-			nr.min_proto.all = htons((uint16_t)b->port);
-			nr.max_proto.all = nr.min_proto.all;
-			eb_start(&eb);
-			eb_entry(&eb)->ip.proto = proto_num(s->protocol);
-			if (eb_finish(w, sep, &eb, "DNAT", &nr, sizeof nr, false))
-				goto oom;
-			((struct xt_entry_target *)(void *)((char *)
-			    w->rules[w->nrules - 1].e +
-			    w->rules[w->nrules - 1].e->target_offset))
-			    ->u.user.revision = 2;
-		}
-
-		/* The pick among eligible backends. */
-		size_t idx = 0;
-		double left = total;
-		for (size_t k = 0; k < s->nbackends; k++) {
-			const struct dnat_backend *b = &s->backends[k];
-			if (!(b->up && b->weight > 0))
-				continue;
-			snprintf(to, sizeof to, "%sSEP-%zu-%zu", nm->prefix,
-			    i, k);
-			eb_start(&eb);
-			if (idx + 1 < nel) {
-				struct xt_statistic_info st;
-				memset(&st, 0, sizeof st);
-				if (s->algorithm == ALGO_ROUND_ROBIN) {
-					st.mode = XT_STATISTIC_MODE_NTH;
-					st.u.nth.every = (uint32_t)(nel - idx - 1);
-					st.u.nth.packet = 0;
-					st.u.nth.count = st.u.nth.every;
-				} else {
-					double p = (double)b->weight / left;
-					st.mode = XT_STATISTIC_MODE_RANDOM;
-					st.u.random.probability =
-					    (uint32_t)lround(2147483648.0 * p);
-				}
-				eb_match(&eb, "statistic", 0, &st, sizeof st);
-			}
-			if (add_jump(w, svc, &eb, to))
-				goto oom;
-			left -= (double)b->weight;
-			idx++;
-		}
-	}
 	return 0;
-oom:
-	diag_set(d, NULL, 0, 0, "out of memory");
 fail:
 	dnat_want_free(w);
 	return -1;

@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <sys/stat.h>
+#include <linux/netfilter/xt_cluster.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -17,6 +18,7 @@
 #include "../../actions/dnat_iptc.h"
 #include "../../actions/dnat_rules.h"
 #include "../../actions/sim_dnat.h"
+#include "../../engine/buckets.h"
 #include "../../cli/cluster_tag.h"
 #include "../../cli/lease.h"
 
@@ -326,7 +328,7 @@ test_rules_tagged(void **state)
 	};
 	struct dnat_backend dns[] = { { "198.18.1.1", 53, 1, true } };
 	struct dnat_service svcs[] = {
-		{ "web", "198.18.0.1", 80, PROTO_TCP, ALGO_WEIGHTED, 60, true,
+		{ "web", "198.18.0.1", 80, PROTO_TCP, ALGO_WEIGHTED, 0, true,
 		    web, 3 },
 		{ "dns", "198.18.0.2", 53, PROTO_UDP, ALGO_ROUND_ROBIN, 0, false,
 		    dns, 1 },
@@ -360,13 +362,166 @@ test_rules_tagged(void **state)
 		assert_int_not_equal(dnat_want_chain_index(&w,
 		    target_of(w.rules[i].e)), (size_t)-1);
 	}
-	/* SERVICES 2, web: 2 affinity checks + 2 picks, dns: 1 pick */
-	assert_int_equal(jumps, 7);
+	/* SERVICES 2, web: 2 picks, dns: 1 pick */
+	assert_int_equal(jumps, 5);
 	dnat_want_free(&w);
 	/* a bad backend fails before anything is described */
 	web[0].address = "198.18.1.999";
 	assert_int_equal(dnat_rules_build(&w, &nm, svcs, 2, &d), -1);
 	assert_non_null(strstr(d.msg, "bad backend"));
+}
+
+/* The cluster match of rule e, or NULL. */
+static const struct xt_cluster_match_info *
+cluster_of(const struct ipt_entry *e)
+{
+	for (size_t off = sizeof *e; off < e->target_offset;) {
+		const struct xt_entry_match *m = (const void *)((const char *)e +
+		    off);
+
+		assert_string_not_equal(m->u.user.name, "recent");
+		if (strcmp(m->u.user.name, "cluster") == 0) {
+			assert_int_equal(m->u.user.match_size,
+			    XT_ALIGN(sizeof *m) + XT_ALIGN(sizeof(
+			    struct xt_cluster_match_info)));
+			return (const void *)m->data;
+		}
+		off += m->u.user.match_size;
+	}
+	return NULL;
+}
+
+/*
+ * The kernel's walk for a client whose xt_cluster hashes are h1 (seed
+ * 1) and h2 (seed 2): from chain, the first rule that matches, down to a
+ * SEP chain; returns its backend number, or -1. Counts rules looked at.
+ */
+static int
+walk(const struct dnat_want *w, const char *chain, uint32_t seed1,
+    unsigned h1, unsigned h2, size_t *looked)
+{
+	size_t c = dnat_want_chain_index(w, chain);
+	const char *sep = strstr(chain, "-SEP-");
+
+	if (sep != NULL)
+		return atoi(strrchr(chain, '-') + 1);
+	assert_int_not_equal(c, (size_t)-1);
+	for (size_t r = w->first[c]; r < w->first[c + 1]; r++) {
+		const struct ipt_entry *e = w->rules[w->order[r]].e;
+		const struct xt_cluster_match_info *cl = cluster_of(e);
+
+		(*looked)++;
+		if (cl != NULL) {
+			unsigned h = cl->hash_seed == seed1 ? h1 : h2;
+
+			assert_int_equal(cl->total_nodes, 32);
+			if (!(cl->node_mask & (1u << h)))
+				continue;
+		}
+		assert_true(w->rules[w->order[r]].jump);
+		return walk(w, target_of(e), seed1, h1, h2, looked);
+	}
+	return -1;
+}
+
+/* The buckets source-hash over these backends gives each (h1, h2). */
+static void
+expected(const struct dnat_backend *b, size_t n, uint32_t *table)
+{
+	struct buckets_member m[16];
+	char keys[16][32];
+
+	for (size_t k = 0; k < n; k++) {
+		snprintf(keys[k], sizeof keys[k], "%s:%ld", b[k].address,
+		    b[k].port);
+		m[k].key = keys[k];
+		m[k].weight = b[k].up ? (double)b[k].weight : 0;
+	}
+	buckets_table(m, n, table, BUCKETS_M);
+}
+
+/*
+ * source-hash over ten backends: every one of the 1,024 buckets reaches
+ * the backend the table names, within 32 + 10 rules, with no xt_recent;
+ * one backend down moves only its buckets; persistence_s on weighted
+ * hashes too, with the weights; one backend: one unconditional jump.
+ */
+static void
+test_rules_hashed(void **state)
+{
+	struct dnat_backend b[10];
+	char addr[10][32];
+	struct dnat_service s = { "web", "198.18.0.1", 80, PROTO_UDP,
+		ALGO_SOURCE_HASH, 0, false, b, 10 };
+	uint32_t table[BUCKETS_M], seed1 = buckets_seed("web", 1);
+	int first[BUCKETS_M];
+	struct dnat_names nm;
+	struct dnat_want w;
+	struct diag d;
+	size_t looked, most = 0, moved = 0;
+	char svc[64];
+
+	(void)state;
+	for (size_t k = 0; k < 10; k++) {
+		snprintf(addr[k], sizeof addr[k], "198.18.1.%zu", k + 1);
+		b[k] = (struct dnat_backend){ addr[k], 8080, 1, true };
+	}
+	assert_int_equal(dnat_names_init(&nm, "abc123", &d), 0);
+	snprintf(svc, sizeof svc, "%sSVC-0", nm.prefix);
+	assert_int_equal(dnat_rules_build(&w, &nm, &s, 1, &d), 0);
+	expected(b, 10, table);
+	for (unsigned x = 0; x < BUCKETS_M; x++) {
+		looked = 0;
+		first[x] = walk(&w, svc, seed1, x / 32, x % 32, &looked);
+		assert_int_equal(first[x], (int)table[x]);
+		most = looked > most ? looked : most;
+	}
+	assert_true(most <= 32 + 10);
+	dnat_want_free(&w);
+
+	b[3].up = false;
+	assert_int_equal(dnat_rules_build(&w, &nm, &s, 1, &d), 0);
+	for (unsigned x = 0; x < BUCKETS_M; x++) {
+		looked = 0;
+		int k = walk(&w, svc, seed1, x / 32, x % 32, &looked);
+
+		assert_int_not_equal(k, 3);
+		if (k != first[x]) {
+			assert_int_equal(first[x], 3);
+			moved++;
+		}
+	}
+	assert_true(moved > 50 && moved < 160);	/* its ~102 buckets */
+	dnat_want_free(&w);
+
+	b[3].up = true;
+	b[0].weight = 3;
+	s.algorithm = ALGO_WEIGHTED;
+	s.persistence_s = 60;
+	assert_int_equal(dnat_rules_build(&w, &nm, &s, 1, &d), 0);
+	expected(b, 10, table);
+	for (unsigned x = 0; x < BUCKETS_M; x++) {
+		looked = 0;
+		assert_int_equal(walk(&w, svc, seed1, x / 32, x % 32, &looked),
+		    (int)table[x]);
+	}
+	dnat_want_free(&w);
+
+	s.nbackends = 1;
+	assert_int_equal(dnat_rules_build(&w, &nm, &s, 1, &d), 0);
+	size_t c = dnat_want_chain_index(&w, svc);
+	assert_int_equal(w.first[c + 1] - w.first[c], 1);
+	assert_null(cluster_of(w.rules[w.order[w.first[c]]].e));
+	dnat_want_free(&w);
+
+	/* round-robin without persistence: statistic, no cluster */
+	s.nbackends = 10;
+	s.algorithm = ALGO_ROUND_ROBIN;
+	s.persistence_s = 0;
+	assert_int_equal(dnat_rules_build(&w, &nm, &s, 1, &d), 0);
+	for (size_t r = 0; r < w.nrules; r++)
+		assert_null(cluster_of(w.rules[r].e));
+	dnat_want_free(&w);
 }
 
 /* Whose chains an apply of tag abc123 rewrites. */
@@ -409,6 +564,7 @@ main(void)
 		cmocka_unit_test(test_iptc_tags),
 		cmocka_unit_test(test_rules_tagged),
 		cmocka_unit_test(test_rules_owned),
+		cmocka_unit_test(test_rules_hashed),
 	};
 
 	return TAP_RUN(tests);
