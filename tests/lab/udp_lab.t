@@ -46,6 +46,7 @@ while True:
 UCLIENT = r"""
 import json, socket, struct, sys, time
 kind, vip, port, n, src = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+base = int(sys.argv[6]) if len(sys.argv) > 6 else 0
 def query():
     q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
     for l in b"who.lab".split(b"."):
@@ -78,7 +79,9 @@ if kind == "flow":
 res = {}
 for i in range(int(n)):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((src, 0))
+    # a port of its own: a random one could be one whose flow the kernel
+    # still tracks (30 s), and that flow's backend would answer again
+    s.bind((src, base + i))
     s.connect((vip, port))
     s.settimeout(1)
     try:
@@ -145,9 +148,15 @@ services:
 cfg.close()
 
 
+_ports = [20000]
+
+
 def udp(n, port, kind="many"):
+    """n requests, each a new flow from a client port not used before."""
+    base = _ports[0]
+    _ports[0] += n
     rc, o, e = nsx(CLI, sys.executable, "-c", UCLIENT, kind, VIP, str(port), str(n),
-                   SRCS[0], timeout=120)
+                   SRCS[0], str(base), timeout=120)
     try:
         return json.loads(o)
     except ValueError:
