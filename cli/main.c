@@ -24,6 +24,7 @@
 #include "../probes/sim_probe.h"
 #include "cluster_tag.h"
 #include "demo.h"
+#include "flush_rules.h"
 #include "headless.h"
 #include "options.h"
 #include "run.h"
@@ -359,6 +360,11 @@ main(int argc, char **argv)
 		    cfg->nrules == 1 ? "" : "s");
 		config_free(cfg);
 		return 0;
+	}
+	if (o.flush_rules) {
+		rc = flush_rules_run(cfg);
+		config_free(cfg);
+		return rc;
 	}
 	memset(&r, 0, sizeof r);
 	r.o = &o;

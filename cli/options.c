@@ -13,7 +13,7 @@
 enum {
 	OPT_HEADLESS = 256, OPT_DEMO, OPT_SCENARIO, OPT_MODE, OPT_FAST,
 	OPT_DURATION, OPT_TICKS, OPT_PLAN, OPT_DRY_RUN, OPT_CHECK_CONFIG,
-	OPT_ASCII, OPT_VERSION, OPT_HELP, OPT_SPEED, OPT_THEME
+	OPT_ASCII, OPT_VERSION, OPT_HELP, OPT_SPEED, OPT_THEME, OPT_FLUSH_RULES
 };
 
 static const struct option long_options[] = {
@@ -28,6 +28,7 @@ static const struct option long_options[] = {
 	{ "plan", no_argument, NULL, OPT_PLAN },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+	{ "flush-rules", no_argument, NULL, OPT_FLUSH_RULES },
 	{ "ascii", no_argument, NULL, OPT_ASCII },
 	{ "speed", required_argument, NULL, OPT_SPEED },
 	{ "theme", required_argument, NULL, OPT_THEME },
@@ -59,6 +60,9 @@ options_usage(FILE *out)
 "      --plan           headless: print one plan event and exit; never acts\n"
 "      --dry-run        never migrate nor touch netfilter; say what would be done\n"
 "      --check-config   validate the configuration (or scenario) and exit\n"
+"      --flush-rules    remove this configuration's DNAT rules (every VMBAL-\n"
+"                       chain and jump of it) and exit; refused while\n"
+"                       another vmbal holds its lease\n"
 "      --speed FACTOR   with --demo/--scenario: simulated time runs FACTOR\n"
 "                       times faster than the wall clock (0.01 to 1000,\n"
 "                       default 1)\n"
@@ -129,6 +133,7 @@ options_parse(struct options *o, int argc, char **argv, char *err,
 		case OPT_PLAN: o->plan = true; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;
 		case OPT_CHECK_CONFIG: o->check_config = true; break;
+		case OPT_FLUSH_RULES: o->flush_rules = true; break;
 		case OPT_ASCII: o->ascii = true; break;
 		case OPT_VERSION: o->version = true; break;
 		case OPT_HELP: o->help = true; break;
@@ -192,6 +197,17 @@ options_parse(struct options *o, int argc, char **argv, char *err,
 		snprintf(err, errlen,
 		    "--config and --%s exclude each other: a scenario carries its own policy",
 		    o->demo ? "demo" : "scenario");
+		return -1;
+	}
+	if (o->flush_rules && (o->demo || o->scenario != NULL)) {
+		snprintf(err, errlen,
+		    "--flush-rules needs a cluster's configuration: a simulation has no rules in the kernel");
+		return -1;
+	}
+	if (o->flush_rules && (o->check_config || o->plan || o->dry_run)) {
+		snprintf(err, errlen, "--flush-rules excludes --%s",
+		    o->check_config ? "check-config" : o->plan ? "plan" :
+		    "dry-run");
 		return -1;
 	}
 	if (o->speed > 0 && !o->demo && o->scenario == NULL) {

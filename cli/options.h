@@ -23,6 +23,7 @@ struct options {
 	bool plan;
 	bool dry_run;
 	bool check_config;
+	bool flush_rules;	/* --flush-rules: remove the rules, exit */
 	bool ascii;
 	double speed;		/* --speed; 0 when not given */
 	const char *theme;	/* --theme, or NULL */
