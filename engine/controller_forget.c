@@ -14,7 +14,8 @@
  *     keep reaching it.
  * A change of the rules (or an operator's drain) makes the next run
  * forget at once, without waiting for the second to pass.
- * Established TCP connections are left to finish. Each deletion is said
+ * Established TCP connections are left to finish; a backend not checked
+ * yet is left alone. Each deletion is said
  * in a dnat event with what went (`flushed`).
  */
 #include <stdio.h>
@@ -42,16 +43,16 @@ controller_forget_targets(const struct controller *c, size_t i,
 		    alive = v->health == BH_UP ||
 		    (!checked && v->health == BH_UNKNOWN);
 
-		if (d->backends[j].weight > 0 && !down)
+		/* in rotation, or not checked yet (not known to be out) */
+		if ((d->backends[j].weight > 0 && !down) || (!down && !alive))
 			continue;
 		memset(&f[n], 0, sizeof f[n]);
 		f[n].address = d->backends[j].address;
 		f[n].port = d->backends[j].port;
 		f[n].tcp_closed = true;
-		/* out of rotation but alive (not merely unchecked yet): its
-		 * UDP flows go at once for a UDP service, else once its TCP
-		 * connections are done */
-		f[n].udp = down || (alive && (udp_svc || v->conns == 0));
+		/* out of rotation but alive: its UDP flows go at once in a
+		 * UDP service, else once its TCP connections are done */
+		f[n].udp = down || udp_svc || v->conns == 0;
 		n++;
 	}
 	return n;
@@ -96,8 +97,9 @@ controller_forget(struct controller *c, double now)
 
 	if (c->opts.dnat == NULL || c->opts.dnat->ops->forget == NULL ||
 	    n == 0 || c->opts.dry_run || c->policy.mode == MODE_OBSERVE ||
-	    now + 1e-9 < c->forget_next)
-		return;
+	    now + 1e-9 < c->forget_next || controller_dnat_wait(c, now))
+		return;		/* (starting: the rules in force stay a moment,
+				 * and so does what the kernel tracks) */
 	c->forget_next = now + FORGET_EVERY_S;
 	for (i = 0; i < n; i++)
 		if (c->cfg->services[i].nbackends > most)
