@@ -21,7 +21,6 @@ int
 controller_views_new(struct controller *c)
 {
 	size_t i, j, n = c->cfg->nservices;
-
 	size_t win = c->policy.window > 0 ? (size_t)c->policy.window : 1;
 
 	c->views = calloc(n + 1, sizeof *c->views);
