@@ -10,6 +10,7 @@
 
 #include "jsonout.h"
 #include "../engine/movecost.h"
+#include "../engine/weights.h"
 
 static json_t *
 jsonout_num(double x)
@@ -27,6 +28,42 @@ static void
 jsonout_set(json_t *o, const char *key, json_t *v)
 {
 	json_object_set_new(o, key, v);
+}
+
+/* sample's services: per backend its state, weight now, smoothed
+ * latency and open connections (null when not known). */
+static json_t *
+jsonout_services(const struct event *ev)
+{
+	json_t *svcs = json_array();
+	size_t i, j;
+
+	for (i = 0; i < ev->u.sample.nservices; i++) {
+		const struct dnat_service *d = &ev->u.sample.services[i];
+		json_t *js = json_object(), *bs = json_array();
+
+		for (j = 0; j < d->nbackends; j++) {
+			const struct dnat_backend *db = &d->backends[j];
+			const struct backend_view *v = &ev->u.sample.views[i][j];
+			json_t *jb = json_object();
+			const char *state = v->health == BH_DOWN ? "down" :
+			    db->up ? "up" : "unknown";
+
+			jsonout_set(jb, "backend", json_sprintf("%s:%ld",
+			    db->address, db->port));
+			jsonout_set(jb, "state", json_string(state));
+			jsonout_set(jb, "weight", json_integer(db->weight));
+			jsonout_set(jb, "latency_ms", v->smooth_ms >= 0 ?
+			    jsonout_num(v->smooth_ms) : json_null());
+			jsonout_set(jb, "connections", v->conns >= 0 ?
+			    json_integer(v->conns) : json_null());
+			json_array_append_new(bs, jb);
+		}
+		jsonout_set(js, "name", json_string(d->name));
+		jsonout_set(js, "backends", bs);
+		json_array_append_new(svcs, js);
+	}
+	return svcs;
 }
 
 static json_t *
@@ -80,6 +117,7 @@ jsonout_sample(const struct event *ev)
 	    "imbalanced" : "balanced"));
 	jsonout_set(o, "role", json_string(ev->u.sample.standby ? "standby" :
 	    "active"));
+	jsonout_set(o, "services", jsonout_services(ev));
 	return o;
 }
 

@@ -23,6 +23,7 @@
 #include "controller.h"
 #include "controller_priv.h"
 #include "imbalance.h"
+#include "weights.h"
 
 struct controller *
 controller_new(const struct config *cfg, const struct policy *policy,
@@ -57,16 +58,9 @@ controller_new(const struct config *cfg, const struct policy *policy,
 void
 controller_free(struct controller *c)
 {
-	size_t i;
-
 	if (c == NULL)
 		return;
-	for (i = 0; c->views != NULL && i < c->cfg->nservices; i++)
-		free(c->views[i]);
-	for (i = 0; c->dnat_sig != NULL && i < c->cfg->nservices; i++)
-		free(c->dnat_sig[i]);
-	free(c->views);
-	free(c->dnat_sig);
+	controller_views_free(c);
 	model_free(c->model);
 	exec_moves_free(c->exec, c->nexec);
 	exec_moves_free(c->offer, c->noffer);
@@ -197,7 +191,9 @@ controller_refresh(struct controller *c, double now)
 static void
 controller_analyse(struct controller *c, double now)
 {
+	struct dnat_service *svcs;
 	struct event ev;
+	size_t n;
 	bool was;
 
 	model_measure(c->model);
@@ -212,15 +208,29 @@ controller_analyse(struct controller *c, double now)
 		ev.u.imbalance.spread = c->model->spread;
 		controller_emit(c, &ev);
 	}
+	controller_count_connections(c);
+	controller_views_sync(c);
+	n = c->cfg->nservices;
+	svcs = n > 0 ? calloc(n, sizeof *svcs) : NULL;
+	if (svcs != NULL && controller_weights(c, svcs) != 0) {
+		free(svcs);
+		svcs = NULL;
+	}
 	memset(&ev, 0, sizeof ev);
 	ev.type = EV_SAMPLE;
 	ev.ts = now;
 	ev.u.sample.model = c->model;
 	ev.u.sample.imbalanced = c->imb.imbalanced;
 	ev.u.sample.standby = c->standby;
+	ev.u.sample.services = svcs;
+	ev.u.sample.nservices = svcs != NULL ? n : 0;
+	ev.u.sample.views = c->views;
+	ev.u.sample.checked = c->opts.health != NULL;
 	controller_emit(c, &ev);
+	if (svcs != NULL)
+		weights_free(svcs, n);
+	free(svcs);
 	c->ticks++;
-	controller_count_connections(c);
 	controller_plan_tick(c, now);
 }
 

@@ -54,6 +54,8 @@ struct controller {
 	double settle_until;
 	long settle_probe;
 	struct backend_view **views;	/* per service, per backend */
+	struct window **lat;	/* per service, per backend: the latencies of
+				 * its last `window` passing checks */
 	char **dnat_sig;		/* per service: what was last applied */
 	bool dnat_dirty;
 	double forget_next;	/* when conntrack is next cleaned
@@ -109,6 +111,7 @@ void controller_plan_tick(struct controller *c, double now);
 /* controller_services.c: the per-backend views (0, or -1 on ENOMEM);
  * health changes; connection counts; the rules. */
 int controller_views_new(struct controller *c);
+void controller_views_free(struct controller *c);
 void controller_poll_health(struct controller *c, double now);
 void controller_count_connections(struct controller *c);
 void controller_dnat(struct controller *c, double now);

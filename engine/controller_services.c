@@ -1,7 +1,8 @@
 /*
  * controller_services.c - the traffic half of the tick: backend health
- * and connection counts into the views, weights from them, and the DNAT
- * rules programmed when what they should be changes (or drifted).
+ * and connection counts into the views, every passing check's latency
+ * smoothed into them (latency.h), weights from them, and the DNAT rules
+ * programmed when what they should be changes (or drifted).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "controller.h"
 #include "controller_priv.h"
+#include "latency.h"
 #include "weights.h"
 
 /* The rules in force are compared with what vmbal applied this often, and
@@ -19,23 +21,51 @@ int
 controller_views_new(struct controller *c)
 {
 	size_t i, j, n = c->cfg->nservices;
+	size_t win = c->policy.window > 0 ? (size_t)c->policy.window : 1;
 
 	c->views = calloc(n + 1, sizeof *c->views);
+	c->lat = calloc(n + 1, sizeof *c->lat);
 	c->dnat_sig = calloc(n + 1, sizeof *c->dnat_sig);
-	if (c->views == NULL || c->dnat_sig == NULL)
+	if (c->views == NULL || c->lat == NULL || c->dnat_sig == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		c->views[i] = calloc(c->cfg->services[i].nbackends + 1,
-		    sizeof **c->views);
-		if (c->views[i] == NULL)
+		size_t nb = c->cfg->services[i].nbackends;
+
+		c->views[i] = calloc(nb + 1, sizeof **c->views);
+		c->lat[i] = calloc(nb + 1, sizeof **c->lat);
+		if (c->views[i] == NULL || c->lat[i] == NULL)
 			return -1;
-		for (j = 0; j < c->cfg->services[i].nbackends; j++) {
+		for (j = 0; j < nb; j++) {
 			c->views[i][j].latency_ms = -1;
+			c->views[i][j].smooth_ms = -1;
 			c->views[i][j].conns = -1;
+			if (window_init(&c->lat[i][j], win) != 0)
+				return -1;
 		}
 	}
 	c->dnat_dirty = true;
 	return 0;
+}
+
+void
+controller_views_free(struct controller *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->cfg->nservices; i++) {
+		if (c->views != NULL)
+			free(c->views[i]);
+		if (c->dnat_sig != NULL)
+			free(c->dnat_sig[i]);
+		for (j = 0; c->lat != NULL && c->lat[i] != NULL &&
+		    j < c->cfg->services[i].nbackends; j++)
+			window_fini(&c->lat[i][j]);
+		if (c->lat != NULL)
+			free(c->lat[i]);
+	}
+	free(c->views);
+	free(c->lat);
+	free(c->dnat_sig);
 }
 
 /* The open connections of every backend, once per analysis tick: the
@@ -71,9 +101,41 @@ controller_view_health(struct controller *c, const struct health_change *ch)
 	struct backend_view *v = &c->views[ch->service][ch->backend];
 
 	v->health = ch->up ? BH_UP : BH_DOWN;
-	if (ch->up)
-		v->latency_ms = ch->latency_ms;
+	if (!ch->up)
+		latency_forget(&c->lat[ch->service][ch->backend], v);
+	else if (c->opts.health->ops->latencies == NULL)
+		/* a checker that reports no latencies but the deciding one */
+		latency_add(&c->lat[ch->service][ch->backend], v,
+		    &ch->latency_ms, ch->latency_ms >= 0 ? 1 : 0);
 	c->dnat_dirty = true;
+}
+
+/* Every passing check since the last run, into each up backend's window:
+ * the smoothed latency follows each check, the weighed one (and so the
+ * rules of a lowest-latency service) only past the band (latency.h). */
+static void
+controller_poll_latency(struct controller *c)
+{
+	const struct health_ops *ops = c->opts.health->ops;
+	double ms[32];
+	size_t i, j, n;
+
+	if (ops->latencies == NULL)
+		return;
+	for (i = 0; i < c->cfg->nservices; i++) {
+		bool weighs = c->cfg->services[i].algorithm ==
+		    ALGO_LOWEST_LATENCY;
+
+		for (j = 0; j < c->cfg->services[i].nbackends; j++) {
+			struct backend_view *v = &c->views[i][j];
+
+			n = ops->latencies(c->opts.health->impl, i, j, ms, 32);
+			if (v->health != BH_UP)
+				continue;	/* down: passes count from up */
+			if (latency_add(&c->lat[i][j], v, ms, n))
+				c->dnat_dirty = c->dnat_dirty || weighs;
+		}
+	}
 }
 
 static char *
@@ -235,4 +297,5 @@ controller_poll_health(struct controller *c, double now)
 		if (n < 16)
 			break;
 	}
+	controller_poll_latency(c);
 }

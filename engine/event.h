@@ -16,6 +16,8 @@
 #include "dnat.h"
 #include "plan.h"
 
+struct backend_view;
+
 enum event_type {
 	EV_SAMPLE, EV_IMBALANCE, EV_PLAN, EV_MIGRATION, EV_HEALTH, EV_DNAT,
 	EV_ERROR, EV_END, EV_HA,
@@ -30,6 +32,14 @@ struct event {
 			const struct model *model;
 			bool imbalanced;
 			bool standby;	/* ha: the address is elsewhere */
+			/* per service: its weights now, and its backends'
+			 * views (health, smoothed latency, connections);
+			 * nservices 0: none (or out of memory) */
+			const struct dnat_service *services;
+			size_t nservices;
+			struct backend_view *const *views;
+			bool checked;	/* health checks run: unknown is
+					 * not up */
 		} sample;
 		struct {
 			bool from, to;	/* true: imbalanced */

@@ -24,6 +24,12 @@ struct health_ops {
 	/* Optional: open connections to backend b of service s (indices in
 	 * the configuration), or -1 when not counted. */
 	long (*connections)(void *impl, size_t s, size_t b);
+	/* Optional: the latencies (ms) of the checks of backend b of
+	 * service s that passed since the last call, oldest first, up to
+	 * max (the newest kept when more); returns how many. Every check
+	 * reports here; poll reports only changes of state. */
+	size_t (*latencies)(void *impl, size_t s, size_t b, double *out,
+	    size_t max);
 	void (*free)(void *impl);
 };
 

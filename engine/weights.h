@@ -17,7 +17,10 @@ enum backend_health { BH_UNKNOWN, BH_UP, BH_DOWN };
 
 struct backend_view {
 	enum backend_health health;
-	double latency_ms;	/* of the last passing check; < 0 unknown */
+	double latency_ms;	/* the one weighed: the smoothed latency as
+				 * last followed (latency.h); < 0 unknown */
+	double smooth_ms;	/* the mean of the last `window` passing
+				 * checks, shown; < 0 unknown */
 	bool vm_migrating;	/* its VM is in flight */
 	bool drained;		/* the operator drained it: no new connections */
 	long conns;		/* open connections; < 0 unknown */

@@ -17,7 +17,9 @@
  * Any other check that has not passed within timeout_ms fails. fall failures in a row mark an up (or new)
  * backend down; rise passes in a row mark a down (or new) backend up; a
  * new backend becomes up on its first pass. Each change is queued for the
- * controller, which says it as a health event.
+ * controller, which says it as a health event; every passing check's
+ * latency is kept for it apart (the last HC_LATS of each backend), which
+ * the controller reads at each run and smooths (engine/latency.h).
  */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -42,6 +44,8 @@
 
 enum hb_state { HB_NEW, HB_UP, HB_DOWN };
 
+#define HC_LATS 32		/* passing checks kept per backend till read */
+
 struct hb {			/* one backend of one service */
 	size_t svc, be;		/* its indices in the configuration */
 	const char *host;	/* its address (the configuration's), for
@@ -59,6 +63,9 @@ struct hb {			/* one backend of one service */
 	unsigned qid;		/* DNS: the query's id */
 	double latency_ms;
 	long conns;		/* open connections; -1 until counted */
+	double lats[HC_LATS];	/* latencies of the passes not read yet,
+				 * oldest first (under the mutex) */
+	size_t nlats;
 };
 
 struct health {
@@ -134,6 +141,14 @@ hc_result(struct health *h, struct hb *b, bool pass, double now,
 	hc_close(h, b);
 	if (pass) {
 		b->latency_ms = (now - b->started) * 1e3;
+		pthread_mutex_lock(&h->mu);
+		if (b->nlats == HC_LATS) {	/* unread: drop the oldest */
+			memmove(b->lats, b->lats + 1,
+			    (HC_LATS - 1) * sizeof *b->lats);
+			b->nlats--;
+		}
+		b->lats[b->nlats++] = b->latency_ms;
+		pthread_mutex_unlock(&h->mu);
 		b->streak = b->streak > 0 ? b->streak + 1 : 1;
 		if (b->state == HB_NEW ||
 		    (b->state == HB_DOWN && b->streak >= b->conf->rise)) {
@@ -395,6 +410,22 @@ hc_connections(void *impl, size_t s, size_t b)
 	return c;
 }
 
+static size_t
+hc_latencies(void *impl, size_t s, size_t b, double *out, size_t max)
+{
+	struct health *h = impl;
+	struct hb *hb = &h->b[h->first[s] + b];
+	size_t n, skip;
+
+	pthread_mutex_lock(&h->mu);
+	n = hb->nlats < max ? hb->nlats : max;
+	skip = hb->nlats - n;	/* more than asked: the newest */
+	memcpy(out, hb->lats + skip, n * sizeof *out);
+	hb->nlats = 0;
+	pthread_mutex_unlock(&h->mu);
+	return n;
+}
+
 static void
 hc_free(void *impl)
 {
@@ -420,6 +451,7 @@ hc_free(void *impl)
 static const struct health_ops hc_ops = {
 	.poll = hc_poll,
 	.connections = hc_connections,
+	.latencies = hc_latencies,
 	.free = hc_free,
 };
 

@@ -1,7 +1,8 @@
 /*
  * pane_services.c - the Services pane: per service its VIP:port and
  * algorithm, then per backend its state, weight (as programmed, or as it
- * would be when observing), open connections and health-check latency.
+ * would be when observing), open connections and health-check latency
+ * (the mean of the last `window` passing checks, refreshed every check).
  */
 #include <curses.h>
 #include <stdio.h>
@@ -70,8 +71,9 @@ services_backend(struct tui *t, int y, struct tui_rect r, size_t row,
 	if (w != NULL && j < w->nbackends && !w->backends[j].up)
 		weight = 0;
 	snprintf(addr, sizeof addr, "%s:%ld", b->address, b->port);
-	if (v != NULL && v->latency_ms >= 0)
-		snprintf(lat, sizeof lat, "%.1f ms", v->latency_ms);
+	if (v != NULL && v->smooth_ms >= 0)
+		snprintf(lat, sizeof lat, v->smooth_ms < 10 ? "%.2f ms" :
+		    "%.1f ms", v->smooth_ms);
 	else
 		snprintf(lat, sizeof lat, "-");
 	if (v != NULL && v->conns >= 0)

@@ -55,6 +55,19 @@ def check_sample(ev):
         if not (num(v.get("demand_pct")) and v.get("cpu_pct", 0) - 0.02 <= v["demand_pct"]
                 <= v.get("vcpus", 1) * 100):
             errs.append("vm demand_pct %r (cpu_pct %r)" % (v.get("demand_pct"), v.get("cpu_pct")))
+    # issue 15: per service its backends' state, weight, latency, connections
+    if not isinstance(ev.get("services"), list):
+        errs.append("missing services")
+    for sv in ev.get("services", []):
+        if not isinstance(sv.get("name"), str) or not isinstance(sv.get("backends"), list):
+            errs.append("service %r" % sv)
+            continue
+        for b in sv["backends"]:
+            if not (":" in str(b.get("backend")) and b.get("state") in ("up", "down", "unknown")
+                    and isinstance(b.get("weight"), int) and b["weight"] >= 0
+                    and all(f in b and (b[f] is None or (num(b[f]) and b[f] >= 0))
+                            for f in ("latency_ms", "connections"))):
+                errs.append("service backend %r" % b)
     up = [h["cpu_pct"] for h in ev.get("hosts", []) if h.get("state") == "up"]
     if up and abs((max(up) - min(up)) - ev.get("spread", -1)) > 0.02:
         errs.append("spread %r is not max-min %r" % (ev.get("spread"), max(up) - min(up)))

@@ -327,6 +327,8 @@ def contract_errors(evs):
                      "sample vm")
             need(e, isinstance(e.get("hosts"), list) and isinstance(e.get("vms"), list),
                  "sample lists")
+            for m in viplab.sample_services_errors(e):
+                need(e, False, m)
         elif k == "imbalance":
             need(e, e.get("from") in ("balanced", "imbalanced") and
                  e.get("to") in ("balanced", "imbalanced") and _num(e.get("spread")), "imbalance")

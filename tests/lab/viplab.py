@@ -8,13 +8,19 @@ import fcntl, json, os, shutil, signal, subprocess, sys, tempfile, time
 from labtest import out, check, results, ROOT  # noqa: F401
 
 TOOL = os.path.join(ROOT, "build", "lab", "dnat_tool")
-CLI, LB = "vmbal-dnat-cli", "vmbal-dnat-lb"
-BS = ["vmbal-dnat-b1", "vmbal-dnat-b2", "vmbal-dnat-b3"]
+# A test that must not share names or nets with the others sets, before
+# importing this: VIPLAB_NS, the namespaces' prefix (vmbal-dnat), and
+# VIPLAB_NET, the third octet of the client net 198.18.N.0/24 (20); the
+# backends' nets are 198.18.N+k.0/24.
+NSP = os.environ.get("VIPLAB_NS", "vmbal-dnat")
+NET = int(os.environ.get("VIPLAB_NET", "20"))
+CLI, LB = NSP + "-cli", NSP + "-lb"
+BS = ["%s-b%d" % (NSP, k) for k in (1, 2, 3)]
 NSS = [CLI, LB] + BS
-VIP, PORT, BPORT = "198.18.20.100", 80, 8080
-VIP2 = "198.18.20.101"      # a second configuration's VIP (add it to LB)
-BADDR = ["198.18.21.2", "198.18.22.2", "198.18.23.2"]
-SRCS = ["198.18.20.%d" % i for i in range(2, 7)]   # client addresses
+VIP, PORT, BPORT = "198.18.%d.100" % NET, 80, 8080
+VIP2 = "198.18.%d.101" % NET      # a second configuration's VIP (add it to LB)
+BADDR = ["198.18.%d.2" % (NET + k) for k in (1, 2, 3)]
+SRCS = ["198.18.%d.%d" % (NET, i) for i in range(2, 7)]   # client addresses
 TAG = "lab1"        # the configuration dnat_tool programs (VMBAL-lab1-...)
 
 
@@ -50,8 +56,18 @@ import socket, sys, threading, time
 name = sys.argv[1].encode()
 # optional log: one line per connection, "ACCEPT_WALL CLIENT_T0 PEER", where
 # CLIENT_T0 is the t= of the request path (the client's wall clock when it
-# began to connect), "-" when none
-log = open(sys.argv[2], "a", buffering=1) if len(sys.argv) > 2 else None
+# began to connect), "-" when none; a log "-" is none
+log = open(sys.argv[2], "a", buffering=1) if len(sys.argv) > 2 and sys.argv[2] != "-" else None
+# optional delay file: while it holds a number, every answer waits that many
+# seconds (the backend slowed from its own side: no netem here)
+delayf = sys.argv[3] if len(sys.argv) > 3 else None
+
+def delay():
+    try:
+        with open(delayf) as f:
+            return float(f.read().strip() or 0)
+    except (OSError, ValueError, TypeError):
+        return 0.0
 loglock = threading.Lock()
 body = name + b"\n"
 resp = (b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %%d\r\n"
@@ -76,6 +92,9 @@ def serve(c, at, peer):
             with loglock:
                 log.write("%%.6f %%s %%s\n" %% (at, t0, peer[0]))
         if req.startswith(b"GET "):
+            d = delay() if delayf else 0
+            if d > 0:
+                time.sleep(d)
             c.sendall(resp)
     except OSError:
         pass
@@ -163,28 +182,29 @@ def use_backends(n):
     """n backends (default 3): namespaces vmbal-dnat-b1..bn, addresses
     198.18.(20+k).2. Call before setup(); importers read viplab.BS etc."""
     global BS, BADDR, NSS
-    BS = ["vmbal-dnat-b%d" % k for k in range(1, n + 1)]
-    BADDR = ["198.18.%d.2" % (20 + k) for k in range(1, n + 1)]
+    BS = ["%s-b%d" % (NSP, k) for k in range(1, n + 1)]
+    BADDR = ["198.18.%d.2" % (NET + k) for k in range(1, n + 1)]
     NSS = [CLI, LB] + BS
 
 
-def setup(logdir=None):
+def setup(logdir=None, delaydir=None):
     """Builds it all; with logdir, backend k logs its connections to
-    logdir/bK.log (see SERVER)."""
+    logdir/bK.log (see SERVER); with delaydir, it delays every answer by
+    the seconds written in delaydir/bK.delay (slow(k, secs))."""
     teardown()
     for ns in NSS:
         must(None, "ip", "netns", "add", ns)
         must(ns, "ip", "link", "set", "lo", "up")
     must(None, "ip", "link", "add", "vdnc0", "netns", CLI, "type", "veth",
          "peer", "name", "vdnl0", "netns", LB)
-    for ns, a in ((CLI, SRCS[0] + "/24"), (LB, "198.18.20.1/24")):
+    for ns, a in ((CLI, SRCS[0] + "/24"), (LB, "198.18.%d.1/24" % NET)):
         must(ns, "ip", "addr", "add", a, "dev", "vdnc0" if ns == CLI else "vdnl0")
     for src in SRCS[1:]:
         must(CLI, "ip", "addr", "add", src + "/24", "dev", "vdnc0")
     must(LB, "ip", "addr", "add", VIP + "/32", "dev", "vdnl0")
     must(CLI, "ip", "link", "set", "vdnc0", "up")
     must(LB, "ip", "link", "set", "vdnl0", "up")
-    must(CLI, "ip", "route", "add", "default", "via", "198.18.20.1")
+    must(CLI, "ip", "route", "add", "default", "via", "198.18.%d.1" % NET)
     for k, (ns, addr) in enumerate(zip(BS, BADDR), 1):
         net = addr.rsplit(".", 1)[0]
         must(None, "ip", "link", "add", "vdnb%d" % k, "netns", ns, "type", "veth",
@@ -196,7 +216,8 @@ def setup(logdir=None):
         must(ns, "ip", "route", "add", "default", "via", net + ".1")
         p = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", SERVER,
                               "b%d" % k] + ([os.path.join(logdir, "b%d.log" % k)]
-                                            if logdir else []),
+                                            if logdir else ["-"] if delaydir else [])
+                             + ([os.path.join(delaydir, "b%d.delay" % k)] if delaydir else []),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(p)
     must(LB, "sysctl", "-qw", "net.ipv4.ip_forward=1")
@@ -319,3 +340,31 @@ def wait_event(pred, secs, after=0.0):
 
 def weights(e):
     return {b["backend"]: b["weight"] for b in e["backends"]}
+
+
+def sample_services_errors(e):
+    """What a sample's services list (issue 15) has that the contract
+    does not allow: per service name and backends, per backend "addr:port",
+    state up|down|unknown, a whole weight >= 0, latency_ms and connections
+    numbers >= 0 or null."""
+    errs = []
+
+    def num(x):
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+    svcs = e.get("services")
+    if not isinstance(svcs, list):
+        return ["sample without services: %s" % json.dumps(e)[:200]]
+    for s in svcs:
+        if not isinstance(s.get("name"), str) or not isinstance(s.get("backends"), list):
+            errs.append("sample service: %s" % json.dumps(s)[:200])
+            continue
+        for b in s["backends"]:
+            ok = (isinstance(b.get("backend"), str) and ":" in b["backend"] and
+                  b.get("state") in ("up", "down", "unknown") and
+                  isinstance(b.get("weight"), int) and not isinstance(b.get("weight"), bool)
+                  and b["weight"] >= 0 and
+                  all(f in b and (b[f] is None or (num(b[f]) and b[f] >= 0))
+                      for f in ("latency_ms", "connections")))
+            if not ok:
+                errs.append("sample backend: %s" % json.dumps(b)[:200])
+    return errs

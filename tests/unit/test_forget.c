@@ -48,7 +48,11 @@ fh_free(void *impl)
 	(void)impl;
 }
 
-static const struct health_ops fh_ops = { fh_poll, fh_connections, fh_free };
+static const struct health_ops fh_ops = {
+	.poll = fh_poll,
+	.connections = fh_connections,
+	.free = fh_free,
+};
 
 static void
 fh_say(struct fake_health *h, size_t b, bool up)
