@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 
 #include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/xt_iprange.h>
 #include <linux/netfilter/xt_cluster.h>
 #include <linux/netfilter/xt_statistic.h>
 #include <linux/netfilter/xt_tcpudp.h>
@@ -225,6 +226,148 @@ static bool eligible(const struct dnat_backend *b)
 	return b->up && b->weight > 0;
 }
 
+/* --- dispatch: the rules of VMBAL-T-SERVICES ------------------------ */
+
+/*
+ * A connection's first packet walks VMBAL-T-SERVICES until a rule
+ * matches, so one rule per service would cost the last of n services n
+ * rule checks. Up to DNAT_FLAT_MAX services keep that flat layout, in
+ * the order given. Past it the services, sorted by (protocol, VIP,
+ * port), are cut into groups of ceil(sqrt(n)) (and where the protocol
+ * changes), each a chain VMBAL-T-GRP-<g> holding its services' rules;
+ * VMBAL-T-SERVICES holds one rule per group matching a superset of its
+ * services: -p P, and -d VIP/32 --dport LO:HI when the group has one
+ * VIP, -m iprange --dst-range LO-HI when it has several. A packet then
+ * checks at most about 3 sqrt(n) rules. A VIP whose services fall into
+ * several groups may enter more than one of them: a group chain that
+ * matches nothing returns, and the walk goes on to the next group, so
+ * every service is still reached, and only by its own packets.
+ */
+struct dispatch_entry {
+	uint32_t vip;		/* host order, to sort by */
+	uint16_t port;
+	uint8_t proto;
+	size_t chain;		/* the service's VMBAL-T-SVC-<n> */
+	size_t seq;		/* order given: keeps the sort stable */
+};
+
+struct dispatch {
+	struct dispatch_entry *e;
+	size_t n, cap;
+};
+
+static int dispatch_add(struct dispatch *dp, struct in_addr vip,
+    enum svc_protocol p, long port, size_t chain)
+{
+	if (vec_reserve(&dp->e, &dp->cap, dp->n + 1, sizeof *dp->e) != 0)
+		return -1;
+	dp->e[dp->n] = (struct dispatch_entry){ ntohl(vip.s_addr),
+		(uint16_t)port, (uint8_t)proto_num(p), chain, dp->n };
+	dp->n++;
+	return 0;
+}
+
+static int dispatch_cmp(const void *a, const void *b)
+{
+	const struct dispatch_entry *x = a, *y = b;
+
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	if (x->vip != y->vip)
+		return x->vip < y->vip ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void m_dports(struct ebuf *eb, uint8_t proto, uint16_t lo,
+    uint16_t hi)
+{
+	if (proto == IPPROTO_UDP) {
+		struct xt_udp u = { .spts = { 0, 0xFFFF }, .dpts = { lo, hi } };
+		eb_match(eb, "udp", 0, &u, sizeof u);
+	} else {
+		struct xt_tcp t = { .spts = { 0, 0xFFFF }, .dpts = { lo, hi } };
+		eb_match(eb, "tcp", 0, &t, sizeof t);
+	}
+}
+
+/* -d VIP/32 -p P --dport PORT -j VMBAL-T-SVC-<n>, in chain. */
+static int dispatch_rule(struct dnat_want *w, size_t chain,
+    const struct dispatch_entry *x)
+{
+	struct ebuf eb;
+
+	eb_start(&eb);
+	eb_entry(&eb)->ip.dst.s_addr = htonl(x->vip);
+	eb_entry(&eb)->ip.dmsk.s_addr = 0xFFFFFFFFu;
+	eb_entry(&eb)->ip.proto = x->proto;
+	m_dports(&eb, x->proto, x->port, x->port);
+	return add_jump(w, chain, &eb, w->chains[x->chain].name);
+}
+
+/* The rule of VMBAL-T-SERVICES that sends e[0..n) (sorted, one
+ * protocol) to group. */
+static int dispatch_group(struct dnat_want *w, size_t services,
+    const char *group, const struct dispatch_entry *e, size_t n)
+{
+	struct ebuf eb;
+
+	eb_start(&eb);
+	eb_entry(&eb)->ip.proto = e[0].proto;
+	if (e[0].vip == e[n - 1].vip) {
+		eb_entry(&eb)->ip.dst.s_addr = htonl(e[0].vip);
+		eb_entry(&eb)->ip.dmsk.s_addr = 0xFFFFFFFFu;
+		m_dports(&eb, e[0].proto, e[0].port, e[n - 1].port);
+	} else {
+		struct xt_iprange_mtinfo r;
+
+		memset(&r, 0, sizeof r);
+		r.dst_min.ip = htonl(e[0].vip);
+		r.dst_max.ip = htonl(e[n - 1].vip);
+		r.flags = IPRANGE_DST;
+		eb_match(&eb, "iprange", 1, &r, sizeof r);
+	}
+	return add_jump(w, services, &eb, group);
+}
+
+/* Writes the rules of VMBAL-T-SERVICES (and the group chains) for the
+ * services in dp, flat or in groups (above). */
+static int dispatch_build(struct dnat_want *w, const struct dnat_names *nm,
+    size_t services, struct dispatch *dp, struct diag *d)
+{
+	size_t g = 1, grp;
+	char name[96];
+
+	if (dp->n <= DNAT_FLAT_MAX) {
+		for (size_t i = 0; i < dp->n; i++)
+			if (dispatch_rule(w, services, &dp->e[i]))
+				goto oom;
+		return 0;
+	}
+	qsort(dp->e, dp->n, sizeof *dp->e, dispatch_cmp);
+	while (g * g < dp->n)
+		g++;
+	for (size_t i = 0, j = 0, m; i < dp->n; i += m, j++) {
+		for (m = 1; m < g && i + m < dp->n &&
+		    dp->e[i + m].proto == dp->e[i].proto; m++)
+			;
+
+		snprintf(name, sizeof name, "%sGRP-%zu", nm->prefix, j);
+		if (want_chain(w, name, &grp, d))
+			return -1;
+		if (dispatch_group(w, services, name, &dp->e[i], m))
+			goto oom;
+		for (size_t k = 0; k < m; k++)
+			if (dispatch_rule(w, grp, &dp->e[i + k]))
+				goto oom;
+	}
+	return 0;
+oom:
+	diag_set(d, NULL, 0, 0, "out of memory");
+	return -1;
+}
+
 /* One service being described: where its rules go. */
 struct svc_build {
 	struct dnat_want *w;
@@ -321,21 +464,22 @@ static int build_snat(struct svc_build *sb, size_t *post)
 	return 0;
 }
 
-/* VMBAL-T-SVC-<i>, and the jump to it from VMBAL-T-SERVICES. */
-static int build_dispatch(struct svc_build *sb, size_t services)
+/* VMBAL-T-SVC-<i>, and its entry in dp for VMBAL-T-SERVICES
+ * (dispatch_build writes the rules there). */
+static int build_dispatch(struct svc_build *sb, struct dispatch *dp)
 {
 	char name[96];
-	struct ebuf eb;
+	struct in_addr vip;
 
 	snprintf(name, sizeof name, "%sSVC-%zu", sb->nm->prefix, sb->i);
 	if (want_chain(sb->w, name, &sb->svc, sb->d))
 		return -1;
-	eb_start(&eb);
-	parse_ip(sb->s->vip, &eb_entry(&eb)->ip.dst);
-	eb_entry(&eb)->ip.dmsk.s_addr = 0xFFFFFFFFu;
-	eb_entry(&eb)->ip.proto = proto_num(sb->s->protocol);
-	m_port(&eb, sb->s->protocol, sb->s->port);
-	return put_jump(sb, services, &eb, name);
+	parse_ip(sb->s->vip, &vip);
+	if (dispatch_add(dp, vip, sb->s->protocol, sb->s->port, sb->svc)) {
+		diag_set(sb->d, NULL, 0, 0, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -583,8 +727,8 @@ static bool hashed(const struct dnat_service *s)
 
 /* Every rule of service i: SNAT, dispatch, backends, the pick. */
 static int build_service(struct dnat_want *w, const struct dnat_names *nm,
-    const struct dnat_service *svcs, size_t i, size_t services, size_t *post,
-    struct diag *d)
+    const struct dnat_service *svcs, size_t i, struct dispatch *dp,
+    size_t *post, struct diag *d)
 {
 	struct svc_build sb = { w, nm, &svcs[i], i, 0, 0, d };
 
@@ -594,7 +738,7 @@ static int build_service(struct dnat_want *w, const struct dnat_names *nm,
 		return -1;
 	if (sb.nel == 0)
 		return 0;	/* nothing eligible: no rules */
-	if (build_dispatch(&sb, services) || build_seps(&sb))
+	if (build_dispatch(&sb, dp) || build_seps(&sb))
 		return -1;
 	return hashed(sb.s) ? build_pick_hash(&sb) : build_pick_stat(&sb);
 }
@@ -603,16 +747,21 @@ static int build_service(struct dnat_want *w, const struct dnat_names *nm,
 static int build(struct dnat_want *w, const struct dnat_names *nm,
     const struct dnat_service *svcs, size_t n, struct diag *d)
 {
+	struct dispatch dp = { 0 };
 	size_t services, post = (size_t)-1;
 
 	memset(w, 0, sizeof *w);
 	if (want_chain(w, nm->services, &services, d))
 		goto fail;
 	for (size_t i = 0; i < n; i++)
-		if (build_service(w, nm, svcs, i, services, &post, d))
+		if (build_service(w, nm, svcs, i, &dp, &post, d))
 			goto fail;
+	if (dispatch_build(w, nm, services, &dp, d))
+		goto fail;
+	free(dp.e);
 	return 0;
 fail:
+	free(dp.e);
 	dnat_want_free(w);
 	return -1;
 }

@@ -20,6 +20,9 @@
 #define DNAT_TAG_MAX 8		/* [0-9a-z], so never a legacy name */
 #define DNAT_CHAIN_MAX 32	/* xt_chainlabel */
 #define DNAT_NAME_MAX 28	/* what iptables accepts */
+/* Up to this many services VMBAL-T-SERVICES holds one rule each; past
+ * it, one per group VMBAL-T-GRP-<g> of ceil(sqrt(n)) (dnat_rules.c). */
+#define DNAT_FLAT_MAX 16
 
 /* One configuration's names: prefix "VMBAL-T-" and its two fixed chains. */
 struct dnat_names {

@@ -22,7 +22,7 @@
 #include "../../actions/dnat_iptc.h"
 #include "../../cli/cluster_tag.h"
 
-#define MAXS 64
+#define MAXS 4096	/* vip_scale.sh programs 1,000 services */
 #define MAXB 64
 
 static struct dnat_service svcs[MAXS];

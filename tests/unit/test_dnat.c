@@ -6,10 +6,16 @@
  * configuration's tag the chains are named with, the tags the libiptc
  * programmer accepts, and the described rules (actions/dnat_rules.c):
  * every chain and jump carries the tag, and only this tag's chains and
- * the untagged legacy ones count as the configuration's. No root needed.
+ * the untagged legacy ones count as the configuration's; and the
+ * dispatch of VMBAL-T-SERVICES (flat up to DNAT_FLAT_MAX services, then
+ * groups of ceil(sqrt(n))), walked as the kernel walks it: every service
+ * reached, and only by its own packets. No root needed.
  */
 #include <stdio.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
+#include <linux/netfilter/xt_iprange.h>
+#include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter/xt_cluster.h>
 #include <unistd.h>
 
@@ -553,6 +559,338 @@ test_rules_owned(void **state)
 	assert_false(dnat_rules_owned(&nm, NULL));
 }
 
+/* --- the dispatch of VMBAL-T-SERVICES (issue 15) --------------------- */
+
+#define MAXSVC 1100
+
+static struct dnat_backend one_up[] = { { .address = "198.18.1.1",
+	.port = 8080, .weight = 1, .up = true } };
+static struct dnat_backend none_up[] = { { .address = "198.18.1.1",
+	.port = 8080, .weight = 1, .up = false } };
+static struct dnat_service many[MAXSVC];
+static char many_vip[MAXSVC][16], many_name[MAXSVC][16];
+
+/* Service i: VIP vips[i] (dotted), port, protocol; all eligible. */
+static void
+many_set(size_t i, const char *vip, long port, enum svc_protocol p)
+{
+	snprintf(many_vip[i], sizeof many_vip[i], "%s", vip);
+	snprintf(many_name[i], sizeof many_name[i], "s%zu", i);
+	many[i] = (struct dnat_service){ .name = many_name[i],
+		.vip = many_vip[i], .port = port, .protocol = p,
+		.algorithm = ALGO_ROUND_ROBIN, .backends = one_up,
+		.nbackends = 1 };
+}
+
+static int
+match_ok(const struct xt_entry_match *m, uint32_t dst, uint8_t proto,
+    uint16_t port)
+{
+	if (strcmp(m->u.user.name, "tcp") == 0 ||
+	    strcmp(m->u.user.name, "udp") == 0) {
+		const struct xt_tcp *t = (const void *)m->data;
+
+		/* xt_tcp and xt_udp begin alike: spts, dpts */
+		assert_int_equal(proto == IPPROTO_TCP ? 0 : 1,
+		    strcmp(m->u.user.name, "tcp") == 0 ? 0 : 1);
+		return port >= t->dpts[0] && port <= t->dpts[1];
+	}
+	if (strcmp(m->u.user.name, "iprange") == 0) {
+		const struct xt_iprange_mtinfo *r = (const void *)m->data;
+
+		assert_int_equal(m->u.user.revision, 1);
+		assert_int_equal(r->flags, IPRANGE_DST);
+		return ntohl(dst) >= ntohl(r->dst_min.ip) &&
+		    ntohl(dst) <= ntohl(r->dst_max.ip);
+	}
+	fail_msg("unexpected match %s", m->u.user.name);
+	return 0;
+}
+
+/*
+ * The chain a connection's first packet (dst in network order) reaches
+ * from chain c, walked as the kernel walks the table: a jump to a chain
+ * that matches nothing returns to the next rule. Stops at the first
+ * VMBAL-T-SVC- chain (its name), NULL when none; *checked counts the
+ * rules looked at on the way.
+ */
+static const char *
+dispatch_walk(const struct dnat_want *w, const char *svc_prefix, size_t c,
+    uint32_t dst, uint8_t proto, uint16_t port, size_t *checked)
+{
+	for (size_t i = w->first[c]; i < w->first[c + 1]; i++) {
+		const struct dnat_want_rule *r = &w->rules[w->order[i]];
+		const struct ipt_entry *e = r->e;
+		const char *t = target_of(e);
+		bool ok = true;
+
+		(*checked)++;
+		if ((dst & e->ip.dmsk.s_addr) != e->ip.dst.s_addr ||
+		    (e->ip.proto != 0 && e->ip.proto != proto))
+			continue;
+		for (size_t off = sizeof *e; ok && off < e->target_offset;) {
+			const struct xt_entry_match *m = (const void *)
+			    ((const char *)e + off);
+
+			ok = match_ok(m, dst, proto, port);
+			off += m->u.user.match_size;
+		}
+		if (!ok)
+			continue;
+		assert_true(r->jump);
+		if (strncmp(t, svc_prefix, strlen(svc_prefix)) == 0)
+			return t;
+		size_t to = dnat_want_chain_index(w, t);
+		assert_int_not_equal(to, (size_t)-1);
+		const char *got = dispatch_walk(w, svc_prefix, to, dst, proto, port,
+		    checked);
+		if (got != NULL)
+			return got;
+	}
+	return NULL;
+}
+
+/* Where service i's packets land, and in how many rule checks. */
+static const char *
+reach(const struct dnat_want *w, const struct dnat_names *nm, size_t i,
+    size_t *checked)
+{
+	struct in_addr a;
+	char pfx[40];
+
+	snprintf(pfx, sizeof pfx, "%sSVC-", nm->prefix);
+	assert_int_equal(inet_pton(AF_INET, many[i].vip, &a), 1);
+	*checked = 0;
+	return dispatch_walk(w, pfx, dnat_want_chain_index(w, nm->services), a.s_addr,
+	    many[i].protocol == PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP,
+	    (uint16_t)many[i].port, checked);
+}
+
+static size_t
+chain_rules(const struct dnat_want *w, const char *name)
+{
+	size_t c = dnat_want_chain_index(w, name);
+
+	return c == (size_t)-1 ? (size_t)-1 : w->first[c + 1] - w->first[c];
+}
+
+static size_t
+isqrt_up(size_t n)
+{
+	size_t g = 1;
+
+	while (g * g < n)
+		g++;
+	return g;
+}
+
+/* Builds many[0..n) and checks that every service is reached, and only
+ * by its own packets, within the bound of the layout: groups of
+ * ceil(sqrt(n)) per protocol, each after the previous one in (protocol,
+ * VIP, port) order. */
+static size_t
+check_dispatch(size_t n, struct dnat_want *w, struct dnat_names *nm)
+{
+	struct diag d;
+	size_t g = n <= DNAT_FLAT_MAX ? n : isqrt_up(n), nudp = 0;
+	size_t groups, worst = 0, in_groups = 0;
+	uint64_t prev = 0;
+	char want[40], name[40];
+
+	for (size_t i = 0; i < n; i++)
+		nudp += many[i].protocol == PROTO_UDP;
+	groups = n <= DNAT_FLAT_MAX ? 0 :
+	    (n - nudp + g - 1) / g + (nudp + g - 1) / g;
+	diag_clear(&d);
+	assert_int_equal(dnat_names_init(nm, "abc123", &d), 0);
+	assert_int_equal(dnat_rules_build(w, nm, many, n, &d), 0);
+	for (size_t i = 0; i < n; i++) {
+		size_t checked;
+		const char *got = reach(w, nm, i, &checked);
+
+		snprintf(want, sizeof want, "%sSVC-%zu", nm->prefix, i);
+		if (got == NULL || strcmp(got, want) != 0)
+			fail_msg("service %zu (%s:%ld): reached %s", i,
+			    many[i].vip, many[i].port, got ? got : "nothing");
+		if (checked > worst)
+			worst = checked;
+	}
+	/* flat: the i-th service costs i+1 checks; grouped: at most the
+	 * group rules and three groups' (its own, and the neighbours
+	 * that share its VIP) */
+	if (n <= DNAT_FLAT_MAX)
+		assert_int_equal(worst, n);
+	else if (worst > groups + 3 * g)
+		fail_msg("%zu services: %zu checks, over %zu", n, worst,
+		    groups + 3 * g);
+	assert_int_equal(chain_rules(w, nm->services), groups ? groups : n);
+	for (size_t j = 0; j < groups; j++) {
+		size_t c;
+
+		snprintf(name, sizeof name, "%sGRP-%zu", nm->prefix, j);
+		c = dnat_want_chain_index(w, name);
+		assert_int_not_equal(c, (size_t)-1);
+		assert_true(w->first[c + 1] - w->first[c] <= g);
+		in_groups += w->first[c + 1] - w->first[c];
+		/* ascending (protocol, VIP, port), across groups too */
+		for (size_t i = w->first[c]; i < w->first[c + 1]; i++) {
+			const struct ipt_entry *e = w->rules[w->order[i]].e;
+			const struct xt_tcp *t = (const void *)((const struct
+			    xt_entry_match *)(const void *)(e + 1))->data;
+			uint64_t key = (uint64_t)e->ip.proto << 48 |
+			    (uint64_t)ntohl(e->ip.dst.s_addr) << 16 | t->dpts[0];
+
+			assert_int_equal(t->dpts[0], t->dpts[1]);
+			assert_true(key >= prev);
+			prev = key;
+		}
+	}
+	assert_int_equal(in_groups, groups ? n : 0);
+	snprintf(name, sizeof name, "%sGRP-%zu", nm->prefix, groups);
+	assert_int_equal(dnat_want_chain_index(w, name), (size_t)-1);
+	return worst;
+}
+
+/* One service: the flat layout, one rule, no group chain. */
+static void
+test_dispatch_one(void **state)
+{
+	struct dnat_names nm;
+	struct dnat_want w;
+
+	(void)state;
+	many_set(0, "198.18.200.1", 80, PROTO_TCP);
+	check_dispatch(1, &w, &nm);
+	assert_int_equal(w.nchains, 3);	/* SERVICES, SVC-0, SEP-0-0 */
+	dnat_want_free(&w);
+}
+
+/* Up to DNAT_FLAT_MAX services stay one rule each in the order given;
+ * one more makes groups. */
+static void
+test_dispatch_flat_limit(void **state)
+{
+	struct dnat_names nm;
+	struct dnat_want w;
+	char vip[16];
+	size_t c;
+
+	(void)state;
+	for (size_t i = 0; i <= DNAT_FLAT_MAX; i++) {
+		snprintf(vip, sizeof vip, "198.18.200.%zu", 200 - i);
+		many_set(i, vip, 80, PROTO_TCP);
+	}
+	check_dispatch(DNAT_FLAT_MAX, &w, &nm);
+	c = dnat_want_chain_index(&w, nm.services);
+	for (size_t i = 0; i < DNAT_FLAT_MAX; i++) {
+		char want[40];
+
+		snprintf(want, sizeof want, "%sSVC-%zu", nm.prefix, i);
+		assert_string_equal(target_of(w.rules[w.order[w.first[c] + i]].e),
+		    want);
+	}
+	dnat_want_free(&w);
+	check_dispatch(DNAT_FLAT_MAX + 1, &w, &nm);
+	dnat_want_free(&w);
+}
+
+/* 1,000 services on 1,000 VIPs, given out of order: 32 groups of 32
+ * (the last of 8), every service reached within 64 checks, and a packet
+ * for no service (another address, port or protocol) reaches nothing. */
+static void
+test_dispatch_1000(void **state)
+{
+	struct dnat_names nm;
+	struct dnat_want w;
+	char vip[16], pfx[40];
+	size_t checked;
+	struct in_addr a;
+
+	(void)state;
+	for (size_t i = 0; i < 1000; i++) {
+		size_t k = (i * 389) % 1000;	/* a permutation */
+
+		snprintf(vip, sizeof vip, "198.18.%zu.%zu", 200 + k / 250,
+		    k % 250 + 1);
+		many_set(i, vip, 80, PROTO_TCP);
+	}
+	/* no VIP in two groups: the 31st group rule, then its 32nd rule */
+	assert_int_equal(check_dispatch(1000, &w, &nm), 31 + 32);
+	assert_int_equal(chain_rules(&w, nm.services), 32);
+	snprintf(pfx, sizeof pfx, "%sSVC-", nm.prefix);
+	inet_pton(AF_INET, "198.18.201.7", &a);
+	checked = 0;
+	assert_non_null(dispatch_walk(&w, pfx, dnat_want_chain_index(&w, nm.services),
+	    a.s_addr, IPPROTO_TCP, 80, &checked));
+	assert_null(dispatch_walk(&w, pfx, dnat_want_chain_index(&w, nm.services),
+	    a.s_addr, IPPROTO_TCP, 81, &checked));
+	assert_null(dispatch_walk(&w, pfx, dnat_want_chain_index(&w, nm.services),
+	    a.s_addr, IPPROTO_UDP, 80, &checked));
+	inet_pton(AF_INET, "198.18.197.2", &a);		/* a backend */
+	checked = 0;
+	assert_null(dispatch_walk(&w, pfx, dnat_want_chain_index(&w, nm.services),
+	    a.s_addr, IPPROTO_TCP, 8080, &checked));
+	assert_int_equal(checked, 32);	/* the group rules only */
+	dnat_want_free(&w);
+}
+
+/* Groups cut through one VIP's ports, and tcp and udp share VIP:port:
+ * every service is reached, in order (check_dispatch), services with no
+ * eligible backend are left out, and the same services give the same
+ * rules. */
+static void
+test_dispatch_boundaries(void **state)
+{
+	struct dnat_names nm;
+	struct dnat_want w, again;
+	struct diag d;
+	char vip[16];
+	size_t n = 0;
+
+	(void)state;
+	for (size_t v = 0; v < 7; v++)
+		for (size_t p = 0; p < 40; p++) {
+			snprintf(vip, sizeof vip, "198.18.200.%zu", 10 + v);
+			many_set(n++, vip, 1000 + (long)p * 3,
+			    p % 5 == 0 ? PROTO_UDP : PROTO_TCP);
+			if (p % 10 == 3)	/* same VIP:port, udp too */
+				many_set(n++, vip, 1000 + (long)p * 3, PROTO_UDP);
+		}
+	/* 308 services, 84 of them udp: groups of 18, 13 tcp and 5 udp */
+	check_dispatch(n, &w, &nm);
+	assert_int_equal(chain_rules(&w, nm.services), 18);
+	/* the same services, built again: the same rules, byte for byte */
+	diag_clear(&d);
+	assert_int_equal(dnat_rules_build(&again, &nm, many, n, &d), 0);
+	assert_int_equal(again.nrules, w.nrules);
+	for (size_t r = 0; r < w.nrules; r++) {
+		assert_int_equal(again.rules[r].e->next_offset,
+		    w.rules[r].e->next_offset);
+		assert_memory_equal(again.rules[r].e, w.rules[r].e,
+		    w.rules[r].e->next_offset);
+	}
+	dnat_want_free(&again);
+	dnat_want_free(&w);
+	/* every fourth service without an eligible backend: left out, the
+	 * others still reached */
+	for (size_t i = 0; i < n; i += 4)
+		many[i].backends = none_up;
+	diag_clear(&d);
+	assert_int_equal(dnat_rules_build(&w, &nm, many, n, &d), 0);
+	for (size_t i = 0; i < n; i++) {
+		size_t checked;
+		const char *got = reach(&w, &nm, i, &checked);
+		char want[40];
+
+		snprintf(want, sizeof want, "%sSVC-%zu", nm.prefix, i);
+		if (i % 4 == 0)
+			assert_null(got);
+		else
+			assert_string_equal(got, want);
+	}
+	dnat_want_free(&w);
+}
+
 int
 main(void)
 {
@@ -565,6 +903,10 @@ main(void)
 		cmocka_unit_test(test_rules_tagged),
 		cmocka_unit_test(test_rules_owned),
 		cmocka_unit_test(test_rules_hashed),
+		cmocka_unit_test(test_dispatch_one),
+		cmocka_unit_test(test_dispatch_flat_limit),
+		cmocka_unit_test(test_dispatch_1000),
+		cmocka_unit_test(test_dispatch_boundaries),
 	};
 
 	return TAP_RUN(tests);
