@@ -124,13 +124,16 @@ deps:
 
 # The scripts: labs run one at a time, alone (they share the machine's
 # CPUs, and their guests' measured loads must not suffer); latency.t
-# times keystrokes, so it runs alone too (LONE_T). The rest (PAR_T) runs
+# (keystrokes within 50 ms) and health.t, health_udp.t (a check's result
+# within 1 s, a UDP probe's latency under 100 ms) time what they check,
+# so they run alone too (LONE_T). The rest (PAR_T) runs
 # two at a time with the unit tests, each with its own lease directory
 # (tests/own_lease.sh): the slowest first, so that the long ones overlap.
 # The fuzzers run for a fixed time, so they run as a pair, a CPU each.
 TESTS_T = $(sort $(wildcard tests/integration/*.t tests/fuzz/*.t tests/lab/*.t tests/tui/*.t))
 FUZZ_T  = $(sort $(wildcard tests/fuzz/*.t))
-LONE_T  = $(sort $(wildcard tests/lab/*.t)) tests/tui/latency.t
+LONE_T  = $(sort $(wildcard tests/lab/*.t)) tests/tui/latency.t \
+	tests/integration/health.t tests/integration/health_udp.t
 SLOW_T  = ./$(BUILD)/tests/test_planner_props tests/integration/corpus.t \
 	./$(BUILD)/asan/test_planner_props
 PAR_T   = $(SLOW_T) $(filter-out $(SLOW_T),$(UNIT_BIN:%=./%) $(ASAN_BIN:%=./%) \
