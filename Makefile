@@ -126,17 +126,34 @@ unit: $(UNIT_BIN) $(ASAN_BIN)
 deps:
 	@sh mk/deps.sh
 
+# The scripts: labs run one at a time, alone (they share the machine's
+# CPUs, and their guests' measured loads must not suffer); latency.t
+# (keystrokes within 50 ms) and health.t, health_udp.t (a check's result
+# within 1 s, a UDP probe's latency under 100 ms) time what they check,
+# so they run alone too (LONE_T). The rest (PAR_T) runs
+# two at a time with the unit tests, each with its own lease directory
+# (tests/own_lease.sh): the slowest first, so that the long ones overlap.
+# The fuzzers run for a fixed time, so they run as a pair, a CPU each.
 TESTS_T = $(sort $(wildcard tests/integration/*.t tests/fuzz/*.t tests/lab/*.t tests/tui/*.t))
+FUZZ_T  = $(sort $(wildcard tests/fuzz/*.t))
+LONE_T  = $(sort $(wildcard tests/lab/*.t)) tests/tui/latency.t \
+	tests/integration/health.t tests/integration/health_udp.t
+SLOW_T  = ./$(BUILD)/tests/test_planner_props tests/integration/corpus.t \
+	./$(BUILD)/asan/test_planner_props
+PAR_T   = $(SLOW_T) $(filter-out $(SLOW_T),$(UNIT_BIN:%=./%) $(ASAN_BIN:%=./%) \
+	$(filter-out $(FUZZ_T) $(LONE_T),$(TESTS_T)))
+# The build inside check uses a job per CPU unless make was given -j.
+CHECK_J = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2))
 
-# Everything the tests need, built; then prove runs every TAP producer:
-# the unit tests (plain and sanitized, two at a time: each is one
-# CPU-bound process with its own temporary files), then the scripts
-# under tests/, one at a time (the labs share the machine's CPUs).
+# Everything the tests need, built (in parallel); then prove runs every
+# TAP producer: the unit tests and the scripts of PAR_T two at a time,
+# the fuzzers as a pair, then the labs and latency.t one at a time.
 check: deps
-	$(MAKE) vmbal unit $(BUILD)/asan/vmbal $(BUILD)/fuzz/fuzz_config \
+	$(MAKE) $(CHECK_J) vmbal unit $(BUILD)/asan/vmbal $(BUILD)/fuzz/fuzz_config \
 		$(BUILD)/fuzz/fuzz_meta $(BUILD)/lab/dnat_tool
-	CMOCKA_MESSAGE_OUTPUT=TAP prove -j2 --timer $(UNIT_BIN:%=./%) $(ASAN_BIN:%=./%)
-	prove --timer $(TESTS_T)
+	CMOCKA_MESSAGE_OUTPUT=TAP prove -j2 --timer --exec 'sh tests/own_lease.sh' $(PAR_T)
+	prove -j2 --timer $(FUZZ_T)
+	prove --timer $(LONE_T)
 
 test: check
 

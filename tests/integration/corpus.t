@@ -115,7 +115,10 @@ done
 ncases=$(wc -l < "$cases")
 
 # Valgrind is slow: run it in the background, one worker per CPU, while
-# the other checks run; its results are reported last.
+# the other checks run; its results are reported last. Each run costs
+# about 1.8 s of CPU, nearly all of it the dynamic linker relocating
+# vmbal's 65 libraries; --read-inline-info=no (stack traces without the
+# inlined frames; every error is still found) saves a tenth of that.
 mkdir "$tmp/vg"
 if [ $have_vg = yes ]; then
 	jobs=$(getconf _NPROCESSORS_ONLN 2> /dev/null || echo 2)
@@ -128,6 +131,7 @@ if [ $have_vg = yes ]; then
 			[ $((i % jobs)) -eq $w ] || continue
 			valgrind --error-exitcode=99 --leak-check=full \
 			    --errors-for-leak-kinds=definite,indirect -q \
+			    --read-inline-info=no \
 			    "$bin" --check-config "$opt" "$file" \
 			    > "$tmp/vg/$i.out" 2> "$tmp/vg/$i.err"
 			echo $? > "$tmp/vg/$i.rc"
