@@ -15,13 +15,17 @@
  *   lowest-latency      the configured weight scaled by how much faster
  *                       than the slowest up backend it answers: the
  *                       fastest gets most, never all (at least 1 each)
+ * A backend back in service ramps up to that over the service's
+ * slow_start_s (slowstart.h), except with source-hash, whose mapping the
+ * ramp would reshuffle at every step.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "slowstart.h"
 #include "weights.h"
 
-static bool
+bool
 weights_eligible(const struct service_conf *s, const struct backend_conf *b,
     const struct backend_view *v, bool checked)
 {
@@ -100,6 +104,8 @@ weights_compute(const struct config *cfg, struct backend_view **views,
 			}
 			db->weight = w < 1 ? 1 : w;
 		}
+		if (s->algorithm != ALGO_SOURCE_HASH)
+			slowstart_apply(d, views[i]);
 	}
 	return 0;
 }
