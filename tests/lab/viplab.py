@@ -8,13 +8,18 @@ import fcntl, json, os, shutil, signal, subprocess, sys, tempfile, time
 from labtest import out, check, results, ROOT  # noqa: F401
 
 TOOL = os.path.join(ROOT, "build", "lab", "dnat_tool")
-CLI, LB = "vmbal-dnat-cli", "vmbal-dnat-lb"
-BS = ["vmbal-dnat-b1", "vmbal-dnat-b2", "vmbal-dnat-b3"]
+# Another lab may take its own namespaces and nets: VIPLAB_PREFIX names
+# them (PREFIX-cli, -lb, -b1...), VIPLAB_NET is the client net's third
+# octet (198.18.NET.0/24; backend k on NET+k). Set before importing.
+PFX = os.environ.get("VIPLAB_PREFIX", "vmbal-dnat")
+NET = int(os.environ.get("VIPLAB_NET", "20"))
+CLI, LB = PFX + "-cli", PFX + "-lb"
+BS = ["%s-b%d" % (PFX, k) for k in (1, 2, 3)]
 NSS = [CLI, LB] + BS
-VIP, PORT, BPORT = "198.18.20.100", 80, 8080
-VIP2 = "198.18.20.101"      # a second configuration's VIP (add it to LB)
-BADDR = ["198.18.21.2", "198.18.22.2", "198.18.23.2"]
-SRCS = ["198.18.20.%d" % i for i in range(2, 7)]   # client addresses
+VIP, PORT, BPORT = "198.18.%d.100" % NET, 80, 8080
+VIP2 = "198.18.%d.101" % NET    # a second configuration's VIP (add it to LB)
+BADDR = ["198.18.%d.2" % (NET + k) for k in (1, 2, 3)]
+SRCS = ["198.18.%d.%d" % (NET, i) for i in range(2, 7)]   # client addresses
 TAG = "lab1"        # the configuration dnat_tool programs (VMBAL-lab1-...)
 
 
@@ -163,8 +168,8 @@ def use_backends(n):
     """n backends (default 3): namespaces vmbal-dnat-b1..bn, addresses
     198.18.(20+k).2. Call before setup(); importers read viplab.BS etc."""
     global BS, BADDR, NSS
-    BS = ["vmbal-dnat-b%d" % k for k in range(1, n + 1)]
-    BADDR = ["198.18.%d.2" % (20 + k) for k in range(1, n + 1)]
+    BS = ["%s-b%d" % (PFX, k) for k in range(1, n + 1)]
+    BADDR = ["198.18.%d.2" % (NET + k) for k in range(1, n + 1)]
     NSS = [CLI, LB] + BS
 
 
@@ -177,14 +182,14 @@ def setup(logdir=None):
         must(ns, "ip", "link", "set", "lo", "up")
     must(None, "ip", "link", "add", "vdnc0", "netns", CLI, "type", "veth",
          "peer", "name", "vdnl0", "netns", LB)
-    for ns, a in ((CLI, SRCS[0] + "/24"), (LB, "198.18.20.1/24")):
+    for ns, a in ((CLI, SRCS[0] + "/24"), (LB, "198.18.%d.1/24" % NET)):
         must(ns, "ip", "addr", "add", a, "dev", "vdnc0" if ns == CLI else "vdnl0")
     for src in SRCS[1:]:
         must(CLI, "ip", "addr", "add", src + "/24", "dev", "vdnc0")
     must(LB, "ip", "addr", "add", VIP + "/32", "dev", "vdnl0")
     must(CLI, "ip", "link", "set", "vdnc0", "up")
     must(LB, "ip", "link", "set", "vdnl0", "up")
-    must(CLI, "ip", "route", "add", "default", "via", "198.18.20.1")
+    must(CLI, "ip", "route", "add", "default", "via", "198.18.%d.1" % NET)
     for k, (ns, addr) in enumerate(zip(BS, BADDR), 1):
         net = addr.rsplit(".", 1)[0]
         must(None, "ip", "link", "add", "vdnb%d" % k, "netns", ns, "type", "veth",
