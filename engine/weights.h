@@ -39,7 +39,8 @@ struct backend_view {
 int weights_compute(const struct config *cfg, struct backend_view **views,
     bool health_checked, struct dnat_service *svcs);
 void weights_free(struct dnat_service *svcs, size_t n);
-/* Does this backend take new connections (weight aside from its size)? */
+/* Does this backend get new connections at all: weight > 0, up (or
+ * unknown when unchecked), not drained, not out while its VM migrates? */
 bool weights_eligible(const struct service_conf *s,
     const struct backend_conf *b, const struct backend_view *v, bool checked);
 
