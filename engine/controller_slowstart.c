@@ -16,8 +16,7 @@ controller_slowstart(struct controller *c, double now)
 
 	for (i = 0; i < c->cfg->nservices; i++) {
 		const struct service_conf *s = &c->cfg->services[i];
-		bool ramps = s->slow_start_s > 0 &&
-		    s->algorithm != ALGO_SOURCE_HASH;
+		bool ramps = s->slow_start_s > 0;
 
 		for (j = 0; j < s->nbackends; j++) {
 			struct backend_view *v = &c->views[i][j];

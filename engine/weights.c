@@ -16,8 +16,9 @@
  *                       than the slowest up backend it answers: the
  *                       fastest gets most, never all (at least 1 each)
  * A backend back in service ramps up to that over the service's
- * slow_start_s (slowstart.h), except with source-hash, whose mapping the
- * ramp would reshuffle at every step.
+ * slow_start_s (slowstart.h). With a hashed pick (buckets.h) the ramp
+ * only moves buckets to the backend that ramps, and only the ones it gets
+ * at its full weight.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -104,8 +105,7 @@ weights_compute(const struct config *cfg, struct backend_view **views,
 			}
 			db->weight = w < 1 ? 1 : w;
 		}
-		if (s->algorithm != ALGO_SOURCE_HASH)
-			slowstart_apply(d, views[i]);
+		slowstart_apply(d, views[i]);
 	}
 	return 0;
 }

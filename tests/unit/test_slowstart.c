@@ -10,6 +10,7 @@
 #include "tap.h"
 #include "helpers.h"
 #include "../../actions/sim_dnat.h"
+#include "../../engine/buckets.h"
 #include "../../engine/health.h"
 #include "../../engine/slowstart.h"
 
@@ -97,8 +98,8 @@ weights_of(const char *algo, struct backend_view *v, long *w)
 	config_free(c);
 }
 
-/* Every algorithm but source-hash scales the ramping backend's weight;
- * the others keep their proportions (scaled up for resolution). */
+/* Every algorithm scales the ramping backend's weight; the others keep
+ * their proportions (scaled up for resolution). */
 static void
 test_weights_while_ramping(void **state)
 {
@@ -146,13 +147,72 @@ test_weights_while_ramping(void **state)
 	weights_of("lowest-latency", v, w);
 	/* 20, 40, 30 before the ramp: times 3 (largest 120), then 0.3 */
 	assert_true(w[0] == 60 && w[1] == 36 && w[2] == 90);
-	/* source-hash: not ramped (its mapping would move at every step) */
+	/* source-hash: the same as weighted (the table, below) */
 	weights_of("source-hash", v, w);
-	assert_true(w[0] == 1 && w[1] == 2 && w[2] == 3);
+	assert_true(w[0] == 34 && w[1] == 20 && w[2] == 102);
+	assert_int_equal(ruled, ALGO_SOURCE_HASH);
 	/* a down backend stays out, the ramp aside */
 	v[1].health = BH_DOWN;
 	weights_of("weighted", v, w);
 	assert_true(w[0] == 1 && w[1] == 0 && w[2] == 3);
+}
+
+/*
+ * A hashed service (source-hash; the bucket table of buckets.h from the
+ * weights): over a ramp of backend 3 of 6, the buckets it holds only
+ * grow, each one it holds at its full weight; the others' buckets only
+ * go to it; the scaled weights alone move nothing.
+ */
+static void
+test_hashed_ramp(void **state)
+{
+	static const char *const keys[6] = { "198.18.1.1:80", "198.18.1.2:80",
+		"198.18.1.3:80", "198.18.1.4:80", "198.18.1.5:80",
+		"198.18.1.6:80" };
+	static uint32_t full[BUCKETS_M], out[BUCKETS_M], now[BUCKETS_M],
+	    before[BUCKETS_M];
+	struct buckets_member mem[6];
+	size_t b, k, held, last = 0, all = 0;
+	double t, f;
+
+	(void)state;
+	for (k = 0; k < 6; k++) {
+		mem[k].key = keys[k];
+		mem[k].weight = 1 + (double)(k % 2);	/* 1, 2, 1, 2 ... */
+	}
+	buckets_table(mem, 6, full, BUCKETS_M);
+	/* the ramp's weights: the others times 50 (the largest is 100) */
+	for (k = 0; k < 6; k++)
+		mem[k].weight *= 50;
+	buckets_table(mem, 6, now, BUCKETS_M);
+	assert_memory_equal(now, full, sizeof now);	/* scaling moves none */
+	mem[2].weight = 0;	/* out: its buckets with the others */
+	buckets_table(mem, 6, out, BUCKETS_M);
+	memcpy(before, out, sizeof before);
+	for (t = 0; t <= 10; t += 0.5) {
+		/* its weight while it ramps, as slowstart_apply makes it */
+		f = slowstart_factor(0, t, 10);
+		mem[2].weight = (double)(long)(50 * f + 0.5);
+		if (mem[2].weight < 1)
+			mem[2].weight = 1;
+		buckets_table(mem, 6, now, BUCKETS_M);
+		for (held = 0, b = 0; b < BUCKETS_M; b++) {
+			if (now[b] == 2) {
+				held++;
+				assert_int_equal(full[b], 2);
+			} else
+				assert_int_equal(now[b], out[b]);
+			if (before[b] == 2)	/* it keeps what it got */
+				assert_int_equal(now[b], 2);
+			before[b] = now[b];
+		}
+		assert_true(held >= last);
+		last = held;
+	}
+	for (b = 0; b < BUCKETS_M; b++)
+		all += full[b] == 2;
+	assert_int_equal(last, all);	/* all of them at the end */
+	assert_true(all > 50);
 }
 
 /* --- through the controller ------------------------------------------ */
@@ -240,7 +300,8 @@ rec_free(void *impl)
 	(void)impl;
 }
 
-static const struct dnat_ops rec_ops = { rec_apply, rec_flush, rec_free };
+static const struct dnat_ops rec_ops = { rec_apply, rec_flush, rec_free,
+	NULL };
 
 /* Two round-robin backends, the first on VM a; no auto moves. */
 static const char *const yaml =
@@ -536,6 +597,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_factor),
 		cmocka_unit_test(test_weights_while_ramping),
+		cmocka_unit_test(test_hashed_ramp),
 		cmocka_unit_test(test_no_ramp_at_start),
 		cmocka_unit_test(test_ramp_after_health_up),
 		cmocka_unit_test(test_down_during_ramp),
