@@ -33,6 +33,7 @@ ENGINE_SRC += engine/safefile.c engine/config_ext.c
 ENGINE_SRC += engine/plan_check.c	# does an offer still hold
 ENGINE_SRC += engine/buckets.c	# source-hash bucket table (docs/dnat.md)
 ENGINE_SRC += engine/latency.c	# health-check latency, smoothed
+ENGINE_SRC += engine/slowstart.c engine/controller_slowstart.c	# a returning backend's ramp
 SIM_SRC    = probes/sim.c probes/sim_probe.c probes/sim_clock.c \
 	actions/sim_action.c probes/lv_events.c probes/lv_probe.c \
 	probes/real_clock.c probes/health.c \

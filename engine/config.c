@@ -1230,6 +1230,7 @@ static const struct field service_fields[] = {
 	SF("protocol", FT_ENUM, protocol, 0, 0, 0, proto_names, NULL),
 	SF("algorithm", FT_ENUM, algorithm, 0, 0, 0, algo_names, NULL),
 	SF("persistence_s", FT_LONG, persistence_s, 0, 86400, 0, NULL, NULL),
+	SF("slow_start_s", FT_LONG, slow_start_s, 0, 3600, 0, NULL, NULL),
 	SF("snat", FT_BOOL, snat, 0, 0, 0, NULL, NULL),
 	SF("drain_on_migrate", FT_BOOL, drain_on_migrate, 0, 0, 0, NULL, NULL),
 	SF("health", FT_FUNC, health, 0, 0, 0, NULL, cfg_health),

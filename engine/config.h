@@ -122,6 +122,7 @@ struct service_conf {
 	enum svc_protocol protocol;
 	enum svc_algorithm algorithm;
 	long persistence_s;
+	long slow_start_s;	/* a returning backend's ramp; 0: none */
 	bool snat;
 	bool drain_on_migrate;
 	struct health_conf health;

@@ -96,6 +96,8 @@ controller_next_due(const struct controller *c)
 		next = fmin(next, floor(c->now * 10.0 + 1e-6) / 10.0 + 0.1);
 	if (c->dnat_recheck > c->now)
 		next = fmin(next, c->dnat_recheck);
+	if (controller_slowstart_due(c) > c->now)
+		next = fmin(next, controller_slowstart_due(c));
 	return next;
 }
 

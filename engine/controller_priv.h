@@ -2,7 +2,8 @@
  * controller_priv.h - the controller's state, shared by the files that
  * make up the controller: controller.c (the tick), controller_moves.c,
  * controller_offer.c, controller_services.c, controller_recover.c,
- * controller_journal.c, controller_cmd.c (the operator's commands) and
+ * controller_journal.c, controller_slowstart.c, controller_cmd.c (the
+ * operator's commands) and
  * controller_view.c (what the console reads).
  * Nothing outside engine/controller*.c includes it.
  */
@@ -120,6 +121,12 @@ void controller_views_sync(struct controller *c);
 /* controller_forget.c: the conntrack entries of backends out of rotation
  * (see the file). */
 void controller_forget(struct controller *c, double now);
+
+/* controller_slowstart.c: notes the backends back in service and keeps
+ * their ramps in the views; true when a ramp changed (the weights may
+ * have). When a ramp next changes; < 0 none. */
+bool controller_slowstart(struct controller *c, double now);
+double controller_slowstart_due(const struct controller *c);
 
 /* controller_role.c: asks the role source (ha:) at every run; says each
  * change, and the first answer, in an ha event; a standby has no offer

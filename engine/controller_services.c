@@ -191,6 +191,8 @@ controller_dnat(struct controller *c, double now)
 	struct diag d;
 	struct event ev;
 
+	if (controller_slowstart(c, now))
+		c->dnat_dirty = true;	/* a ramp moved on */
 	if (c->opts.dnat == NULL || n == 0 || c->policy.mode == MODE_OBSERVE)
 		return;		/* observing never touches the rules */
 	recheck = !c->opts.dry_run && c->dnat_recheck > 0 &&
@@ -201,6 +203,7 @@ controller_dnat(struct controller *c, double now)
 		return;		/* starting: the rules in force stay a moment */
 	c->dnat_dirty = false;
 	controller_views_sync(c);
+	(void)controller_slowstart(c, now);	/* a migration just ended */
 	svcs = calloc(n + 1, sizeof *svcs);
 	sigs = calloc(n + 1, sizeof *sigs);
 	if (svcs == NULL || sigs == NULL ||

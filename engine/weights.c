@@ -15,13 +15,18 @@
  *   lowest-latency      the configured weight scaled by how much faster
  *                       than the slowest up backend it answers: the
  *                       fastest gets most, never all (at least 1 each)
+ * A backend back in service ramps up to that over the service's
+ * slow_start_s (slowstart.h). With a hashed pick (buckets.h) the ramp
+ * only moves buckets to the backend that ramps, and only the ones it gets
+ * at its full weight.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "slowstart.h"
 #include "weights.h"
 
-static bool
+bool
 weights_eligible(const struct service_conf *s, const struct backend_conf *b,
     const struct backend_view *v, bool checked)
 {
@@ -100,6 +105,7 @@ weights_compute(const struct config *cfg, struct backend_view **views,
 			}
 			db->weight = w < 1 ? 1 : w;
 		}
+		slowstart_apply(d, views[i]);
 	}
 	return 0;
 }

@@ -24,6 +24,13 @@ struct backend_view {
 	bool vm_migrating;	/* its VM is in flight */
 	bool drained;		/* the operator drained it: no new connections */
 	long conns;		/* open connections; < 0 unknown */
+	/* slow start (slowstart.h; kept by controller_slowstart.c) */
+	double ramp;		/* the part of its weight it gets while it
+				 * ramps, in (0, 1); 0: all of it */
+	double ramp_since;	/* when that ramp began */
+	bool serving;		/* it took new connections at the last look */
+	bool ramp_armed;	/* it was seen down or out of rotation since
+				 * the run began: its return ramps */
 };
 
 /*
@@ -35,5 +42,9 @@ struct backend_view {
 int weights_compute(const struct config *cfg, struct backend_view **views,
     bool health_checked, struct dnat_service *svcs);
 void weights_free(struct dnat_service *svcs, size_t n);
+/* Does this backend get new connections at all: weight > 0, up (or
+ * unknown when unchecked), not drained, not out while its VM migrates? */
+bool weights_eligible(const struct service_conf *s,
+    const struct backend_conf *b, const struct backend_view *v, bool checked);
 
 #endif
