@@ -243,8 +243,8 @@ fake_health_free(void *impl)
 	(void)impl;
 }
 
-static const struct health_ops fake_health_ops = { fake_poll, NULL,
-	fake_health_free };
+static const struct health_ops fake_health_ops = { .poll = fake_poll,
+	.free = fake_health_free };
 
 static void
 fake_set(struct fake_health *f, size_t b, bool up)
