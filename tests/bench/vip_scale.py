@@ -17,7 +17,9 @@ import ipaddress, os, re, shutil, subprocess, sys, time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "lab"))
 from benchlib import result, skip, verdict  # noqa: E402
+from labtest import run, nsx, must  # noqa: E402
 
 TOOL = os.environ.get("VIP_SCALE_TOOL", os.path.join(ROOT, "build", "lab", "dnat_tool"))
 RATE = os.path.join(ROOT, "build", "bench", "bench_connrate")
@@ -32,26 +34,6 @@ SECS = float(os.environ.get("VIP_SCALE_SECS", "0.5"))
 ROUNDS = int(os.environ.get("VIP_SCALE_ROUNDS", "16"))
 THREADS = int(os.environ.get("VIP_SCALE_THREADS", "2"))
 procs = []
-
-
-def run(args, timeout=120, inp=None):
-    try:
-        p = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
-                           input=inp, stdin=None if inp is not None else subprocess.DEVNULL)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired:
-        return 124, "", "timed out"
-
-
-def nsx(ns, *args, **kw):
-    return run(["ip", "netns", "exec", ns, *args], **kw)
-
-
-def must(ns, *args, **kw):
-    rc, o, e = nsx(ns, *args, **kw) if ns else run(list(args), **kw)
-    if rc != 0:
-        raise RuntimeError("%s %s: %s" % (ns, " ".join(args), e.strip()))
-    return o
 
 
 def teardown():

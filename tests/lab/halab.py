@@ -16,7 +16,7 @@ going down (a machine losing power); "the link is cut" by taking d2's sync
 port off the sync bridge (both carriers stay up, no frame passes)."""
 import os, re, shutil, signal, socket, subprocess, sys, threading, time
 
-from labtest import out, ROOT  # noqa: F401
+from labtest import out, ROOT, run, nsx, must  # noqa: F401
 
 DOC = os.path.join(ROOT, "docs", "ha.md")
 PFX = "vbha"
@@ -41,26 +41,6 @@ TAG = "vbha"
 def port(k, lan):
     """Director k's (0, 1) port on the switch for lan c, b or s."""
     return "%s-d%d%s" % (PFX, k + 1, lan)
-
-
-def run(args, timeout=30, inp=None):
-    try:
-        p = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
-                           input=inp, stdin=None if inp is not None else subprocess.DEVNULL)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired:
-        return 124, "", "timed out"
-
-
-def nsx(ns, *args, **kw):
-    return run(["ip", "netns", "exec", ns, *args], **kw)
-
-
-def must(ns, *args, **kw):
-    rc, o, e = nsx(ns, *args, **kw) if ns else run(list(args), **kw)
-    if rc != 0:
-        raise RuntimeError("%s %s: %s" % (ns, " ".join(args), e.strip()))
-    return o
 
 
 # --- the documented text ----------------------------------------------

@@ -13,9 +13,9 @@ are parameters (environment):
   VMBAL_HASH_CLIENTS  the client addresses, a /18 (198.18.192.0/18)
   VMBAL_HASH_TAG      the configuration's tag     (vbsh)
 """
-import fcntl, ipaddress, json, os, shutil, subprocess, sys
+import ipaddress, json, os, shutil, subprocess, sys
 
-from labtest import ROOT, out
+from labtest import ROOT, out, run, nsx, must, lab_lock  # noqa: F401
 
 TOOL = os.path.join(ROOT, "build", "lab", "dnat_tool")
 P = os.environ.get("VMBAL_HASH_NS", "vbsh")
@@ -117,13 +117,9 @@ else:
 """
 
 
-_lock = None
-
-
 def start():
     """Skip unless root and the tools are there; then take the lab lock
     (one lab test at a time)."""
-    global _lock
     if os.geteuid() != 0:
         out("1..0 # SKIP needs root")
         sys.exit(0)
@@ -134,28 +130,7 @@ def start():
     if missing:
         out("1..0 # SKIP missing: " + " ".join(missing))
         sys.exit(0)
-    _lock = open("/run/lock/vmbal-lab-tests.lock", "a")
-    fcntl.flock(_lock, fcntl.LOCK_EX)
-
-
-def run(args, timeout=60, inp=None):
-    try:
-        p = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
-                           input=inp, stdin=None if inp is not None else subprocess.DEVNULL)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired:
-        return 124, "", "timed out"
-
-
-def nsx(ns, *args, **kw):
-    return run(["ip", "netns", "exec", ns, *args], **kw)
-
-
-def must(ns, *args):
-    rc, o, e = nsx(ns, *args) if ns else run(list(args))
-    if rc != 0:
-        raise RuntimeError("%s %s: %s" % (ns, " ".join(args), e.strip()))
-    return o
+    lab_lock()     # one lab test at a time
 
 
 def teardown():

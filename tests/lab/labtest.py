@@ -45,9 +45,41 @@ def start(lab_dir):
     if missing or not os.path.exists(VMBAL):
         out("1..0 # SKIP missing: " + " ".join(missing or ["./vmbal"]))
         sys.exit(0)
-    _lock = open("/run/lock/vmbal-lab-tests.lock", "a")
-    fcntl.flock(_lock, fcntl.LOCK_EX)     # one lab test at a time
+    lab_lock()
     ENV["VMBAL_LAB_DIR"] = lab_dir
+
+
+def lab_lock():
+    """Takes the lab lock for the rest of the process: one lab test at a
+    time on this machine, whichever lab it builds."""
+    global _lock
+    if _lock is None:
+        _lock = open("/run/lock/vmbal-lab-tests.lock", "a")
+        fcntl.flock(_lock, fcntl.LOCK_EX)
+
+
+def run(args, timeout=60, inp=None):
+    """Runs args (no shell): (returncode, stdout, stderr), 124 when it
+    took longer than timeout seconds; inp, when given, is its stdin."""
+    try:
+        p = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                           input=inp, stdin=None if inp is not None else subprocess.DEVNULL)
+        return p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired:
+        return 124, "", "timed out"
+
+
+def nsx(ns, *args, **kw):
+    """run() inside network namespace ns."""
+    return run(["ip", "netns", "exec", ns, *args], **kw)
+
+
+def must(ns, *args, **kw):
+    """nsx() (run() when ns is None) that raises on failure; its stdout."""
+    rc, o, e = nsx(ns, *args, **kw) if ns else run(list(args), **kw)
+    if rc != 0:
+        raise RuntimeError("%s %s: %s" % (ns, " ".join(args), e.strip()))
+    return o
 
 
 def tap(planned, body, cleanup):

@@ -3,9 +3,9 @@ a client (five source addresses), a balancer holding the VIP
 (ip_forward=1, legacy iptables) and three HTTP backends whose answer is
 their own name. Shared by dnat_lab.t (the DNAT programmer alone) and vip_lab.t
 (vmbal itself). setup() and teardown() build and remove it all."""
-import fcntl, json, os, shutil, signal, subprocess, sys, tempfile, time
+import json, os, shutil, signal, subprocess, sys, tempfile, time
 
-from labtest import out, check, results, ROOT  # noqa: F401
+from labtest import out, check, results, ROOT, run, nsx, must, lab_lock  # noqa: F401
 
 TOOL = os.path.join(ROOT, "build", "lab", "dnat_tool")
 # A test that must not share names or nets with the others sets, before
@@ -28,13 +28,9 @@ def chain(name, tag=TAG):
     """A chain's full name: chain("SERVICES") is VMBAL-lab1-SERVICES."""
     return "VMBAL-%s-%s" % (tag, name)
 
-_lock = None
-
-
 def start(need):
     """Skip unless root and the tools (and the files in need) are there;
     then take the lab lock and install the signal handlers."""
-    global _lock
     if os.geteuid() != 0:
         out("1..0 # SKIP needs root")
         sys.exit(0)
@@ -44,8 +40,7 @@ def start(need):
     if missing:
         out("1..0 # SKIP missing: " + " ".join(missing))
         sys.exit(0)
-    _lock = open("/run/lock/vmbal-lab-tests.lock", "a")
-    fcntl.flock(_lock, fcntl.LOCK_EX)     # one lab test at a time
+    lab_lock()     # one lab test at a time
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, on_signal)
 
@@ -135,26 +130,6 @@ print(json.dumps(res))
 """
 
 
-def run(args, timeout=60, inp=None):
-    try:
-        p = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
-                           input=inp, stdin=None if inp is not None else subprocess.DEVNULL)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired:
-        return 124, "", "timed out"
-
-
-def nsx(ns, *args, **kw):
-    return run(["ip", "netns", "exec", ns, *args], **kw)
-
-
-def must(ns, *args):
-    rc, o, e = nsx(ns, *args) if ns else run(list(args))
-    if rc != 0:
-        raise RuntimeError("%s %s: %s" % (ns, " ".join(args), e.strip()))
-    return o
-
-
 def teardown():
     for p in procs:
         if p.poll() is None:
@@ -174,8 +149,6 @@ def teardown():
 def on_signal(*_):
     teardown()
     sys.exit(1)
-
-
 
 
 def use_backends(n):
