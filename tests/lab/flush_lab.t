@@ -8,7 +8,7 @@
 # VIP's new connections then get no DNAT; a second flush finds nothing
 # and succeeds. A simulated cluster is refused as a usage error (2).
 # Prints TAP; skips without root.
-import json, os, subprocess, sys, tempfile, threading, time
+import json, os, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import labtest  # noqa: E402
@@ -48,10 +48,7 @@ def body():
     must(LB, "iptables-legacy", "-w", "-t", "nat", "-A", "POSTROUTING", "-s",
          "198.18.20.99/32", "-j", "RETURN")
     rc, o, e = apply(state("round-robin").replace(VIP, VIP2), "lab2")
-    vm = subprocess.Popen(["ip", "netns", "exec", LB, VMBAL, "--headless", "-c", cfg.name],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    procs.append(vm)
-    threading.Thread(target=reader, args=(vm,), daemon=True).start()
+    vm = vmbal_headless(cfg.name)
     t, e = wait_event(lambda e: e["event"] == "dnat" and e["status"] == "applied"
                       and sorted(weights(e).values()) == [1, 1, 1], 15)
     before = save()

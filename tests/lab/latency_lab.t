@@ -126,10 +126,7 @@ def pane_lat(s):
 def body():
     global con
     setup(delaydir=tmp)
-    vm = subprocess.Popen(["ip", "netns", "exec", LB, VMBAL, "--headless", "-c", cfg],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    procs.append(vm)
-    threading.Thread(target=reader, args=(vm,), daemon=True).start()
+    vm = vmbal_headless(cfg)
     t, e = wait_event(lambda e: e["event"] == "dnat" and e["status"] == "applied"
                       and len(weights(e)) == 3 and min(weights(e).values()) > 0, 10)
     check(e is not None, "vmbal programs the lowest-latency service once its backends are up",

@@ -4,7 +4,7 @@
 # conntrack sees them), vmbal's next weights give that backend far fewer
 # new connections through the VIP than the others. Prints TAP; skips
 # without root.
-import json, os, subprocess, sys, tempfile, threading, time
+import json, os, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import labtest  # noqa: E402
@@ -48,10 +48,7 @@ def body():
     tmpfiles.append(journal)
     with open(cfg.name, "a") as f:
         f.write("journal: %s\n" % journal)
-    vm = subprocess.Popen(["ip", "netns", "exec", LB, VMBAL, "--headless", "-c", cfg.name],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    procs.append(vm)
-    threading.Thread(target=reader, args=(vm,), daemon=True).start()
+    vm = vmbal_headless(cfg.name)
     t, e = wait_event(lambda e: e["event"] == "dnat" and len(set(weights(e).values())) == 1
                       and min(weights(e).values()) > 0, 10)
     check(e is not None, "least-connections: equal weights while no connection is open",

@@ -6,7 +6,7 @@
 # below its third to near it instead of jumping, and the dnat events
 # show its weight ramping. Namespaces vbss-*, nets 198.18.184-187.0/24.
 # Prints TAP; skips without root.
-import json, os, subprocess, sys, tempfile, threading, time
+import json, os, subprocess, sys, tempfile, time
 
 os.environ["VIPLAB_NS"] = "vbss"
 os.environ["VIPLAB_NET"] = "184"
@@ -70,10 +70,7 @@ def body():
     tmpfiles.append(journal)
     with open(cfg.name, "a") as f:
         f.write("journal: %s\n" % journal)
-    vm = subprocess.Popen(["ip", "netns", "exec", LB, VMBAL, "--headless", "-c", cfg.name],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    procs.append(vm)
-    threading.Thread(target=reader, args=(vm,), daemon=True).start()
+    vm = vmbal_headless(cfg.name)
     t, e = wait_event(lambda e: e["event"] == "dnat" and
                       sorted(weights(e).values()) == [1, 1, 1], 10)
     check(e is not None, "at the start: all three at full weight at once, no ramp",

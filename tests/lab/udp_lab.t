@@ -12,7 +12,7 @@
 # entries (TIME_WAIT) of a backend out of rotation are deleted too, so a
 # client reusing its port is not sent back to it. Prints TAP; skips
 # without root or dnsmasq.
-import json, os, re, shutil, subprocess, sys, tempfile, threading, time
+import json, os, re, shutil, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import labtest  # noqa: E402
@@ -203,10 +203,7 @@ def body():
     setup()
     tmpfiles.extend([cfg.name, journal])
     echo, dns = start_servers()
-    vm = subprocess.Popen(["ip", "netns", "exec", LB, VMBAL, "--headless", "-c", cfg.name],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    procs.append(vm)
-    threading.Thread(target=reader, args=(vm,), daemon=True).start()
+    vm = vmbal_headless(cfg.name)
 
     def programmed(svc, n=3):
         return lambda e: (e["event"] == "dnat" and e["service"] == svc and

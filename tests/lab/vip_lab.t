@@ -67,10 +67,7 @@ def body():
     setup()
     tmpfiles.extend([cfg.name, journal, cfg2.name, journal2])
     must(LB, "ip", "addr", "add", VIP2 + "/32", "dev", "vdnl0")
-    vm = subprocess.Popen(["ip", "netns", "exec", LB, VMBAL, "--headless", "-c", cfg.name],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    procs.append(vm)
-    threading.Thread(target=reader, args=(vm,), daemon=True).start()
+    vm = vmbal_headless(cfg.name)
     t, e = wait_event(lambda e: e["event"] == "dnat" and e["status"] == "applied"
                       and sorted(weights(e).values()) == [1, 1, 1], 10)
     check(e is not None, "vmbal programs the service once its backends are up",

@@ -299,6 +299,17 @@ def reader(p):
             events.append((time.monotonic(), ev))
 
 
+def vmbal_headless(cfg_path):
+    """vmbal --headless -c cfg_path in the balancer, its events collected
+    into events as they come (reader); the Popen, which teardown stops."""
+    p = subprocess.Popen(["ip", "netns", "exec", LB, os.path.join(ROOT, "vmbal"),
+                          "--headless", "-c", cfg_path],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs.append(p)
+    __import__("threading").Thread(target=reader, args=(p,), daemon=True).start()
+    return p
+
+
 def wait_event(pred, secs, after=0.0):
     """The first (time, event) at or after `after` that pred accepts."""
     end = time.monotonic() + secs
