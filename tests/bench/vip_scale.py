@@ -19,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "lab"))
 from benchlib import result, skip, verdict  # noqa: E402
-from labtest import run, nsx, must  # noqa: E402
+from labtest import run, nsx, must, stop_lab  # noqa: E402
 
 TOOL = os.environ.get("VIP_SCALE_TOOL", os.path.join(ROOT, "build", "lab", "dnat_tool"))
 RATE = os.path.join(ROOT, "build", "bench", "bench_connrate")
@@ -37,13 +37,7 @@ procs = []
 
 
 def teardown():
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-        p.wait()
-    del procs[:]
-    for ns in NSS:
-        run(["ip", "netns", "del", ns])
+    stop_lab(procs, NSS)
 
 
 def setup():

@@ -15,7 +15,7 @@ are parameters (environment):
 """
 import ipaddress, json, os, shutil, subprocess, sys
 
-from labtest import ROOT, out, run, nsx, must, lab_lock  # noqa: F401
+from labtest import ROOT, out, run, nsx, must, lab_lock, stop_lab  # noqa: F401
 
 TOOL = os.path.join(ROOT, "build", "lab", "dnat_tool")
 P = os.environ.get("VMBAL_HASH_NS", "vbsh")
@@ -134,16 +134,7 @@ def start():
 
 
 def teardown():
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-    del procs[:]
-    for ns in NSS:
-        run(["ip", "netns", "del", ns])
+    stop_lab(procs, NSS)
 
 
 def addr(d, host):

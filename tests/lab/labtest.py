@@ -74,6 +74,21 @@ def nsx(ns, *args, **kw):
     return run(["ip", "netns", "exec", ns, *args], **kw)
 
 
+def stop_lab(procs, nss):
+    """Kills what a lab started (procs, emptied) and deletes its network
+    namespaces (nss); what is gone already is no error."""
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+    del procs[:]
+    for ns in nss:
+        run(["ip", "netns", "del", ns])
+
+
 def must(ns, *args, **kw):
     """nsx() (run() when ns is None) that raises on failure; its stdout."""
     rc, o, e = nsx(ns, *args, **kw) if ns else run(list(args), **kw)

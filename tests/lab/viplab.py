@@ -5,7 +5,7 @@ their own name. Shared by dnat_lab.t (the DNAT programmer alone) and vip_lab.t
 (vmbal itself). setup() and teardown() build and remove it all."""
 import json, os, shutil, signal, subprocess, sys, tempfile, time
 
-from labtest import out, check, results, ROOT, run, nsx, must, lab_lock  # noqa: F401
+from labtest import out, check, results, ROOT, run, nsx, must, lab_lock, stop_lab  # noqa: F401
 
 TOOL = os.path.join(ROOT, "build", "lab", "dnat_tool")
 # A test that must not share names or nets with the others sets, before
@@ -131,16 +131,7 @@ print(json.dumps(res))
 
 
 def teardown():
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-    del procs[:]
-    for ns in NSS:
-        run(["ip", "netns", "del", ns])
+    stop_lab(procs, NSS)
     for f in tmpfiles:
         if os.path.exists(f):
             os.unlink(f)
