@@ -144,6 +144,11 @@ controller_start_ready(struct controller *c, double now)
 		c->model->vms[v].in_flight = true;
 		c->dnat_dirty = true;
 		controller_dnat(c, now);
+		/* and its finished connections are forgotten now, not at the
+		 * next run: a client that reuses a port in TIME_WAIT would
+		 * otherwise be sent to it after the intent is written */
+		c->forget_next = 0;
+		controller_forget(c, now);
 		/* nothing is done that the journal does not hold first: the
 		 * move waits (pending, its backends served again) until its
 		 * intent is written */
