@@ -27,7 +27,7 @@ LDLIBS   = $(PKG_LIBS) -lresolv -lm -pthread	# libresolv: the DNS health check (
 # The engine: pure, no libvirt, libiptc or ncurses (checked by make check).
 ENGINE_SRC = engine/diag.c engine/ynode.c engine/config.c engine/window.c \
 	engine/snapshot.c engine/model.c engine/imbalance.c engine/action.c \
-	engine/controller.c engine/controller_cmd.c engine/controller_journal.c engine/controller_moves.c engine/controller_offer.c engine/controller_recover.c engine/controller_services.c engine/controller_forget.c engine/controller_role.c engine/controller_view.c engine/plan.c engine/placement.c engine/repair.c \
+	engine/command.c engine/controller.c engine/controller_command.c engine/controller_restore.c engine/controller_cmd.c engine/controller_journal.c engine/controller_moves.c engine/controller_offer.c engine/controller_recover.c engine/controller_services.c engine/controller_forget.c engine/controller_role.c engine/controller_view.c engine/plan.c engine/placement.c engine/repair.c \
 	engine/planner.c engine/planner_balance.c engine/plan_order.c engine/planner_greedy.c engine/planner_consolidate.c engine/plan_build.c engine/planner_exact.c engine/movecost.c engine/weights.c
 ENGINE_SRC += engine/safefile.c engine/config_ext.c
 ENGINE_SRC += engine/plan_check.c	# does an offer still hold
@@ -37,7 +37,7 @@ ENGINE_SRC += engine/slowstart.c engine/controller_slowstart.c	# a returning bac
 SIM_SRC    = probes/sim.c probes/sim_probe.c probes/sim_clock.c \
 	actions/sim_action.c probes/lv_events.c probes/lv_probe.c \
 	probes/real_clock.c probes/health.c \
-	actions/lv_migrate.c actions/journal_file.c actions/sim_dnat.c \
+	actions/lv_migrate.c actions/journal_file.c actions/journal_state.c actions/sim_dnat.c \
 	actions/dnat_iptc.c probes/conntrack.c
 CLI_SRC    = cli/options.c cli/jsonout.c cli/headless.c cli/demo.c cli/lease.c
 SIM_SRC   += actions/dnat_rules.c	# what dnat_iptc.c applies, described

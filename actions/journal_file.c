@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "journal_file.h"
+#include "journal_state.h"
 
 #define REPLAY_BLOCK 65536
 #define ERROR_MAX 2048		/* bytes of an outcome's error kept */
@@ -66,6 +67,7 @@ struct replay {
 	size_t bad;
 	double now_wall, horizon_s;
 	bool nomem;
+	struct journal_states states;	/* the operator's standing state */
 };
 
 static bool
@@ -206,6 +208,15 @@ replay_line(struct replay *rp, const char *s, size_t len)
 	}
 	memset(&r, 0, sizeof r);
 	phase = json_string_value(json_object_get(o, "phase"));
+	if (phase != NULL && strcmp(phase, "command") == 0) {
+		if (!journal_states_keep(&rp->states, o, replay_wall(o),
+		    rp->now_wall))
+			rp->bad++;
+		if (rp->states.nomem)
+			rp->nomem = true;
+		json_decref(o);
+		return;
+	}
 	action = json_string_value(json_object_get(o, "action"));
 	status = json_string_value(json_object_get(o, "status"));
 	r.vm = (char *)json_string_value(json_object_get(o, "vm"));
@@ -319,11 +330,16 @@ replay_done(struct replay *rp)
 		w.p = p;
 		w.now_wall = rp->now_wall;
 		twalk_r(rp->root, replay_collect, &w);
+		p->state = rp->states.v;	/* the past takes them over */
+		p->nstate = rp->states.n;
+		rp->states.v = NULL;
+		rp->states.n = 0;
 	} else if (p != NULL) {
 		free(p);
 		p = NULL;
 	}
 	tdestroy(rp->root, replay_vm_free);
+	journal_states_clear(&rp->states);
 	free(rp->line);
 	return p;
 }
@@ -434,6 +450,14 @@ journal_past_free(struct journal_past *p)
 		free(p->moves[i].to);
 	}
 	free(p->moves);
+	for (i = 0; i < p->nstate; i++) {
+		free(p->state[i].host);
+		free(p->state[i].service);
+		free(p->state[i].backend);
+		free(p->state[i].mode);
+		free(p->state[i].who);
+	}
+	free(p->state);
 	free(p);
 }
 
@@ -469,6 +493,30 @@ journal_set_error(json_t *o, const char *s)
 	    json_string("(an error that is no UTF-8)"));
 }
 
+/* An operator command's arguments: those it has. */
+static int
+journal_command_args(json_t *o, const struct journal_entry *e)
+{
+	const char *keys[] = { "vm", "to", "host", "service", "backend",
+	    "mode" };
+	const char *vals[] = { e->vm, e->to, e->host, e->service, e->backend,
+	    e->mode };
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (vals[i] != NULL)
+			bad |= journal_set_string(o, keys[i], vals[i]);
+	if (strcmp(e->action, "maintenance") == 0 ||
+	    strcmp(e->action, "drain") == 0)
+		bad |= json_object_set_new(o, "on", json_boolean(e->on));
+	if (strcmp(e->action, "maintenance") == 0 ||
+	    strcmp(e->action, "mode") == 0)
+		bad |= json_object_set_new(o, "config_was",
+		    json_integer(e->config_was));
+	return bad;
+}
+
 /* The record as one line, newline included (and one before it when
  * nl_first); NULL and d when it cannot be. */
 static char *
@@ -490,14 +538,18 @@ journal_file_line(const struct journal_file *jf, const struct journal_entry *e,
 	    (double)(ts.tv_nsec / 1000000) / 1000.0));
 	bad |= json_object_set_new(o, "ts",
 	    json_real((double)(long long)(e->ts * 100) / 100));
-	bad |= journal_set_string(o, "phase", e->outcome ? "outcome" :
-	    "intent");
+	bad |= journal_set_string(o, "phase", e->command ? "command" :
+	    e->outcome ? "outcome" : "intent");
 	bad |= journal_set_string(o, "who", e->who);
 	bad |= journal_set_string(o, "action", e->action);
-	bad |= journal_set_string(o, "vm", e->vm);
-	bad |= journal_set_string(o, "from", e->from);
-	bad |= journal_set_string(o, "to", e->to);
-	if (e->outcome) {
+	if (e->command)
+		bad |= journal_command_args(o, e);
+	else {
+		bad |= journal_set_string(o, "vm", e->vm);
+		bad |= journal_set_string(o, "from", e->from);
+		bad |= journal_set_string(o, "to", e->to);
+	}
+	if (e->outcome && !e->command) {
 		bad |= journal_set_string(o, "status",
 		    mig_status_name(e->status));
 		bad |= json_object_set_new(o, "duration_s",

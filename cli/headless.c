@@ -72,7 +72,7 @@ headless_run(const struct run *r)
 	struct headless_sink hs = { stdout, 0, o->plan };
 	struct controller_opts copts = { .dry_run = o->dry_run,
 		.health = r->health, .journal = r->journal, .dnat = r->dnat,
-		.role = r->role };
+		.role = r->role, .mode_given = o->mode_set };
 	struct policy pol = r->policy;
 	struct event_sink sink = { headless_emit, &hs };
 	struct sigaction sa;

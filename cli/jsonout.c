@@ -229,7 +229,7 @@ char *
 jsonout_event(const struct event *ev)
 {
 	static const char *const names[] = { "sample", "imbalance", "plan",
-		"migration", "health", "dnat", "error", "end", "ha" };
+		"migration", "health", "dnat", "error", "end", "ha", "command" };
 	_Static_assert(sizeof names / sizeof names[0] == EV_COUNT,
 	    "one name per event type");
 	json_t *o, *head;
@@ -335,6 +335,15 @@ jsonout_event(const struct event *ev)
 		jsonout_set(o, "role", json_string(ev->u.ha.active ? "active" :
 		    "standby"));
 		jsonout_set(o, "address", json_string(ev->u.ha.address));
+		break;
+	case EV_COMMAND:
+		o = json_object();
+		jsonout_set(o, "who", json_string(ev->u.command.who));
+		jsonout_set(o, "command", json_string(ev->u.command.name));
+		jsonout_set(o, "args", json_string(ev->u.command.args));
+		jsonout_set(o, "status", json_string(ev->u.command.done ?
+		    "done" : "refused"));
+		jsonout_set(o, "message", json_string(ev->u.command.message));
 		break;
 	case EV_END:
 		o = json_object();

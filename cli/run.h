@@ -8,6 +8,7 @@
 
 #include "../engine/action.h"
 #include "../engine/clock.h"
+#include "../engine/command.h"
 #include "../engine/config.h"
 #include "../engine/dnat.h"
 #include "../engine/health.h"
@@ -16,6 +17,8 @@
 #include "../engine/role.h"
 #include "lease.h"
 #include "options.h"
+
+struct controller;
 
 struct run {
 	const struct options *o;
@@ -31,6 +34,13 @@ struct run {
 	struct role *role;		/* ha: the address watcher, or NULL */
 	struct lease *lease;		/* or NULL: this run never acts */
 	char holder[512];		/* who holds control, when not us */
+	/* Re-reads the configuration and hands it to ctl (SIGHUP, ctl
+	 * reload, the console's R): res says what changed, or why the file
+	 * was refused (FILE:LINE:COL) and the old one kept. NULL: this run
+	 * cannot reload (the built-in demo). arg: reload_arg. */
+	int (*reload)(void *arg, struct controller *ctl, double now,
+	    const char *who, struct cmd_result *res);
+	void *reload_arg;
 };
 
 #endif

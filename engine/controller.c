@@ -243,6 +243,7 @@ controller_run(struct controller *c, double now)
 	const double eps = 1e-9;
 
 	c->now = now;
+	controller_restore(c, now);
 	controller_role_update(c, now);
 	controller_poll_health(c, now);
 	controller_refresh(c, now);

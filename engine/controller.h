@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "action.h"
+#include "command.h"
 #include "config.h"
 #include "event.h"
 #include "health.h"
@@ -35,6 +36,8 @@ struct controller_opts {
 	struct dnat *dnat;		/* service rules, or NULL */
 	struct role *role;	/* ha: whether this director holds the
 				 * address; NULL: always active */
+	bool mode_given;	/* the command line chose the mode: the
+				 * journal's mode is not restored */
 };
 
 /* Borrows cfg, probe, action and sink for its lifetime. Caller frees. */
@@ -68,7 +71,16 @@ int controller_plan_once(struct controller *c, double now);
 void controller_end(struct controller *c, double now);
 
 /*
- * The operator's commands (controller_cmd.c). Each returns 0, or -1 with
+ * The one door for an operator's command (controller_command.c): the
+ * console's keys and the control socket both come through it. Returns
+ * res->rc; res->msg says what was done or why not. Changes are journaled
+ * with cmd->who and said in a command event.
+ */
+int controller_command(struct controller *c, const struct command *cmd,
+    double now, struct cmd_result *res);
+
+/*
+ * The operator's commands (controller_cmd.c), behind controller_command. Each returns 0, or -1 with
  * a message in d (observe mode refuses them all). now is the clock's.
  */
 /* Manual <-> auto. Auto acts on the next plan; manual stops what has not

@@ -68,6 +68,8 @@ struct controller {
 	bool standby;		/* ha: the address is elsewhere: no moves */
 	bool role_said;		/* the first ha event was emitted */
 	bool hold_offer;	/* the operator is reading the offer: keep it */
+	bool restored;		/* the operator's standing state is back
+				 * (controller_restore.c) */
 	double spread_before;	/* of the plan in hand */
 	long plan_min_moves;	/* its min_moves, -1 unknown */
 	double plan_target;	/* the spread it aims for */
@@ -154,5 +156,14 @@ void controller_journal_outcome(struct controller *c, double now,
  * Tries the journal again when a retry is due. */
 bool controller_journal_ready(struct controller *c, double now);
 void controller_journal_free(struct controller *c);
+
+/* controller_restore.c: the operator's standing state from the journal,
+ * once, at the first run. */
+void controller_restore(struct controller *c, double now);
+/* controller_recover.c: the journal's past, or NULL. */
+struct journal_past *controller_past(const struct controller *c);
+
+/* controller_command.c: 1 when cfg puts host into maintenance. */
+int controller_cfg_maintenance(const struct config *cfg, const char *host);
 
 #endif

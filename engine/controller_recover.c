@@ -31,7 +31,7 @@
 #include "controller.h"
 #include "controller_priv.h"
 
-static struct journal_past *
+struct journal_past *
 controller_past(const struct controller *c)
 {
 	const struct journal *j = c->opts.journal;

@@ -20,7 +20,7 @@ struct backend_view;
 
 enum event_type {
 	EV_SAMPLE, EV_IMBALANCE, EV_PLAN, EV_MIGRATION, EV_HEALTH, EV_DNAT,
-	EV_ERROR, EV_END, EV_HA,
+	EV_ERROR, EV_END, EV_HA, EV_COMMAND,
 	EV_COUNT		/* how many there are (jsonout.c's names) */
 };
 
@@ -94,6 +94,14 @@ struct event {
 			bool active;	/* the address arrived (true) or left */
 			const char *address;
 		} ha;
+		struct {
+			const char *who;	/* "operator", "ctl:USER",
+						 * "journal" (restored) */
+			const char *name;	/* command.h's name */
+			const char *args;	/* as typed, "" none */
+			bool done;		/* false: refused or failed */
+			const char *message;	/* what was done, or why not */
+		} command;
 	} u;
 };
 

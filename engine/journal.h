@@ -22,6 +22,16 @@ struct journal_entry {
 	double duration_s;	/* outcome only */
 	const char *error;	/* outcome only, NULL when none */
 	struct mig_stats stats;	/* outcome only; each < 0 when none */
+	/* An operator's command (phase "command"; outcome false): action is
+	 * its name (command.h), who where it came from; its arguments, each
+	 * NULL when it has none (vm, to: migrate, abort). */
+	bool command;
+	const char *host, *service, *backend, *mode;
+	bool on;		/* maintenance, drain */
+	/* what the configuration said of it then (maintenance: 1 in it;
+	 * mode: its policy_mode): a restart restores the command only
+	 * while the configuration still says so */
+	int config_was;
 };
 
 /*
@@ -45,9 +55,30 @@ struct journal_past_move {
 				 * move's VM arrived without its figures */
 };
 
+/*
+ * The operator's standing state, as the last command of each kind left
+ * it: per host its maintenance, per backend its drain, the pause and the
+ * mode. Names owned by the past.
+ */
+enum journal_state_kind { JSTATE_MAINTENANCE, JSTATE_DRAIN, JSTATE_PAUSE,
+	JSTATE_MODE };
+
+struct journal_past_state {
+	enum journal_state_kind kind;
+	char *host;		/* maintenance */
+	char *service, *backend;	/* drain ("ADDRESS:PORT") */
+	char *mode;		/* mode: policy_mode_name's */
+	char *who;		/* who gave the command */
+	bool on;		/* maintenance, drain, pause */
+	int config_was;		/* journal_entry's */
+	double age_s;		/* wall-clock seconds since the command */
+};
+
 struct journal_past {
 	struct journal_past_move *moves;
 	size_t nmoves;
+	struct journal_past_state *state;
+	size_t nstate;
 	size_t bad_lines;	/* lines that were no journal record (torn) */
 };
 

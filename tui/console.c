@@ -39,7 +39,7 @@ tui_new(const struct run *r)
 {
 	struct controller_opts copts = { .dry_run = r->o->dry_run,
 		.health = r->health, .journal = r->journal, .dnat = r->dnat,
-		.role = r->role };
+		.role = r->role, .mode_given = r->o->mode_set };
 	struct event_sink sink;
 	struct tui *t = calloc(1, sizeof *t);
 

@@ -201,6 +201,13 @@ tui_event(void *arg, const struct event *ev)
 		    "is here" : "is elsewhere", ev->u.ha.active ?
 		    "active, acting" : "standby, not migrating");
 		break;
+	case EV_COMMAND:
+		tui_log(t, ev->ts, ev->u.command.done ? THEME_NORMAL : THEME_WARN,
+		    "%s: %s%s%s %s: %s", ev->u.command.who, ev->u.command.name,
+		    ev->u.command.args[0] != '\0' ? " " : "", ev->u.command.args,
+		    ev->u.command.done ? "done" : "refused",
+		    ev->u.command.message);
+		break;
 	case EV_COUNT:
 		break;
 	case EV_END:
