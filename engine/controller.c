@@ -67,6 +67,9 @@ controller_free(struct controller *c)
 	free(c->offer_note);
 	free(c->last_sig);
 	controller_journal_free(c);
+	while (c->nwhos > 0)
+		free(c->whos[--c->nwhos]);
+	free(c->whos);
 	free(c);
 }
 

@@ -68,6 +68,11 @@ struct controller {
 	bool standby;		/* ha: the address is elsewhere: no moves */
 	bool role_said;		/* the first ha event was emitted */
 	bool hold_offer;	/* the operator is reading the offer: keep it */
+	const char *cmd_who;	/* who gives the command being carried out
+				 * (one of whos), NULL: "operator" */
+	char **whos;		/* every who seen, kept for the moves that
+				 * name it (a handful: one per user) */
+	size_t nwhos;
 	bool restored;		/* the operator's standing state is back
 				 * (controller_restore.c) */
 	double spread_before;	/* of the plan in hand */
