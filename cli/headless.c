@@ -3,7 +3,10 @@
  *
  * SIGINT and SIGTERM end the run cleanly: the clock's sleep is
  * interrupted, the loop sees the flag, and the end event is still
- * written. A closed stdout ends the run with status 1.
+ * written. SIGHUP reads the configuration again the same way (the run's
+ * reload hook, cli/reload.c), between two runs of the controller; a
+ * reload event says what came of it. A closed stdout ends the run with
+ * status 1.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -14,12 +17,27 @@
 #include "jsonout.h"
 
 static volatile sig_atomic_t headless_stop;
+static volatile sig_atomic_t headless_hup;
 
 static void
 headless_on_signal(int sig)
 {
-	(void)sig;
-	headless_stop = 1;
+	if (sig == SIGHUP)
+		headless_hup = 1;
+	else
+		headless_stop = 1;
+}
+
+/* SIGHUP: the hook reads the file again; the event says the rest. */
+static void
+headless_reload(const struct run *r, struct controller *ctl)
+{
+	struct cmd_result res;
+
+	headless_hup = 0;
+	if (r->reload != NULL)
+		(void)r->reload(r->reload_arg, ctl,
+		    r->clk->ops->now(r->clk->impl), "signal", &res);
 }
 
 struct headless_sink {
@@ -85,6 +103,7 @@ headless_run(const struct run *r)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (o->plan)
@@ -107,6 +126,8 @@ headless_run(const struct run *r)
 	}
 	controller_run(ctl, now);
 	while (!headless_stop && !hs.failed) {
+		if (headless_hup)
+			headless_reload(r, ctl);
 		if (o->ticks > 0 && controller_ticks(ctl) >= o->ticks)
 			break;
 		next = controller_next_due(ctl);

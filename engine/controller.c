@@ -76,13 +76,15 @@ controller_free(struct controller *c)
 static double
 controller_probe_due(const struct controller *c)
 {
-	return (double)c->probes * c->policy.probe_interval_s;
+	return c->probe_t0 + (double)(c->probes - c->probe_k0) *
+	    c->policy.probe_interval_s;
 }
 
 static double
 controller_analyse_due(const struct controller *c)
 {
-	return (double)(c->ticks + 1) * c->policy.analyse_interval_s;
+	return c->analyse_t0 + (double)(c->ticks - c->tick_k0 + 1) *
+	    c->policy.analyse_interval_s;
 }
 
 double

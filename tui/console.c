@@ -6,6 +6,8 @@
  * Probes and migrations run in their own threads behind the controller,
  * so nothing here waits on the network. A key is handled and the frame
  * redrawn at once; otherwise frames come at the refresh interval.
+ * SIGHUP with the terminal still there reads the configuration again
+ * (tui_reload); with the terminal gone it stops, as before (term.c).
  */
 #include <curses.h>
 #include <math.h>
@@ -93,6 +95,22 @@ tui_read_keys(struct tui *t)
 	return any;
 }
 
+void
+tui_reload(struct tui *t, const char *who)
+{
+	struct cmd_result res;
+
+	if (t->run->reload == NULL) {
+		tui_message(t, true, "this run cannot read its configuration again");
+		return;
+	}
+	/* the views lent till now may name what the reload frees: the
+	 * frame is gathered afresh before it is drawn */
+	(void)t->run->reload(t->run->reload_arg, t->ctl, t->now, who, &res);
+	tui_message(t, res.rc != 0, "%s", res.msg);
+	tui_gather(t);
+}
+
 int
 tui_check_terminal(char *err, size_t errlen)
 {
@@ -145,6 +163,10 @@ tui_run(const struct run *r)
 		if (tui_read_keys(t)) {
 			controller_hold_offer(t->ctl, t->dlg.kind != DLG_NONE);
 			tui_gather(t);
+			tui_draw(t);
+		}
+		if (term_hup_take()) {
+			tui_reload(t, "signal");
 			tui_draw(t);
 		}
 		if (t->quit || term_stopped())

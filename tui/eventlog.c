@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tui.h"
@@ -138,6 +139,35 @@ tui_event_recent(struct tui *t, const struct event *ev)
 	r->stats = ev->u.migration.stats;
 }
 
+/* A reload: what changed, a line each; applied, the console takes the
+ * new configuration at once (the old one is freed after this event) and
+ * the hosts' sparklines start again (hosts may have come or gone). */
+static void
+tui_event_reload(struct tui *t, const struct event *ev)
+{
+	size_t i;
+	float (*hist)[TUI_HIST];
+
+	if (!ev->u.reload.applied) {
+		tui_log(t, ev->ts, THEME_BAD, "reload (%s) refused: %s",
+		    ev->u.reload.who, ev->u.reload.error != NULL ?
+		    ev->u.reload.error : "?");
+		return;
+	}
+	tui_log(t, ev->ts, THEME_GOOD, "reload (%s) applied: %zu change%s",
+	    ev->u.reload.who, ev->u.reload.nchanges,
+	    ev->u.reload.nchanges == 1 ? "" : "s");
+	for (i = 0; i < ev->u.reload.nchanges; i++)
+		tui_log(t, ev->ts, THEME_NORMAL, "  %s", ev->u.reload.changes[i]);
+	t->cfg = controller_config(t->ctl);
+	hist = calloc(t->cfg->nhosts + 1, sizeof *hist);
+	if (hist != NULL) {
+		free(t->hist);
+		t->hist = hist;
+		t->nhist = 0;
+	}
+}
+
 void
 tui_event(void *arg, const struct event *ev)
 {
@@ -207,6 +237,9 @@ tui_event(void *arg, const struct event *ev)
 		    ev->u.command.args[0] != '\0' ? " " : "", ev->u.command.args,
 		    ev->u.command.done ? "done" : "refused",
 		    ev->u.command.message);
+		break;
+	case EV_RELOAD:
+		tui_event_reload(t, ev);
 		break;
 	case EV_COUNT:
 		break;

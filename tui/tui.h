@@ -156,6 +156,10 @@ const struct tui_pane *tui_pane(int id);
 void tui_draw(struct tui *t);
 /* Refreshes the frame's copies of the controller's views. */
 void tui_gather(struct tui *t);
+/* Reads the configuration again through the run's hook (SIGHUP, R): the
+ * outcome in the message line and the Events pane, the frame gathered
+ * afresh. who: "signal", "operator". */
+void tui_reload(struct tui *t, const char *who);
 
 /* meter.c: drawing helpers. */
 /* Writes s at (y, x), at most w columns (a UTF-8 character is one),
