@@ -52,7 +52,19 @@ tui_event_sample(struct tui *t, const struct event *ev)
 	const struct model *m = ev->u.sample.model;
 	size_t h;
 
-	if (t->hist != NULL) {
+	if (t->hist != NULL && m->nhosts > t->hist_hosts) {
+		/* more hosts than it has room for (a reload added some) */
+		float (*grown)[TUI_HIST] = realloc(t->hist,
+		    m->nhosts * sizeof *t->hist);
+
+		if (grown != NULL) {
+			memset(grown + t->hist_hosts, 0,
+			    (m->nhosts - t->hist_hosts) * sizeof *grown);
+			t->hist = grown;
+			t->hist_hosts = m->nhosts;
+		}
+	}
+	if (t->hist != NULL && m->nhosts <= t->hist_hosts) {
 		if (t->nhist == TUI_HIST)
 			for (h = 0; h < m->nhosts; h++)
 				memmove(&t->hist[h][0], &t->hist[h][1],
