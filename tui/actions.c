@@ -81,7 +81,7 @@ tui_cmd_move(struct tui_cmd *c, const char *vm, const char *from,
 
 /* The run's reload hook, or why there is none. */
 static void
-tui_cmd_reload(struct tui *t, struct cmd_result *res)
+tui_cmd_reload(struct tui *t, const char *who, struct cmd_result *res)
 {
 	memset(res, 0, sizeof *res);
 	if (t->run->reload == NULL) {
@@ -90,7 +90,7 @@ tui_cmd_reload(struct tui *t, struct cmd_result *res)
 		    "cannot reload: this run has no configuration file to re-read");
 		return;
 	}
-	if (t->run->reload(t->run->reload_arg, t->ctl, t->now, "operator",
+	if (t->run->reload(t->run->reload_arg, t->ctl, t->now, who,
 	    res) == 0) {
 		t->cfg = t->run->cfg;	/* the hook may have replaced it */
 		if (res->msg[0] == '\0')
@@ -98,6 +98,18 @@ tui_cmd_reload(struct tui *t, struct cmd_result *res)
 			    "configuration reloaded");
 	} else if (res->rc == 0)
 		res->rc = -1;
+}
+
+void
+tui_reload(struct tui *t, const char *who)
+{
+	struct cmd_result res;
+
+	/* the views lent till now may name what the reload frees: the
+	 * frame is gathered afresh before it is drawn */
+	tui_cmd_reload(t, who, &res);
+	tui_message(t, res.rc != 0, "%s", res.msg);
+	tui_gather(t);
 }
 
 void
@@ -125,7 +137,7 @@ tui_cmd_send(struct tui *t, void *arg, const char *choice)
 		return;
 	}
 	if (c->cmd.verb == CMD_RELOAD)
-		tui_cmd_reload(t, &res);
+		tui_cmd_reload(t, "operator", &res);
 	else
 		controller_command(t->ctl, &c->cmd, t->now, &res);
 	c->cmd.moves = NULL;

@@ -95,22 +95,6 @@ tui_read_keys(struct tui *t)
 	return any;
 }
 
-void
-tui_reload(struct tui *t, const char *who)
-{
-	struct cmd_result res;
-
-	if (t->run->reload == NULL) {
-		tui_message(t, true, "this run cannot read its configuration again");
-		return;
-	}
-	/* the views lent till now may name what the reload frees: the
-	 * frame is gathered afresh before it is drawn */
-	(void)t->run->reload(t->run->reload_arg, t->ctl, t->now, who, &res);
-	tui_message(t, res.rc != 0, "%s", res.msg);
-	tui_gather(t);
-}
-
 int
 tui_check_terminal(char *err, size_t errlen)
 {
