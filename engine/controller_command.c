@@ -15,9 +15,8 @@
 #include "command.h"
 #include "controller_priv.h"
 
-/* The service and backend index of "SERVICE" "ADDRESS:PORT". */
-static int
-controller_find_backend(const struct controller *c, const char *service,
+int
+controller_backend_named(const struct controller *c, const char *service,
     const char *backend, size_t *si, size_t *bi, struct diag *d)
 {
 	size_t i, j;
@@ -37,12 +36,14 @@ controller_find_backend(const struct controller *c, const char *service,
 				return 0;
 			}
 		}
-		diag_set(d, NULL, 0, 0, "service %s has no backend %s",
-		    service, backend != NULL ? backend : "(none given)");
+		if (d != NULL)
+			diag_set(d, NULL, 0, 0, "service %s has no backend %s",
+			    service, backend != NULL ? backend : "(none given)");
 		return -1;
 	}
-	diag_set(d, NULL, 0, 0, "no service named %s",
-	    service != NULL ? service : "(none given)");
+	if (d != NULL)
+		diag_set(d, NULL, 0, 0, "no service named %s",
+		    service != NULL ? service : "(none given)");
 	return -1;
 }
 
@@ -171,8 +172,8 @@ controller_cmd_do(struct controller *c, const struct command *cmd,
 		    cmd->host);
 		return 0;
 	case CMD_DRAIN:
-		if (controller_find_backend(c, cmd->service, cmd->backend, &si,
-		    &bi, d) != 0)
+		if (controller_backend_named(c, cmd->service, cmd->backend,
+		    &si, &bi, d) != 0)
 			return -1;
 		if (controller_drain(c, si, bi, cmd->on, now, d) != 0)
 			return -1;

@@ -175,6 +175,10 @@ void controller_restore(struct controller *c, double now);
 /* controller_recover.c: the journal's past, or NULL. */
 struct journal_past *controller_past(const struct controller *c);
 
+/* controller_command.c: the indices of backend "ADDRESS:PORT" of the
+ * service named service; -1 (and d, unless NULL) when there is none. */
+int controller_backend_named(const struct controller *c, const char *service,
+    const char *backend, size_t *si, size_t *bi, struct diag *d);
 /* controller_command.c: 1 when cfg puts host into maintenance. */
 int controller_cfg_maintenance(const struct config *cfg, const char *host);
 

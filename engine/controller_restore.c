@@ -35,31 +35,6 @@ controller_restore_said(struct controller *c, double now, const char *name,
 	controller_emit(c, &ev);
 }
 
-/* Backend "ADDRESS:PORT" of service: its indices; false when gone. */
-static bool
-controller_restore_backend(const struct controller *c, const char *service,
-    const char *backend, size_t *si, size_t *bi)
-{
-	char name[300];
-	size_t i, j;
-
-	for (i = 0; i < c->cfg->nservices; i++) {
-		if (strcmp(c->cfg->services[i].name, service) != 0)
-			continue;
-		for (j = 0; j < c->cfg->services[i].nbackends; j++) {
-			snprintf(name, sizeof name, "%s:%ld",
-			    c->cfg->services[i].backends[j].address,
-			    c->cfg->services[i].backends[j].port);
-			if (strcmp(name, backend) == 0) {
-				*si = i;
-				*bi = j;
-				return true;
-			}
-		}
-	}
-	return false;
-}
-
 /* One standing state; false (and why) when it is not restored. */
 static bool
 controller_restore_one(struct controller *c,
@@ -86,8 +61,8 @@ controller_restore_one(struct controller *c,
 			    HOST_UP;
 		return true;
 	case JSTATE_DRAIN:
-		if (!controller_restore_backend(c, st->service, st->backend,
-		    &si, &bi)) {
+		if (controller_backend_named(c, st->service, st->backend,
+		    &si, &bi, NULL) != 0) {
 			snprintf(why, len, "service %s has no backend %s now",
 			    st->service, st->backend);
 			return false;

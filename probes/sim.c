@@ -107,13 +107,12 @@ sim_new(const struct config *c)
 	return s;
 }
 
-void
-sim_free(struct sim *s)
+/* The hosts' and VMs' arrays, names included. */
+static void
+sim_arrays_free(struct sim *s)
 {
 	size_t i;
 
-	if (s == NULL)
-		return;
 	for (i = 0; i < s->nhosts; i++)
 		free(s->hosts[i].name);
 	for (i = 0; i < s->nvms; i++)
@@ -122,6 +121,16 @@ sim_free(struct sim *s)
 	free(s->vms);
 	free(s->want);
 	free(s->total);
+}
+
+void
+sim_free(struct sim *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	sim_arrays_free(s);
 	for (i = 0; i < s->ndone; i++)
 		action_result_clear(&s->done[i]);
 	free(s->done);
@@ -209,14 +218,7 @@ sim_reload(struct sim *s, const struct config *c, long **mapp)
 			    sim_now(s) - s->vms[i].mig_start,
 			    "removed from the scenario");
 		}
-	for (i = 0; i < s->nhosts; i++)
-		free(s->hosts[i].name);
-	for (i = 0; i < s->nvms; i++)
-		free(s->vms[i].name);
-	free(s->hosts);
-	free(s->vms);
-	free(s->want);
-	free(s->total);
+	sim_arrays_free(s);
 	s->hosts = nh;
 	s->nhosts = c->nhosts;
 	s->vms = nv;
