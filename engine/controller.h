@@ -124,6 +124,8 @@ int controller_drain(struct controller *c, size_t svc, size_t backend,
 
 /* What the console reads (controller_view.c). */
 enum policy_mode controller_mode(const struct controller *c);
+/* The policy in force (the mode as controller_mode says). */
+const struct policy *controller_policy(const struct controller *c);
 bool controller_paused(const struct controller *c);
 /* ha: the address this director waits for while standby; NULL active. */
 const char *controller_standby(const struct controller *c);
