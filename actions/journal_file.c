@@ -438,7 +438,7 @@ journal_replay_read(const char *path, double now_wall, double horizon_s,
 }
 
 void
-journal_past_free(struct journal_past *p)
+journal_past_drop_moves(struct journal_past *p)
 {
 	size_t i;
 
@@ -449,6 +449,17 @@ journal_past_free(struct journal_past *p)
 		free(p->moves[i].from);
 		free(p->moves[i].to);
 	}
+	p->nmoves = 0;
+}
+
+void
+journal_past_free(struct journal_past *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	journal_past_drop_moves(p);
 	free(p->moves);
 	for (i = 0; i < p->nstate; i++) {
 		free(p->state[i].host);

@@ -48,5 +48,8 @@ struct journal_past *journal_replay_parse(const char *text, size_t len,
 struct journal_past *journal_replay_read(const char *path, double now_wall,
     double horizon_s, struct diag *d);
 void journal_past_free(struct journal_past *p);
+/* Forgets p's moves, keeps its standing state (a simulated cluster's VMs
+ * start afresh every run; its operator's state does not). */
+void journal_past_drop_moves(struct journal_past *p);
 
 #endif

@@ -126,15 +126,17 @@ main_journal(const struct options *o, struct run *r, struct journal *j)
 		return -1;
 	}
 	/* restart safety: a real cluster's journal is read back (moves left
-	 * open, recent moves cooling down); a simulated cluster starts afresh
-	 * every run */
-	if (r->cfg->kind == CONFIG_CLUSTER &&
-	    journal_file_load_past(j, r->policy.vm_cooldown_s, &d) != 0) {
+	 * open, recent moves cooling down); a simulated cluster starts its
+	 * VMs afresh every run, so only the operator's standing state
+	 * (maintenance, drains, pause, mode) is taken from it */
+	if (journal_file_load_past(j, r->policy.vm_cooldown_s, &d) != 0) {
 		diag_format(&d, msg, sizeof msg);
 		fprintf(stderr, "vmbal: %s\n", msg);
 		j->ops->free(j->impl);
 		return -1;
 	}
+	if (r->cfg->kind != CONFIG_CLUSTER)
+		journal_past_drop_moves(j->ops->past(j->impl));
 	if (r->cfg->kind == CONFIG_CLUSTER && j->ops->past(j->impl) != NULL &&
 	    j->ops->past(j->impl)->bad_lines > 0)
 		fprintf(stderr,
