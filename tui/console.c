@@ -139,7 +139,9 @@ tui_run(const struct run *r)
 	t->color = caps.color;
 	tui_load_theme(t);
 	ctl_server_path(r->cfg, r->o->demo, path, sizeof path);
-	if ((t->srv = ctl_server_new(path, err, sizeof err)) == NULL)
+	/* not said over "X holds control": the holder serves the socket */
+	if ((t->srv = ctl_server_new(path, err, sizeof err)) == NULL &&
+	    r->holder[0] == '\0')
 		tui_message(t, true, "control socket: %s", err);
 	t->now = clk->ops->now(clk->impl);
 	controller_run(t->ctl, t->now);
