@@ -137,6 +137,7 @@ ctl_client_connect(struct ctl_conn *c, const char *path)
 	return 0;
 }
 
+/* 0 sent; 1 the server closed first (its line may say why); -1 said. */
 static int
 ctl_client_send(struct ctl_conn *c, json_t *req)
 {
@@ -153,9 +154,15 @@ ctl_client_send(struct ctl_conn *c, json_t *req)
 	while (off < len) {
 		n = send(c->fd, line + off, len - off, MSG_NOSIGNAL);
 		if (n < 0) {
-			fprintf(stderr, "vmbal: cannot send the request: %s\n",
-			    strerror(errno));
+			/* turned away (not served): the reason is waiting to
+			 * be read, so only other errors are said here */
+			int e = errno;
+
 			free(line);
+			if (e == EPIPE || e == ECONNRESET)
+				return 1;
+			fprintf(stderr, "vmbal: cannot send the request: %s\n",
+			    strerror(e));
 			return -1;
 		}
 		off += (size_t)n;
@@ -229,9 +236,9 @@ ctl_client_ask(struct ctl_conn *c, json_t *req, char **raw)
 	char *line;
 	int err;
 
-	if (ctl_client_send(c, req) != 0)
+	if (ctl_client_send(c, req) < 0)
 		return NULL;
-	line = ctl_client_line(c, &err);
+	line = ctl_client_line(c, &err);	/* also after a refusal */
 	if (line == NULL) {
 		fprintf(stderr, "vmbal: no reply from vmbal: %s\n", err == 0 ?
 		    "it closed the connection" : strerror(err));
