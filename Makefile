@@ -34,6 +34,7 @@ ENGINE_SRC += engine/plan_check.c	# does an offer still hold
 ENGINE_SRC += engine/buckets.c	# source-hash bucket table (docs/dnat.md)
 ENGINE_SRC += engine/latency.c	# health-check latency, smoothed
 ENGINE_SRC += engine/slowstart.c engine/controller_slowstart.c	# a returning backend's ramp
+ENGINE_SRC += engine/controller_reload.c	# a new configuration, without a restart
 SIM_SRC    = probes/sim.c probes/sim_probe.c probes/sim_clock.c \
 	actions/sim_action.c probes/lv_events.c probes/lv_probe.c \
 	probes/real_clock.c probes/health.c \
@@ -50,6 +51,7 @@ SIM_SRC   += actions/ct_forget.c	# conntrack entries of backends out of rotation
 CLI_SRC   += cli/cluster_tag.c	# the DNAT chains' tag (docs/dnat.md)
 CLI_SRC   += cli/flush_rules.c	# --flush-rules
 CLI_SRC   += cli/ctl_server.c cli/ctl_request.c cli/ctl_status.c cli/ctl_client.c	# the control socket, vmbal ctl
+CLI_SRC   += cli/reload.c	# SIGHUP, ctl reload, R: the configuration read again
 # The console: one file per pane, dialog and job (see tui/README.md).
 TUI_SRC    = $(sort $(wildcard tui/*.c))
 MAIN_SRC   = cli/main.c

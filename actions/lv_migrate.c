@@ -80,6 +80,8 @@ struct job {
 	/* result.vm, .from and .to (owned) name the move from the start */
 	char *from_uri, *to_uri;	/* copies: a job may outlive */
 	struct lv_mig_call call;	/* the configuration */
+	double timeout_s, cooldown_s;	/* the policy's, at the start (a
+				 * reload may free the configuration) */
 	pthread_t thread;
 	atomic_bool finished;	/* result filled in */
 	atomic_bool abort;
@@ -270,7 +272,6 @@ mig_meta_outcome(struct job *j, virDomainPtr dom, virConnectPtr dst,
 static int
 mig_meta_check(struct job *j, virDomainPtr dom, char *why, size_t len)
 {
-	const struct policy *pol = &j->owner->cfg->policy;
 	struct lv_meta m;
 	double age;
 
@@ -279,13 +280,13 @@ mig_meta_check(struct job *j, virDomainPtr dom, char *why, size_t len)
 		return 0;
 	age = lv_meta_wall() - m.at;
 	if (m.state == META_STARTED && strcmp(m.to, j->result.from) != 0 &&
-	    age < pol->migration_timeout_s + MIG_META_MARGIN_S) {
+	    age < j->timeout_s + MIG_META_MARGIN_S) {
 		snprintf(why, len, "%s is being moved by %s (%s to %s, "
 		    "started %.0f s ago, vmbal metadata)", j->result.vm, m.by,
 		    m.from, m.to, age);
 		return -1;
 	}
-	if (age < pol->vm_cooldown_s) {
+	if (age < j->cooldown_s) {
 		snprintf(why, len, "%s was moved by %s %.0f s ago (%s, within "
 		    "vm_cooldown_s, vmbal metadata)", j->result.vm, m.by, age,
 		    meta_state_name(m.state));
@@ -587,6 +588,8 @@ mig_start(void *impl, const char *vm, const char *from, const char *to,
 		free(j);
 		return -1;
 	}
+	j->timeout_s = m->cfg->policy.migration_timeout_s;
+	j->cooldown_s = m->cfg->policy.vm_cooldown_s;
 	j->from_uri = strdup(hf->uri);
 	j->to_uri = strdup(ht->uri);
 	j->started = monotime_now();
@@ -714,6 +717,16 @@ mig_progress(void *impl, const char *vm)
 	return p;
 }
 
+/* Only the controller's thread reads m->cfg (mig_start); jobs carry
+ * copies of what they need. */
+static void
+mig_reload(void *impl, const struct config *next)
+{
+	struct lv_migrate *m = impl;
+
+	m->cfg = next;
+}
+
 static const struct action_ops lv_migrate_ops = {
 	.name = "libvirt",
 	.migrate = mig_start,
@@ -721,6 +734,7 @@ static const struct action_ops lv_migrate_ops = {
 	.abort = mig_abort,
 	.progress = mig_progress,
 	.free = mig_free,
+	.reload = mig_reload,
 };
 
 int

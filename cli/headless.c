@@ -2,9 +2,12 @@
  * headless.c - the headless front end (see headless.h).
  *
  * SIGINT and SIGTERM end the run cleanly: the wait is interrupted, the
- * loop sees the flag, and the end event is still written. A closed
- * stdout ends the run with status 1. Between ticks the run waits in
- * poll() on the control socket (ctl_server.h) and serves its clients.
+ * loop sees the flag, and the end event is still written. SIGHUP reads
+ * the configuration again the same way (the run's reload hook,
+ * cli/reload.c), between two runs of the controller; a reload event says
+ * what came of it. A closed stdout ends the run with status 1. Between
+ * ticks the run waits in poll() on the control socket (ctl_server.h) and
+ * serves its clients.
  */
 #include <math.h>
 #include <poll.h>
@@ -18,12 +21,27 @@
 #include "jsonout.h"
 
 static volatile sig_atomic_t headless_stop;
+static volatile sig_atomic_t headless_hup;
 
 static void
 headless_on_signal(int sig)
 {
-	(void)sig;
-	headless_stop = 1;
+	if (sig == SIGHUP)
+		headless_hup = 1;
+	else
+		headless_stop = 1;
+}
+
+/* SIGHUP: the hook reads the file again; the event says the rest. */
+static void
+headless_reload(const struct run *r, struct controller *ctl)
+{
+	struct cmd_result res;
+
+	headless_hup = 0;
+	if (r->reload != NULL)
+		(void)r->reload(r->reload_arg, ctl,
+		    r->clk->ops->now(r->clk->impl), "signal", &res);
 }
 
 struct headless_sink {
@@ -134,6 +152,7 @@ headless_run(const struct run *r)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (o->plan)
@@ -157,6 +176,8 @@ headless_run(const struct run *r)
 	hs.srv = headless_server(r);
 	controller_run(ctl, now);
 	while (!headless_stop && !hs.failed) {
+		if (headless_hup)
+			headless_reload(r, ctl);
 		if (o->ticks > 0 && controller_ticks(ctl) >= o->ticks)
 			break;
 		next = controller_next_due(ctl);

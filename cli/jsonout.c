@@ -229,7 +229,8 @@ char *
 jsonout_event(const struct event *ev)
 {
 	static const char *const names[] = { "sample", "imbalance", "plan",
-		"migration", "health", "dnat", "error", "end", "ha", "command" };
+		"migration", "health", "dnat", "error", "end", "ha", "command",
+		"reload" };
 	_Static_assert(sizeof names / sizeof names[0] == EV_COUNT,
 	    "one name per event type");
 	json_t *o, *head;
@@ -345,6 +346,22 @@ jsonout_event(const struct event *ev)
 		    "done" : "refused"));
 		jsonout_set(o, "message", json_string(ev->u.command.message));
 		break;
+	case EV_RELOAD: {
+		json_t *chs = json_array();
+		size_t i;
+
+		o = json_object();
+		jsonout_set(o, "who", json_string(ev->u.reload.who));
+		jsonout_set(o, "status", json_string(ev->u.reload.applied ?
+		    "applied" : "refused"));
+		for (i = 0; i < ev->u.reload.nchanges; i++)
+			json_array_append_new(chs,
+			    json_string(ev->u.reload.changes[i]));
+		jsonout_set(o, "changes", chs);
+		jsonout_set(o, "error", ev->u.reload.error != NULL ?
+		    json_string(ev->u.reload.error) : json_null());
+		break;
+	}
 	case EV_END:
 		o = json_object();
 		jsonout_set(o, "migrations", json_integer(ev->u.end.migrations));

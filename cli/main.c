@@ -28,6 +28,7 @@
 #include "flush_rules.h"
 #include "headless.h"
 #include "options.h"
+#include "reload.h"
 #include "run.h"
 #include "../tui/console.h"
 #include "../tui/theme.h"
@@ -216,6 +217,8 @@ main_cluster(struct run *r)
 	struct diag d;
 	char msg[1024];
 	int rc;
+	/* a reload may free cfg while the front end runs: decided now */
+	bool health_on = cfg->nservices > 0;
 
 	diag_clear(&d);
 	if (lv_probe_init(&probe, cfg, &d) != 0) {
@@ -283,7 +286,7 @@ main_cluster(struct run *r)
 		r->role->ops->free(r->role->impl);
 	if (r->journal != NULL)
 		r->journal->ops->free(r->journal->impl);
-	if (cfg->nservices > 0)
+	if (health_on)
 		health.ops->free(health.impl);
 	clk.ops->free(clk.impl);
 	action.ops->free(action.impl);
@@ -330,6 +333,7 @@ main(int argc, char **argv)
 {
 	struct options o;
 	struct config *cfg;
+	struct reload_state rs;
 	struct run r;
 	struct diag d;
 	char msg[1024];
@@ -395,11 +399,17 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return 2;
 	}
+	/* SIGHUP, ctl reload and R read the same file again (cli/reload.c);
+	 * the demo has none, and its reloads are refused with that reason */
+	reload_state_init(&rs, &r, o.demo ? NULL : o.scenario != NULL ?
+	    o.scenario : main_config_path(&o), cfg->kind, cfg);
+	r.reload = reload_run;
+	r.reload_arg = &rs;
 	if (cfg->kind == CONFIG_SCENARIO)
 		rc = main_simulated(&r);
 	else
 		rc = main_cluster(&r);
 	lease_free(r.lease);
-	config_free(cfg);
+	reload_state_fini(&rs);	/* the configuration in force */
 	return rc;
 }

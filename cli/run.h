@@ -36,8 +36,9 @@ struct run {
 	char holder[512];		/* who holds control, when not us */
 	/* Re-reads the configuration and hands it to ctl (SIGHUP, ctl
 	 * reload, the console's R): res says what changed, or why the file
-	 * was refused (FILE:LINE:COL) and the old one kept. NULL: this run
-	 * cannot reload (the built-in demo). arg: reload_arg. */
+	 * was refused (FILE:LINE:COL) and the old one kept. The built-in
+	 * demo's refuses with that reason (cli/reload.c); NULL: this run
+	 * cannot reload at all. arg: reload_arg. cfg above follows it. */
 	int (*reload)(void *arg, struct controller *ctl, double now,
 	    const char *who, struct cmd_result *res);
 	void *reload_arg;

@@ -37,6 +37,8 @@ struct action_result {
 	struct mig_stats stats;	/* when done; none (< 0) otherwise */
 };
 
+struct config;
+
 struct action_ops {
 	const char *name;
 	/* Starts moving vm from one host to another; 0 or -1 and d. */
@@ -50,6 +52,9 @@ struct action_ops {
 	 * unknown or not running. Never blocks on the network. */
 	double (*progress)(void *impl, const char *vm);
 	void (*free)(void *impl);
+	/* Optional: a reloaded configuration (borrowed from now on) for the
+	 * migrations started from now; those running go on as they were. */
+	void (*reload)(void *impl, const struct config *next);
 };
 
 struct action {

@@ -13,7 +13,7 @@ const struct cmd_entry cmd_table[CMD_NVERBS] = {
 		.help = "the plan in hand: its moves, in order, with their state" },
 	[CMD_CONFIRM] = { .verb = CMD_CONFIRM, .name = "confirm",
 		.args = "[all|N]", .keys = "Enter y / Y",
-		.help = "confirm the selected (N-th) suggestion / every suggested move",
+		.help = "confirm the selected suggestion (or the N-th) / every suggested move",
 		.title = "Carry out these migrations, in order?", .changes = true },
 	[CMD_DISMISS] = { .verb = CMD_DISMISS, .name = "dismiss", .args = "",
 		.keys = "n",

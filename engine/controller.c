@@ -67,19 +67,24 @@ controller_free(struct controller *c)
 	free(c->offer_note);
 	free(c->last_sig);
 	controller_journal_free(c);
+	while (c->nwhos > 0)
+		free(c->whos[--c->nwhos]);
+	free(c->whos);
 	free(c);
 }
 
 static double
 controller_probe_due(const struct controller *c)
 {
-	return (double)c->probes * c->policy.probe_interval_s;
+	return c->probe_t0 + (double)(c->probes - c->probe_k0) *
+	    c->policy.probe_interval_s;
 }
 
 static double
 controller_analyse_due(const struct controller *c)
 {
-	return (double)(c->ticks + 1) * c->policy.analyse_interval_s;
+	return c->analyse_t0 + (double)(c->ticks - c->tick_k0 + 1) *
+	    c->policy.analyse_interval_s;
 }
 
 double

@@ -122,6 +122,39 @@ int controller_maintenance(struct controller *c, const char *host, bool on,
 int controller_drain(struct controller *c, size_t svc, size_t backend,
     bool drained, double now, struct diag *d);
 
+/*
+ * A new configuration (controller_reload.c): what changed, one line each
+ * ("host h4 added", "threshold_pct 20 -> 10", "backend 198.18.0.7:80
+ * removed from web"). Lines are the list's own; free with
+ * reload_changes_free.
+ */
+struct reload_changes {
+	char **v;
+	size_t n, cap;
+};
+void reload_changes_free(struct reload_changes *ch);
+
+/*
+ * Takes next in place of the configuration in force (borrowed from now
+ * on; the old one may be freed once the probe and the checker have let
+ * go of it): hosts and VMs that remain keep their data, new hosts are
+ * connecting, removed ones go with their VMs; backends that remain (by
+ * service name and address:port) keep their views (health, drain,
+ * latency, slow start); the policy replaces the one in force, but the
+ * mode set at run time (or by --mode) stays unless the file's mode
+ * changed; moves in flight go on; every service is applied again in one
+ * apply at the next run. 0 with ch filled, or -1 with d (nothing
+ * changed). Says nothing: controller_reload_said does.
+ */
+int controller_reload(struct controller *c, const struct config *next,
+    double now, struct diag *d, struct reload_changes *ch);
+/* The reload event: applied (with ch) or refused (with error). */
+void controller_reload_said(struct controller *c, double now,
+    const char *who, bool applied, const struct reload_changes *ch,
+    const char *error);
+/* The configuration in force. */
+const struct config *controller_config(const struct controller *c);
+
 /* What the console reads (controller_view.c). */
 enum policy_mode controller_mode(const struct controller *c);
 /* The policy in force (the mode as controller_mode says). */

@@ -199,7 +199,7 @@ controller_append(struct controller *c, const char *vm, const char *from,
 	c->nexec++;
 	e->st = EX_PENDING;
 	e->confirmed = true;
-	e->who = "operator";
+	e->who = c->cmd_who != NULL ? c->cmd_who : "operator";
 	e->spread_after = spread_after;
 	e->est_s = -1;
 	return 0;
@@ -371,7 +371,7 @@ controller_confirm_moves(struct controller *c, const struct move_ref *refs,
 		long k = controller_find_offer(c, &refs[i]);
 
 		c->exec[k].confirmed = true;
-		c->exec[k].who = "operator";
+		c->exec[k].who = c->cmd_who != NULL ? c->cmd_who : "operator";
 	}
 	controller_start_ready(c, now);
 	return 0;

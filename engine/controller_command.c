@@ -9,6 +9,7 @@
  * controller_restore.c) and said in a command event, done or refused.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "command.h"
@@ -247,6 +248,30 @@ controller_cmd_journal(struct controller *c, const struct command *cmd,
 	return c->opts.journal->ops->record(c->opts.journal->impl, &je, d);
 }
 
+/* who as a string that lives as long as c (moves keep it); NULL on
+ * ENOMEM, then the move says "operator". */
+static const char *
+controller_who(struct controller *c, const char *who)
+{
+	char **v, *s;
+	size_t i;
+
+	if (who == NULL)
+		return NULL;
+	for (i = 0; i < c->nwhos; i++)
+		if (strcmp(c->whos[i], who) == 0)
+			return c->whos[i];
+	if ((s = strdup(who)) == NULL)
+		return NULL;
+	if ((v = realloc(c->whos, (c->nwhos + 1) * sizeof *v)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	c->whos = v;
+	c->whos[c->nwhos++] = s;
+	return s;
+}
+
 int
 controller_command(struct controller *c, const struct command *cmd,
     double now, struct cmd_result *res)
@@ -268,8 +293,11 @@ controller_command(struct controller *c, const struct command *cmd,
 	if (ce->changes && c->policy.mode == MODE_OBSERVE) {
 		diag_set(&d, NULL, 0, 0, "observe mode: vmbal only watches here");
 		res->rc = -1;
-	} else
+	} else {
+		c->cmd_who = controller_who(c, cmd->who);
 		res->rc = controller_cmd_do(c, cmd, now, res, &d);
+		c->cmd_who = NULL;
+	}
 	if (res->rc != 0)
 		snprintf(res->msg, sizeof res->msg, "%s", d.msg);
 	else if (ce->changes) {

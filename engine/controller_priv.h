@@ -3,7 +3,7 @@
  * make up the controller: controller.c (the tick), controller_moves.c,
  * controller_offer.c, controller_services.c, controller_recover.c,
  * controller_journal.c, controller_slowstart.c, controller_cmd.c (the
- * operator's commands) and
+ * operator's commands), controller_reload.c (a new configuration) and
  * controller_view.c (what the console reads).
  * Nothing outside engine/controller*.c includes it.
  */
@@ -40,8 +40,15 @@ struct controller {
 	struct model *model;
 	struct imbalance imb;
 	double now;
-	long probes;		/* probes done: next at probes * interval */
+	long probes;		/* probes done: next at probe_t0 +
+				 * (probes - probe_k0) * interval */
 	long ticks;		/* analyses done */
+	/* where the due times count from: 0 until a reload changes an
+	 * interval (controller_reload.c) */
+	double probe_t0, analyse_t0;
+	long probe_k0, tick_k0;
+	bool dnat_empty;	/* a reload removed every service: apply
+				 * the empty state once */
 	long migrations;
 	long failed;
 	struct exec_move *exec;	/* the plan being carried out or offered */
@@ -68,6 +75,11 @@ struct controller {
 	bool standby;		/* ha: the address is elsewhere: no moves */
 	bool role_said;		/* the first ha event was emitted */
 	bool hold_offer;	/* the operator is reading the offer: keep it */
+	const char *cmd_who;	/* who gives the command being carried out
+				 * (one of whos), NULL: "operator" */
+	char **whos;		/* every who seen, kept for the moves that
+				 * name it (a handful: one per user) */
+	size_t nwhos;
 	bool restored;		/* the operator's standing state is back
 				 * (controller_restore.c) */
 	double spread_before;	/* of the plan in hand */

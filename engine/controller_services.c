@@ -193,7 +193,8 @@ controller_dnat(struct controller *c, double now)
 
 	if (controller_slowstart(c, now))
 		c->dnat_dirty = true;	/* a ramp moved on */
-	if (c->opts.dnat == NULL || n == 0 || c->policy.mode == MODE_OBSERVE)
+	if (c->opts.dnat == NULL || (n == 0 && !c->dnat_empty) ||
+	    c->policy.mode == MODE_OBSERVE)
 		return;		/* observing never touches the rules */
 	recheck = !c->opts.dry_run && c->dnat_recheck > 0 &&
 	    now + 1e-9 >= c->dnat_recheck;
@@ -213,6 +214,7 @@ controller_dnat(struct controller *c, double now)
 		controller_error(c, now, "out of memory while computing weights");
 		return;
 	}
+	any = c->dnat_empty;	/* the last service went: its rules too */
 	for (i = 0; i < n; i++) {
 		sigs[i] = controller_dnat_sig(&svcs[i]);
 		if (sigs[i] == NULL || c->dnat_sig[i] == NULL ||
@@ -254,6 +256,8 @@ controller_dnat(struct controller *c, double now)
 	}
 	if (!ok)
 		c->dnat_dirty = true;	/* try again at the next run */
+	else if (!c->opts.dry_run)
+		c->dnat_empty = false;
 	for (i = 0; i < n; i++)
 		free(sigs[i]);
 	free(sigs);

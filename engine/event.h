@@ -20,7 +20,7 @@ struct backend_view;
 
 enum event_type {
 	EV_SAMPLE, EV_IMBALANCE, EV_PLAN, EV_MIGRATION, EV_HEALTH, EV_DNAT,
-	EV_ERROR, EV_END, EV_HA, EV_COMMAND,
+	EV_ERROR, EV_END, EV_HA, EV_COMMAND, EV_RELOAD,
 	EV_COUNT		/* how many there are (jsonout.c's names) */
 };
 
@@ -102,6 +102,16 @@ struct event {
 			bool done;		/* false: refused or failed */
 			const char *message;	/* what was done, or why not */
 		} command;
+		struct {
+			const char *who;	/* "signal", "operator",
+						 * "ctl:USER" */
+			bool applied;		/* false: refused, old kept */
+			const char *const *changes;	/* what changed */
+			size_t nchanges;
+			const char *error;	/* why refused
+						 * (FILE:LINE:COL: ...), or
+						 * NULL */
+		} reload;
 	} u;
 };
 

@@ -9,6 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "diag.h"
+
+struct config;
+
 struct health_change {
 	/* which backend: indices in the configuration's services and that
 	 * service's backends */
@@ -31,6 +35,11 @@ struct health_ops {
 	size_t (*latencies)(void *impl, size_t s, size_t b, double *out,
 	    size_t max);
 	void (*free)(void *impl);
+	/* Optional: a reloaded configuration (borrowed from now on): the
+	 * backends that remain (service name, address:port) keep their
+	 * state, new ones are checked, removed ones no longer; queued
+	 * changes are renumbered. 0, or -1 with d and nothing changed. */
+	int (*reload)(void *impl, const struct config *next, struct diag *d);
 };
 
 struct health_source {

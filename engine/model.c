@@ -2,8 +2,8 @@
  * model.c - the engine's cluster model (see model.h).
  *
  * VMs are kept sorted by name so a snapshot of a thousand VMs is folded
- * in with binary searches; hosts come from the configuration and never
- * change during a run. A VM's move record from its metadata is taken as
+ * in with binary searches; hosts come from the configuration and change
+ * only when it is reloaded (model_reload). A VM's move record from its metadata is taken as
  * the probe last read it (its time turned from an age into the
  * snapshots' time); what it means for planning is plan_build's.
  */
@@ -164,6 +164,97 @@ model_vm_remove(struct model *m, size_t i)
 
 static int model_fold(struct model *m, const struct snapshot *s,
     bool samples);
+
+static bool
+model_conf_maint(const struct config *c, const char *host)
+{
+	size_t j;
+
+	for (j = 0; j < c->nmaintenance; j++)
+		if (strcmp(c->maintenance[j], host) == 0)
+			return true;
+	return false;
+}
+
+int
+model_reload(struct model *m, const struct config *next)
+{
+	struct model_host *nh;
+	int *map;		/* old host index -> new, -1 removed */
+	size_t i, win = next->policy.window > 0 ? (size_t)next->policy.window :
+	    1;
+
+	nh = calloc(next->nhosts + 1, sizeof *nh);
+	map = calloc(m->nhosts + 1, sizeof *map);
+	if (nh == NULL || map == NULL) {
+		free(nh);
+		free(map);
+		return -1;
+	}
+	for (i = 0; i < next->nhosts; i++) {
+		nh[i].name = strdup(next->hosts[i].name);
+		if (nh[i].name == NULL) {
+			while (i-- > 0)
+				free(nh[i].name);
+			free(nh);
+			free(map);
+			return -1;
+		}
+	}
+	for (i = 0; i < m->nvms; i++)
+		if (window_resize(&m->vms[i].cpu, win) != 0 ||
+		    window_resize(&m->vms[i].demand, win) != 0) {
+			for (i = 0; i < next->nhosts; i++)
+				free(nh[i].name);
+			free(nh);
+			free(map);
+			return -1;
+		}
+	m->window = win;
+	for (i = 0; i < m->nhosts; i++)
+		map[i] = -1;
+	for (i = 0; i < next->nhosts; i++) {
+		const struct host_conf *hc = &next->hosts[i];
+		int old = model_host_index(m, hc->name);
+		char *name = nh[i].name;
+
+		if (old >= 0) {
+			nh[i] = m->hosts[old];	/* its name freed below */
+			map[old] = (int)i;
+		} else {
+			memset(&nh[i], 0, sizeof nh[i]);
+			nh[i].state = HOST_CONNECTING;	/* until probed */
+			nh[i].maintenance = model_conf_maint(next, name);
+			nh[i].cpus = hc->cpus > 0 ? hc->cpus : 1;
+			nh[i].mem_total_mib = hc->memory_mib;
+		}
+		nh[i].name = name;
+		nh[i].cpus_override = next->kind == CONFIG_CLUSTER ? hc->cpus :
+		    0;
+		if (nh[i].cpus_override > 0)
+			nh[i].cpus = nh[i].cpus_override;
+	}
+	for (i = 0; i < m->nhosts; i++)
+		free(m->hosts[i].name);
+	free(m->hosts);
+	m->hosts = nh;
+	m->nhosts = next->nhosts;
+	/* a VM on a removed host is no longer the model's to know */
+	for (i = m->nvms; i-- > 0;) {
+		struct model_vm *v = &m->vms[i];
+
+		if (v->host >= 0 && map[v->host] < 0) {
+			model_vm_remove(m, i);
+			continue;
+		}
+		if (v->host >= 0)
+			v->host = map[v->host];
+		if (v->meta_to >= 0)
+			v->meta_to = map[v->meta_to];
+	}
+	free(map);
+	return 0;
+}
 
 int
 model_apply(struct model *m, const struct snapshot *s)

@@ -87,6 +87,14 @@ void model_measure(struct model *m);
 void model_note_rate(struct model *m, double mibps);
 /* The mean rate of the latest MODEL_RATES done migrations; -1 none. */
 double model_link_rate(const struct model *m);
+/*
+ * A reloaded configuration (engine/controller_reload.c): the hosts that
+ * remain keep their state and measures, new ones are connecting, removed
+ * ones go with the VMs last seen on them; every VM window takes the new
+ * policy's window. 0, or -1 on ENOMEM with m as it was (windows may
+ * already have the new size).
+ */
+int model_reload(struct model *m, const struct config *next);
 int model_host_index(const struct model *m, const char *name);
 int model_vm_index(const struct model *m, const char *name);
 const char *host_state_name(enum host_state st);

@@ -12,6 +12,8 @@
 #include "diag.h"
 #include "snapshot.h"
 
+struct config;
+
 struct probe_ops {
 	const char *name;
 	/* A new snapshot taken at time now (caller frees), or NULL and d. */
@@ -20,6 +22,10 @@ struct probe_ops {
 	 * domain started, stopped or arrived); NULL when never. */
 	bool (*changed)(void *impl);
 	void (*free)(void *impl);
+	/* Optional: a reloaded configuration (borrowed from now on, the old
+	 * one let go): new hosts are probed, removed ones closed. 0, or -1
+	 * with d and nothing changed. NULL: the probe cannot reload. */
+	int (*reload)(void *impl, const struct config *next, struct diag *d);
 };
 
 struct probe {

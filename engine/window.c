@@ -74,3 +74,24 @@ window_last(const struct window *w)
 		return 0;
 	return w->ring[(w->next + w->size - 1) % w->size];
 }
+
+int
+window_resize(struct window *w, size_t size)
+{
+	struct window n;
+	size_t keep, i;
+
+	if (size == 0)
+		size = 1;
+	if (size == w->size)
+		return 0;
+	if (window_init(&n, size) != 0)
+		return -1;
+	keep = w->count < size ? w->count : size;
+	for (i = 0; i < keep; i++)
+		window_push(&n, w->ring[(w->next + w->size - keep + i) %
+		    w->size]);
+	window_fini(w);
+	*w = n;
+	return 0;
+}

@@ -22,6 +22,9 @@ int window_init(struct window *w, size_t size);	/* 0, or -1 on ENOMEM */
 void window_fini(struct window *w);
 void window_push(struct window *w, double v);
 void window_reset(struct window *w);
+/* A new capacity, keeping the newest samples that fit, in order; 0, or
+ * -1 on ENOMEM with w unchanged. */
+int window_resize(struct window *w, size_t size);
 double window_mean(const struct window *w);	/* 0 when empty */
 size_t window_count(const struct window *w);
 double window_last(const struct window *w);	/* 0 when empty */

@@ -29,6 +29,7 @@
 #include <resolv.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,8 @@ enum hb_state { HB_NEW, HB_UP, HB_DOWN };
 
 struct hb {			/* one backend of one service */
 	size_t svc, be;		/* its indices in the configuration */
+	const char *svc_name;	/* its service's (the configuration's), to
+				 * know it again after a reload */
 	const char *host;	/* its address (the configuration's), for
 				 * the HTTP Host header */
 	struct sockaddr_in addr;
@@ -81,6 +84,7 @@ struct health {
 	struct ct_target *ct;	/* backends counted in conntrack */
 	size_t nct;
 	double next_count;
+	bool dead;		/* a reload could not start the thread again */
 };
 
 /* Once a second: open connections per backend, from one conntrack dump
@@ -435,7 +439,8 @@ hc_free(void *impl)
 	if (h == NULL)
 		return;
 	atomic_store(&h->stop, true);
-	pthread_join(h->thread, NULL);
+	if (!h->dead)
+		pthread_join(h->thread, NULL);
 	for (i = 0; i < h->n; i++)
 		if (h->b[i].fd >= 0)
 			close(h->b[i].fd);
@@ -448,11 +453,141 @@ hc_free(void *impl)
 	free(h);
 }
 
+/* Backend j of service i of cfg, as a new one. */
+static void
+hc_fill(struct health *h, struct hb *b, const struct config *cfg, size_t i,
+    size_t j, double now)
+{
+	const struct service_conf *s = &cfg->services[i];
+	const struct backend_conf *bc = &s->backends[j];
+
+	memset(b, 0, sizeof *b);
+	b->svc = i;
+	b->be = j;
+	b->svc_name = s->name;
+	b->host = bc->address;
+	b->addr.sin_family = AF_INET;
+	b->addr.sin_port = htons((uint16_t)bc->port);
+	inet_pton(AF_INET, bc->address, &b->addr.sin_addr);
+	b->conf = &s->health;
+	b->fd = -1;
+	b->next = now;
+	b->conns = -1;
+	h->ct[h->nct].addr = b->addr.sin_addr.s_addr;
+	h->ct[h->nct++].port = b->addr.sin_port;
+}
+
+static size_t
+hc_count_backends(const struct config *cfg)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < cfg->nservices; i++)
+		n += cfg->services[i].nbackends;
+	return n;
+}
+
+/* The old backend that is new's (same service name and address:port),
+ * or NULL. */
+static struct hb *
+hc_find(struct hb *old, size_t nold, const struct hb *b)
+{
+	size_t i;
+
+	for (i = 0; i < nold; i++)
+		if (strcmp(old[i].svc_name, b->svc_name) == 0 &&
+		    old[i].addr.sin_addr.s_addr == b->addr.sin_addr.s_addr &&
+		    old[i].addr.sin_port == b->addr.sin_port)
+			return &old[i];
+	return NULL;
+}
+
+/*
+ * A reloaded configuration: the thread is stopped (it wakes every 0.1 s
+ * at most), the backends rebuilt from next with the state of those that
+ * remain, the checks in progress dropped (started again at once), the
+ * queue renumbered, and the thread started again.
+ */
+static int
+hc_reload(void *impl, const struct config *next, struct diag *d)
+{
+	struct health *h = impl;
+	size_t n = hc_count_backends(next), nold = h->n, i, j, k, q;
+	struct hb *nb, *old = h->b, *o;
+	size_t *nfirst, *map;
+	struct ct_target *nct, *oldct = h->ct;
+	double now = monotime_now();
+
+	nb = calloc(n + 1, sizeof *nb);
+	nfirst = calloc(next->nservices + 1, sizeof *nfirst);
+	nct = calloc(n + 1, sizeof *nct);
+	map = calloc(nold + 1, sizeof *map);
+	if (nb == NULL || nfirst == NULL || nct == NULL || map == NULL) {
+		free(nb);
+		free(nfirst);
+		free(nct);
+		free(map);
+		diag_set(d, NULL, 0, 0, "out of memory");
+		return -1;
+	}
+	atomic_store(&h->stop, true);
+	pthread_join(h->thread, NULL);
+	for (i = 0; i < nold; i++) {
+		hc_close(h, &old[i]);
+		map[i] = SIZE_MAX;
+	}
+	h->ct = nct;
+	h->nct = 0;
+	for (i = 0, k = 0; i < next->nservices; i++)
+		for (j = 0, nfirst[i] = k; j < next->services[i].nbackends;
+		    j++, k++) {
+			hc_fill(h, &nb[k], next, i, j, now);
+			if ((o = hc_find(old, nold, &nb[k])) == NULL)
+				continue;
+			nb[k].state = o->state;
+			nb[k].streak = o->streak;
+			nb[k].latency_ms = o->latency_ms;
+			nb[k].conns = o->conns;
+			memcpy(nb[k].lats, o->lats, sizeof o->lats);
+			nb[k].nlats = o->nlats;
+			map[o - old] = k;
+		}
+	pthread_mutex_lock(&h->mu);
+	for (i = 0, q = 0; i < h->nqueue; i++) {
+		struct health_change *c = &h->queue[i];
+		size_t at = h->first[c->service] + c->backend;
+
+		if (at >= nold || map[at] == SIZE_MAX)
+			continue;	/* a backend that went */
+		c->service = nb[map[at]].svc;
+		c->backend = nb[map[at]].be;
+		h->queue[q++] = *c;
+	}
+	h->nqueue = q;
+	free(h->first);
+	h->first = nfirst;
+	h->b = nb;
+	h->n = n;
+	pthread_mutex_unlock(&h->mu);
+	free(old);
+	free(oldct);
+	free(map);
+	atomic_store(&h->stop, false);
+	if (pthread_create(&h->thread, NULL, hc_main, h) != 0) {
+		atomic_store(&h->stop, true);
+		h->dead = true;
+		diag_set(d, NULL, 0, 0, "cannot start the health checker again");
+		return -1;
+	}
+	return 0;
+}
+
 static const struct health_ops hc_ops = {
 	.poll = hc_poll,
 	.connections = hc_connections,
 	.latencies = hc_latencies,
 	.free = hc_free,
+	.reload = hc_reload,
 };
 
 int
@@ -460,11 +595,9 @@ health_init(struct health_source *src, const struct config *cfg,
     struct diag *d)
 {
 	struct health *h = calloc(1, sizeof *h);
-	size_t i, j, n = 0;
+	size_t i, j, n = hc_count_backends(cfg);
 	double now = monotime_now();
 
-	for (i = 0; i < cfg->nservices; i++)
-		n += cfg->services[i].nbackends;
 	if (h == NULL || (h->b = calloc(n + 1, sizeof *h->b)) == NULL ||
 	    (h->first = calloc(cfg->nservices + 1, sizeof *h->first)) == NULL ||
 	    (h->ct = calloc(n + 1, sizeof *h->ct)) == NULL) {
@@ -478,24 +611,8 @@ health_init(struct health_source *src, const struct config *cfg,
 	}
 	for (i = 0; i < cfg->nservices; i++)
 		for (j = 0, h->first[i] = h->n; j < cfg->services[i].nbackends;
-		    j++) {
-			const struct service_conf *s = &cfg->services[i];
-			const struct backend_conf *bc = &s->backends[j];
-			struct hb *b = &h->b[h->n++];
-
-			b->svc = i;
-			b->be = j;
-			b->host = bc->address;
-			b->addr.sin_family = AF_INET;
-			b->addr.sin_port = htons((uint16_t)bc->port);
-			inet_pton(AF_INET, bc->address, &b->addr.sin_addr);
-			b->conf = &s->health;
-			b->fd = -1;
-			b->next = now;
-			b->conns = -1;
-			h->ct[h->nct].addr = b->addr.sin_addr.s_addr;
-			h->ct[h->nct++].port = b->addr.sin_port;
-		}
+		    j++)
+			hc_fill(h, &h->b[h->n++], cfg, i, j, now);
 	h->ep = epoll_create1(EPOLL_CLOEXEC);
 	atomic_init(&h->stop, false);
 	pthread_mutex_init(&h->mu, NULL);

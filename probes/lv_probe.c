@@ -76,6 +76,7 @@
 #include "lv_probe.h"
 #include "monotime.h"
 #include "thread_grace.h"
+#include "../engine/vec.h"
 
 #define BACKOFF_MIN_S 1.0
 #define BACKOFF_MAX_S 30.0
@@ -153,13 +154,18 @@ struct lv_host {
 	struct lv_base *bases;
 	size_t nbases, capbases;
 	struct lv_result *result;	/* published, guarded by mu */
+	atomic_bool quit;	/* a reload removed it: its worker ends */
 };
 
 struct lv_probe {
 	struct lv_events *events;
-	struct lv_host *hosts;
+	struct lv_host **hosts;	/* each its own allocation: a worker
+				 * holds its host across a reload */
 	size_t nhosts;
-	double interval_s;
+	struct lv_host **gone;	/* removed by reloads, freed with the
+				 * probe (a stuck worker may hold one) */
+	size_t ngone, capgone;
+	_Atomic double interval_s;
 	atomic_bool stop;
 	atomic_bool changed;	/* a domain event's collection was published */
 	atomic_int refs;	/* the owner's, and one per running worker */
@@ -222,7 +228,8 @@ lv_wait(struct lv_host *h, double secs)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&h->mu);
-	while (!h->wake && !h->closed && !atomic_load(&h->owner->stop))
+	while (!h->wake && !h->closed && !atomic_load(&h->owner->stop) &&
+	    !atomic_load(&h->quit))
 		if (pthread_cond_timedwait(&h->cv, &h->mu, &until) != 0)
 			break;
 	woken = h->wake;
@@ -745,7 +752,7 @@ lv_worker(void *arg)
 	bool event = false;
 	char err[256];
 
-	while (!atomic_load(&pr->stop)) {
+	while (!atomic_load(&pr->stop) && !atomic_load(&h->quit)) {
 		if (h->conn == NULL) {
 			if (lv_connect(h, err, sizeof err) != 0) {
 				lv_publish_down(h, err);
@@ -775,7 +782,7 @@ lv_worker(void *arg)
 			lv_publish(h, r);
 		if (event)
 			atomic_store(&pr->changed, true);
-		event = lv_wait(h, pr->interval_s);
+		event = lv_wait(h, atomic_load(&pr->interval_s));
 	}
 	lv_disconnect(h);
 	lv_probe_unref(pr);	/* the last touch of the probe's state */
@@ -785,21 +792,30 @@ lv_worker(void *arg)
 /* Frees the probe's state: by the owner, or by the last worker to end
  * when the owner left some behind. */
 static void
+lv_host_free(struct lv_host *h)
+{
+	if (h == NULL)
+		return;
+	lv_result_free(h->result);
+	free(h->bases);
+	free(h->name);
+	free(h->uri);
+	pthread_mutex_destroy(&h->mu);
+	pthread_cond_destroy(&h->cv);
+	free(h);
+}
+
+static void
 lv_probe_destroy(struct lv_probe *pr)
 {
 	size_t i;
 
-	for (i = 0; i < pr->nhosts; i++) {
-		struct lv_host *h = &pr->hosts[i];
-
-		lv_result_free(h->result);
-		free(h->bases);
-		free(h->name);
-		free(h->uri);
-		pthread_mutex_destroy(&h->mu);
-		pthread_cond_destroy(&h->cv);
-	}
+	for (i = 0; i < pr->nhosts; i++)
+		lv_host_free(pr->hosts[i]);
+	for (i = 0; i < pr->ngone; i++)
+		lv_host_free(pr->gone[i]);
 	free(pr->hosts);
+	free(pr->gone);
 	free(pr);
 }
 
@@ -821,12 +837,12 @@ lv_probe_free(void *impl)
 		return;
 	atomic_store(&pr->stop, true);
 	for (i = 0; i < pr->nhosts; i++)
-		if (pr->hosts[i].started)
-			lv_signal(&pr->hosts[i], false);
+		if (pr->hosts[i]->started)
+			lv_signal(pr->hosts[i], false);
 	deadline = monotime_now() + STOP_GRACE_S;
 	for (i = 0; i < pr->nhosts; i++)
-		if (pr->hosts[i].started)
-			(void)thread_join_by(pr->hosts[i].thread, deadline);
+		if (pr->hosts[i]->started)
+			(void)thread_join_by(pr->hosts[i]->thread, deadline);
 	/* the event loop now, not when a stuck worker ends */
 	lv_events_free(pr->events);
 	pr->events = NULL;
@@ -844,7 +860,7 @@ lv_probe_collect(void *impl, double now, struct diag *d)
 	if (s == NULL)
 		goto nomem;
 	for (i = 0; i < pr->nhosts; i++) {
-		struct lv_host *h = &pr->hosts[i];
+		struct lv_host *h = pr->hosts[i];
 		struct snap_host *sh = snapshot_add_host(s, h->name);
 		struct lv_result *r;
 
@@ -910,11 +926,136 @@ lv_probe_changed(void *impl)
 	return atomic_exchange(&pr->changed, false);
 }
 
+/* A host of the probe, not started yet; NULL on ENOMEM. */
+static struct lv_host *
+lv_host_new(struct lv_probe *pr, const struct host_conf *hc)
+{
+	struct lv_host *h = calloc(1, sizeof *h);
+
+	if (h == NULL)
+		return NULL;
+	h->owner = pr;
+	h->event_id = -1;
+	h->meta_event_id = -1;
+	atomic_init(&h->quit, false);
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	h->name = strdup(hc->name);
+	h->uri = strdup(hc->uri);
+	if (h->name == NULL || h->uri == NULL) {
+		lv_host_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+/* Its worker started; 0 or -1. */
+static int
+lv_host_start(struct lv_probe *pr, struct lv_host *h)
+{
+	atomic_fetch_add(&pr->refs, 1);
+	h->started = pthread_create(&h->thread, NULL, lv_worker, h) == 0;
+	if (!h->started)
+		atomic_fetch_sub(&pr->refs, 1);
+	return h->started ? 0 : -1;
+}
+
+/* The host of pr named as hc with the same URI, or -1. */
+static int
+lv_host_keep(const struct lv_probe *pr, const struct host_conf *hc)
+{
+	size_t i;
+
+	for (i = 0; i < pr->nhosts; i++)
+		if (strcmp(pr->hosts[i]->name, hc->name) == 0 &&
+		    strcmp(pr->hosts[i]->uri, hc->uri) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * A reloaded configuration: a host that remains (same name, same URI)
+ * keeps its worker and connection; a new one (or one whose URI changed)
+ * gets its own; a removed one is told to quit, joined within the grace
+ * and kept until the probe is freed (a worker stuck in libvirt still
+ * holds it).
+ */
+static int
+lv_probe_reload(void *impl, const struct config *next, struct diag *d)
+{
+	struct lv_probe *pr = impl;
+	struct lv_host **nh = calloc(next->nhosts + 1, sizeof *nh);
+	bool *kept = calloc(pr->nhosts + 1, sizeof *kept);
+	double deadline;
+	size_t i;
+	int k;
+
+	if (nh == NULL || kept == NULL ||
+	    vec_reserve(&pr->gone, &pr->capgone, pr->ngone + pr->nhosts +
+	    next->nhosts + 1,
+	    sizeof *pr->gone) != 0)
+		goto nomem;
+	for (i = 0; i < next->nhosts; i++) {
+		k = lv_host_keep(pr, &next->hosts[i]);
+		if (k >= 0) {
+			nh[i] = pr->hosts[k];
+			kept[k] = true;
+		} else if ((nh[i] = lv_host_new(pr, &next->hosts[i])) == NULL)
+			goto nomem;
+	}
+	for (i = 0; i < next->nhosts; i++)
+		if (!nh[i]->started && lv_host_start(pr, nh[i]) != 0) {
+			diag_set(d, NULL, 0, 0, "cannot start the probe of %s",
+			    next->hosts[i].name);
+			/* the ones just started stay running, as removed */
+			for (k = 0; k < (int)next->nhosts; k++)
+				if (lv_host_keep(pr, &next->hosts[k]) < 0) {
+					atomic_store(&nh[k]->quit, true);
+					if (nh[k]->started) {
+						lv_signal(nh[k], false);
+						pthread_detach(nh[k]->thread);
+						nh[k]->started = false;
+					}
+					pr->gone[pr->ngone++] = nh[k];
+				}
+			free(nh);
+			free(kept);
+			return -1;
+		}
+	deadline = monotime_now() + STOP_GRACE_S;
+	for (i = 0; i < pr->nhosts; i++)
+		if (!kept[i]) {
+			atomic_store(&pr->hosts[i]->quit, true);
+			lv_signal(pr->hosts[i], false);
+		}
+	for (i = 0; i < pr->nhosts; i++)
+		if (!kept[i]) {
+			(void)thread_join_by(pr->hosts[i]->thread, deadline);
+			pr->hosts[i]->started = false;	/* joined or detached */
+			pr->gone[pr->ngone++] = pr->hosts[i];
+		}
+	free(pr->hosts);
+	pr->hosts = nh;
+	pr->nhosts = next->nhosts;
+	atomic_store(&pr->interval_s, next->policy.probe_interval_s);
+	free(kept);
+	return 0;
+nomem:
+	for (i = 0; nh != NULL && i < next->nhosts; i++)
+		if (nh[i] != NULL && lv_host_keep(pr, &next->hosts[i]) < 0)
+			lv_host_free(nh[i]);
+	free(nh);
+	free(kept);
+	diag_set(d, NULL, 0, 0, "out of memory");
+	return -1;
+}
+
 static const struct probe_ops lv_probe_ops = {
 	.name = "libvirt",
 	.collect = lv_probe_collect,
 	.changed = lv_probe_changed,
 	.free = lv_probe_free,
+	.reload = lv_probe_reload,
 };
 
 int
@@ -930,7 +1071,7 @@ lv_probe_init(struct probe *p, const struct config *cfg, struct diag *d)
 	atomic_init(&pr->stop, false);
 	atomic_init(&pr->changed, false);
 	atomic_init(&pr->refs, 1);
-	pr->interval_s = cfg->policy.probe_interval_s;
+	atomic_init(&pr->interval_s, cfg->policy.probe_interval_s);
 	lv_meta_init();
 	lv_meta_self(pr->self, sizeof pr->self);
 	pr->events = lv_events_new(d);
@@ -941,35 +1082,22 @@ lv_probe_init(struct probe *p, const struct config *cfg, struct diag *d)
 		free(pr);
 		return -1;
 	}
-	pr->nhosts = cfg->nhosts;
 	for (i = 0; i < cfg->nhosts; i++) {
-		struct lv_host *h = &pr->hosts[i];
-
-		h->owner = pr;
-		h->event_id = -1;
-		h->meta_event_id = -1;
-		h->name = strdup(cfg->hosts[i].name);
-		h->uri = strdup(cfg->hosts[i].uri);
-		pthread_mutex_init(&h->mu, NULL);
-		pthread_cond_init(&h->cv, NULL);
-	}
-	for (i = 0; i < cfg->nhosts; i++) {
-		struct lv_host *h = &pr->hosts[i];
-
-		if (h->name != NULL && h->uri != NULL) {
-			atomic_fetch_add(&pr->refs, 1);
-			h->started = pthread_create(&h->thread, NULL, lv_worker,
-			    h) == 0;
-			if (!h->started)
-				atomic_fetch_sub(&pr->refs, 1);
+		pr->hosts[i] = lv_host_new(pr, &cfg->hosts[i]);
+		if (pr->hosts[i] == NULL) {
+			diag_set(d, NULL, 0, 0, "out of memory");
+			lv_probe_free(pr);
+			return -1;
 		}
-		if (!h->started) {
+		pr->nhosts = i + 1;
+	}
+	for (i = 0; i < cfg->nhosts; i++)
+		if (lv_host_start(pr, pr->hosts[i]) != 0) {
 			diag_set(d, NULL, 0, 0, "cannot start the probe of %s",
 			    cfg->hosts[i].name);
 			lv_probe_free(pr);
 			return -1;
 		}
-	}
 	p->ops = &lv_probe_ops;
 	p->impl = pr;
 	return 0;

@@ -128,6 +128,109 @@ sim_free(struct sim *s)
 	free(s);
 }
 
+static int sim_host_index(const struct sim *s, const char *name);
+static int sim_done_push(struct sim *s, const struct sim_vm *v, size_t from,
+    enum mig_status st, double dur, const char *err);
+
+int
+sim_reload(struct sim *s, const struct config *c, long **mapp)
+{
+	struct sim_host *nh = calloc(c->nhosts + 1, sizeof *nh);
+	struct sim_vm *nv = calloc(c->nvms + 1, sizeof *nv);
+	double *want = calloc(c->nvms + 1, sizeof *want);
+	double *total = calloc(c->nhosts + 1, sizeof *total);
+	long *map = calloc(c->nvms + 1, sizeof *map);
+	long *hmap = calloc(s->nhosts + 1, sizeof *hmap);
+	bool *kept = calloc(s->nvms + 1, sizeof *kept);
+	size_t i;
+	bool ok = nh != NULL && nv != NULL && want != NULL && total != NULL &&
+	    map != NULL && hmap != NULL && kept != NULL;
+
+	for (i = 0; ok && i < c->nhosts; i++)
+		ok = (nh[i].name = strdup(c->hosts[i].name)) != NULL;
+	for (i = 0; ok && i < c->nvms; i++)
+		ok = (nv[i].name = strdup(c->vms[i].name)) != NULL;
+	if (!ok) {
+		for (i = 0; nh != NULL && i < c->nhosts; i++)
+			free(nh[i].name);
+		for (i = 0; nv != NULL && i < c->nvms; i++)
+			free(nv[i].name);
+		free(nh);
+		free(nv);
+		free(want);
+		free(total);
+		free(map);
+		free(hmap);
+		free(kept);
+		return -1;
+	}
+	for (i = 0; i < s->nhosts; i++)
+		hmap[i] = config_host_index(c, s->hosts[i].name);
+	for (i = 0; i < c->nhosts; i++) {
+		int old = sim_host_index(s, c->hosts[i].name);
+
+		nh[i].cpus = c->hosts[i].cpus;
+		nh[i].mem_mib = c->hosts[i].memory_mib;
+		nh[i].up = old >= 0 ? s->hosts[old].up : true;
+	}
+	for (i = 0; i < c->nvms; i++) {
+		int old = sim_vm_index(s, c->vms[i].name);
+		char *name = nv[i].name;
+		struct sim_vm *o;
+
+		map[i] = old;
+		if (old < 0) {
+			nv[i].host = (size_t)config_host_index(c, c->vms[i].host);
+		} else {
+			o = &s->vms[old];
+			kept[old] = true;
+			if (o->migrating && (hmap[o->dest] < 0 ||
+			    hmap[o->host] < 0)) {
+				o->migrating = false;
+				sim_done_push(s, o, o->host, MIG_FAILED,
+				    sim_now(s) - o->mig_start,
+				    "its host was removed from the scenario");
+			}
+			nv[i] = *o;	/* o's name is freed below */
+			nv[i].name = name;
+			nv[i].host = hmap[o->host] >= 0 ? (size_t)hmap[o->host] :
+			    (size_t)config_host_index(c, c->vms[i].host);
+			if (nv[i].migrating)
+				nv[i].dest = (size_t)hmap[o->dest];
+		}
+		nv[i].vcpus = c->vms[i].vcpus;
+		nv[i].mem_mib = c->vms[i].memory_mib;
+		nv[i].load = c->vms[i].load;
+	}
+	for (i = 0; i < s->nvms; i++)
+		if (!kept[i] && s->vms[i].migrating) {
+			s->vms[i].migrating = false;
+			sim_done_push(s, &s->vms[i], s->vms[i].host, MIG_FAILED,
+			    sim_now(s) - s->vms[i].mig_start,
+			    "removed from the scenario");
+		}
+	for (i = 0; i < s->nhosts; i++)
+		free(s->hosts[i].name);
+	for (i = 0; i < s->nvms; i++)
+		free(s->vms[i].name);
+	free(s->hosts);
+	free(s->vms);
+	free(s->want);
+	free(s->total);
+	s->hosts = nh;
+	s->nhosts = c->nhosts;
+	s->vms = nv;
+	s->nvms = c->nvms;
+	s->want = want;
+	s->total = total;
+	s->bandwidth_mbps = c->migration.bandwidth_mbps;
+	s->fail_rate = c->migration.fail_rate;
+	free(hmap);
+	free(kept);
+	*mapp = map;
+	return 0;
+}
+
 double
 sim_now(const struct sim *s)
 {

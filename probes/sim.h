@@ -24,6 +24,16 @@ struct sim;
 
 struct sim *sim_new(const struct config *scenario);	/* caller frees */
 void sim_free(struct sim *s);
+/*
+ * A reloaded scenario: hosts that remain keep their state, new ones come
+ * up, removed ones go with the VMs on them; a VM that remains stays where
+ * it is (where it migrated to) and takes the file's load, vCPUs and
+ * memory; a VM that is new appears on its host; a VM removed, or whose
+ * migration's destination was removed, fails its migration. *map (caller
+ * frees): per VM now, its index before, or -1. 0, or -1 on ENOMEM with
+ * nothing changed.
+ */
+int sim_reload(struct sim *s, const struct config *c, long **map);
 /* Moves the world forward to time t (never backwards). */
 void sim_advance(struct sim *s, double t);
 double sim_now(const struct sim *s);

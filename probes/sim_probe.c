@@ -10,6 +10,8 @@
  */
 #include <stdlib.h>
 
+#include "../engine/config.h"
+
 #include "sim_probe.h"
 
 struct sim_probe {
@@ -97,10 +99,54 @@ nomem:
 	return NULL;
 }
 
+/* The scenario read again: the simulator takes it (sim_reload), and each
+ * VM that remains keeps its counters' baseline. */
+static int
+sim_probe_reload(void *impl, const struct config *next, struct diag *d)
+{
+	struct sim_probe *p = impl, np;
+	size_t n = (size_t)next->nvms + 1, i;
+	long *map;
+
+	np.sim = p->sim;
+	np.last_ns = calloc(n, sizeof *np.last_ns);
+	np.last_delay_ns = calloc(n, sizeof *np.last_delay_ns);
+	np.last_ts = calloc(n, sizeof *np.last_ts);
+	np.have_base = calloc(n, sizeof *np.have_base);
+	if (np.last_ns == NULL || np.last_delay_ns == NULL ||
+	    np.last_ts == NULL || np.have_base == NULL ||
+	    sim_reload(p->sim, next, &map) != 0) {
+		free(np.last_ns);
+		free(np.last_delay_ns);
+		free(np.last_ts);
+		free(np.have_base);
+		diag_set(d, NULL, 0, 0, "simulator: out of memory");
+		return -1;
+	}
+	for (i = 0; i < next->nvms; i++) {
+		long o = map[i];
+
+		if (o < 0)
+			continue;
+		np.last_ns[i] = p->last_ns[o];
+		np.last_delay_ns[i] = p->last_delay_ns[o];
+		np.last_ts[i] = p->last_ts[o];
+		np.have_base[i] = p->have_base[o];
+	}
+	free(map);
+	free(p->last_ns);
+	free(p->last_delay_ns);
+	free(p->last_ts);
+	free(p->have_base);
+	*p = np;
+	return 0;
+}
+
 static const struct probe_ops sim_probe_ops = {
 	.name = "simulator",
 	.collect = sim_probe_collect,
 	.free = sim_probe_free,
+	.reload = sim_probe_reload,
 };
 
 int

@@ -1,119 +1,170 @@
 /*
- * actions.c - what a confirmed dialog does: each verb becomes one call of
- * the controller's commands, and its outcome a message. The journal and
- * the events record the action itself (who: operator).
+ * actions.c - the operator's commands as the console builds them: a
+ * struct command (who "operator") with its own copies of the names, sent
+ * through the one door into the engine, controller_command() (reload:
+ * the run's hook), now or when its confirmation is accepted; the result
+ * becomes the message line. The key handlers (keys.c, pane_*.c) build
+ * them; the dialog only calls tui_cmd_send back.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tui.h"
 
-/* The host picked in the migrate dialog becomes its confirmation. */
-static void
-tui_act_pick(struct tui *t)
+bool
+tui_readonly(struct tui *t, const char *what)
 {
-	const struct model *m = controller_model(t->ctl);
-	struct tui_dialog *d = &t->dlg;
-	char *to = d->pick_name[d->sel], *vm = d->vm;
-	int v = model_vm_index(m, vm);
-	double spread = 0;
-	struct diag dg;
-
-	/* the picked names, whole, move into the confirmation */
-	d->pick_name[d->sel] = NULL;
-	d->vm = NULL;
-	tui_dialog_clear(t);
-	d->vm = vm;
-	d->host = to;
-	controller_predict(t->ctl, vm, to, &spread, &dg);
-	tui_dialog_line(t, "Migrate %s from %s to %s (live).", vm,
-	    v >= 0 && m->vms[v].host >= 0 ? m->hosts[m->vms[v].host].name : "?",
-	    to);
-	tui_dialog_line(t, "Predicted spread: %.1f%% -> %.1f%%.", m->spread,
-	    spread);
-	tui_confirm(t, VERB_MIGRATE, "Confirm this migration?");
+	if (t->mode != MODE_OBSERVE)
+		return false;
+	if (t->run->holder[0] != '\0')
+		tui_message(t, true,
+		    "observe mode: cannot %s; %s holds control of this cluster",
+		    what, t->run->holder);
+	else
+		tui_message(t, true,
+		    "observe mode (--mode observe): cannot %s; vmbal only watches",
+		    what);
+	return true;
 }
 
-/* The moves exactly as the dialog showed them, or nothing. */
-static int
-tui_act_confirm(struct tui *t, struct diag *dg)
+struct tui_cmd *
+tui_cmd_new(enum cmd_verb verb)
 {
-	struct tui_dialog *d = &t->dlg;
-	struct move_ref refs[TUI_DLG_LINES];
-	size_t i;
+	struct tui_cmd *c = calloc(1, sizeof *c);
 
-	for (i = 0; i < d->nmv; i++) {
-		refs[i].vm = d->mv_vm[i];
-		refs[i].from = d->mv_from[i];
-		refs[i].to = d->mv_to[i];
-	}
-	if (controller_confirm_moves(t->ctl, refs, d->nmv, t->now, dg) != 0)
-		return -1;
-	if (d->nmv == 1)
-		tui_message(t, false, "confirmed: %s migrates from %s to %s",
-		    d->mv_vm[0], d->mv_from[0], d->mv_to[0]);
-	else
-		tui_message(t, false, "confirmed: %zu moves, in order", d->nmv);
-	return 0;
+	if (c == NULL)
+		return NULL;
+	c->cmd.verb = verb;
+	c->cmd.who = "operator";
+	return c;
 }
 
 void
-tui_act(struct tui *t)
+tui_cmd_free(void *arg)
 {
-	struct tui_dialog *d = &t->dlg;
-	struct diag dg;
-	int rc = 0;
+	struct tui_cmd *c = arg;
+	size_t i, k;
 
-	if (d->kind == DLG_PICK) {
-		tui_act_pick(t);
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nmv; i++)
+		for (k = 0; k < 3; k++)
+			free(c->mv[i][k]);
+	free(c->vm);
+	free(c->host);
+	free(c->service);
+	free(c->backend);
+	free(c);
+}
+
+void
+tui_cmd_own(struct tui_cmd *c, char **slot, const char *s)
+{
+	free(*slot);
+	*slot = s != NULL ? strdup(s) : NULL;
+	if (s != NULL && *slot == NULL)
+		c->oom = true;
+}
+
+void
+tui_cmd_move(struct tui_cmd *c, const char *vm, const char *from,
+    const char *to)
+{
+	if (c->nmv >= TUI_DLG_LINES)
+		return;
+	tui_cmd_own(c, &c->mv[c->nmv][0], vm);
+	tui_cmd_own(c, &c->mv[c->nmv][1], from);
+	tui_cmd_own(c, &c->mv[c->nmv][2], to);
+	c->nmv++;
+}
+
+/* The run's reload hook, or why there is none. */
+static void
+tui_cmd_reload(struct tui *t, const char *who, struct cmd_result *res)
+{
+	memset(res, 0, sizeof *res);
+	if (t->run->reload == NULL) {
+		res->rc = -1;
+		snprintf(res->msg, sizeof res->msg,
+		    "cannot reload: this run has no configuration file to re-read");
 		return;
 	}
-	diag_clear(&dg);
-	switch (d->verb) {
-	case VERB_CONFIRM_ONE:
-	case VERB_CONFIRM_ALL:
-		rc = tui_act_confirm(t, &dg);
-		break;
-	case VERB_ABORT:
-		rc = controller_abort(t->ctl, d->vm, &dg);
-		if (rc == 0)
-			tui_message(t, false, "aborting the migration of %s", d->vm);
-		break;
-	case VERB_MODE:
-		rc = controller_set_mode(t->ctl, d->flag ? MODE_AUTO :
-		    MODE_MANUAL, &dg);
-		if (rc == 0)
-			tui_message(t, false, d->flag ?
-			    "AUTO mode: vmbal acts on its plans" :
-			    "manual mode: plans wait for you");
-		break;
-	case VERB_MIGRATE:
-		rc = controller_migrate(t->ctl, d->vm, d->host, t->now, &dg);
-		if (rc == 0)
-			tui_message(t, false, "%s migrates to %s", d->vm, d->host);
-		break;
-	case VERB_MAINT:
-		rc = controller_maintenance(t->ctl, d->host, d->flag, t->now, &dg);
-		if (rc == 0)
-			tui_message(t, false, d->flag ?
-			    "%s in maintenance: evacuating" :
-			    "%s out of maintenance", d->host);
-		break;
-	case VERB_DRAIN:
-		rc = controller_drain(t->ctl, d->svc, d->backend, d->flag, t->now,
-		    &dg);
-		if (rc == 0)
-			tui_message(t, false, "backend %s", d->flag ? "drained" :
-			    "restored");
-		break;
-	case VERB_QUIT:
-		t->quit = true;
-		break;
-	case VERB_NONE:
-		break;
-	}
-	if (rc != 0)
-		tui_message(t, true, "%s", dg.msg);
-	d->kind = DLG_NONE;
+	if (t->run->reload(t->run->reload_arg, t->ctl, t->now, who,
+	    res) == 0) {
+		t->cfg = t->run->cfg;	/* the hook may have replaced it */
+		if (res->msg[0] == '\0')
+			snprintf(res->msg, sizeof res->msg,
+			    "configuration reloaded");
+	} else if (res->rc == 0)
+		res->rc = -1;
+}
+
+void
+tui_reload(struct tui *t, const char *who)
+{
+	struct cmd_result res;
+
+	/* the views lent till now may name what the reload frees: the
+	 * frame is gathered afresh before it is drawn */
+	tui_cmd_reload(t, who, &res);
+	tui_message(t, res.rc != 0, "%s", res.msg);
 	tui_gather(t);
+}
+
+void
+tui_cmd_send(struct tui *t, void *arg, const char *choice)
+{
+	struct tui_cmd *c = arg;
+	struct cmd_move moves[TUI_DLG_LINES];
+	struct cmd_result res;
+	size_t i;
+
+	(void)choice;
+	c->cmd.vm = c->vm;
+	c->cmd.host = c->host;
+	c->cmd.service = c->service;
+	c->cmd.backend = c->backend;
+	for (i = 0; i < c->nmv; i++) {
+		moves[i].vm = c->mv[i][0];
+		moves[i].from = c->mv[i][1];
+		moves[i].to = c->mv[i][2];
+	}
+	c->cmd.moves = moves;
+	c->cmd.nmoves = c->nmv;
+	if (c->oom) {
+		tui_message(t, true, "out of memory: nothing done");
+		return;
+	}
+	if (c->cmd.verb == CMD_RELOAD)
+		tui_cmd_reload(t, "operator", &res);
+	else
+		controller_command(t->ctl, &c->cmd, t->now, &res);
+	c->cmd.moves = NULL;
+	tui_message(t, res.rc != 0, "%s", res.msg);
+	tui_gather(t);
+}
+
+void
+tui_cmd_now(struct tui *t, struct tui_cmd *c)
+{
+	if (c == NULL) {
+		tui_message(t, true, "out of memory: nothing done");
+		return;
+	}
+	tui_cmd_send(t, c, NULL);
+	tui_cmd_free(c);
+}
+
+void
+tui_cmd_ask(struct tui *t, struct tui_cmd *c, const char *title)
+{
+	if (c == NULL || c->oom) {
+		tui_cmd_free(c);
+		tui_dialog_clear(t);
+		tui_message(t, true, "out of memory: nothing done");
+		return;
+	}
+	tui_confirm(t, title != NULL ? title : cmd_table[c->cmd.verb].title,
+	    tui_cmd_send, c, tui_cmd_free);
 }

@@ -8,6 +8,8 @@
  * redrawn at once; otherwise frames come at the refresh interval. The
  * control socket's fds are in the same poll (cli/ctl_server.h): a request
  * is answered, and the frame redrawn, at once too.
+ * SIGHUP with the terminal still there reads the configuration again
+ * (tui_reload); with the terminal gone it stops, as before (term.c).
  */
 #include <curses.h>
 #include <math.h>
@@ -172,6 +174,10 @@ tui_run(const struct run *r)
 		if (tui_read_keys(t)) {
 			controller_hold_offer(t->ctl, t->dlg.kind != DLG_NONE);
 			tui_gather(t);
+			tui_draw(t);
+		}
+		if (term_hup_take()) {
+			tui_reload(t, "signal");
 			tui_draw(t);
 		}
 		if (t->quit || term_stopped())

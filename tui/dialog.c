@@ -4,6 +4,11 @@
  * (each with its predicted spread, or why it cannot be chosen), and the
  * help screen. While a dialog is up it takes every key. A line longer
  * than the dialog is wide wraps, so every name in it is shown whole.
+ *
+ * A dialog does not know what accepting it does: it carries a callback,
+ * its argument and how to free that (tmux's status_prompt_set in
+ * cmd-confirm-before.c), and calls it back when the operator says yes or
+ * picks a line.
  */
 #include <curses.h>
 #include <stdarg.h>
@@ -12,32 +17,6 @@
 #include <string.h>
 
 #include "tui.h"
-
-static const char *const tui_help_text[] = {
-	"vmbal: keeps a libvirt cluster in balance. Keys:",
-	"",
-	"  Tab / Shift-Tab   next / previous pane",
-	"  Up Down, j k      move within a pane; PgUp PgDn, Home End (g G)",
-	"  Enter or y        confirm the selected suggestion",
-	"  Y                 confirm every suggested move",
-	"  n                 dismiss the suggestion",
-	"  x                 abort the selected migration (Migrations pane)",
-	"  a                 switch between manual and AUTO mode",
-	"  m                 migrate the selected VM: pick a host (VMs pane)",
-	"  e                 host into / out of maintenance (Hosts pane)",
-	"  d                 drain / restore a backend (Services pane)",
-	"  p                 pause / resume the engine (probes go on)",
-	"  + -               refresh interval (0.5 1 2 5 10 s)",
-	"  t                 next theme",
-	"  /                 filter VMs by name or host (Enter keeps, Esc clears)",
-	"  < > or F6         VMs' sort column;  I  invert the order",
-	"  F1 or ?           this help",
-	"  q or F10          quit (asks while migrations run)",
-	"  Ctrl-L            redraw the screen",
-	"",
-	"Every confirmation names the VM and both hosts and defaults to No.",
-	"Observe mode is read-only. See vmbal(1). Esc or q closes this help.",
-};
 
 void
 tui_dialog_clear(struct tui *t)
@@ -49,12 +28,9 @@ tui_dialog_clear(struct tui *t)
 	for (i = 0; i < TUI_DLG_LINES; i++) {
 		free(d->lines[i]);
 		free(d->pick_name[i]);
-		free(d->mv_vm[i]);
-		free(d->mv_from[i]);
-		free(d->mv_to[i]);
 	}
-	free(d->vm);
-	free(d->host);
+	if (d->freecb != NULL)
+		d->freecb(d->arg);
 	memset(d, 0, sizeof *d);
 }
 
@@ -85,27 +61,88 @@ tui_dialog_line(struct tui *t, const char *fmt, ...)
 }
 
 void
-tui_confirm(struct tui *t, enum tui_verb verb, const char *title)
+tui_dialog_choice(struct tui *t, const char *name, bool ok,
+    const char *fmt, ...)
 {
-	t->dlg.kind = DLG_CONFIRM;
-	t->dlg.verb = verb;
-	tui_dialog_own(t, &t->dlg.title, title);
-	if (t->dlg.oom) {
+	struct tui_dialog *d = &t->dlg;
+	va_list ap;
+	char *line;
+
+	if (d->nlines >= TUI_DLG_LINES)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0) {
+		line = NULL;
+		d->oom = true;
+	}
+	va_end(ap);
+	tui_dialog_own(t, &d->pick_name[d->nlines], name);
+	d->pick_ok[d->nlines] = ok;
+	d->lines[d->nlines++] = line;
+}
+
+/* Opens the dialog as kind with its callback, or says it cannot. */
+static void
+tui_dialog_open(struct tui *t, enum tui_dialog_kind kind, const char *title,
+    tui_dialog_cb cb, void *arg, void (*freecb)(void *))
+{
+	struct tui_dialog *d = &t->dlg;
+
+	d->kind = kind;
+	d->cb = cb;
+	d->arg = arg;
+	d->freecb = freecb;
+	tui_dialog_own(t, &d->title, title != NULL ? title : "");
+	if (d->oom) {
 		tui_dialog_clear(t);
 		tui_message(t, true, "out of memory: nothing done");
 	}
 }
 
 void
-tui_help(struct tui *t)
+tui_confirm(struct tui *t, const char *title, tui_dialog_cb cb, void *arg,
+    void (*freecb)(void *))
 {
+	tui_dialog_open(t, DLG_CONFIRM, title, cb, arg, freecb);
+}
+
+void
+tui_pick(struct tui *t, const char *title, tui_dialog_cb cb, void *arg,
+    void (*freecb)(void *))
+{
+	struct tui_dialog *d = &t->dlg;
 	size_t i;
 
+	for (i = 0; i < d->nlines && !d->pick_ok[i]; i++)
+		;
+	d->sel = i < d->nlines ? i : 0;
+	tui_dialog_open(t, DLG_PICK, title, cb, arg, freecb);
+}
+
+/* The dialog accepted: closed, then its callback called with its
+ * argument (and the choice), which are freed after. */
+static void
+tui_dialog_accept(struct tui *t)
+{
+	struct tui_dialog *d = &t->dlg;
+	tui_dialog_cb cb = d->cb;
+	void *arg = d->arg;
+	void (*freecb)(void *) = d->freecb;
+	char *choice = NULL;
+
+	if (d->kind == DLG_PICK) {
+		choice = d->pick_name[d->sel];
+		d->pick_name[d->sel] = NULL;
+	}
+	d->cb = NULL;
+	d->arg = NULL;
+	d->freecb = NULL;
 	tui_dialog_clear(t);
-	t->dlg.kind = DLG_HELP;
-	tui_dialog_own(t, &t->dlg.title, "Help");
-	for (i = 0; i < sizeof tui_help_text / sizeof tui_help_text[0]; i++)
-		tui_dialog_line(t, "%s", tui_help_text[i]);
+	if (cb != NULL)
+		cb(t, arg, choice);
+	if (freecb != NULL)
+		freecb(arg);
+	free(choice);
 }
 
 static void
@@ -253,14 +290,13 @@ tui_dialog_key(struct tui *t, int key)
 	switch (d->kind) {
 	case DLG_CONFIRM:
 		if (key == 'y' || key == 'Y')
-			tui_act(t);
+			tui_dialog_accept(t);
 		else if (key == 'n' || key == 'N' || key == 27 || key == '\n' ||
-		    key == '\r' || key == KEY_ENTER || key == 'q')
+		    key == '\r' || key == KEY_ENTER || key == 'q') {
+			tui_dialog_clear(t);
 			tui_message(t, false, "cancelled: nothing done");
-		else
-			return;		/* only y or n closes it */
-		if (d->kind == DLG_CONFIRM)
-			d->kind = DLG_NONE;
+		}
+		/* else: only y or n closes it */
 		break;
 	case DLG_PICK:
 		if (tui_dialog_scroll(d, key))
@@ -271,15 +307,15 @@ tui_dialog_key(struct tui *t, int key)
 				    d->lines[d->sel] : "cannot be chosen");
 				return;
 			}
-			tui_act(t);	/* opens the confirmation */
+			tui_dialog_accept(t);
 		} else if (key == 27 || key == 'q') {
-			d->kind = DLG_NONE;
+			tui_dialog_clear(t);
 			tui_message(t, false, "cancelled: nothing done");
 		}
 		break;
 	case DLG_HELP:
 		if (!tui_dialog_scroll(d, key))
-			d->kind = DLG_NONE;
+			tui_dialog_clear(t);
 		break;
 	case DLG_NONE:
 		break;

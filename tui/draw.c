@@ -38,6 +38,13 @@ tui_gather(struct tui *t)
 	    &t->spread_before);
 	t->nflights = controller_flights(t->ctl, t->now, t->flights,
 	    TUI_FLIGHTS_MAX);
+	t->mode = controller_mode(t->ctl);
+	t->paused = controller_paused(t->ctl);
+	t->imbalanced = controller_imbalanced(t->ctl, &t->imbalanced_since);
+	t->standby = controller_standby(t->ctl);
+	t->offer_note = controller_offer_note(t->ctl);
+	t->min_target = 0;
+	t->min_moves = controller_plan_min_moves(t->ctl, &t->min_target);
 	tui_vm_order(t);
 }
 
@@ -79,11 +86,11 @@ static void
 tui_header(struct tui *t)
 {
 	const struct model *m = controller_model(t->ctl);
-	enum policy_mode mode = controller_mode(t->ctl);
+	enum policy_mode mode = t->mode;
 	int up = 0, down = 0, maint = 0, connecting = 0, x, i;
 	char buf[700], dur[32], clock[16];
-	double since;
-	bool imb = controller_imbalanced(t->ctl, &since);
+	double since = t->imbalanced_since;
+	bool imb = t->imbalanced;
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t h;
@@ -131,9 +138,9 @@ tui_header(struct tui *t)
 	    mode == MODE_MANUAL ? "MANUAL" : "OBSERVE");
 	x = tui_seg(t, 0, x, mode == MODE_AUTO ? THEME_AUTO :
 	    mode == MODE_OBSERVE ? THEME_WARN : THEME_HEADER, buf);
-	if (controller_paused(t->ctl))
+	if (t->paused)
 		x = tui_seg(t, 0, x, THEME_WARN, " PAUSED ");
-	if (controller_standby(t->ctl) != NULL)
+	if (t->standby != NULL)
 		x = tui_seg(t, 0, x, THEME_WARN, " STANDBY ");
 	localtime_r(&now, &tm);
 	strftime(clock, sizeof clock, "%H:%M:%S", &tm);
@@ -150,10 +157,10 @@ tui_header(struct tui *t)
 		snprintf(buf, sizeof buf,
 		    "observe mode: %s holds control of this cluster", t->run->holder);
 		tui_seg(t, 1, 1, THEME_WARN, buf);
-	} else if (controller_standby(t->ctl) != NULL) {
+	} else if (t->standby != NULL) {
 		snprintf(buf, sizeof buf,
 		    "standby: %s is on the other director; this one keeps its rules ready and moves nothing",
-		    controller_standby(t->ctl));
+		    t->standby);
 		tui_seg(t, 1, 1, THEME_WARN, buf);
 	} else if (mode == MODE_OBSERVE)
 		tui_seg(t, 1, 1, THEME_WARN,
@@ -177,7 +184,7 @@ tui_status(struct tui *t)
 		tui_put(LINES - 1, 0, COLS, buf);
 		return;
 	}
-	hints = controller_mode(t->ctl) == MODE_OBSERVE ?
+	hints = t->mode == MODE_OBSERVE ?
 	    " F1 Help  Tab Pane  / Filter  < > Sort  + - Refresh  t Theme  q Quit  (observe: read-only)" :
 	    " F1 Help  Tab Pane  y Confirm  Y All  n Dismiss  m Migrate  e Maint  d Drain  x Abort  a Auto  p Pause  t Theme  q Quit";
 	tui_put(LINES - 1, 0, COLS, hints);

@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tui.h"
@@ -51,7 +52,19 @@ tui_event_sample(struct tui *t, const struct event *ev)
 	const struct model *m = ev->u.sample.model;
 	size_t h;
 
-	if (t->hist != NULL) {
+	if (t->hist != NULL && m->nhosts > t->hist_hosts) {
+		/* more hosts than it has room for (a reload added some) */
+		float (*grown)[TUI_HIST] = realloc(t->hist,
+		    m->nhosts * sizeof *t->hist);
+
+		if (grown != NULL) {
+			memset(grown + t->hist_hosts, 0,
+			    (m->nhosts - t->hist_hosts) * sizeof *grown);
+			t->hist = grown;
+			t->hist_hosts = m->nhosts;
+		}
+	}
+	if (t->hist != NULL && m->nhosts <= t->hist_hosts) {
 		if (t->nhist == TUI_HIST)
 			for (h = 0; h < m->nhosts; h++)
 				memmove(&t->hist[h][0], &t->hist[h][1],
@@ -138,6 +151,35 @@ tui_event_recent(struct tui *t, const struct event *ev)
 	r->stats = ev->u.migration.stats;
 }
 
+/* A reload: what changed, a line each; applied, the console takes the
+ * new configuration at once (the old one is freed after this event) and
+ * the hosts' sparklines start again (hosts may have come or gone). */
+static void
+tui_event_reload(struct tui *t, const struct event *ev)
+{
+	size_t i;
+	float (*hist)[TUI_HIST];
+
+	if (!ev->u.reload.applied) {
+		tui_log(t, ev->ts, THEME_BAD, "reload (%s) refused: %s",
+		    ev->u.reload.who, ev->u.reload.error != NULL ?
+		    ev->u.reload.error : "?");
+		return;
+	}
+	tui_log(t, ev->ts, THEME_GOOD, "reload (%s) applied: %zu change%s",
+	    ev->u.reload.who, ev->u.reload.nchanges,
+	    ev->u.reload.nchanges == 1 ? "" : "s");
+	for (i = 0; i < ev->u.reload.nchanges; i++)
+		tui_log(t, ev->ts, THEME_NORMAL, "  %s", ev->u.reload.changes[i]);
+	t->cfg = controller_config(t->ctl);
+	hist = calloc(t->cfg->nhosts + 1, sizeof *hist);
+	if (hist != NULL) {
+		free(t->hist);
+		t->hist = hist;
+		t->nhist = 0;
+	}
+}
+
 void
 tui_event(void *arg, const struct event *ev)
 {
@@ -207,6 +249,9 @@ tui_event(void *arg, const struct event *ev)
 		    ev->u.command.args[0] != '\0' ? " " : "", ev->u.command.args,
 		    ev->u.command.done ? "done" : "refused",
 		    ev->u.command.message);
+		break;
+	case EV_RELOAD:
+		tui_event_reload(t, ev);
 		break;
 	case EV_COUNT:
 		break;

@@ -1,8 +1,10 @@
 /*
- * keys.c - the console's key map: a table from key to command, the
- * movement keys shared by every pane, and the filter line. Commands that
- * change the cluster open a confirmation (actions.c carries them out);
- * in observe mode they say why they do nothing.
+ * keys.c - the console's key table: its own keys (panes, movement,
+ * refresh, theme, filter, sort, quit, redraw), each with its F1 note
+ * beside the binding, and the operator commands that belong to no pane
+ * (a, p, R); the keys of a pane are in its file (pane_*.c). tui_key
+ * finds a key's binding (the focused pane first), or hands the key to
+ * the dialog or the filter line while they are up.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -11,44 +13,6 @@
 #include "tui.h"
 
 static const double tui_refresh_steps[] = { 0.5, 1, 2, 5, 10 };
-
-/* Observe mode refuses what would change the cluster: true if refused. */
-static bool
-tui_readonly(struct tui *t, const char *what)
-{
-	if (controller_mode(t->ctl) != MODE_OBSERVE)
-		return false;
-	if (t->run->holder[0] != '\0')
-		tui_message(t, true,
-		    "observe mode: cannot %s; %s holds control of this cluster",
-		    what, t->run->holder);
-	else
-		tui_message(t, true,
-		    "observe mode (--mode observe): cannot %s; vmbal only watches",
-		    what);
-	return true;
-}
-
-static void
-tui_dialog_new(struct tui *t)
-{
-	tui_dialog_clear(t);
-}
-
-/* Remembers a move as the dialog shows it: copies, since the
- * controller's names are only lent until it next runs. */
-static void
-tui_dialog_move(struct tui *t, const struct move_view *mv)
-{
-	struct tui_dialog *d = &t->dlg;
-
-	if (d->nmv >= TUI_DLG_LINES)
-		return;
-	tui_dialog_own(t, &d->mv_vm[d->nmv], mv->vm);
-	tui_dialog_own(t, &d->mv_from[d->nmv], mv->from);
-	tui_dialog_own(t, &d->mv_to[d->nmv], mv->to);
-	d->nmv++;
-}
 
 static void
 key_next_pane(struct tui *t)
@@ -68,6 +32,15 @@ key_help(struct tui *t)
 	tui_help(t);
 }
 
+/* The quit dialog's yes. */
+static void
+key_quit_yes(struct tui *t, void *arg, const char *choice)
+{
+	(void)arg;
+	(void)choice;
+	t->quit = true;
+}
+
 static void
 key_quit(struct tui *t)
 {
@@ -77,47 +50,62 @@ key_quit(struct tui *t)
 		t->quit = true;
 		return;
 	}
-	tui_dialog_new(t);
+	tui_dialog_clear(t);
 	for (i = 0; i < t->nflights; i++)
 		tui_dialog_line(t, "  %s  %s -> %s  running", t->flights[i].vm,
 		    t->flights[i].from, t->flights[i].to);
 	tui_dialog_line(t, "vmbal stops watching them; the journal keeps the intent.");
-	tui_confirm(t, VERB_QUIT, "Migrations are running. Quit anyway?");
+	tui_confirm(t, "Migrations are running. Quit anyway?", key_quit_yes,
+	    NULL, NULL);
 }
 
 static void
 key_auto(struct tui *t)
 {
-	bool to_auto = controller_mode(t->ctl) != MODE_AUTO;
+	bool to_auto = t->mode != MODE_AUTO;
+	struct tui_cmd *c;
 
 	if (tui_readonly(t, "switch to auto mode"))
 		return;
-	tui_dialog_new(t);
-	t->dlg.flag = to_auto;
+	tui_dialog_clear(t);
+	c = tui_cmd_new(CMD_MODE);
+	if (c != NULL)
+		c->cmd.mode = to_auto ? MODE_AUTO : MODE_MANUAL;
 	if (to_auto) {
 		tui_dialog_line(t, "vmbal will migrate VMs without asking, within the policy:");
 		tui_dialog_line(t, "  at most %ld at a time, none moved twice within %lds.",
 		    t->run->policy.max_concurrent_migrations,
 		    (long)t->run->policy.vm_cooldown_s);
-		tui_confirm(t, VERB_MODE, "Switch to AUTO mode?");
+		tui_cmd_ask(t, c, NULL);
 	} else {
 		tui_dialog_line(t, "Plans will wait for your confirmation; running migrations finish.");
-		tui_confirm(t, VERB_MODE, "Switch back to manual mode?");
+		tui_cmd_ask(t, c, "Switch back to manual mode?");
 	}
 }
 
 static void
 key_pause(struct tui *t)
 {
-	struct diag d;
-	bool p = !controller_paused(t->ctl);
-
 	if (tui_readonly(t, "pause the engine"))
 		return;
-	if (controller_pause(t->ctl, p, &d) == 0)
-		tui_message(t, false, p ?
-		    "paused: probes go on; no planning, no new migration" :
-		    "resumed");
+	tui_cmd_now(t, tui_cmd_new(t->paused ? CMD_RESUME : CMD_PAUSE));
+}
+
+static void
+key_reload(struct tui *t)
+{
+	if (tui_readonly(t, "reload the configuration"))
+		return;
+	if (t->run->reload == NULL) {
+		tui_message(t, true,
+		    "cannot reload: this run has no configuration file to re-read");
+		return;
+	}
+	tui_dialog_clear(t);
+	tui_dialog_line(t, "vmbal re-reads %s; a file with an error is refused",
+	    t->cfg->file);
+	tui_dialog_line(t, "and the configuration in force is kept.");
+	tui_cmd_ask(t, tui_cmd_new(CMD_RELOAD), NULL);
 }
 
 static void
@@ -200,280 +188,130 @@ key_invert(struct tui *t)
 }
 
 static void
-key_confirm_one(struct tui *t)
-{
-	const struct move_view *mv;
-	size_t i = t->sel[PANE_PLAN];
-
-	if (tui_readonly(t, "confirm a suggestion"))
-		return;
-	if (i >= t->nmoves || t->moves[i].state != MOVE_OFFERED) {
-		for (i = 0; i < t->nmoves; i++)
-			if (t->moves[i].state == MOVE_OFFERED)
-				break;
-		if (i == t->nmoves) {
-			tui_message(t, true, "no suggestion waits for confirmation");
-			return;
-		}
-	}
-	mv = &t->moves[i];
-	tui_dialog_new(t);
-	tui_dialog_move(t, mv);
-	tui_dialog_own(t, &t->dlg.vm, mv->vm);
-	tui_dialog_line(t, "Migrate %s from %s to %s (live).", mv->vm, mv->from,
-	    mv->to);
-	tui_dialog_line(t, "Predicted spread after it: %.1f%% (now %.1f%%).",
-	    mv->spread_after, t->spread_before);
-	tui_dialog_line(t, "Why: %s", mv->reason);
-	tui_confirm(t, VERB_CONFIRM_ONE, "Confirm this migration?");
-}
-
-static void
-key_confirm_all(struct tui *t)
-{
-	size_t i, n = 0;
-
-	if (tui_readonly(t, "confirm suggestions"))
-		return;
-	tui_dialog_new(t);
-	for (i = 0; i < t->nmoves; i++)
-		if (t->moves[i].state == MOVE_OFFERED) {
-			tui_dialog_line(t, "%zu. %s  from %s to %s  (spread after %.1f%%)",
-			    i + 1, t->moves[i].vm, t->moves[i].from,
-			    t->moves[i].to, t->moves[i].spread_after);
-			tui_dialog_move(t, &t->moves[i]);
-			n++;
-		}
-	if (n == 0) {
-		tui_message(t, true, "no suggestion waits for confirmation");
-		return;
-	}
-	tui_confirm(t, VERB_CONFIRM_ALL, n == 1 ? "Carry out this migration?" :
-	    "Carry out all these migrations, in order?");
-}
-
-static void
-key_dismiss(struct tui *t)
-{
-	struct diag d;
-
-	if (tui_readonly(t, "dismiss a suggestion"))
-		return;
-	if (controller_dismiss(t->ctl, &d) != 0)
-		tui_message(t, true, "%s", d.msg);
-	else
-		tui_message(t, false, "suggestion dismissed: it will not be offered again as it is");
-}
-
-static void
-key_abort(struct tui *t)
-{
-	const struct flight *f;
-
-	if (tui_readonly(t, "abort a migration"))
-		return;
-	if (t->nflights == 0) {
-		tui_message(t, true, "no migration in flight");
-		return;
-	}
-	f = &t->flights[t->focus == PANE_FLIGHTS &&
-	    t->sel[PANE_FLIGHTS] < t->nflights ? t->sel[PANE_FLIGHTS] : 0];
-	tui_dialog_new(t);
-	tui_dialog_own(t, &t->dlg.vm, f->vm);
-	tui_dialog_line(t, "Abort the migration of %s from %s to %s?", f->vm,
-	    f->from, f->to);
-	tui_dialog_line(t, "It stays running on %s.", f->from);
-	tui_confirm(t, VERB_ABORT, "Abort this migration?");
-}
-
-static void
-key_migrate(struct tui *t)
-{
-	const struct model *m = controller_model(t->ctl);
-	const struct model_vm *v;
-	struct diag d;
-	double spread;
-	size_t h;
-
-	if (tui_readonly(t, "migrate a VM"))
-		return;
-	if (t->focus != PANE_VMS || t->sel[PANE_VMS] >= t->nvm_order) {
-		tui_message(t, true, "select a VM in the VMs pane first (Tab to it)");
-		return;
-	}
-	v = &m->vms[t->vm_order[t->sel[PANE_VMS]]];
-	tui_dialog_new(t);
-	t->dlg.kind = DLG_PICK;
-	t->dlg.verb = VERB_MIGRATE;
-	tui_dialog_own(t, &t->dlg.vm, v->name);
-	if (asprintf(&t->dlg.title, "Migrate %s (now on %s, spread %.1f%%) to:",
-	    v->name, v->host >= 0 ? m->hosts[v->host].name : "?",
-	    m->spread) < 0) {
-		t->dlg.title = NULL;
-		t->dlg.oom = true;
-	}
-	for (h = 0; h < m->nhosts && h < TUI_DLG_LINES; h++) {
-		tui_dialog_own(t, &t->dlg.pick_name[h], m->hosts[h].name);
-		diag_clear(&d);
-		if (controller_predict(t->ctl, v->name, m->hosts[h].name,
-		    &spread, &d) == 0) {
-			t->dlg.pick_ok[h] = true;
-			tui_dialog_line(t, "%-12s predicted spread %5.1f%%",
-			    m->hosts[h].name, spread);
-		} else
-			tui_dialog_line(t, "%-12s %s", m->hosts[h].name, d.msg);
-	}
-	for (h = 0; h < t->dlg.nlines && !t->dlg.pick_ok[h]; h++)
-		;
-	t->dlg.sel = h < t->dlg.nlines ? h : 0;
-	if (t->dlg.oom) {
-		tui_dialog_clear(t);
-		tui_message(t, true, "out of memory: nothing done");
-	}
-}
-
-static void
-key_maintenance(struct tui *t)
-{
-	const struct model *m = controller_model(t->ctl);
-	const struct model_host *h;
-	struct plan_input *in;
-	struct plan *p;
-	size_t i;
-
-	if (tui_readonly(t, "change maintenance"))
-		return;
-	if (t->focus != PANE_HOSTS || t->sel[PANE_HOSTS] >= m->nhosts) {
-		tui_message(t, true, "select a host in the Hosts pane first (Tab to it)");
-		return;
-	}
-	h = &m->hosts[t->sel[PANE_HOSTS]];
-	tui_dialog_new(t);
-	tui_dialog_own(t, &t->dlg.host, h->name);
-	t->dlg.flag = !h->maintenance;
-	if (h->maintenance) {
-		tui_dialog_line(t, "%s takes VMs again; the planner may move some back.",
-		    h->name);
-		tui_confirm(t, VERB_MAINT, "Take this host out of maintenance?");
-		return;
-	}
-	p = controller_evacuation(t->ctl, h->name, &in);
-	if (p == NULL) {
-		tui_message(t, true, "out of memory while planning");
-		return;
-	}
-	tui_dialog_line(t, "Evacuation plan for %s: %zu migration%s", h->name,
-	    p->nmoves, p->nmoves == 1 ? "" : "s");
-	for (i = 0; i < p->nmoves && t->dlg.nlines < TUI_DLG_LINES - 1; i++)
-		tui_dialog_line(t, "  %s  from %s to %s  (spread after %.1f%%)",
-		    in->vms[p->moves[i].vm].name, in->hosts[p->moves[i].from].name,
-		    in->hosts[p->moves[i].to].name, p->moves[i].spread_after);
-	for (i = 0; i < m->nvms && t->dlg.nlines < TUI_DLG_LINES; i++) {
-		size_t k;
-
-		if (m->vms[i].host != (int)t->sel[PANE_HOSTS])
-			continue;
-		for (k = 0; k < p->nmoves; k++)
-			if (strcmp(in->vms[p->moves[k].vm].name, m->vms[i].name) == 0)
-				break;
-		if (k == p->nmoves)
-			tui_dialog_line(t, "  %s stays: it may not move (excluded, pinned, cooling down or in flight) or no host can take it",
-			    m->vms[i].name);
-	}
-	plan_free(p);
-	plan_input_free(in);
-	tui_confirm(t, VERB_MAINT, "Put this host into maintenance and evacuate it?");
-}
-
-static void
-key_drain(struct tui *t)
-{
-	const struct backend_view *v;
-	size_t s, b;
-
-	if (tui_readonly(t, "drain a backend"))
-		return;
-	if (t->focus != PANE_SERVICES ||
-	    !tui_services_backend(t, t->sel[PANE_SERVICES], &s, &b)) {
-		tui_message(t, true, "select a backend in the Services pane first (Tab to it)");
-		return;
-	}
-	v = controller_backend(t->ctl, s, b);
-	tui_dialog_new(t);
-	t->dlg.svc = s;
-	t->dlg.backend = b;
-	t->dlg.flag = !v->drained;
-	tui_dialog_line(t, "%s %s:%ld of service %s (%s:%ld)",
-	    v->drained ? "Restore" : "Drain",
-	    t->cfg->services[s].backends[b].address,
-	    t->cfg->services[s].backends[b].port, t->cfg->services[s].name,
-	    t->cfg->services[s].vip, t->cfg->services[s].port);
-	tui_dialog_line(t, v->drained ? "It takes new connections again." :
-	    "It takes no new connections; open ones finish.");
-	tui_confirm(t, VERB_DRAIN, v->drained ? "Restore this backend?" :
-	    "Drain this backend?");
-}
-
-static void
 key_redraw(struct tui *t)
 {
 	(void)t;
 	clearok(curscr, TRUE);
 }
 
-struct tui_key {
-	int key;
-	void (*fn)(struct tui *t);
-};
+/* A page of the focused pane's rows. */
+static size_t
+key_page(const struct tui *t)
+{
+	return t->pane_rect[t->focus].h > 3 ?
+	    (size_t)t->pane_rect[t->focus].h - 2 : 1;
+}
 
-static const struct tui_key tui_keys[] = {
-	{ '\t', key_next_pane }, { KEY_BTAB, key_prev_pane },
-	{ KEY_F(1), key_help }, { '?', key_help }, { 'h', key_help },
-	{ 'q', key_quit }, { KEY_F(10), key_quit },
-	{ 'a', key_auto }, { 'p', key_pause },
-	{ '+', key_faster }, { '=', key_faster }, { '-', key_slower },
-	{ 't', key_theme }, { '/', key_filter }, { '\\', key_filter },
-	{ '>', key_sort_next }, { '.', key_sort_next }, { KEY_F(6), key_sort_next },
-	{ '<', key_sort_prev }, { ',', key_sort_prev }, { 'I', key_invert },
-	{ '\n', key_confirm_one }, { '\r', key_confirm_one },
-	{ KEY_ENTER, key_confirm_one }, { 'y', key_confirm_one },
-	{ 'Y', key_confirm_all }, { 'n', key_dismiss }, { 'x', key_abort },
-	{ 'm', key_migrate }, { 'e', key_maintenance }, { 'd', key_drain },
-	{ 12, key_redraw },
-};
+static void
+key_up(struct tui *t)
+{
+	if (t->sel[t->focus] > 0)
+		t->sel[t->focus]--;
+}
 
-/* Movement within the focused pane. True when key was one. */
-static bool
-tui_move_key(struct tui *t, int key)
+static void
+key_down(struct tui *t)
+{
+	t->sel[t->focus]++;	/* the pane clamps it when it draws */
+}
+
+static void
+key_page_up(struct tui *t)
 {
 	size_t *sel = &t->sel[t->focus];
-	size_t page = t->pane_rect[t->focus].h > 3 ?
-	    (size_t)t->pane_rect[t->focus].h - 2 : 1;
 
-	switch (key) {
-	case KEY_UP: case 'k':
-		if (*sel > 0)
-			(*sel)--;
-		break;
-	case KEY_DOWN: case 'j':
-		(*sel)++;	/* the pane clamps it when it draws */
-		break;
-	case KEY_PPAGE:
-		*sel = *sel > page ? *sel - page : 0;
-		break;
-	case KEY_NPAGE:
-		*sel += page;
-		break;
-	case KEY_HOME: case 'g':
-		*sel = 0;
-		break;
-	case KEY_END: case 'G':
-		*sel = (size_t)-1 / 2;
-		break;
-	default:
-		return false;
-	}
-	return true;
+	*sel = *sel > key_page(t) ? *sel - key_page(t) : 0;
+}
+
+static void
+key_page_down(struct tui *t)
+{
+	t->sel[t->focus] += key_page(t);
+}
+
+static void
+key_home(struct tui *t)
+{
+	t->sel[t->focus] = 0;
+}
+
+static void
+key_end(struct tui *t)
+{
+	t->sel[t->focus] = (size_t)-1 / 2;
+}
+
+/*
+ * The console's own keys, with their F1 notes, and the operator
+ * commands of no pane (their keys and help: cmd_table).
+ */
+static const struct tui_binding tui_keys[] = {
+	{ '\t', key_next_pane, 0, "Tab / Shift-Tab", "next / previous pane" },
+	{ KEY_BTAB, key_prev_pane, 0, NULL, NULL },
+	{ KEY_UP, key_up, 0, "Up Down, j k",
+		"move within a pane; PgUp PgDn, Home End (g G)" },
+	{ 'k', key_up, 0, NULL, NULL },
+	{ KEY_DOWN, key_down, 0, NULL, NULL }, { 'j', key_down, 0, NULL, NULL },
+	{ KEY_PPAGE, key_page_up, 0, NULL, NULL },
+	{ KEY_NPAGE, key_page_down, 0, NULL, NULL },
+	{ KEY_HOME, key_home, 0, NULL, NULL }, { 'g', key_home, 0, NULL, NULL },
+	{ KEY_END, key_end, 0, NULL, NULL }, { 'G', key_end, 0, NULL, NULL },
+	{ '+', key_faster, 0, "+ -", "refresh interval (0.5 1 2 5 10 s)" },
+	{ '=', key_faster, 0, NULL, NULL }, { '-', key_slower, 0, NULL, NULL },
+	{ 't', key_theme, 0, "t", "next theme" },
+	{ '/', key_filter, 0, "/",
+		"filter VMs by name or host (Enter keeps, Esc clears)" },
+	{ '\\', key_filter, 0, NULL, NULL },
+	{ '>', key_sort_next, 0, "< > or F6",
+		"VMs' sort column;  I  invert the order" },
+	{ '.', key_sort_next, 0, NULL, NULL },
+	{ KEY_F(6), key_sort_next, 0, NULL, NULL },
+	{ '<', key_sort_prev, 0, NULL, NULL }, { ',', key_sort_prev, 0, NULL, NULL },
+	{ 'I', key_invert, 0, NULL, NULL },
+	{ 'q', key_quit, 0, "q or F10", "quit (asks while migrations run)" },
+	{ KEY_F(10), key_quit, 0, NULL, NULL },
+	{ 12, key_redraw, 0, "Ctrl-L", "redraw the screen" },
+	{ KEY_F(1), key_help, TUI_CMD(CMD_HELP), NULL, NULL },
+	{ '?', key_help, TUI_CMD(CMD_HELP), NULL, NULL },
+	{ 'h', key_help, TUI_CMD(CMD_HELP), NULL, NULL },
+	{ 'a', key_auto, TUI_CMD(CMD_MODE), NULL, NULL },
+	{ 'p', key_pause, TUI_CMD(CMD_PAUSE) | TUI_CMD(CMD_RESUME), NULL, NULL },
+	{ 'R', key_reload, TUI_CMD(CMD_RELOAD), NULL, NULL },
+};
+
+const struct tui_binding *
+tui_global_keys(size_t *n)
+{
+	*n = sizeof tui_keys / sizeof tui_keys[0];
+	return tui_keys;
+}
+
+/* key's binding in pane id's table, or NULL. */
+static const struct tui_binding *
+tui_pane_binding(int id, int key)
+{
+	const struct tui_pane *p = tui_pane(id);
+	size_t i;
+
+	for (i = 0; i < p->nkeys; i++)
+		if (p->keys[i].key == key)
+			return &p->keys[i];
+	return NULL;
+}
+
+const struct tui_binding *
+tui_binding(const struct tui *t, int key)
+{
+	const struct tui_binding *b = tui_pane_binding(t->focus, key);
+	size_t n, i;
+	int id;
+
+	for (id = 0; b == NULL && id < TUI_NPANES; id++)
+		b = tui_pane_binding(id, key);
+	for (i = 0, tui_global_keys(&n); b == NULL && i < n; i++)
+		if (tui_keys[i].key == key)
+			b = &tui_keys[i];
+	return b;
 }
 
 static void
@@ -500,7 +338,7 @@ tui_filter_key(struct tui *t, int key)
 void
 tui_key(struct tui *t, int key)
 {
-	size_t i;
+	const struct tui_binding *b;
 
 	if (key == KEY_RESIZE) {
 		clearok(curscr, TRUE);	/* the terminal's old cells are stale */
@@ -520,13 +358,11 @@ tui_key(struct tui *t, int key)
 		return;
 	}
 	t->msg[0] = '\0';
-	if (tui_move_key(t, key))
+	b = tui_binding(t, key);
+	if (b != NULL) {
+		b->fn(t);
 		return;
-	for (i = 0; i < sizeof tui_keys / sizeof tui_keys[0]; i++)
-		if (tui_keys[i].key == key) {
-			tui_keys[i].fn(t);
-			return;
-		}
+	}
 	if (key == 27)
 		return;
 	tui_message(t, true, "key %s does nothing here: F1 or ? for help",

@@ -2,7 +2,8 @@
  * pane_flights.c - the Migrations pane: each migration in flight with a
  * progress bar (when the action can tell) and its elapsed time, then the
  * last few that ended, with the downtime, rate and data the hypervisor
- * measured when it did.
+ * measured when it did. Its key: x aborts the selected migration (the
+ * first one when the pane does not have the focus).
  */
 #include <curses.h>
 #include <stdio.h>
@@ -105,8 +106,38 @@ flights_draw(struct tui *t, struct tui_rect r)
 	attrset((attr_t)t->attr[THEME_NORMAL]);
 }
 
+static void
+flights_key_abort(struct tui *t)
+{
+	const struct flight *f;
+	struct tui_cmd *c;
+
+	if (tui_readonly(t, "abort a migration"))
+		return;
+	if (t->nflights == 0) {
+		tui_message(t, true, "no migration in flight");
+		return;
+	}
+	f = &t->flights[t->focus == PANE_FLIGHTS &&
+	    t->sel[PANE_FLIGHTS] < t->nflights ? t->sel[PANE_FLIGHTS] : 0];
+	tui_dialog_clear(t);
+	c = tui_cmd_new(CMD_ABORT);
+	if (c != NULL)
+		tui_cmd_own(c, &c->vm, f->vm);
+	tui_dialog_line(t, "Abort the migration of %s from %s to %s?", f->vm,
+	    f->from, f->to);
+	tui_dialog_line(t, "It stays running on %s.", f->from);
+	tui_cmd_ask(t, c, NULL);
+}
+
+static const struct tui_binding flights_keys[] = {
+	{ 'x', flights_key_abort, TUI_CMD(CMD_ABORT), NULL, NULL },
+};
+
 const struct tui_pane tui_pane_flights = {
 	.title = "Migrations",
 	.rows = flights_rows,
 	.draw = flights_draw,
+	.keys = flights_keys,
+	.nkeys = sizeof flights_keys / sizeof flights_keys[0],
 };

@@ -1,10 +1,13 @@
 /*
  * pane_hosts.c - the Hosts pane: per host its state, a CPU bar with
  * percent and load_pct (percent of one CPU, as in the samples), a memory
- * bar, its VM count and a sparkline of recent CPU.
+ * bar, its VM count and a sparkline of recent CPU. Its key: e puts the
+ * selected host into maintenance (showing its evacuation plan first) or
+ * takes it out.
  */
 #include <curses.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tui.h"
 
@@ -102,14 +105,89 @@ hosts_draw(struct tui *t, struct tui_rect r)
 		    0.0, h->nvms);
 		tui_put(r.y + row, x, 10, buf);
 		x += 10;
-		if (t->hist != NULL && sw > 0)
+		if (t->hist != NULL && i < t->hist_hosts && sw > 0)
 			tui_spark(t, r.y + row, x, sw, t->hist[i], t->nhist);
 	}
 	attrset((attr_t)t->attr[THEME_NORMAL]);
 }
 
+/* The evacuation plan of host h, as dialog lines: what moves, what
+ * stays and why. */
+static int
+hosts_evacuation(struct tui *t, const struct model *m, size_t hi)
+{
+	const char *name = m->hosts[hi].name;
+	struct plan_input *in;
+	struct plan *p;
+	size_t i, k;
+
+	p = controller_evacuation(t->ctl, name, &in);
+	if (p == NULL)
+		return -1;
+	tui_dialog_line(t, "Evacuation plan for %s: %zu migration%s", name,
+	    p->nmoves, p->nmoves == 1 ? "" : "s");
+	for (i = 0; i < p->nmoves && t->dlg.nlines < TUI_DLG_LINES - 1; i++)
+		tui_dialog_line(t, "  %s  from %s to %s  (spread after %.1f%%)",
+		    in->vms[p->moves[i].vm].name, in->hosts[p->moves[i].from].name,
+		    in->hosts[p->moves[i].to].name, p->moves[i].spread_after);
+	for (i = 0; i < m->nvms && t->dlg.nlines < TUI_DLG_LINES; i++) {
+		if (m->vms[i].host != (int)hi)
+			continue;
+		for (k = 0; k < p->nmoves; k++)
+			if (strcmp(in->vms[p->moves[k].vm].name, m->vms[i].name) == 0)
+				break;
+		if (k == p->nmoves)
+			tui_dialog_line(t, "  %s stays: it may not move (excluded, pinned, cooling down or in flight) or no host can take it",
+			    m->vms[i].name);
+	}
+	plan_free(p);
+	plan_input_free(in);
+	return 0;
+}
+
+static void
+hosts_key_maintenance(struct tui *t)
+{
+	const struct model *m = controller_model(t->ctl);
+	const struct model_host *h;
+	struct tui_cmd *c;
+
+	if (tui_readonly(t, "change maintenance"))
+		return;
+	if (t->focus != PANE_HOSTS || t->sel[PANE_HOSTS] >= m->nhosts) {
+		tui_message(t, true, "select a host in the Hosts pane first (Tab to it)");
+		return;
+	}
+	h = &m->hosts[t->sel[PANE_HOSTS]];
+	tui_dialog_clear(t);
+	c = tui_cmd_new(CMD_MAINTENANCE);
+	if (c != NULL) {
+		tui_cmd_own(c, &c->host, h->name);
+		c->cmd.on = !h->maintenance;
+	}
+	if (h->maintenance) {
+		tui_dialog_line(t, "%s takes VMs again; the planner may move some back.",
+		    h->name);
+		tui_cmd_ask(t, c, "Take this host out of maintenance?");
+		return;
+	}
+	if (hosts_evacuation(t, m, t->sel[PANE_HOSTS]) != 0) {
+		tui_cmd_free(c);
+		tui_dialog_clear(t);
+		tui_message(t, true, "out of memory while planning");
+		return;
+	}
+	tui_cmd_ask(t, c, NULL);
+}
+
+static const struct tui_binding hosts_keys[] = {
+	{ 'e', hosts_key_maintenance, TUI_CMD(CMD_MAINTENANCE), NULL, NULL },
+};
+
 const struct tui_pane tui_pane_hosts = {
 	.title = "Hosts",
 	.rows = hosts_rows,
 	.draw = hosts_draw,
+	.keys = hosts_keys,
+	.nkeys = sizeof hosts_keys / sizeof hosts_keys[0],
 };

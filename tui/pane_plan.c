@@ -5,6 +5,8 @@
  * time ("~12 s"; "no conv" when the guest dirties memory faster than the
  * link sends it, see engine/movecost.h). Below them, when the offer
  * replaced an earlier one, why ("replaced: web1 is no longer on h1").
+ * Its keys: y or Enter confirms the selected suggestion, Y all of them,
+ * n dismisses the offer (from any pane: they need no other selection).
  */
 #include <curses.h>
 #include <stdio.h>
@@ -31,8 +33,8 @@ plan_est(char *buf, size_t len, double est_s)
 void
 tui_plan_title(struct tui *t, char *buf, size_t len)
 {
-	double target = 0;
-	long min = controller_plan_min_moves(t->ctl, &target);
+	double target = t->min_target;
+	long min = t->min_moves;
 	char bound[80] = "";
 
 	if (min >= 0 && (size_t)min == t->nmoves)
@@ -51,7 +53,7 @@ tui_plan_title(struct tui *t, char *buf, size_t len)
 static const char *
 plan_note(struct tui *t)
 {
-	return t->nmoves > 0 ? controller_offer_note(t->ctl) : NULL;
+	return t->nmoves > 0 ? t->offer_note : NULL;
 }
 
 static size_t
@@ -80,7 +82,7 @@ plan_role(enum move_state s)
 static void
 plan_draw(struct tui *t, struct tui_rect r)
 {
-	enum policy_mode mode = controller_mode(t->ctl);
+	enum policy_mode mode = t->mode;
 	const char *note = plan_note(t);
 	char buf[600], vm[TUI_COL_MAX(12)], est[24];
 	int row;
@@ -90,14 +92,14 @@ plan_draw(struct tui *t, struct tui_rect r)
 		if (mode == MODE_OBSERVE)
 			tui_put(r.y, r.x, r.w,
 			    "observe mode: vmbal watches and never plans here");
-		else if (controller_standby(t->ctl) != NULL)
+		else if (t->standby != NULL)
 			tui_put(r.y, r.x, r.w,
 			    "standby: the director holding the address plans");
-		else if (controller_paused(t->ctl))
+		else if (t->paused)
 			tui_put(r.y, r.x, r.w, "paused: press p to resume planning");
 		else
-			tui_put(r.y, r.x, r.w, controller_imbalanced(t->ctl,
-			    NULL) ? "imbalanced: planning at the next tick" :
+			tui_put(r.y, r.x, r.w, t->imbalanced ?
+			    "imbalanced: planning at the next tick" :
 			    "no suggestion: the cluster is within its threshold");
 		attrset((attr_t)t->attr[THEME_NORMAL]);
 		return;
@@ -128,8 +130,91 @@ plan_draw(struct tui *t, struct tui_rect r)
 	attrset((attr_t)t->attr[THEME_NORMAL]);
 }
 
+/* y, Enter: the selected suggestion (or the first one offered), as the
+ * dialog shows it. */
+static void
+plan_key_confirm_one(struct tui *t)
+{
+	const struct move_view *mv;
+	struct tui_cmd *c;
+	size_t i = t->sel[PANE_PLAN];
+
+	if (tui_readonly(t, "confirm a suggestion"))
+		return;
+	if (i >= t->nmoves || t->moves[i].state != MOVE_OFFERED) {
+		for (i = 0; i < t->nmoves; i++)
+			if (t->moves[i].state == MOVE_OFFERED)
+				break;
+		if (i == t->nmoves) {
+			tui_message(t, true, "no suggestion waits for confirmation");
+			return;
+		}
+	}
+	mv = &t->moves[i];
+	tui_dialog_clear(t);
+	c = tui_cmd_new(CMD_CONFIRM);
+	if (c != NULL)
+		tui_cmd_move(c, mv->vm, mv->from, mv->to);
+	tui_dialog_line(t, "Migrate %s from %s to %s (live).", mv->vm, mv->from,
+	    mv->to);
+	tui_dialog_line(t, "Predicted spread after it: %.1f%% (now %.1f%%).",
+	    mv->spread_after, t->spread_before);
+	tui_dialog_line(t, "Why: %s", mv->reason);
+	/* one move confirmed is one migration: its question */
+	tui_cmd_ask(t, c, cmd_table[CMD_MIGRATE].title);
+}
+
+/* Y: every offered move, in order. */
+static void
+plan_key_confirm_all(struct tui *t)
+{
+	struct tui_cmd *c;
+	size_t i, n = 0;
+
+	if (tui_readonly(t, "confirm suggestions"))
+		return;
+	tui_dialog_clear(t);
+	c = tui_cmd_new(CMD_CONFIRM);
+	for (i = 0; i < t->nmoves; i++)
+		if (t->moves[i].state == MOVE_OFFERED) {
+			tui_dialog_line(t, "%zu. %s  from %s to %s  (spread after %.1f%%)",
+			    i + 1, t->moves[i].vm, t->moves[i].from,
+			    t->moves[i].to, t->moves[i].spread_after);
+			if (c != NULL)
+				tui_cmd_move(c, t->moves[i].vm, t->moves[i].from,
+				    t->moves[i].to);
+			n++;
+		}
+	if (n == 0) {
+		tui_cmd_free(c);
+		tui_dialog_clear(t);
+		tui_message(t, true, "no suggestion waits for confirmation");
+		return;
+	}
+	tui_cmd_ask(t, c, NULL);
+}
+
+static void
+plan_key_dismiss(struct tui *t)
+{
+	if (tui_readonly(t, "dismiss a suggestion"))
+		return;
+	tui_cmd_now(t, tui_cmd_new(CMD_DISMISS));
+}
+
+static const struct tui_binding plan_keys[] = {
+	{ 'y', plan_key_confirm_one, TUI_CMD(CMD_CONFIRM), NULL, NULL },
+	{ '\n', plan_key_confirm_one, TUI_CMD(CMD_CONFIRM), NULL, NULL },
+	{ '\r', plan_key_confirm_one, TUI_CMD(CMD_CONFIRM), NULL, NULL },
+	{ KEY_ENTER, plan_key_confirm_one, TUI_CMD(CMD_CONFIRM), NULL, NULL },
+	{ 'Y', plan_key_confirm_all, TUI_CMD(CMD_CONFIRM), NULL, NULL },
+	{ 'n', plan_key_dismiss, TUI_CMD(CMD_DISMISS), NULL, NULL },
+};
+
 const struct tui_pane tui_pane_plan = {
 	.title = "Suggestions",
 	.rows = plan_rows,
 	.draw = plan_draw,
+	.keys = plan_keys,
+	.nkeys = sizeof plan_keys / sizeof plan_keys[0],
 };

@@ -3,6 +3,7 @@
  * algorithm, then per backend its state, weight (as programmed, or as it
  * would be when observing), open connections and health-check latency
  * (the mean of the last `window` passing checks, refreshed every check).
+ * Its key: d drains the selected backend, or restores it.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -142,8 +143,49 @@ services_draw(struct tui *t, struct tui_rect r)
 	attrset((attr_t)t->attr[THEME_NORMAL]);
 }
 
+static void
+services_key_drain(struct tui *t)
+{
+	const struct backend_view *v;
+	const struct service_conf *sc;
+	struct tui_cmd *c;
+	char addr[300];
+	size_t s, b;
+
+	if (tui_readonly(t, "drain a backend"))
+		return;
+	if (t->focus != PANE_SERVICES ||
+	    !tui_services_backend(t, t->sel[PANE_SERVICES], &s, &b)) {
+		tui_message(t, true, "select a backend in the Services pane first (Tab to it)");
+		return;
+	}
+	v = controller_backend(t->ctl, s, b);
+	sc = &t->cfg->services[s];
+	snprintf(addr, sizeof addr, "%s:%ld", sc->backends[b].address,
+	    sc->backends[b].port);
+	tui_dialog_clear(t);
+	c = tui_cmd_new(CMD_DRAIN);
+	if (c != NULL) {
+		tui_cmd_own(c, &c->service, sc->name);
+		tui_cmd_own(c, &c->backend, addr);
+		c->cmd.on = !v->drained;
+	}
+	tui_dialog_line(t, "%s %s of service %s (%s:%ld)",
+	    v->drained ? "Restore" : "Drain", addr, sc->name, sc->vip,
+	    sc->port);
+	tui_dialog_line(t, v->drained ? "It takes new connections again." :
+	    "It takes no new connections; open ones finish.");
+	tui_cmd_ask(t, c, v->drained ? "Restore this backend?" : NULL);
+}
+
+static const struct tui_binding services_keys[] = {
+	{ 'd', services_key_drain, TUI_CMD(CMD_DRAIN), NULL, NULL },
+};
+
 const struct tui_pane tui_pane_services = {
 	.title = "Services",
 	.rows = services_rows,
 	.draw = services_draw,
+	.keys = services_keys,
+	.nkeys = sizeof services_keys / sizeof services_keys[0],
 };

@@ -2,10 +2,13 @@
  * pane_vms.c - the VMs pane: host, CPU (moving average, percent of one
  * CPU, with a bar against the VM's vCPUs), demand (use plus the time its
  * vCPUs waited for a host CPU, same unit), memory, state, and a marker
- * for VMs in flight; sorted by any column, filtered with '/'.
+ * for VMs in flight; sorted by any column, filtered with '/'. Its key:
+ * m migrates the selected VM to a host picked from a list (each with its
+ * predicted spread, or why it cannot take it), then confirmed.
  */
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tui.h"
@@ -98,8 +101,80 @@ vms_draw(struct tui *t, struct tui_rect r)
 	attrset((attr_t)t->attr[THEME_NORMAL]);
 }
 
+/* The host picked for the VM named arg: its confirmation. */
+static void
+vms_picked(struct tui *t, void *arg, const char *to)
+{
+	const struct model *m = controller_model(t->ctl);
+	const char *vm = arg;
+	int v = model_vm_index(m, vm);
+	double spread = 0;
+	struct tui_cmd *c;
+	struct diag dg;
+
+	tui_dialog_clear(t);
+	c = tui_cmd_new(CMD_MIGRATE);
+	if (c != NULL) {
+		tui_cmd_own(c, &c->vm, vm);
+		tui_cmd_own(c, &c->host, to);
+	}
+	controller_predict(t->ctl, vm, to, &spread, &dg);
+	tui_dialog_line(t, "Migrate %s from %s to %s (live).", vm,
+	    v >= 0 && m->vms[v].host >= 0 ? m->hosts[m->vms[v].host].name : "?",
+	    to);
+	tui_dialog_line(t, "Predicted spread: %.1f%% -> %.1f%%.", m->spread,
+	    spread);
+	tui_cmd_ask(t, c, NULL);
+}
+
+static void
+vms_key_migrate(struct tui *t)
+{
+	const struct model *m = controller_model(t->ctl);
+	const struct model_vm *v;
+	struct diag d;
+	double spread;
+	char *title, *vm;
+	size_t h;
+
+	if (tui_readonly(t, "migrate a VM"))
+		return;
+	if (t->focus != PANE_VMS || t->sel[PANE_VMS] >= t->nvm_order) {
+		tui_message(t, true, "select a VM in the VMs pane first (Tab to it)");
+		return;
+	}
+	v = &m->vms[t->vm_order[t->sel[PANE_VMS]]];
+	tui_dialog_clear(t);
+	for (h = 0; h < m->nhosts && h < TUI_DLG_LINES; h++) {
+		diag_clear(&d);
+		if (controller_predict(t->ctl, v->name, m->hosts[h].name,
+		    &spread, &d) == 0)
+			tui_dialog_choice(t, m->hosts[h].name, true,
+			    "%-12s predicted spread %5.1f%%", m->hosts[h].name,
+			    spread);
+		else
+			tui_dialog_choice(t, m->hosts[h].name, false, "%-12s %s",
+			    m->hosts[h].name, d.msg);
+	}
+	vm = strdup(v->name);
+	if (asprintf(&title, "Migrate %s (now on %s, spread %.1f%%) to:",
+	    v->name, v->host >= 0 ? m->hosts[v->host].name : "?",
+	    m->spread) < 0)
+		title = NULL;
+	if (vm == NULL || title == NULL)
+		t->dlg.oom = true;
+	tui_pick(t, title, vms_picked, vm, free);
+	free(title);
+}
+
+static const struct tui_binding vms_keys[] = {
+	{ 'm', vms_key_migrate, TUI_CMD(CMD_MIGRATE), NULL, NULL },
+};
+
 const struct tui_pane tui_pane_vms = {
 	.title = "VMs",
 	.rows = vms_rows,
 	.draw = vms_draw,
+	.keys = vms_keys,
+	.nkeys = sizeof vms_keys / sizeof vms_keys[0],
 };

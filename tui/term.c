@@ -1,9 +1,11 @@
 /*
  * term.c - terminal manners: curses set up and restored on every way
- * out (normal return, exit(), SIGINT/SIGTERM/SIGHUP, and fatal signals,
+ * out (normal return, exit(), SIGINT/SIGTERM/SIGQUIT, SIGHUP once the
+ * terminal is gone, and fatal signals,
  * which restore the terminal and then die as they would have), UTF-8
  * only when the locale says so, NO_COLOR, and a self-pipe so the main
- * loop's poll() wakes for signals.
+ * loop's poll() wakes for signals. SIGHUP with the terminal still there
+ * is a reload (term_hup_take), not a stop.
  *
  * The terminal is checked before anything starts (term_check: TERM set,
  * known to terminfo, able to move the cursor), and curses is started with
@@ -19,12 +21,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <term.h>
+#include <termios.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "term.h"
 
 static volatile sig_atomic_t term_active;
 static volatile sig_atomic_t term_stop_flag;
+static volatile sig_atomic_t term_hup_flag;
 static int term_pipe[2] = { -1, -1 };
 
 static void
@@ -46,6 +51,46 @@ term_on_stop(int sig)
 	if (term_pipe[1] >= 0)
 		(void)!write(term_pipe[1], "s", 1);
 	errno = saved;
+}
+
+static void
+term_on_hup(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	term_hup_flag = 1;
+	if (term_pipe[1] >= 0)
+		(void)!write(term_pipe[1], "h", 1);
+	errno = saved;
+}
+
+/* Is the terminal still there? A hung-up tty fails its ioctls (EIO) and
+ * polls as POLLHUP. */
+static bool
+term_alive(void)
+{
+	struct termios tio;
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	if (tcgetattr(STDIN_FILENO, &tio) != 0 ||
+	    tcgetattr(STDOUT_FILENO, &tio) != 0)
+		return false;
+	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
+		return false;
+	return true;
+}
+
+bool
+term_hup_take(void)
+{
+	if (!term_hup_flag)
+		return false;
+	term_hup_flag = 0;
+	if (term_alive())
+		return true;
+	term_stop_flag = 1;
+	return false;
 }
 
 /* A fatal signal: give the terminal back, then die of it. */
@@ -123,7 +168,7 @@ term_utf8(bool ascii)
 int
 term_start(struct term_caps *caps, bool ascii)
 {
-	static const int stops[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	static const int stops[] = { SIGINT, SIGTERM, SIGQUIT };
 	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 	const char *nc = getenv("NO_COLOR");
 	struct sigaction sa;
@@ -138,6 +183,8 @@ term_start(struct term_caps *caps, bool ascii)
 	sa.sa_handler = term_on_stop;
 	for (i = 0; i < sizeof stops / sizeof stops[0]; i++)
 		sigaction(stops[i], &sa, NULL);
+	sa.sa_handler = term_on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = term_on_fatal;
 	sa.sa_flags = SA_RESETHAND;
 	for (i = 0; i < sizeof fatal / sizeof fatal[0]; i++)

@@ -27,7 +27,16 @@ void term_put_corner(char c);
 bool term_utf8(bool ascii);
 /* The fd to poll for signals (drained on each call). */
 int term_signal_fd(void);
-/* SIGINT, SIGTERM, SIGHUP or SIGQUIT arrived. */
+/* SIGINT, SIGTERM or SIGQUIT arrived (or SIGHUP with the terminal gone:
+ * see term_hup_take). */
 bool term_stopped(void);
+/*
+ * Did SIGHUP come since the last call? A hangup and a reload share the
+ * signal: when the terminal is gone (the SSH session dropped: its ioctls
+ * fail, or stdin polls as hung up) it is a stop, term_stopped() says so
+ * and this returns false; with the terminal still there it is a request
+ * to read the configuration again, and this returns true.
+ */
+bool term_hup_take(void);
 
 #endif

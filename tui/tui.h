@@ -4,10 +4,12 @@
  * table, meters and the event log.
  *
  * The console owns a struct tui for its run. It reads the controller
- * through its view functions and sends the operator's commands through
- * its command functions; it never calls libvirt or libiptc itself.
- * Drawing is separate from the data: every frame is drawn afresh from
- * the controller and the event log, and ncurses sends only what changed.
+ * through its view functions, once per frame (tui_gather), and hands
+ * every operator command to controller_command() as a struct command
+ * (actions.c), as vmbal ctl does; it never calls libvirt or libiptc
+ * itself. Drawing is separate from the data: every frame is drawn afresh
+ * from the gathered views and the event log, and ncurses sends only what
+ * changed.
  */
 #ifndef VMBAL_TUI_H
 #define VMBAL_TUI_H
@@ -16,6 +18,7 @@
 #include <stddef.h>
 
 #include "../cli/run.h"
+#include "../engine/command.h"
 #include "../engine/controller.h"
 #include "theme.h"
 
@@ -30,6 +33,21 @@ struct tui_rect {
 	int y, x, h, w;
 };
 
+/*
+ * A key binding (tmux's key table with `bind -N` notes): the key, what
+ * it does, and which operator commands of cmd_table it gives (a mask of
+ * TUI_CMD(verb); 0 for the console's own keys). An operator command's
+ * keys and help line are cmd_table's; a console key's F1 line is kept
+ * here, with the binding (keys NULL: shown on an earlier binding's line).
+ */
+#define TUI_CMD(verb) (1u << (verb))
+struct tui_binding {
+	int key;
+	void (*fn)(struct tui *t);
+	unsigned cmds;
+	const char *keys, *help;
+};
+
 /* A pane: a title, its rows, how to draw them, its own keys. */
 struct tui_pane {
 	const char *title;
@@ -37,6 +55,12 @@ struct tui_pane {
 	size_t (*rows)(struct tui *t);
 	/* Draws rows [top, top + r.h) of its content into r. */
 	void (*draw)(struct tui *t, struct tui_rect r);
+	/* Its keys (htop's PanelClass.eventHandler): asked first when the
+	 * pane has the focus, before the other panes' and the global ones.
+	 * A key that needs its pane's selection says so when pressed
+	 * elsewhere. */
+	const struct tui_binding *keys;
+	size_t nkeys;
 };
 
 /* The Suggestions title: moves, the fewest any plan needs, the spread. */
@@ -46,36 +70,31 @@ extern const struct tui_pane tui_pane_hosts, tui_pane_vms, tui_pane_plan,
 
 enum tui_dialog_kind { DLG_NONE, DLG_CONFIRM, DLG_PICK, DLG_HELP };
 
-/* What a confirmed dialog does. */
-enum tui_verb {
-	VERB_NONE, VERB_CONFIRM_ONE, VERB_CONFIRM_ALL, VERB_ABORT, VERB_MODE,
-	VERB_MIGRATE, VERB_MAINT, VERB_DRAIN, VERB_QUIT
-};
+/*
+ * What an accepted dialog does (tmux's status_prompt_set callback): the
+ * dialog does not know. choice: the name picked (DLG_PICK), else NULL;
+ * it and arg live until cb returns. cb may open another dialog.
+ */
+typedef void (*tui_dialog_cb)(struct tui *t, void *arg, const char *choice);
 
 #define TUI_DLG_LINES 40
 
 /*
  * A dialog. Every string in it is its own (NULL when not set), so it
  * holds what it showed however long the operator takes: tui_dialog_clear
- * frees them, tui_dialog_own copies one in.
+ * frees them (and arg, with freecb), tui_dialog_own copies one in.
  */
 struct tui_dialog {
 	enum tui_dialog_kind kind;
-	enum tui_verb verb;
 	char *title;
 	char *lines[TUI_DLG_LINES];
 	size_t nlines;
 	size_t sel;		/* DLG_PICK: the chosen line; DLG_HELP: top */
 	bool pick_ok[TUI_DLG_LINES];	/* DLG_PICK: may this line be chosen */
 	char *pick_name[TUI_DLG_LINES];
-	/* VERB_CONFIRM_*: the moves as shown, confirmed only as they are */
-	char *mv_vm[TUI_DLG_LINES], *mv_from[TUI_DLG_LINES],
-	    *mv_to[TUI_DLG_LINES];
-	size_t nmv;
-	/* the verb's arguments */
-	char *vm, *host;
-	size_t svc, backend;
-	bool flag;
+	tui_dialog_cb cb;	/* on yes (DLG_CONFIRM) or a pick */
+	void *arg;
+	void (*freecb)(void *arg);	/* or NULL */
 	bool oom;		/* a copy failed: the dialog must not act */
 };
 
@@ -126,6 +145,7 @@ struct tui {
 	size_t nvm_order;
 	/* sparklines: per host a ring of CPU percent */
 	float (*hist)[TUI_HIST];
+	size_t hist_hosts;	/* hosts hist has room for */
 	size_t nhist;		/* samples held (at most TUI_HIST) */
 	/* the event log: a ring of lines */
 	struct tui_logline *log;
@@ -137,6 +157,13 @@ struct tui {
 	double spread_before;
 	struct flight flights[TUI_FLIGHTS_MAX];
 	size_t nflights;
+	enum policy_mode mode;
+	bool paused, imbalanced;
+	double imbalanced_since;
+	const char *standby;	/* controller_standby, or NULL */
+	const char *offer_note;	/* controller_offer_note, or NULL */
+	long min_moves;		/* controller_plan_min_moves, -1: unknown */
+	double min_target;
 	struct tui_recent recent[TUI_RECENT_MAX];	/* newest first */
 	size_t nrecent;
 	struct tui_dialog dlg;
@@ -155,10 +182,15 @@ void tui_free(struct tui *t);
 /* Panes by id. */
 const struct tui_pane *tui_pane(int id);
 
-/* console_draw.c: a whole frame; the layout of panes. */
+/* draw.c: a whole frame; the layout of panes. */
 void tui_draw(struct tui *t);
-/* Refreshes the frame's copies of the controller's views. */
+/* Refreshes the frame's copies of the controller's views: the panes and
+ * the header draw from them, not from the controller piecemeal. */
 void tui_gather(struct tui *t);
+/* Reads the configuration again through the run's hook (SIGHUP, R): the
+ * outcome in the message line and the Events pane, the frame gathered
+ * afresh. who: "signal", "operator". */
+void tui_reload(struct tui *t, const char *who);
 
 /* meter.c: drawing helpers. */
 /* Writes s at (y, x), at most w columns (a UTF-8 character is one),
@@ -199,24 +231,72 @@ void tui_event(void *arg, const struct event *ev);
 /* The i-th line of the log, oldest first. */
 const struct tui_logline *tui_log_line(const struct tui *t, size_t i);
 
-/* keys.c: one key, from the key table or the dialog or filter line. */
+/* keys.c: one key, from the key tables or the dialog or filter line. */
 void tui_key(struct tui *t, int key);
+/* The binding key has now: the focused pane's, another pane's, or a
+ * global one; NULL when none. */
+const struct tui_binding *tui_binding(const struct tui *t, int key);
+/* The console's own keys (every pane), n of them. */
+const struct tui_binding *tui_global_keys(size_t *n);
+
+/* help.c: F1, from the console's key table and cmd_table. */
+void tui_help(struct tui *t);
 
 /* dialog.c */
 void tui_dialog_draw(struct tui *t);
 void tui_dialog_key(struct tui *t, int key);
-void tui_confirm(struct tui *t, enum tui_verb verb, const char *title);
+/* Opens the lines added so far as a yes/no question (default No); on
+ * yes, cb(t, arg, NULL). arg is the dialog's from now on (freed with
+ * freecb, also when it cannot open). */
+void tui_confirm(struct tui *t, const char *title, tui_dialog_cb cb,
+    void *arg, void (*freecb)(void *));
+/* Opens the choices added so far (tui_dialog_choice) under title; on a
+ * pick, cb(t, arg, the choice's name). arg as for tui_confirm. */
+void tui_pick(struct tui *t, const char *title, tui_dialog_cb cb,
+    void *arg, void (*freecb)(void *));
 void tui_dialog_line(struct tui *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* A line of a pick: name is what picking it gives, ok whether it may be
+ * picked. */
+void tui_dialog_choice(struct tui *t, const char *name, bool ok,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Frees what the dialog holds and empties it (DLG_NONE). */
 void tui_dialog_clear(struct tui *t);
 /* Copies s into *slot (a string of t->dlg); a failed copy marks the
  * dialog oom, so it only says so. */
 void tui_dialog_own(struct tui *t, char **slot, const char *s);
-void tui_help(struct tui *t);
 
-/* actions.c: what a confirmed dialog does, through the controller. */
-void tui_act(struct tui *t);
+/*
+ * actions.c: an operator command as the console builds it (its own
+ * copies of the names), then sent, now or when a dialog is confirmed,
+ * through the one door: controller_command (reload: the run's hook),
+ * its result the message line.
+ */
+struct tui_cmd {
+	struct command cmd;	/* who "operator"; its strings are below */
+	char *vm, *host, *service, *backend;
+	char *mv[TUI_DLG_LINES][3];	/* confirm: vm, from, to */
+	size_t nmv;
+	bool oom;
+};
+/* NULL on ENOMEM. */
+struct tui_cmd *tui_cmd_new(enum cmd_verb verb);
+void tui_cmd_free(void *c);
+/* Copies s into *slot, one of c's strings. */
+void tui_cmd_own(struct tui_cmd *c, char **slot, const char *s);
+/* Adds a move to confirm, as the dialog shows it. */
+void tui_cmd_move(struct tui_cmd *c, const char *vm, const char *from,
+    const char *to);
+/* A dialog callback: sends the tui_cmd arg. */
+void tui_cmd_send(struct tui *t, void *c, const char *choice);
+/* Sends c now and frees it (NULL: out of memory, said so). */
+void tui_cmd_now(struct tui *t, struct tui_cmd *c);
+/* Opens the dialog's lines as the confirmation of c under title (NULL:
+ * cmd_table's title). */
+void tui_cmd_ask(struct tui *t, struct tui_cmd *c, const char *title);
+/* Observe mode refuses what would change the cluster: says why, for
+ * what ("switch to auto mode"), and true when refused. */
+bool tui_readonly(struct tui *t, const char *what);
 
 /* pane_services.c: which backend row of the Services pane is (false:
  * a service's own line). */

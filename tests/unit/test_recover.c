@@ -66,7 +66,8 @@ figs_free(void *impl)
 }
 
 static const struct probe_ops figs_ops = {
-	"figs", figs_collect, figs_changed, figs_free
+	.name = "figs", .collect = figs_collect, .changed = figs_changed,
+	.free = figs_free,
 };
 
 /* What the controller said of a's move, and at which probe. */
