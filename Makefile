@@ -50,6 +50,7 @@ SIM_SRC   += actions/lv_metadata.c	# move records in domain metadata (libxml2)
 SIM_SRC   += actions/ct_forget.c	# conntrack entries of backends out of rotation
 CLI_SRC   += cli/cluster_tag.c	# the DNAT chains' tag (docs/dnat.md)
 CLI_SRC   += cli/flush_rules.c	# --flush-rules
+CLI_SRC   += cli/ctl_server.c cli/ctl_request.c cli/ctl_status.c cli/ctl_client.c	# the control socket, vmbal ctl
 CLI_SRC   += cli/reload.c	# SIGHUP, ctl reload, R: the configuration read again
 # The console: one file per pane, dialog and job (see tui/README.md).
 TUI_SRC    = $(sort $(wildcard tui/*.c))

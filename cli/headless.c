@@ -1,18 +1,22 @@
 /*
  * headless.c - the headless front end (see headless.h).
  *
- * SIGINT and SIGTERM end the run cleanly: the clock's sleep is
- * interrupted, the loop sees the flag, and the end event is still
- * written. SIGHUP reads the configuration again the same way (the run's
- * reload hook, cli/reload.c), between two runs of the controller; a
- * reload event says what came of it. A closed stdout ends the run with
- * status 1.
+ * SIGINT and SIGTERM end the run cleanly: the wait is interrupted, the
+ * loop sees the flag, and the end event is still written. SIGHUP reads
+ * the configuration again the same way (the run's reload hook,
+ * cli/reload.c), between two runs of the controller; a reload event says
+ * what came of it. A closed stdout ends the run with status 1. Between
+ * ticks the run waits in poll() on the control socket (ctl_server.h) and
+ * serves its clients.
  */
+#include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../engine/controller.h"
+#include "ctl_server.h"
 #include "headless.h"
 #include "jsonout.h"
 
@@ -44,6 +48,7 @@ struct headless_sink {
 	FILE *out;
 	int failed;
 	bool plan_only;		/* --plan: the plan event and nothing else */
+	struct ctl_server *srv;	/* the control socket, or NULL */
 };
 
 static void
@@ -51,6 +56,7 @@ headless_emit(void *arg, const struct event *ev)
 {
 	struct headless_sink *s = arg;
 
+	ctl_server_event(s->srv, ev);
 	if (s->plan_only && ev->type != EV_PLAN)
 		return;
 	if (!s->failed && jsonout_write(s->out, ev) != 0)
@@ -82,12 +88,54 @@ headless_plan(struct controller *ctl, const struct policy *policy,
 	return hs->failed ? 1 : 0;
 }
 
+/*
+ * Waits until the clock reaches t, serving the control socket meanwhile
+ * (at most a second per poll). 0 once t is reached; -1 when interrupted
+ * or after a client's request (the caller looks again at what is due).
+ */
+static int
+headless_wait(struct ctl_server *srv, struct controller *ctl,
+    const struct run *r, double t)
+{
+	struct clock *clk = r->clk;
+	struct pollfd pfd[CTL_SERVER_FDS];
+	size_t n = ctl_server_pollfds(srv, pfd, CTL_SERVER_FDS);
+	double wait_s = clk->ops->wall_until(clk->impl, t);
+
+	if (wait_s > 0 || n > 0) {
+		(void)poll(pfd, n, wait_s <= 0 ? 0 : wait_s > 1 ? 1000 :
+		    (int)ceil(wait_s * 1000.0));
+		if (ctl_server_serve(srv, ctl, r, clk->ops->now(clk->impl)) > 0)
+			return -1;
+	}
+	if (headless_stop || clk->ops->wall_until(clk->impl, t) > 0)
+		return -1;
+	return clk->ops->sleep_until(clk->impl, t);
+}
+
+/* The control socket, unless --plan: a socket that cannot be served is
+ * said on stderr and the run goes on without it. */
+static struct ctl_server *
+headless_server(const struct run *r)
+{
+	struct ctl_server *srv;
+	char path[512], err[700];
+
+	if (r->o->plan)
+		return NULL;
+	ctl_server_path(r->cfg, r->o->demo, path, sizeof path);
+	srv = ctl_server_new(path, err, sizeof err);
+	if (srv == NULL)
+		fprintf(stderr, "vmbal: control socket: %s\n", err);
+	return srv;
+}
+
 int
 headless_run(const struct run *r)
 {
 	const struct options *o = r->o;
 	struct clock *clk = r->clk;
-	struct headless_sink hs = { stdout, 0, o->plan };
+	struct headless_sink hs = { stdout, 0, o->plan, NULL };
 	struct controller_opts copts = { .dry_run = o->dry_run,
 		.health = r->health, .journal = r->journal, .dnat = r->dnat,
 		.role = r->role, .mode_given = o->mode_set };
@@ -96,6 +144,7 @@ headless_run(const struct run *r)
 	struct sigaction sa;
 	struct controller *ctl;
 	double next, now;
+	bool last;
 	int rc;
 
 	memset(&sa, 0, sizeof sa);
@@ -124,6 +173,7 @@ headless_run(const struct run *r)
 		controller_free(ctl);
 		return rc;
 	}
+	hs.srv = headless_server(r);
 	controller_run(ctl, now);
 	while (!headless_stop && !hs.failed) {
 		if (headless_hup)
@@ -131,18 +181,16 @@ headless_run(const struct run *r)
 		if (o->ticks > 0 && controller_ticks(ctl) >= o->ticks)
 			break;
 		next = controller_next_due(ctl);
-		if (o->duration > 0 && next > o->duration + 1e-9) {
-			if (clk->ops->sleep_until(clk->impl, o->duration) == 0)
-				now = o->duration;
-			break;
-		}
-		if (clk->ops->sleep_until(clk->impl, next) != 0)
+		last = o->duration > 0 && next > o->duration + 1e-9;
+		if (headless_wait(hs.srv, ctl, r, last ? o->duration : next) != 0)
 			continue;
-		now = next;
-		controller_run(ctl, now);
+		if (last)
+			break;
+		controller_run(ctl, next);
 	}
 	now = clk->ops->now(clk->impl);
 	controller_end(ctl, now);
+	ctl_server_free(hs.srv);
 	controller_free(ctl);
 	return hs.failed ? 1 : 0;
 }

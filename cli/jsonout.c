@@ -12,7 +12,7 @@
 #include "../engine/movecost.h"
 #include "../engine/weights.h"
 
-static json_t *
+json_t *
 jsonout_num(double x)
 {
 	double r = round(x * 100.0) / 100.0;

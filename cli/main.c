@@ -23,6 +23,7 @@
 #include "../probes/sim_clock.h"
 #include "../probes/sim_probe.h"
 #include "cluster_tag.h"
+#include "ctl_client.h"
 #include "demo.h"
 #include "flush_rules.h"
 #include "headless.h"
@@ -340,6 +341,8 @@ main(int argc, char **argv)
 
 	if (main_std_fds() != 0)
 		return 1;	/* nowhere to say it */
+	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+		return ctl_client_main(argc, argv);	/* vmbal ctl ... */
 	if (options_parse(&o, argc, argv, msg, sizeof msg) != 0) {
 		fprintf(stderr, "vmbal: %s\nTry 'vmbal --help'.\n", msg);
 		return 2;

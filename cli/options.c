@@ -43,6 +43,8 @@ options_usage(FILE *out)
 	fputs(
 "Usage: vmbal [OPTIONS]               the interactive console\n"
 "       vmbal --headless [OPTIONS]    the same engine; JSON lines on stdout\n"
+"       vmbal ctl [-c CONFIG | -S SOCKET] COMMAND [ARGS]\n"
+"                                     talk to a running vmbal (vmbal ctl help)\n"
 "\n"
 "Keeps a libvirt cluster in balance: live per-host and per-VM load,\n"
 "imbalance detection, migration plans and service DNAT weights.\n"

@@ -1399,6 +1399,19 @@ cfg_ha(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 	return 0;
 }
 
+/* control_socket: a path a Unix socket can have (sun_path: 108 bytes). */
+static int
+cfg_control_socket(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	(void)obj;
+	if (cfg_string(k, n, path, &k->c->control_socket) != 0)
+		return -1;
+	if (strlen(k->c->control_socket) > CONFIG_SOCKET_MAX)
+		return cfg_err(k, n, "%s: longer than %d bytes (a Unix socket's path)",
+		    path, CONFIG_SOCKET_MAX);
+	return 0;
+}
+
 /* ---- top level and cross-references ---------------------------------- */
 
 #define TF(key, fn, flags) \
@@ -1409,6 +1422,7 @@ static const struct field cluster_fields[] = {
 	TF("policy", cfg_policy, 0),
 	{ "journal", FT_STR, offsetof(struct config, journal), 0, 0, 0, NULL,
 	  NULL, NOPOS },
+	TF("control_socket", cfg_control_socket, 0),
 	TF("rules", cfg_rules, 0),
 	TF("maintenance", cfg_maintenance, 0),
 	TF("services", cfg_services, 0),
@@ -1425,6 +1439,7 @@ static const struct field scenario_fields[] = {
 	TF("policy", cfg_policy, 0),
 	{ "journal", FT_STR, offsetof(struct config, journal), 0, 0, 0, NULL,
 	  NULL, NOPOS },
+	TF("control_socket", cfg_control_socket, 0),
 	TF("rules", cfg_rules, 0),
 	TF("maintenance", cfg_maintenance, 0),
 	TF("services", cfg_services, 0),
@@ -1550,6 +1565,26 @@ cfg_check_placement(struct cfg *k)
 	return rc;
 }
 
+/* "/run/vmbal/<config name>.sock": the name is file's base name without
+ * .yaml or .yml. A new string, or NULL on ENOMEM. */
+static char *
+config_default_socket(const char *file)
+{
+	const char *base = strrchr(file, '/') != NULL ? strrchr(file, '/') + 1 :
+	    file;
+	size_t n = strlen(base);
+	char *out;
+
+	if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
+		n -= 5;
+	else if (n > 4 && strcmp(base + n - 4, ".yml") == 0)
+		n -= 4;
+	out = malloc(n + sizeof "/run/vmbal/.sock");
+	if (out != NULL)
+		sprintf(out, "/run/vmbal/%.*s.sock", (int)n, base);
+	return out;
+}
+
 struct config *
 config_new_from_buffer(const char *file, const char *buf, size_t len,
     enum config_kind kind, struct diag *d)
@@ -1578,6 +1613,10 @@ config_new_from_buffer(const char *file, const char *buf, size_t len,
 	c->file = strdup(file);
 	c->journal = strdup(kind == CONFIG_SCENARIO ? "" :
 	    "/var/lib/vmbal/journal.jsonl");
+	/* a scenario's default is under the lease directory, which only the
+	 * front end knows (cli/ctl_server.c: ctl_server_path) */
+	c->control_socket = kind == CONFIG_SCENARIO ? strdup("") :
+	    config_default_socket(file);
 	policy_defaults(&c->policy);
 	c->migration.bandwidth_mbps = 1000;
 	c->migration.fail_rate = 0;
@@ -1587,7 +1626,7 @@ config_new_from_buffer(const char *file, const char *buf, size_t len,
 	k.d = d;
 	k.file = file;
 	k.c = c;
-	if (c->file == NULL || c->journal == NULL)
+	if (c->file == NULL || c->journal == NULL || c->control_socket == NULL)
 		rc = cfg_at(&k, (struct config_pos){ 1, 1 }, "out of memory");
 	else
 		rc = cfg_mapping(&k, ydoc_root(&y), kind == CONFIG_SCENARIO ?
@@ -1703,6 +1742,7 @@ config_free(struct config *c)
 	}
 	free(c->services);
 	free(c->journal);
+	free(c->control_socket);
 	free(c->ha.address);
 	free(c->file);
 	free(c);

@@ -160,6 +160,9 @@ struct ha_conf {
 	struct config_pos pos;
 };
 
+/* the longest control_socket path (a Unix socket's sun_path, less its NUL) */
+#define CONFIG_SOCKET_MAX 107
+
 struct config {
 	char *file;
 	enum config_kind kind;
@@ -169,6 +172,9 @@ struct config {
 	size_t nvms;
 	struct policy policy;
 	char *journal;
+	/* the control socket (cli/ctl_server.c); "" in a scenario that
+	 * names none: under the lease directory */
+	char *control_socket;
 	bool allow_ext;		/* hosts may use the ext transport (config_ext.h) */
 	struct rule_conf *rules;
 	size_t nrules;

@@ -15,6 +15,12 @@ controller_mode(const struct controller *c)
 	return c->policy.mode;
 }
 
+const struct policy *
+controller_policy(const struct controller *c)
+{
+	return &c->policy;
+}
+
 bool
 controller_paused(const struct controller *c)
 {

@@ -5,7 +5,9 @@
  * never longer than until the controller is next due or the next frame.
  * Probes and migrations run in their own threads behind the controller,
  * so nothing here waits on the network. A key is handled and the frame
- * redrawn at once; otherwise frames come at the refresh interval.
+ * redrawn at once; otherwise frames come at the refresh interval. The
+ * control socket's fds are in the same poll (cli/ctl_server.h): a request
+ * is answered, and the frame redrawn, at once too.
  * SIGHUP with the terminal still there reads the configuration again
  * (tui_reload); with the terminal gone it stops, as before (term.c).
  */
@@ -18,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../cli/ctl_server.h"
 #include "../probes/monotime.h"
 #include "console.h"
 #include "term.h"
@@ -34,6 +37,16 @@ tui_load_theme(struct tui *t)
 		tui_message(t, true, "theme: using the default: %s", err);
 	}
 	theme_apply(&t->theme, t->color, t->attr);
+}
+
+/* Every event to the Events pane and to the socket's `events` clients. */
+static void
+tui_emit(void *arg, const struct event *ev)
+{
+	struct tui *t = arg;
+
+	ctl_server_event(t->srv, ev);
+	tui_event(t, ev);
 }
 
 struct tui *
@@ -54,7 +67,7 @@ tui_new(const struct run *r)
 	t->sort = SORT_NAME;
 	t->log = calloc(TUI_LOG_MAX, sizeof *t->log);
 	t->hist = calloc(r->cfg->nhosts + 1, sizeof *t->hist);
-	sink.emit = tui_event;
+	sink.emit = tui_emit;
 	sink.arg = t;
 	if (t->log != NULL && t->hist != NULL)
 		t->ctl = controller_new(r->cfg, &r->policy, r->probe, r->action,
@@ -72,6 +85,7 @@ tui_free(struct tui *t)
 	if (t == NULL)
 		return;
 	tui_dialog_clear(t);
+	ctl_server_free(t->srv);
 	controller_free(t->ctl);
 	free(t->log);
 	free(t->hist);
@@ -106,9 +120,11 @@ tui_run(const struct run *r)
 {
 	struct term_caps caps;
 	struct clock *clk = r->clk;
-	struct pollfd pfd[2];
+	struct pollfd pfd[2 + CTL_SERVER_FDS];
 	struct tui *t = tui_new(r);
 	double next_frame, due, wait_s, wall;
+	char path[512], err[700];
+	size_t nfds;
 
 	if (t == NULL) {
 		fprintf(stderr, "vmbal: out of memory\n");
@@ -124,6 +140,11 @@ tui_run(const struct run *r)
 	t->utf8 = caps.utf8;
 	t->color = caps.color;
 	tui_load_theme(t);
+	ctl_server_path(r->cfg, r->o->demo, path, sizeof path);
+	/* not said over "X holds control": the holder serves the socket */
+	if ((t->srv = ctl_server_new(path, err, sizeof err)) == NULL &&
+	    r->holder[0] == '\0')
+		tui_message(t, true, "control socket: %s", err);
 	t->now = clk->ops->now(clk->impl);
 	controller_run(t->ctl, t->now);
 	tui_gather(t);
@@ -142,7 +163,13 @@ tui_run(const struct run *r)
 		pfd[1].fd = term_signal_fd();
 		pfd[1].events = POLLIN;
 		pfd[0].revents = pfd[1].revents = 0;
-		(void)poll(pfd, 2, (int)ceil(wait_s * 1000.0));
+		nfds = 2 + ctl_server_pollfds(t->srv, pfd + 2, CTL_SERVER_FDS);
+		(void)poll(pfd, nfds, (int)ceil(wait_s * 1000.0));
+		if (ctl_server_serve(t->srv, t->ctl, r,
+		    clk->ops->now(clk->impl)) > 0) {
+			tui_gather(t);	/* a command from the socket */
+			tui_draw(t);
+		}
 		/* a resize arrives as KEY_RESIZE, a key as itself */
 		if (tui_read_keys(t)) {
 			controller_hold_offer(t->ctl, t->dlg.kind != DLG_NONE);

@@ -121,9 +121,12 @@ struct tui_logline {
 	int role;		/* how it is drawn: a theme_role */
 };
 
+struct ctl_server;
+
 struct tui {
 	const struct run *run;
 	struct controller *ctl;
+	struct ctl_server *srv;	/* the control socket, or NULL */
 	const struct config *cfg;
 	double now;		/* the clock's, at the last run */
 	bool utf8, color;
