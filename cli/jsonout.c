@@ -53,6 +53,7 @@ jsonout_services(const struct event *ev)
 			    db->address, db->port));
 			jsonout_set(jb, "state", json_string(state));
 			jsonout_set(jb, "weight", json_integer(db->weight));
+			jsonout_set(jb, "drained", json_boolean(v->drained));
 			jsonout_set(jb, "latency_ms", v->smooth_ms >= 0 ?
 			    jsonout_num(v->smooth_ms) : json_null());
 			jsonout_set(jb, "connections", v->conns >= 0 ?

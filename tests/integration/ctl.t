@@ -373,6 +373,13 @@ check(second.returncode == 0 and "another vmbal serves this socket" in err2
       and done(ctl("status", sock=SOCK)) and os.path.exists(SOCK),
       "a second vmbal on a live socket says so, runs, and leaves it to the first", err2)
 
+# operator state that lasts: set through ctl, then vmbal is killed
+BK = "198.18.1.11:8080"
+p1 = ctl("maintenance", "castor", "on", sock=SOCK)
+p2 = ctl("drain", "web", BK, "on", sock=SOCK)
+check(done(p1) and done(p2), "before the kill: castor into maintenance, %s drained" % BK,
+      p1.stdout + p1.stderr + p2.stdout + p2.stderr)
+
 # killed: the stale socket is replaced at the next start
 run.kill()
 run.wait()
@@ -380,6 +387,33 @@ check(os.path.exists(SOCK), "a killed vmbal leaves its socket file behind")
 run2 = start(["--headless", "--scenario", S, "--speed", "20"], os.path.join(TMP, "run2.out"))
 p = wait_for(lambda: (lambda q: q if done(q) else None)(ctl("status", sock=SOCK)), 10, 0.2)
 check(p is not None, "the next start replaces the stale socket and serves")
+
+
+def run2_events():
+    try:
+        with open(os.path.join(TMP, "run2.out")) as f:
+            return [json.loads(l) for l in f if l.strip().startswith("{")]
+    except (OSError, ValueError):
+        return []
+
+
+def backend_of(sample):
+    return [b for s in sample.get("services", []) if s["name"] == "web"
+            for b in s["backends"] if b["backend"] == BK]
+
+
+smp = wait_for(lambda: next((e for e in run2_events() if e["event"] == "sample"), None), 15)
+restored = [e for e in run2_events() if e["event"] == "command" and e.get("who") == "journal"]
+castor = [h["state"] for h in ((p.json or {}).get("result", {}) if p else {}).get("hosts", [])
+          if h["name"] == "castor"]
+check(castor == ["maintenance"] and smp is not None and
+      [h["state"] for h in smp["hosts"] if h["name"] == "castor"] == ["maintenance"] and
+      [(b["drained"], b["weight"]) for b in backend_of(smp)] == [(True, 0)] and
+      {(e["command"], e["args"], e["status"]) for e in restored} >=
+      {("maintenance", "castor on", "done"), ("drain", "web %s on" % BK, "done")},
+      "killed and started again: castor still in maintenance, %s still drained "
+      "(restored from the journal, said in command events)" % BK,
+      json.dumps([castor, smp and smp["hosts"], smp and backend_of(smp), restored]))
 run2.send_signal(signal.SIGTERM)
 try:
     _, err = run2.communicate(timeout=10)
