@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdint.h>
@@ -82,6 +83,27 @@ lease_retry(struct lease *l)
 }
 
 /*
+ * The control socket lives in the lease directory by default: when the
+ * group vmbal exists, the directory is its (mode 0750, never writable
+ * by it) so that its members reach the socket, whose own mode (0660)
+ * and the server's SO_PEERCRED check say who is served.
+ */
+static void
+lease_dir_group(int dfd, const struct stat *st)
+{
+	struct group gr, *grp = NULL;
+	char buf[8192];
+
+	if (getgrnam_r("vmbal", &gr, buf, sizeof buf, &grp) != 0 || grp == NULL)
+		return;
+	if (st->st_gid != grp->gr_gid &&
+	    fchown(dfd, (uid_t)-1, grp->gr_gid) != 0)
+		return;		/* not ours to give (a user outside it) */
+	if ((st->st_mode & (S_IRGRP | S_IXGRP)) != (S_IRGRP | S_IXGRP))
+		(void)fchmod(dfd, (st->st_mode & 0700) | S_IRGRP | S_IXGRP);
+}
+
+/*
  * Opens the lease directory, making it 0700 when it is not there, and
  * checks it is a directory of ours that no one else can write into.
  * Its descriptor, or -1 with a message.
@@ -124,6 +146,7 @@ lease_open_dir(const char *dir, char *err, size_t errlen)
 		close(dfd);
 		return -1;
 	}
+	lease_dir_group(dfd, &st);
 	return dfd;
 }
 
