@@ -161,8 +161,6 @@ ctl_request_reload(const char *who, struct controller *ctl,
 {
 	struct cmd_result res;
 
-	if (controller_mode(ctl) == MODE_OBSERVE)
-		return ctl_request_error("observe mode: vmbal only watches here");
 	if (r == NULL || r->reload == NULL)
 		return ctl_request_error("this run cannot reload: the built-in "
 		    "demo has no file to read again");

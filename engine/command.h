@@ -67,7 +67,9 @@ struct cmd_entry {
 	const char *title;	/* the console's confirmation title, or NULL
 				 * when it asks nothing */
 	bool changes;		/* changes something: journaled, refused in
-				 * observe mode */
+				 * observe mode (but reload: it changes what
+				 * this vmbal reads, not the cluster, so an
+				 * observer may reload too) */
 };
 
 /* Every command, in help order: cmd_table[i].verb == i. */

@@ -273,6 +273,29 @@ controller_who(struct controller *c, const char *who)
 	return s;
 }
 
+void
+controller_journal_command(struct controller *c, double now,
+    const char *who, const char *action)
+{
+	struct journal_entry je;
+	struct diag d;
+	char why[600];
+
+	if (c->opts.journal == NULL || c->opts.dry_run)
+		return;
+	memset(&je, 0, sizeof je);
+	mig_stats_none(&je.stats);
+	je.ts = now;
+	je.command = true;
+	je.who = who != NULL ? who : "operator";
+	je.action = action;
+	diag_clear(&d);
+	if (c->opts.journal->ops->record(c->opts.journal->impl, &je, &d) != 0) {
+		diag_format(&d, why, sizeof why);
+		controller_error(c, now, why);
+	}
+}
+
 int
 controller_command(struct controller *c, const struct command *cmd,
     double now, struct cmd_result *res)

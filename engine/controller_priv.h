@@ -179,6 +179,10 @@ struct journal_past *controller_past(const struct controller *c);
  * service named service; -1 (and d, unless NULL) when there is none. */
 int controller_backend_named(const struct controller *c, const char *service,
     const char *backend, size_t *si, size_t *bi, struct diag *d);
+/* controller_command.c: journals a command that has no arguments (a
+ * reload) as done by who; an error event when it cannot be written. */
+void controller_journal_command(struct controller *c, double now,
+    const char *who, const char *action);
 /* controller_command.c: 1 when cfg puts host into maintenance. */
 int controller_cfg_maintenance(const struct config *cfg, const char *host);
 

@@ -598,6 +598,8 @@ controller_reload_said(struct controller *c, double now, const char *who,
 	ev.u.reload.nchanges = ch != NULL ? ch->n : 0;
 	ev.u.reload.error = error;
 	controller_emit(c, &ev);
+	if (applied)
+		controller_journal_command(c, now, who, "reload");
 }
 
 const struct config *

@@ -94,8 +94,6 @@ key_pause(struct tui *t)
 static void
 key_reload(struct tui *t)
 {
-	if (tui_readonly(t, "reload the configuration"))
-		return;
 	if (t->run->reload == NULL) {
 		tui_message(t, true,
 		    "cannot reload: this run has no configuration file to re-read");
