@@ -15,7 +15,7 @@ MANDIR   = $(PREFIX)/share/man
 
 CC      ?= cc
 PKGS     = libvirt ncursesw yaml-0.1 libip4tc jansson libnetfilter_conntrack libmnl \
-	libxml-2.0
+	libxml-2.0 librrd
 CPPFLAGS += -D_GNU_SOURCE -DVMBAL_VERSION=\"$(VERSION)\" \
 	-DVMBAL_SHAREDIR=\"$(SHAREDIR)\"
 CFLAGS  ?= -O2 -g
@@ -52,6 +52,8 @@ CLI_SRC   += cli/cluster_tag.c	# the DNAT chains' tag (docs/dnat.md)
 CLI_SRC   += cli/flush_rules.c	# --flush-rules
 CLI_SRC   += cli/ctl_server.c cli/ctl_request.c cli/ctl_status.c cli/ctl_client.c	# the control socket, vmbal ctl
 CLI_SRC   += cli/reload.c	# SIGHUP, ctl reload, R: the configuration read again
+SIM_SRC   += actions/history_rrd.c actions/history_marks.c	# the RRD history, its marks
+CLI_SRC   += cli/history_dir.c cli/chart.c cli/chart_graph.c	# history_dir, vmbal chart
 # The console: one file per pane, dialog and job (see tui/README.md).
 TUI_SRC    = $(sort $(wildcard tui/*.c))
 MAIN_SRC   = cli/main.c

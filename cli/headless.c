@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../actions/history_rrd.h"
 #include "../engine/controller.h"
 #include "ctl_server.h"
 #include "headless.h"
@@ -49,6 +50,7 @@ struct headless_sink {
 	int failed;
 	bool plan_only;		/* --plan: the plan event and nothing else */
 	struct ctl_server *srv;	/* the control socket, or NULL */
+	struct history *history;	/* the RRD writer, or NULL */
 };
 
 static void
@@ -57,6 +59,7 @@ headless_emit(void *arg, const struct event *ev)
 	struct headless_sink *s = arg;
 
 	ctl_server_event(s->srv, ev);
+	history_event(s->history, ev);
 	if (s->plan_only && ev->type != EV_PLAN)
 		return;
 	if (!s->failed && jsonout_write(s->out, ev) != 0)
@@ -135,7 +138,7 @@ headless_run(const struct run *r)
 {
 	const struct options *o = r->o;
 	struct clock *clk = r->clk;
-	struct headless_sink hs = { stdout, 0, o->plan, NULL };
+	struct headless_sink hs = { stdout, 0, o->plan, NULL, r->history };
 	struct controller_opts copts = { .dry_run = o->dry_run,
 		.health = r->health, .journal = r->journal, .dnat = r->dnat,
 		.role = r->role, .mode_given = o->mode_set };

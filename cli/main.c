@@ -22,11 +22,13 @@
 #include "../probes/sim.h"
 #include "../probes/sim_clock.h"
 #include "../probes/sim_probe.h"
+#include "chart.h"
 #include "cluster_tag.h"
 #include "ctl_client.h"
 #include "demo.h"
 #include "flush_rules.h"
 #include "headless.h"
+#include "history_dir.h"
 #include "options.h"
 #include "reload.h"
 #include "run.h"
@@ -148,10 +150,17 @@ main_journal(const struct options *o, struct run *r, struct journal *j)
 	return 0;
 }
 
+/* The front end, with the history written from its event sink. */
 static int
-main_front_end(const struct run *r)
+main_front_end(struct run *r)
 {
-	return r->o->headless ? headless_run(r) : tui_run(r);
+	int rc;
+
+	r->history = history_dir_open(r);
+	rc = r->o->headless ? headless_run(r) : tui_run(r);
+	history_dir_close(r->history);
+	r->history = NULL;
+	return rc;
 }
 
 static int
@@ -343,6 +352,8 @@ main(int argc, char **argv)
 		return 1;	/* nowhere to say it */
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
 		return ctl_client_main(argc, argv);	/* vmbal ctl ... */
+	if (argc > 1 && strcmp(argv[1], "chart") == 0)
+		return chart_main(argc, argv);	/* vmbal chart ... */
 	if (options_parse(&o, argc, argv, msg, sizeof msg) != 0) {
 		fprintf(stderr, "vmbal: %s\nTry 'vmbal --help'.\n", msg);
 		return 2;

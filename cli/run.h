@@ -19,6 +19,7 @@
 #include "options.h"
 
 struct controller;
+struct history;
 
 struct run {
 	const struct options *o;
@@ -34,6 +35,8 @@ struct run {
 	struct role *role;		/* ha: the address watcher, or NULL */
 	struct lease *lease;		/* or NULL: this run never acts */
 	char holder[512];		/* who holds control, when not us */
+	struct history *history;	/* the RRD writer (cli/history_dir.h),
+					 * fed by the front end's sink; or NULL */
 	/* Re-reads the configuration and hands it to ctl (SIGHUP, ctl
 	 * reload, the console's R): res says what changed, or why the file
 	 * was refused (FILE:LINE:COL) and the old one kept. The built-in

@@ -1422,6 +1422,8 @@ static const struct field cluster_fields[] = {
 	TF("policy", cfg_policy, 0),
 	{ "journal", FT_STR, offsetof(struct config, journal), 0, 0, 0, NULL,
 	  NULL, NOPOS },
+	{ "history_dir", FT_STR, offsetof(struct config, history_dir), 0, 0, 0,
+	  NULL, NULL, NOPOS },
 	TF("control_socket", cfg_control_socket, 0),
 	TF("rules", cfg_rules, 0),
 	TF("maintenance", cfg_maintenance, 0),
@@ -1439,6 +1441,8 @@ static const struct field scenario_fields[] = {
 	TF("policy", cfg_policy, 0),
 	{ "journal", FT_STR, offsetof(struct config, journal), 0, 0, 0, NULL,
 	  NULL, NOPOS },
+	{ "history_dir", FT_STR, offsetof(struct config, history_dir), 0, 0, 0,
+	  NULL, NULL, NOPOS },
 	TF("control_socket", cfg_control_socket, 0),
 	TF("rules", cfg_rules, 0),
 	TF("maintenance", cfg_maintenance, 0),
@@ -1617,6 +1621,9 @@ config_new_from_buffer(const char *file, const char *buf, size_t len,
 	 * front end knows (cli/ctl_server.c: ctl_server_path) */
 	c->control_socket = kind == CONFIG_SCENARIO ? strdup("") :
 	    config_default_socket(file);
+	/* a scenario's default is private to the run (cli/history_dir.c) */
+	c->history_dir = strdup(kind == CONFIG_SCENARIO ? "" :
+	    "/var/lib/vmbal/history");
 	policy_defaults(&c->policy);
 	c->migration.bandwidth_mbps = 1000;
 	c->migration.fail_rate = 0;
@@ -1626,7 +1633,8 @@ config_new_from_buffer(const char *file, const char *buf, size_t len,
 	k.d = d;
 	k.file = file;
 	k.c = c;
-	if (c->file == NULL || c->journal == NULL || c->control_socket == NULL)
+	if (c->file == NULL || c->journal == NULL || c->control_socket == NULL ||
+	    c->history_dir == NULL)
 		rc = cfg_at(&k, (struct config_pos){ 1, 1 }, "out of memory");
 	else
 		rc = cfg_mapping(&k, ydoc_root(&y), kind == CONFIG_SCENARIO ?
@@ -1743,6 +1751,7 @@ config_free(struct config *c)
 	free(c->services);
 	free(c->journal);
 	free(c->control_socket);
+	free(c->history_dir);
 	free(c->ha.address);
 	free(c->file);
 	free(c);

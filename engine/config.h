@@ -175,6 +175,9 @@ struct config {
 	/* the control socket (cli/ctl_server.c); "" in a scenario that
 	 * names none: under the lease directory */
 	char *control_socket;
+	/* the RRD files (actions/history_rrd.h); "" in a scenario that
+	 * names none: a private directory (cli/history_dir.c) */
+	char *history_dir;
 	bool allow_ext;		/* hosts may use the ext transport (config_ext.h) */
 	struct rule_conf *rules;
 	size_t nrules;

@@ -5,7 +5,7 @@
 set -u
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libvirt-dev libncurses-dev libyaml-dev libip4tc-dev libjansson-dev
-libnetfilter-conntrack-dev libmnl-dev libxml2-dev
+libnetfilter-conntrack-dev libmnl-dev libxml2-dev librrd-dev rrdtool
 libcmocka-dev perl jq valgrind tmux python3 wrk
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
 iproute2 iptables procps gnutls-bin openssh-client openssh-server

@@ -85,6 +85,7 @@ tui_free(struct tui *t)
 	if (t == NULL)
 		return;
 	tui_dialog_clear(t);
+	tui_hview_close(t);
 	ctl_server_free(t->srv);
 	controller_free(t->ctl);
 	free(t->log);

@@ -145,7 +145,7 @@ tui_dialog_accept(struct tui *t)
 	free(choice);
 }
 
-static void
+void
 tui_box(struct tui *t, int y, int x, int h, int w)
 {
 	int i, j;

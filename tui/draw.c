@@ -390,6 +390,8 @@ tui_draw(struct tui *t)
 	tui_header(t);
 	tui_layout(t);
 	tui_status(t);
+	if (t->hview != NULL)
+		tui_hview_draw(t);
 	if (t->dlg.kind != DLG_NONE)
 		tui_dialog_draw(t);
 	wnoutrefresh(stdscr);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../actions/history_rrd.h"
 #include "tui.h"
 
 static void
@@ -185,6 +186,7 @@ tui_event(void *arg, const struct event *ev)
 {
 	struct tui *t = arg;
 
+	history_event(t->run->history, ev);	/* the RRD files */
 	switch (ev->type) {
 	case EV_SAMPLE:
 		tui_event_sample(t, ev);

@@ -12,6 +12,7 @@ tui_help(struct tui *t)
 {
 	const struct tui_binding *b;
 	size_t n, i;
+	int id;
 
 	tui_dialog_clear(t);
 	tui_dialog_line(t, "vmbal: keeps a libvirt cluster in balance. Keys:");
@@ -20,6 +21,15 @@ tui_help(struct tui *t)
 	for (i = 0; i < n; i++)
 		if (b[i].cmds == 0 && b[i].keys != NULL)
 			tui_dialog_line(t, "  %-17s %s", b[i].keys, b[i].help);
+	/* the panes' own keys that are not commands (h) */
+	for (id = 0; id < TUI_NPANES; id++)
+		for (i = 0; i < tui_pane(id)->nkeys; i++) {
+			const struct tui_binding *pb = &tui_pane(id)->keys[i];
+
+			if (pb->cmds == 0 && pb->keys != NULL)
+				tui_dialog_line(t, "  %-17s %s", pb->keys,
+				    pb->help);
+		}
 	tui_dialog_line(t, "%s", "");
 	for (i = 0; i < CMD_NVERBS; i++)
 		if (cmd_table[i].keys != NULL)

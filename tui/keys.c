@@ -271,7 +271,6 @@ static const struct tui_binding tui_keys[] = {
 	{ 12, key_redraw, 0, "Ctrl-L", "redraw the screen" },
 	{ KEY_F(1), key_help, TUI_CMD(CMD_HELP), NULL, NULL },
 	{ '?', key_help, TUI_CMD(CMD_HELP), NULL, NULL },
-	{ 'h', key_help, TUI_CMD(CMD_HELP), NULL, NULL },
 	{ 'a', key_auto, TUI_CMD(CMD_MODE), NULL, NULL },
 	{ 'p', key_pause, TUI_CMD(CMD_PAUSE) | TUI_CMD(CMD_RESUME), NULL, NULL },
 	{ 'R', key_reload, TUI_CMD(CMD_RELOAD), NULL, NULL },
@@ -344,6 +343,10 @@ tui_key(struct tui *t, int key)
 	}
 	if (t->dlg.kind != DLG_NONE) {
 		tui_dialog_key(t, key);
+		return;
+	}
+	if (t->hview != NULL) {
+		tui_hview_key(t, key);
 		return;
 	}
 	if (t->filtering) {

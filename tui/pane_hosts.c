@@ -180,8 +180,24 @@ hosts_key_maintenance(struct tui *t)
 	tui_cmd_ask(t, c, NULL);
 }
 
+/* h: the selected host's last hour (history_view.c); in the VMs pane,
+ * its own h does the same for a VM. */
+static void
+hosts_key_history(struct tui *t)
+{
+	const struct model *m = controller_model(t->ctl);
+
+	if (t->focus != PANE_HOSTS || t->sel[PANE_HOSTS] >= m->nhosts) {
+		tui_message(t, true, "select a host or a VM first (Tab to its pane)");
+		return;
+	}
+	tui_hview_open(t, true, m->hosts[t->sel[PANE_HOSTS]].name);
+}
+
 static const struct tui_binding hosts_keys[] = {
 	{ 'e', hosts_key_maintenance, TUI_CMD(CMD_MAINTENANCE), NULL, NULL },
+	{ 'h', hosts_key_history, 0, "h",
+		"history: the selected host's or VM's last hour (Esc closes)" },
 };
 
 const struct tui_pane tui_pane_hosts = {

@@ -167,8 +167,22 @@ vms_key_migrate(struct tui *t)
 	free(title);
 }
 
+/* h: the selected VM's last hour (history_view.c). */
+static void
+vms_key_history(struct tui *t)
+{
+	const struct model *m = controller_model(t->ctl);
+
+	if (t->focus != PANE_VMS || t->sel[PANE_VMS] >= t->nvm_order) {
+		tui_message(t, true, "select a host or a VM first (Tab to its pane)");
+		return;
+	}
+	tui_hview_open(t, false, m->vms[t->vm_order[t->sel[PANE_VMS]]].name);
+}
+
 static const struct tui_binding vms_keys[] = {
 	{ 'm', vms_key_migrate, TUI_CMD(CMD_MIGRATE), NULL, NULL },
+	{ 'h', vms_key_history, 0, NULL, NULL },	/* F1: the Hosts pane's */
 };
 
 const struct tui_pane tui_pane_vms = {

@@ -122,6 +122,7 @@ struct tui_logline {
 };
 
 struct ctl_server;
+struct tui_hview;
 
 struct tui {
 	const struct run *run;
@@ -167,6 +168,7 @@ struct tui {
 	struct tui_recent recent[TUI_RECENT_MAX];	/* newest first */
 	size_t nrecent;
 	struct tui_dialog dlg;
+	struct tui_hview *hview;	/* `h`: a history chart, or NULL */
 	char msg[256];		/* the message line */
 	bool msg_bad;
 	bool quit;
@@ -230,6 +232,15 @@ void tui_duration(char *out, size_t outlen, double s);
 void tui_event(void *arg, const struct event *ev);
 /* The i-th line of the log, oldest first. */
 const struct tui_logline *tui_log_line(const struct tui *t, size_t i);
+
+/* history_view.c: `h`, the last hour of a host's or VM's history from
+ * its RRD file, over the panes until Esc. false (said) on ENOMEM. */
+bool tui_hview_open(struct tui *t, bool host, const char *name);
+void tui_hview_close(struct tui *t);
+void tui_hview_key(struct tui *t, int key);
+void tui_hview_draw(struct tui *t);
+/* dialog.c: a box of the dialog colour, its inside cleared. */
+void tui_box(struct tui *t, int y, int x, int h, int w);
 
 /* keys.c: one key, from the key tables or the dialog or filter line. */
 void tui_key(struct tui *t, int key);

@@ -404,6 +404,36 @@ test_observe_refuses(void **state)
 	assert_non_null(strstr(t->msg, "cannot reload"));
 }
 
+/* h: a host's or a VM's history over the panes, not help; Esc closes
+ * it; elsewhere it says what to select. */
+static void
+test_history_key(void **state)
+{
+	struct fix *f = *state;
+	struct tui *t = f->t;
+
+	t->focus = PANE_HOSTS;
+	tui_key(t, 'h');
+	assert_non_null(t->hview);
+	assert_int_equal(t->dlg.kind, DLG_NONE);
+	tui_key(t, 'j');	/* its own keys: nothing moves beneath */
+	assert_non_null(t->hview);
+	assert_int_equal(t->sel[PANE_HOSTS], 0);
+	tui_key(t, 27);
+	assert_null(t->hview);
+	t->focus = PANE_VMS;
+	tui_key(t, 'h');
+	assert_non_null(t->hview);
+	tui_key(t, 'q');
+	assert_null(t->hview);
+	t->focus = PANE_EVENTS;
+	tui_key(t, 'h');
+	assert_null(t->hview);
+	assert_non_null(strstr(t->msg, "select a host or a VM"));
+	tui_key(t, '?');
+	assert_int_equal(t->dlg.kind, DLG_HELP);
+}
+
 int
 main(void)
 {
@@ -419,6 +449,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pane_keys,
 		    fix_setup, fix_teardown),
 		cmocka_unit_test_setup_teardown(test_observe_refuses,
+		    fix_setup, fix_teardown),
+		cmocka_unit_test_setup_teardown(test_history_key,
 		    fix_setup, fix_teardown),
 	};
 

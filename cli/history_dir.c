@@ -1,0 +1,74 @@
+/*
+ * history_dir.c - the history directory of a run, and its writer started
+ * and stopped around the front end (see history_dir.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../actions/history_rrd.h"
+#include "history_dir.h"
+#include "lease.h"
+#include "run.h"
+
+void
+history_dir_path(const struct config *cfg, bool demo, char *out,
+    size_t outlen)
+{
+	const char *file = cfg->file != NULL ? cfg->file : "vmbal", *base;
+	char dir[512];
+	size_t n;
+
+	if (cfg->history_dir != NULL && cfg->history_dir[0] != '\0') {
+		snprintf(out, outlen, "%s", cfg->history_dir);
+		return;
+	}
+	lease_dir(dir, sizeof dir);
+	base = strrchr(file, '/') != NULL ? strrchr(file, '/') + 1 : file;
+	n = strlen(base);
+	if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
+		n -= 5;
+	else if (n > 4 && strcmp(base + n - 4, ".yml") == 0)
+		n -= 4;
+	if (demo) {
+		base = "demo";
+		n = 4;
+	}
+	snprintf(out, outlen, "%s/history-%.*s", dir, (int)n, base);
+}
+
+struct history *
+history_dir_open(const struct run *r)
+{
+	struct history_opts ho;
+	struct history *h;
+	char dir[1024], err[1200];
+
+	if (r->o->plan || r->holder[0] != '\0')
+		return NULL;
+	history_dir_path(r->cfg, r->o->demo, dir, sizeof dir);
+	ho.step_s = history_step(r->policy.analyse_interval_s);
+	ho.simulated = r->cfg->kind == CONFIG_SCENARIO;
+	ho.fresh = ho.simulated;
+	ho.wait_when_full = ho.simulated;
+	h = history_new(dir, &ho, err, sizeof err);
+	if (h == NULL)
+		fprintf(stderr, "vmbal: no history this run: %s\n", err);
+	return h;
+}
+
+void
+history_dir_close(struct history *h)
+{
+	struct history_stats st;
+
+	if (h == NULL)
+		return;
+	history_free(h, &st);
+	if (st.dropped > 0)
+		fprintf(stderr,
+		    "vmbal: history: %lu sample%s dropped (the writer fell behind)\n",
+		    st.dropped, st.dropped == 1 ? "" : "s");
+	if (st.failed > 0)
+		fprintf(stderr, "vmbal: history: %lu write%s failed; the last: %s\n",
+		    st.failed, st.failed == 1 ? "" : "s", st.last_error);
+}
