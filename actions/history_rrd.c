@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -171,6 +173,7 @@ struct history {
 	size_t head, count;
 	bool stop;
 	struct history_stats st;	/* under lock */
+	int lockfd;		/* dir/.lock, flock'ed: one writer a directory */
 };
 
 /* The stamp of an event: the wall clock, or the simulation's epoch. */
@@ -564,6 +567,7 @@ history_new(const char *dir, const struct history_opts *o, char *err,
 {
 	struct history *h;
 	struct stat st;
+	char path[PATH_MAX];
 
 	if (strlen(dir) >= sizeof h->dir) {
 		snprintf(err, errlen, "%s: the path is too long", dir);
@@ -581,6 +585,20 @@ history_new(const char *dir, const struct history_opts *o, char *err,
 		return NULL;
 	}
 	snprintf(h->dir, sizeof h->dir, "%s", dir);
+	/* one writer a directory: a second vmbal on the same history would
+	 * wipe (a simulation) or interleave the first one's files */
+	snprintf(path, sizeof path, "%s/.lock", dir);
+	h->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (h->lockfd < 0 || flock(h->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		snprintf(err, errlen, errno == EWOULDBLOCK ?
+		    "%s: another vmbal writes this history" :
+		    "%s: cannot lock the history directory: %s", dir,
+		    strerror(errno));
+		if (h->lockfd >= 0)
+			close(h->lockfd);
+		free(h);
+		return NULL;
+	}
 	h->o = *o;
 	if (h->o.step_s < 1)
 		h->o.step_s = 1;
@@ -594,6 +612,7 @@ history_new(const char *dir, const struct history_opts *o, char *err,
 		pthread_cond_destroy(&h->wake);
 		pthread_cond_destroy(&h->room);
 		pthread_mutex_destroy(&h->lock);
+		close(h->lockfd);
 		free(h);
 		return NULL;
 	}
@@ -615,5 +634,6 @@ history_free(struct history *h, struct history_stats *st)
 	pthread_cond_destroy(&h->wake);
 	pthread_cond_destroy(&h->room);
 	pthread_mutex_destroy(&h->lock);
+	close(h->lockfd);	/* the lock goes with it */
 	free(h);
 }

@@ -61,8 +61,10 @@ struct history_stats {
 struct history;
 
 /*
- * Makes dir (0750, parents too) and starts the writer. NULL with err
- * filled when the directory cannot be made or the thread started.
+ * Makes dir (0750, parents too), takes its lock (dir/.lock, flock: one
+ * writer a directory) and starts the writer. NULL with err filled when
+ * the directory cannot be made, another vmbal holds it, or the thread
+ * cannot start.
  */
 struct history *history_new(const char *dir, const struct history_opts *o,
     char *err, size_t errlen);

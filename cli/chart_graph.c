@@ -286,12 +286,15 @@ chart_graph(const struct chart_req *q, struct chart_done *done, char *err,
 		snprintf(err, errlen, "%s: %s", q->out, rrd_get_error());
 		goto out;
 	}
-	for (p = info; p != NULL; p = p->next)
-		if (strcmp(p->key, "image_width") == 0 && p->type == RD_I_INT)
-			done->width = (int)p->value.u_int;
-		else if (strcmp(p->key, "image_height") == 0 &&
-		    p->type == RD_I_INT)
-			done->height = (int)p->value.u_int;
+	for (p = info; p != NULL; p = p->next) {
+		long v = p->type == RD_I_CNT ? (long)p->value.u_cnt :
+		    p->type == RD_I_INT ? (long)p->value.u_int : -1;
+
+		if (strcmp(p->key, "image_width") == 0)
+			done->width = (int)v;
+		else if (strcmp(p->key, "image_height") == 0)
+			done->height = (int)v;
+	}
 	rrd_info_free(info);
 	done->start = start;
 	done->end = end;

@@ -165,27 +165,37 @@ hview_plot(struct tui *t, const struct tui_hview *hv, int y, int x, int h,
     int w, double top)
 {
 	int dx = t->utf8 ? 2 : 1, dy = t->utf8 ? 4 : 1, cols = w * dx,
-	    rows = h * dy, c, r, k;
+	    rows = h * dy, c, r, k, prev;
 	unsigned char *cell = calloc((size_t)(w * h), 1);
 	static const unsigned char bit[2][4] = { { 0x01, 0x02, 0x04, 0x40 },
 		{ 0x08, 0x10, 0x20, 0x80 } };
 
 	if (cell == NULL)
 		return;
-	for (c = 0; c < cols; c++) {
+	for (c = 0, prev = -1; c < cols; c++) {
 		double v = hview_col(hv, c, cols);
-		int level;
+		int level, lo, hi;
 
-		if (!isfinite(v))
+		if (!isfinite(v)) {
+			prev = -1;	/* a gap: not joined across */
 			continue;
+		}
 		level = (int)lround(v / top * (rows - 1));
 		if (level < 0)
 			level = 0;
 		if (level > rows - 1)
 			level = rows - 1;
-		r = rows - 1 - level;
-		cell[(r / dy) * w + c / dx] |= t->utf8 ?
-		    bit[c % 2][r % 4] : 1;
+		/* joined to the column before: a line, not dots */
+		lo = prev < 0 || prev > level ? level : prev + 1;
+		hi = prev > level ? prev - 1 : level;
+		if (lo > hi)
+			lo = hi = level;
+		for (k = lo; k <= hi; k++) {
+			r = rows - 1 - k;
+			cell[(r / dy) * w + c / dx] |= t->utf8 ?
+			    bit[c % 2][r % 4] : 1;
+		}
+		prev = level;
 	}
 	/* the marks: a column where the line is not */
 	attrset((attr_t)t->attr[THEME_WARN]);

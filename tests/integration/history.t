@@ -201,8 +201,9 @@ for what, args, mine in (("host " + host, ["--host", host],
         ok = p.returncode == 0 and os.path.isfile(out)
         if ext == "png":
             got = png_size(out) if ok else None
-            check(ok and got == (W, H), "chart %s: a %dx%d PNG" % (what, W, H),
-                  "exit %d, size %r, %s" % (p.returncode, got, p.stderr))
+            check(ok and got == (W, H) and ("%s: %dx%d," % (out, W, H)) in p.stdout,
+                  "chart %s: a %dx%d PNG (and says so)" % (what, W, H),
+                  "exit %d, size %r, %s%s" % (p.returncode, got, p.stderr, p.stdout))
             continue
         svg = open(out).read() if ok else ""
         got = svg_size(svg)

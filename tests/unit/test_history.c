@@ -304,6 +304,12 @@ test_dir(void **state)
 	snprintf(path, sizeof path, "%s/a/b/c", tmpdir);
 	h = history_new(path, &o, err, sizeof err);
 	assert_non_null(h);
+	/* one writer a directory */
+	assert_null(history_new(path, &o, err, sizeof err));
+	assert_non_null(strstr(err, "another vmbal writes this history"));
+	history_free(h, NULL);
+	h = history_new(path, &o, err, sizeof err);
+	assert_non_null(h);	/* free: its lock went with it */
 	history_free(h, NULL);
 	snprintf(path, sizeof path, "%s/file", tmpdir);
 	f = fopen(path, "w");
