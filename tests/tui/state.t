@@ -5,8 +5,8 @@
 # "balanced" then); a host not reached yet is "connecting" (a scenario
 # host with connect_after_s); the Suggestions pane says why there is no
 # suggestion (holding, measuring, below threshold, paused, observe mode,
-# dismissed, settling, cooling down, no move helps); Enter on a host and
-# on a VM opens its detail view, Esc closes it. Prints TAP.
+# dismissed, settling, cooling down, no move helps, standby); Enter on a
+# host and on a VM opens its detail view, Esc closes it. Prints TAP.
 import os, re, shutil, sys, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tmuxconsole import Console, Tap, Timeout, require
@@ -22,6 +22,9 @@ def scenario(name, text):
         f.write(text)
     os.chmod(path, 0o600)
     return path
+
+
+OFFERED = re.compile(r"\d\. .* offered ")	# a move row of the Suggestions pane
 
 
 def header(s):
@@ -62,12 +65,20 @@ try:
         return True, header(s1) + "\n" + header(s2)
     tap.attempt("the time over the threshold grows with the clock", over_grows)
 
-    def offered_then_dismissed():
-        s = c.wait(lambda s: "offered" in s and "IMBALANCED" in header(s), 60, "a suggestion")
+    def enter_confirms():
+        s = c.wait(lambda s: OFFERED.search(s) and "IMBALANCED" in header(s), 60, "a suggestion")
+        c.keys("Enter")	# the Suggestions pane has the focus
+        s = c.wait_text("Confirm this migration?")
+        c.keys("n")
+        c.wait_text("cancelled: nothing done")
+        return True, s
+    tap.attempt("Enter in the Suggestions pane still confirms", enter_confirms)
+
+    def dismissed():
         c.keys("n")
         s = c.wait(lambda s: "no suggestion: dismissed: that plan is not offered again" in why(s), 20, "dismissed")
         return True, s
-    tap.attempt("a dismissed suggestion: the pane says why none is there", offered_then_dismissed)
+    tap.attempt("a dismissed suggestion: the pane says why none is there", dismissed)
 
     def host_detail():
         c.keys("BTab")	# Suggestions -> VMs
@@ -108,18 +119,6 @@ try:
         c.wait(lambda s: "VM web1" not in s, 5, "closed")
         return bool(ok), s
     tap.attempt("Enter on a VM: use, demand, memory, vCPUs, its rules, its moves, where it may go with the predicted spread", vm_detail)
-
-    def enter_confirms():
-        c.keys("/")
-        c.keys("Escape")
-        c.keys("Tab")	# VMs -> Suggestions
-        s = c.wait(lambda s: "offered" in s, 120, "a new suggestion")
-        c.keys("Enter")
-        s = c.wait_text("Confirm this migration?")
-        c.keys("n")
-        c.wait_text("cancelled: nothing done")
-        return True, s
-    tap.attempt("Enter in the Suggestions pane still confirms", enter_confirms)
 finally:
     c.close()
 
@@ -222,6 +221,22 @@ try:
         c.keys("Escape")
         return bool(ok), s
     tap.attempt("the moved VM's detail: its move in this run's events and the journal's last record", moved_detail)
+finally:
+    c.close()
+
+# 5. standby: a cluster (libvirt's in-process test driver, no daemon, no
+#    network) whose ha address is not on this machine
+CLUSTER = scenario("standby.yaml", """
+hosts:
+  - {name: t1, uri: "test:///default", cpus: 4}
+ha: {address: 198.18.250.1}
+policy: {probe_interval_s: 5, analyse_interval_s: 5}
+""")
+c = Console(["-c", CLUSTER], 120, 40)
+try:
+    tap.attempt("standby: the pane says the director holding the address plans", lambda: (True, c.wait(
+        lambda s: "no suggestion: standby: the director holding 198.18.250.1 plans" in why(s)
+        and "STANDBY" in header(s), 20, "standby")))
 finally:
     c.close()
 
