@@ -788,6 +788,7 @@ static const struct field host_scenario_fields[] = {
 	HF("cpus", FT_LONG, cpus, 1, 4096, 0),
 	HF("memory_mib", FT_LONG, memory_mib, 1, 1 << 30, 0),
 	HF("reserve_mib", FT_LONG, reserve_mib, 0, 1 << 30, 0),
+	HF("connect_after_s", FT_NUM, connect_after_s, 0, 1e9, 0),
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
 };
 
