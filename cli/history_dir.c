@@ -45,6 +45,12 @@ history_dir_open(const struct run *r)
 
 	if (r->o->plan || r->holder[0] != '\0')
 		return NULL;
+	/* a headless simulation (a script's, a test's) keeps history only
+	 * when its file asks for it: 21 files of a year's archives for
+	 * every such run would be made and left for nothing */
+	if (r->cfg->kind == CONFIG_SCENARIO && r->o->headless &&
+	    (r->cfg->history_dir == NULL || r->cfg->history_dir[0] == '\0'))
+		return NULL;
 	history_dir_path(r->cfg, r->o->demo, dir, sizeof dir);
 	ho.step_s = history_step(r->policy.analyse_interval_s);
 	ho.simulated = r->cfg->kind == CONFIG_SCENARIO;

@@ -22,8 +22,10 @@ void history_dir_path(const struct config *cfg, bool demo, char *out,
     size_t outlen);
 /*
  * The writer for r, or NULL: not under --plan, not while another vmbal
- * holds the cluster (it writes the files), nor when the directory cannot
- * be made (said once on stderr, the run goes on without history).
+ * holds the cluster (it writes the files), not for a headless simulation
+ * whose file names no history_dir (the console's has its private one),
+ * nor when the directory cannot be made (said once on stderr, the run
+ * goes on without history).
  */
 struct history *history_dir_open(const struct run *r);
 /* Stops the writer; says on stderr what it dropped or failed. */
