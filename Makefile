@@ -54,6 +54,7 @@ CLI_SRC   += cli/ctl_server.c cli/ctl_request.c cli/ctl_status.c cli/ctl_client.
 CLI_SRC   += cli/reload.c	# SIGHUP, ctl reload, R: the configuration read again
 # The console: one file per pane, dialog and job (see tui/README.md).
 TUI_SRC    = $(sort $(wildcard tui/*.c))
+# lib/: header-only helpers every layer but the engine includes (no sources).
 MAIN_SRC   = cli/main.c
 LIB_SRC    = $(ENGINE_SRC) $(SIM_SRC) $(CLI_SRC) $(TUI_SRC)
 
