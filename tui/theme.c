@@ -27,7 +27,8 @@
 #include "theme.h"
 #include "theme_builtin.h"
 
-static const char *const role_names[THEME_NROLES] = {
+/* One name per role, by index; their count is checked when compiling. */
+static const char *const role_names[] = {
 	[THEME_NORMAL] = "normal",
 	[THEME_HEADER] = "header",
 	[THEME_TITLE] = "title",
@@ -44,6 +45,8 @@ static const char *const role_names[THEME_NROLES] = {
 	[THEME_DIALOG] = "dialog",
 	[THEME_STATUS] = "status",
 };
+_Static_assert(sizeof role_names / sizeof role_names[0] == THEME_NROLES,
+    "role_names: one name per enum theme_role");
 
 /* Colours 0..15 by name; "bright-" + name is 8 more. */
 static const char *const colour_names[8] = {
