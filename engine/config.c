@@ -848,6 +848,9 @@ static const struct field host_scenario_fields[] = {
 	/* -1: policy.host_reserve_mib (config_host_reserve) */
 	{ .key = "reserve_mib", .type = FT_LONG, .off = HO(reserve_mib),
 	  .min = 0, .max = 1 << 30, .default_num = -1 },
+	/* 0: reached from the start */
+	{ .key = "connect_after_s", .type = FT_NUM, .off = HO(connect_after_s),
+	  .min = 0, .max = 1e9 },
 	{ .key = NULL }
 };
 

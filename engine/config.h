@@ -63,6 +63,7 @@ struct host_conf {
 	long cpus;		/* 0: take it from the node (cluster only) */
 	long memory_mib;	/* scenario only */
 	long reserve_mib;	/* overrides policy.host_reserve_mib; -1 unset */
+	double connect_after_s;	/* scenario only: answers no probe before */
 	struct config_pos pos;
 };
 

@@ -165,6 +165,25 @@ const char *controller_standby(const struct controller *c);
 /* The state machine's verdict, and since when (clock time). */
 bool controller_imbalanced(const struct controller *c, double *since);
 
+/* What the console says in words (controller_why.c), as of the last run:
+ * the spread over the threshold at the last analysis, and since when;
+ * the averaging windows still filling (the fullest VM's samples of
+ * policy.window); why no suggestion is on the table (NOOFFER_NONE: one
+ * is), its words in buf; whether host may take VMs now (1), not (0),
+ * or is unknown (-1), its words in buf. */
+bool controller_over(const struct controller *c, double *since);
+bool controller_measuring(const struct controller *c, size_t *have,
+    size_t *want);
+enum no_offer {
+	NOOFFER_NONE, NOOFFER_OBSERVE, NOOFFER_STANDBY, NOOFFER_PAUSED,
+	NOOFFER_DRY_RUN, NOOFFER_MEASURING, NOOFFER_BELOW, NOOFFER_HOLDING,
+	NOOFFER_SETTLING, NOOFFER_DISMISSED, NOOFFER_COOLING, NOOFFER_NO_GAIN
+};
+enum no_offer controller_no_offer(const struct controller *c, char *buf,
+    size_t len);
+int controller_host_target(const struct controller *c, const char *host,
+    char *buf, size_t len);
+
 enum move_state {
 	MOVE_OFFERED, MOVE_CONFIRMED, MOVE_RUNNING, MOVE_DONE, MOVE_FAILED,
 	MOVE_CANCELLED

@@ -26,6 +26,8 @@ struct sim_host {
 	long cpus;
 	long mem_mib;
 	bool up;
+	double connect_s;	/* answers no probe before (scenario's
+				 * connect_after_s) */
 };
 
 struct sim_vm {
@@ -84,6 +86,7 @@ sim_new(const struct config *c)
 		s->hosts[i].cpus = c->hosts[i].cpus;
 		s->hosts[i].mem_mib = c->hosts[i].memory_mib;
 		s->hosts[i].up = true;
+		s->hosts[i].connect_s = c->hosts[i].connect_after_s;
 	}
 	for (i = 0; i < c->nvms; i++) {
 		struct sim_vm *v = &s->vms[i];
@@ -181,6 +184,7 @@ sim_reload(struct sim *s, const struct config *c, long **mapp)
 		nh[i].cpus = c->hosts[i].cpus;
 		nh[i].mem_mib = c->hosts[i].memory_mib;
 		nh[i].up = old >= 0 ? s->hosts[old].up : true;
+		nh[i].connect_s = c->hosts[i].connect_after_s;
 	}
 	for (i = 0; i < c->nvms; i++) {
 		int old = sim_vm_index(s, c->vms[i].name);
@@ -351,6 +355,7 @@ long sim_host_cpus(const struct sim *s, size_t h) { return s->hosts[h].cpus; }
 long sim_host_mem_total(const struct sim *s, size_t h) { return s->hosts[h].mem_mib; }
 bool sim_host_up(const struct sim *s, size_t h) { return s->hosts[h].up; }
 void sim_host_set_up(struct sim *s, size_t h, bool up) { s->hosts[h].up = up; }
+bool sim_host_reached(const struct sim *s, size_t h) { return sim_now(s) >= s->hosts[h].connect_s - 1e-9; }
 size_t sim_vm_count(const struct sim *s) { return s->nvms; }
 const char *sim_vm_name(const struct sim *s, size_t v) { return s->vms[v].name; }
 size_t sim_vm_host(const struct sim *s, size_t v) { return s->vms[v].host; }

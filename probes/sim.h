@@ -46,6 +46,8 @@ long sim_host_mem_total(const struct sim *s, size_t h);
 long sim_host_mem_used(const struct sim *s, size_t h);
 bool sim_host_up(const struct sim *s, size_t h);
 void sim_host_set_up(struct sim *s, size_t h, bool up);
+/* Has the host answered a probe yet (a scenario's connect_after_s)? */
+bool sim_host_reached(const struct sim *s, size_t h);
 
 size_t sim_vm_count(const struct sim *s);
 const char *sim_vm_name(const struct sim *s, size_t v);

@@ -52,7 +52,8 @@ sim_probe_collect(void *impl, double now, struct diag *d)
 
 		if (h == NULL)
 			goto nomem;
-		h->up = sim_host_up(s, i);
+		h->up = sim_host_up(s, i) && sim_host_reached(s, i);
+		h->connecting = !sim_host_reached(s, i);	/* not yet */
 		h->cpus = sim_host_cpus(s, i);
 		h->mem_total_mib = sim_host_mem_total(s, i);
 		h->mem_used_mib = sim_host_mem_used(s, i);
@@ -64,7 +65,7 @@ sim_probe_collect(void *impl, double now, struct diag *d)
 		struct snap_vm *v;
 		double dt;
 
-		if (!sim_host_up(s, host)) {
+		if (!sim_host_up(s, host) || !sim_host_reached(s, host)) {
 			p->have_base[i] = false;
 			continue;
 		}

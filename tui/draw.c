@@ -41,6 +41,10 @@ tui_gather(struct tui *t)
 	t->mode = controller_mode(t->ctl);
 	t->paused = controller_paused(t->ctl);
 	t->imbalanced = controller_imbalanced(t->ctl, &t->imbalanced_since);
+	t->over = controller_over(t->ctl, &t->over_since);
+	t->measuring = controller_measuring(t->ctl, &t->meas_have,
+	    &t->meas_want);
+	controller_no_offer(t->ctl, t->no_offer, sizeof t->no_offer);
 	t->standby = controller_standby(t->ctl);
 	t->offer_note = controller_offer_note(t->ctl);
 	t->min_target = 0;
@@ -82,6 +86,38 @@ tui_cluster_name(const struct tui *t, char *out, size_t outlen)
 	return out;
 }
 
+/* The state: measuring while the windows fill, then imbalanced, over
+ * the threshold for so long of the hold, or balanced, and for how long;
+ * connecting while no host is reached. Returns the column after it. */
+static int
+tui_state(struct tui *t, int x, bool none_reached)
+{
+	const struct policy *p = controller_policy(t->ctl);
+	char buf[200], dur[32];
+	double over_s = t->now - t->over_since;
+
+	if (t->measuring) {
+		snprintf(buf, sizeof buf, "measuring %zu/%zu ", t->meas_have,
+		    t->meas_want);
+		x = tui_seg(t, 0, x, THEME_WARN, buf);
+	}
+	tui_duration(dur, sizeof dur, t->now - t->imbalanced_since);
+	if (none_reached)
+		return tui_seg(t, 0, x, THEME_WARN, "connecting");
+	if (t->imbalanced) {
+		snprintf(buf, sizeof buf, "IMBALANCED %s", dur);
+		return tui_seg(t, 0, x, THEME_BAD, buf);
+	}
+	if (t->over) {	/* the hold has not passed: not balanced */
+		snprintf(buf, sizeof buf, "over %g%% for %.0f s of %.0f s",
+		    p->threshold_pct, over_s < p->hold_s ? over_s : p->hold_s,
+		    p->hold_s);
+		return tui_seg(t, 0, x, THEME_WARN, buf);
+	}
+	snprintf(buf, sizeof buf, "balanced %s", dur);
+	return tui_seg(t, 0, x, THEME_GOOD, buf);
+}
+
 static void
 tui_header(struct tui *t)
 {
@@ -89,8 +125,6 @@ tui_header(struct tui *t)
 	enum policy_mode mode = t->mode;
 	int up = 0, down = 0, maint = 0, connecting = 0, x, i;
 	char buf[700], dur[32], clock[16];
-	double since = t->imbalanced_since;
-	bool imb = t->imbalanced;
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t h;
@@ -129,10 +163,7 @@ tui_header(struct tui *t)
 	snprintf(buf, sizeof buf, " spread %.1f%%/%g%% ", m->spread,
 	    t->run->policy.threshold_pct);
 	x = tui_seg(t, 0, x, THEME_HEADER, buf);
-	tui_duration(dur, sizeof dur, t->now - since);
-	snprintf(buf, sizeof buf, "%s %s", imb ? "IMBALANCED" : "balanced",
-	    dur);
-	x = tui_seg(t, 0, x, imb ? THEME_BAD : THEME_GOOD, buf);
+	x = tui_state(t, x, up == 0 && connecting > 0);
 	x = tui_seg(t, 0, x, THEME_HEADER, " ");
 	snprintf(buf, sizeof buf, " %s ", mode == MODE_AUTO ? "AUTO" :
 	    mode == MODE_MANUAL ? "MANUAL" : "OBSERVE");

@@ -1,9 +1,9 @@
 /*
  * pane_hosts.c - the Hosts pane: per host its state, a CPU bar with
  * percent and load_pct (percent of one CPU, as in the samples), a memory
- * bar, its VM count and a sparkline of recent CPU. Its key: e puts the
+ * bar, its VM count and a sparkline of recent CPU. Its keys: e puts the
  * selected host into maintenance (showing its evacuation plan first) or
- * takes it out.
+ * takes it out; Enter opens its detail (view_detail.c).
  */
 #include <curses.h>
 #include <stdio.h>
@@ -182,6 +182,10 @@ hosts_key_maintenance(struct tui *t)
 
 static const struct tui_binding hosts_keys[] = {
 	{ 'e', hosts_key_maintenance, TUI_CMD(CMD_MAINTENANCE), NULL, NULL },
+	{ '\n', tui_detail_key, 0, "Enter",
+		"a host's or VM's detail (Hosts, VMs panes; Esc closes)" },
+	{ '\r', tui_detail_key, 0, NULL, NULL },
+	{ KEY_ENTER, tui_detail_key, 0, NULL, NULL },
 };
 
 const struct tui_pane tui_pane_hosts = {

@@ -5,11 +5,14 @@
  * time ("~12 s"; "no conv" when the guest dirties memory faster than the
  * link sends it, see engine/movecost.h). Below them, when the offer
  * replaced an earlier one, why ("replaced: web1 is no longer on h1").
+ * With no suggestion, why not (engine/controller_why.c: below threshold,
+ * measuring, holding, cooling down, paused, observe mode, no move helps).
  * Its keys: y or Enter confirms the selected suggestion, Y all of them,
  * n dismisses the offer (from any pane: they need no other selection).
  */
 #include <curses.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tui.h"
 #include "../engine/movecost.h"
@@ -59,7 +62,7 @@ plan_note(struct tui *t)
 static size_t
 plan_rows(struct tui *t)
 {
-	return t->nmoves > 0 ? t->nmoves + (plan_note(t) != NULL) : 1;
+	return t->nmoves > 0 ? t->nmoves + (plan_note(t) != NULL) : 2;
 }
 
 static const char *
@@ -79,29 +82,43 @@ plan_role(enum move_state s)
 	    s == MOVE_CANCELLED ? THEME_DIM : THEME_NORMAL;
 }
 
+/* No suggestion: why, in the engine's words (controller_no_offer),
+ * wrapped over the pane's rows. */
+static void
+plan_why(struct tui *t, struct tui_rect r)
+{
+	const char *rest;
+	char buf[500], line[500];
+	int row;
+
+	snprintf(buf, sizeof buf, "no suggestion: %s%s", t->no_offer,
+	    t->paused ? " (p resumes)" : "");
+	attrset((attr_t)t->attr[THEME_DIM]);
+	for (rest = buf, row = 0; *rest != '\0' && row < r.h; row++) {
+		size_t n = tui_safe_fit(rest, r.w);
+
+		if (n == 0)
+			break;
+		if (rest[n] != '\0' && row + 1 < r.h)	/* at a space */
+			while (n > 1 && rest[n - 1] != ' ')
+				n--;
+		memcpy(line, rest, n);
+		line[n] = '\0';
+		tui_put(r.y + row, r.x, r.w, line);
+		rest += n;
+	}
+	attrset((attr_t)t->attr[THEME_NORMAL]);
+}
+
 static void
 plan_draw(struct tui *t, struct tui_rect r)
 {
-	enum policy_mode mode = t->mode;
 	const char *note = plan_note(t);
 	char buf[600], vm[TUI_COL_MAX(12)], est[24];
 	int row;
 
 	if (t->nmoves == 0) {
-		attrset((attr_t)t->attr[THEME_DIM]);
-		if (mode == MODE_OBSERVE)
-			tui_put(r.y, r.x, r.w,
-			    "observe mode: vmbal watches and never plans here");
-		else if (t->standby != NULL)
-			tui_put(r.y, r.x, r.w,
-			    "standby: the director holding the address plans");
-		else if (t->paused)
-			tui_put(r.y, r.x, r.w, "paused: press p to resume planning");
-		else
-			tui_put(r.y, r.x, r.w, t->imbalanced ?
-			    "imbalanced: planning at the next tick" :
-			    "no suggestion: the cluster is within its threshold");
-		attrset((attr_t)t->attr[THEME_NORMAL]);
+		plan_why(t, r);
 		return;
 	}
 	if (note != NULL && r.h >= 2) {

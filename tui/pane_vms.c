@@ -4,7 +4,8 @@
  * vCPUs waited for a host CPU, same unit), memory, state, and a marker
  * for VMs in flight; sorted by any column, filtered with '/'. Its key:
  * m migrates the selected VM to a host picked from a list (each with its
- * predicted spread, or why it cannot take it), then confirmed.
+ * predicted spread, or why it cannot take it), then confirmed; Enter
+ * opens its detail (view_detail.c).
  */
 #include <curses.h>
 #include <stdio.h>
@@ -169,6 +170,9 @@ vms_key_migrate(struct tui *t)
 
 static const struct tui_binding vms_keys[] = {
 	{ 'm', vms_key_migrate, TUI_CMD(CMD_MIGRATE), NULL, NULL },
+	{ '\n', tui_detail_key, 0, NULL, NULL },	/* F1: the Hosts pane's */
+	{ '\r', tui_detail_key, 0, NULL, NULL },
+	{ KEY_ENTER, tui_detail_key, 0, NULL, NULL },
 };
 
 const struct tui_pane tui_pane_vms = {

@@ -77,7 +77,7 @@ enum tui_dialog_kind { DLG_NONE, DLG_CONFIRM, DLG_PICK, DLG_HELP };
  */
 typedef void (*tui_dialog_cb)(struct tui *t, void *arg, const char *choice);
 
-#define TUI_DLG_LINES 40
+#define TUI_DLG_LINES 128
 
 /*
  * A dialog. Every string in it is its own (NULL when not set), so it
@@ -160,6 +160,10 @@ struct tui {
 	enum policy_mode mode;
 	bool paused, imbalanced;
 	double imbalanced_since;
+	bool over, measuring;	/* controller_over, controller_measuring */
+	double over_since;
+	size_t meas_have, meas_want;
+	char no_offer[400];	/* controller_no_offer's words, or "" */
 	const char *standby;	/* controller_standby, or NULL */
 	const char *offer_note;	/* controller_offer_note, or NULL */
 	long min_moves;		/* controller_plan_min_moves, -1: unknown */
@@ -305,5 +309,11 @@ bool tui_services_backend(const struct tui *t, size_t row, size_t *svc,
 
 /* vmlist.c: the VMs in the VMs pane's order (filter, sort). */
 void tui_vm_order(struct tui *t);
+
+/* view_detail.c: Enter: the selected host's or VM's detail view (Hosts,
+ * VMs pane), elsewhere the Suggestions pane's confirmation. */
+void tui_detail_key(struct tui *t);
+void tui_host_detail(struct tui *t);
+void tui_vm_detail(struct tui *t);
 
 #endif

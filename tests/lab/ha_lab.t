@@ -34,7 +34,7 @@ TOOL = os.path.join(ROOT, "build", "lab", "dnat_tool")
 CAP, FILL_MIB = 8, 64           # MiB/s, MiB: a migration takes about 8 s
 ANALYSE = 1                     # analysis tick, s
 COOLDOWN = 600                  # vm_cooldown_s: longer than the test
-SPLIT_S = 120
+SPLIT_S = 75                    # both active: 3 moves of ~8 s each fit with time to spare
 PLANNED = 17
 
 if os.geteuid() != 0:

@@ -404,6 +404,41 @@ test_observe_refuses(void **state)
 	assert_non_null(strstr(t->msg, "cannot reload"));
 }
 
+/* Enter: a host's detail in the Hosts pane, a VM's in the VMs pane;
+ * elsewhere it confirms the suggestion, as before. */
+static void
+test_enter_details(void **state)
+{
+	struct fix *f = *state;
+	struct tui *t = f->t;
+	size_t i;
+	bool seen = false;
+
+	fix_until(f, false);
+	t->focus = PANE_HOSTS;
+	t->sel[PANE_HOSTS] = 2;		/* castor */
+	tui_key(t, '\n');
+	assert_int_equal(t->dlg.kind, DLG_HELP);
+	assert_string_equal(t->dlg.title, "Host castor");
+	for (i = 0; i < t->dlg.nlines; i++)
+		if (strstr(t->dlg.lines[i], "Now: not a target: CPU") != NULL)
+			seen = true;
+	assert_true(seen);
+	tui_key(t, 27);
+	assert_int_equal(t->dlg.kind, DLG_NONE);
+	t->focus = PANE_VMS;
+	t->sel[PANE_VMS] = 0;
+	tui_key(t, KEY_ENTER);
+	assert_int_equal(t->dlg.kind, DLG_HELP);
+	assert_non_null(strstr(t->dlg.title, "VM "));
+	tui_key(t, 27);
+	t->focus = PANE_EVENTS;
+	tui_key(t, '\r');
+	assert_int_equal(t->dlg.kind, DLG_CONFIRM);
+	assert_ptr_equal(t->dlg.cb, tui_cmd_send);
+	tui_key(t, 27);
+}
+
 int
 main(void)
 {
@@ -419,6 +454,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pane_keys,
 		    fix_setup, fix_teardown),
 		cmocka_unit_test_setup_teardown(test_observe_refuses,
+		    fix_setup, fix_teardown),
+		cmocka_unit_test_setup_teardown(test_enter_details,
 		    fix_setup, fix_teardown),
 	};
 
