@@ -57,6 +57,7 @@ SIM_SRC   += actions/history_rrd.c actions/history_marks.c	# the RRD history, it
 CLI_SRC   += cli/history_dir.c cli/chart.c cli/chart_graph.c	# history_dir, vmbal chart
 # The console: one file per pane, dialog and job (see tui/README.md).
 TUI_SRC    = $(sort $(wildcard tui/*.c))
+# lib/: header-only helpers every layer but the engine includes (no sources).
 MAIN_SRC   = cli/main.c
 LIB_SRC    = $(ENGINE_SRC) $(SIM_SRC) $(CLI_SRC) $(TUI_SRC)
 

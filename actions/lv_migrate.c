@@ -67,8 +67,8 @@
 #include "lv_migrate.h"
 #include "lv_migrate_params.h"
 #include "../probes/lv_connect.h"
-#include "../probes/monotime.h"
-#include "../probes/thread_grace.h"
+#include "../lib/monotime.h"
+#include "../lib/thread_grace.h"
 
 #define MIG_STOP_GRACE_S 0.8	/* for the jobs to end, at free() */
 #define MIG_TUNE_TRIES 8	/* looks (250 ms apart) at a refused tuning */

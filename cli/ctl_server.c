@@ -20,7 +20,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../probes/monotime.h"
+#include "../lib/monotime.h"
 #include "ctl_request.h"
 #include "ctl_server.h"
 #include "jsonout.h"

@@ -3,8 +3,9 @@
  *
  * The document is loaded by libyaml (ynode.c); this file walks it against
  * tables of fields, one table per mapping, so every key's type, range and
- * default is stated in one line. Cross-references (hosts named by rules,
- * VMs named by backends) are checked once the whole file is read.
+ * default is stated in one entry (struct field, below). Cross-references
+ * (hosts named by rules, VMs named by backends) are checked once the
+ * whole file is read.
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -38,9 +39,19 @@ enum ftype { FT_LONG, FT_NUM, FT_BOOL, FT_STR, FT_ENUM, FT_ADDR, FT_FUNC };
 
 #define F_REQUIRED 0x1
 #define F_MIN_EXCL 0x2		/* value must be > min */
+#define F_POS 0x4		/* the value's position is kept at pos_off */
 
 typedef int (*field_fn)(struct cfg *, yaml_node_t *, void *, const char *);
 
+/*
+ * One key of a mapping, written with designated initializers (as tmux's
+ * options-table.c): its name, type, where it goes, its range and its
+ * default, in one entry. A key left out of the file keeps its default,
+ * which cfg_defaults sets for the whole table before the mapping is read
+ * (and whether the mapping is there or not). A default that depends on
+ * other values (a host's URI from its name, ...) is set where those are
+ * known, and its entry says so in a comment.
+ */
 struct field {
 	const char *key;
 	enum ftype type;
@@ -49,10 +60,10 @@ struct field {
 	unsigned flags;
 	const char *const *names;	/* FT_ENUM, NULL-terminated */
 	field_fn fn;			/* FT_FUNC */
-	size_t pos_off;			/* where to store the value's position */
+	size_t pos_off;			/* F_POS: where the position goes */
+	double default_num;		/* FT_LONG, FT_NUM, FT_BOOL, FT_ENUM */
+	const char *default_str;	/* FT_STR: copied; NULL: none */
 };
-
-#define NOPOS ((size_t)-1)
 
 static const char *const mode_names[] = { "manual", "auto", "observe", NULL };
 static const char *const objective_names[] = { "balance", "consolidate", NULL };
@@ -184,6 +195,44 @@ cfg_in_range(const struct field *f, double v)
 	} else if (v < f->min)
 		return false;
 	return v <= f->max;
+}
+
+/* Every field of fields set to its default in obj; 0, or -1 (ENOMEM). */
+static int
+cfg_defaults(const struct field *fields, void *obj)
+{
+	const struct field *f;
+	char *base, *str;
+
+	for (f = fields; f->key != NULL; f++) {
+		base = (char *)obj + f->off;
+		switch (f->type) {
+		case FT_LONG:
+			*(long *)base = (long)f->default_num;
+			break;
+		case FT_NUM:
+			*(double *)base = f->default_num;
+			break;
+		case FT_BOOL:
+			*(bool *)base = f->default_num != 0;
+			break;
+		case FT_ENUM:
+			*(int *)base = (int)f->default_num;
+			break;
+		case FT_STR:
+		case FT_ADDR:
+			if (f->default_str == NULL)
+				break;
+			if ((str = strdup(f->default_str)) == NULL)
+				return -1;
+			free(*(char **)base);
+			*(char **)base = str;
+			break;
+		case FT_FUNC:
+			break;
+		}
+	}
+	return 0;
 }
 
 /* The value of key in mapping n, or NULL. */
@@ -378,7 +427,7 @@ cfg_field(struct cfg *k, const struct field *f, yaml_node_t *n, void *obj,
 	bool bv;
 	int i;
 
-	if (f->pos_off != NOPOS)
+	if (f->flags & F_POS)
 		*(struct config_pos *)((char *)obj + f->pos_off) = cfg_pos(n);
 	cfg_show(n, show, sizeof show);
 	switch (f->type) {
@@ -663,19 +712,23 @@ cfg_name_list(struct cfg *k, yaml_node_t *n, const char *path, size_t min,
 
 /* ---- policy ---------------------------------------------------------- */
 
+#define PO(member) offsetof(struct policy, member)
+
+/* policy.weights: in struct policy itself. */
+static const struct field weight_fields[] = {
+	{ .key = "cpu", .type = FT_NUM, .off = PO(weight_cpu), .min = 0,
+	  .max = 100, .default_num = 1.0 },
+	{ .key = "memory", .type = FT_NUM, .off = PO(weight_memory), .min = 0,
+	  .max = 100, .default_num = 0.5 },
+	{ .key = NULL }
+};
+
 static int
 cfg_weights(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 {
 	struct policy *p = obj;
-	static const struct field f[] = {
-		{ "cpu", FT_NUM, offsetof(struct policy, weight_cpu), 0, 100,
-		  0, NULL, NULL, NOPOS },
-		{ "memory", FT_NUM, offsetof(struct policy, weight_memory), 0,
-		  100, 0, NULL, NULL, NOPOS },
-		{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
-	};
 
-	if (cfg_mapping(k, n, f, p, path) != 0)
+	if (cfg_mapping(k, n, weight_fields, p, path) != 0)
 		return -1;
 	if (p->weight_cpu == 0 && p->weight_memory == 0)
 		return cfg_err(k, n, "%s: cpu and memory cannot both be 0",
@@ -683,59 +736,59 @@ cfg_weights(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 	return 0;
 }
 
-#define PF(key, type, member, min, max, flags, names) \
-	{ key, type, offsetof(struct policy, member), min, max, flags, names, \
-	  NULL, NOPOS }
-
 static const struct field policy_fields[] = {
-	PF("mode", FT_ENUM, mode, 0, 0, 0, mode_names),
-	PF("objective", FT_ENUM, objective, 0, 0, 0, objective_names),
-	PF("threshold_pct", FT_NUM, threshold_pct, 0, 100, 0, NULL),
-	PF("target_pct", FT_NUM, target_pct, 0, 100, 0, NULL),
-	PF("hold_s", FT_NUM, hold_s, 0, 86400, 0, NULL),
-	PF("window", FT_LONG, window, 1, 1000, 0, NULL),
-	PF("probe_interval_s", FT_NUM, probe_interval_s, 0.01, 3600, 0, NULL),
-	PF("analyse_interval_s", FT_NUM, analyse_interval_s, 0.01, 3600, 0,
-	    NULL),
-	PF("max_concurrent_migrations", FT_LONG, max_concurrent_migrations, 1,
-	    1000, 0, NULL),
-	PF("vm_cooldown_s", FT_NUM, vm_cooldown_s, 0, 604800, 0, NULL),
-	PF("migration_timeout_s", FT_NUM, migration_timeout_s, 0.1, 86400, 0,
-	    NULL),
-	PF("consolidate_ceiling_pct", FT_NUM, consolidate_ceiling_pct, 0, 100,
-	    0, NULL),
-	PF("min_gain_pct", FT_NUM, min_gain_pct, 0, 100, 0, NULL),
-	{ "weights", FT_FUNC, 0, 0, 0, 0, NULL, cfg_weights, NOPOS },
-	PF("planner", FT_ENUM, planner, 0, 0, 0, planner_names),
-	PF("migrate_persistent", FT_BOOL, migrate_persistent, 0, 0, 0, NULL),
-	PF("migrate_undefine_source", FT_BOOL, migrate_undefine_source, 0, 0, 0,
-	    NULL),
-	PF("host_reserve_mib", FT_LONG, host_reserve_mib, 0, 1 << 30, 0, NULL),
-	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+	{ .key = "mode", .type = FT_ENUM, .off = PO(mode), .names = mode_names,
+	  .default_num = MODE_MANUAL },
+	{ .key = "objective", .type = FT_ENUM, .off = PO(objective),
+	  .names = objective_names, .default_num = OBJECTIVE_BALANCE },
+	{ .key = "threshold_pct", .type = FT_NUM, .off = PO(threshold_pct),
+	  .min = 0, .max = 100, .default_num = 20 },
+	/* -1: threshold_pct / 2 (policy_target_pct) */
+	{ .key = "target_pct", .type = FT_NUM, .off = PO(target_pct),
+	  .min = 0, .max = 100, .default_num = -1 },
+	{ .key = "hold_s", .type = FT_NUM, .off = PO(hold_s), .min = 0,
+	  .max = 86400, .default_num = 30 },
+	{ .key = "window", .type = FT_LONG, .off = PO(window), .min = 1,
+	  .max = 1000, .default_num = 10 },
+	{ .key = "probe_interval_s", .type = FT_NUM,
+	  .off = PO(probe_interval_s), .min = 0.01, .max = 3600,
+	  .default_num = 5 },
+	{ .key = "analyse_interval_s", .type = FT_NUM,
+	  .off = PO(analyse_interval_s), .min = 0.01, .max = 3600,
+	  .default_num = 10 },
+	{ .key = "max_concurrent_migrations", .type = FT_LONG,
+	  .off = PO(max_concurrent_migrations), .min = 1, .max = 1000,
+	  .default_num = 1 },
+	{ .key = "vm_cooldown_s", .type = FT_NUM, .off = PO(vm_cooldown_s),
+	  .min = 0, .max = 604800, .default_num = 300 },
+	{ .key = "migration_timeout_s", .type = FT_NUM,
+	  .off = PO(migration_timeout_s), .min = 0.1, .max = 86400,
+	  .default_num = 600 },
+	{ .key = "consolidate_ceiling_pct", .type = FT_NUM,
+	  .off = PO(consolidate_ceiling_pct), .min = 0, .max = 100,
+	  .default_num = 80 },
+	{ .key = "min_gain_pct", .type = FT_NUM, .off = PO(min_gain_pct),
+	  .min = 0, .max = 100, .default_num = 2 },
+	/* defaults in weight_fields */
+	{ .key = "weights", .type = FT_FUNC, .fn = cfg_weights },
+	{ .key = "planner", .type = FT_ENUM, .off = PO(planner),
+	  .names = planner_names, .default_num = PLANNER_DEFAULT },
+	{ .key = "migrate_persistent", .type = FT_BOOL,
+	  .off = PO(migrate_persistent), .default_num = true },
+	{ .key = "migrate_undefine_source", .type = FT_BOOL,
+	  .off = PO(migrate_undefine_source), .default_num = true },
+	{ .key = "host_reserve_mib", .type = FT_LONG,
+	  .off = PO(host_reserve_mib), .min = 0, .max = 1 << 30,
+	  .default_num = 1024 },
+	{ .key = NULL }
 };
 
 void
 policy_defaults(struct policy *p)
 {
-	p->mode = MODE_MANUAL;
-	p->objective = OBJECTIVE_BALANCE;
-	p->threshold_pct = 20;
-	p->target_pct = -1;	/* threshold_pct / 2 */
-	p->hold_s = 30;
-	p->window = 10;
-	p->probe_interval_s = 5;
-	p->analyse_interval_s = 10;
-	p->max_concurrent_migrations = 1;
-	p->vm_cooldown_s = 300;
-	p->migration_timeout_s = 600;
-	p->consolidate_ceiling_pct = 80;
-	p->min_gain_pct = 2;
-	p->weight_cpu = 1.0;
-	p->weight_memory = 0.5;
-	p->planner = PLANNER_DEFAULT;
-	p->migrate_persistent = true;
-	p->migrate_undefine_source = true;
-	p->host_reserve_mib = 1024;
+	/* no strings in a policy: nothing to allocate, nothing can fail */
+	(void)cfg_defaults(policy_fields, p);
+	(void)cfg_defaults(weight_fields, p);
 }
 
 long
@@ -770,32 +823,42 @@ policy_target_pct(const struct policy *p)
 
 /* ---- hosts ----------------------------------------------------------- */
 
-#define HF(key, type, member, min, max, flags) \
-	{ key, type, offsetof(struct host_conf, member), min, max, flags, \
-	  NULL, NULL, NOPOS }
+#define HO(member) offsetof(struct host_conf, member)
 
 static const struct field host_cluster_fields[] = {
-	HF("name", FT_STR, name, 0, 0, F_REQUIRED),
-	HF("uri", FT_STR, uri, 0, 0, 0),
-	HF("migration_uri", FT_STR, migration_uri, 0, 0, 0),
-	HF("cpus", FT_LONG, cpus, 1, 4096, 0),
-	HF("reserve_mib", FT_LONG, reserve_mib, 0, 1 << 30, 0),
-	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+	{ .key = "name", .type = FT_STR, .off = HO(name), .flags = F_REQUIRED },
+	/* unset: qemu+ssh://NAME/system (cfg_hosts) */
+	{ .key = "uri", .type = FT_STR, .off = HO(uri) },
+	{ .key = "migration_uri", .type = FT_STR, .off = HO(migration_uri) },
+	/* 0: as the probe finds */
+	{ .key = "cpus", .type = FT_LONG, .off = HO(cpus), .min = 1,
+	  .max = 4096 },
+	/* -1: policy.host_reserve_mib (config_host_reserve) */
+	{ .key = "reserve_mib", .type = FT_LONG, .off = HO(reserve_mib),
+	  .min = 0, .max = 1 << 30, .default_num = -1 },
+	{ .key = NULL }
 };
 
 static const struct field host_scenario_fields[] = {
-	HF("name", FT_STR, name, 0, 0, F_REQUIRED),
-	HF("cpus", FT_LONG, cpus, 1, 4096, 0),
-	HF("memory_mib", FT_LONG, memory_mib, 1, 1 << 30, 0),
-	HF("reserve_mib", FT_LONG, reserve_mib, 0, 1 << 30, 0),
-	HF("connect_after_s", FT_NUM, connect_after_s, 0, 1e9, 0),
-	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+	{ .key = "name", .type = FT_STR, .off = HO(name), .flags = F_REQUIRED },
+	{ .key = "cpus", .type = FT_LONG, .off = HO(cpus), .min = 1,
+	  .max = 4096, .default_num = 8 },
+	{ .key = "memory_mib", .type = FT_LONG, .off = HO(memory_mib),
+	  .min = 1, .max = 1 << 30, .default_num = 16384 },
+	/* -1: policy.host_reserve_mib (config_host_reserve) */
+	{ .key = "reserve_mib", .type = FT_LONG, .off = HO(reserve_mib),
+	  .min = 0, .max = 1 << 30, .default_num = -1 },
+	/* 0: reached from the start */
+	{ .key = "connect_after_s", .type = FT_NUM, .off = HO(connect_after_s),
+	  .min = 0, .max = 1e9 },
+	{ .key = NULL }
 };
 
 static int
 cfg_hosts(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 {
 	struct config *c = k->c;
+	const struct field *fields;
 	char sub[PATH_LEN], buf[PATH_LEN + 64];
 	size_t i, j, cnt;
 
@@ -811,14 +874,12 @@ cfg_hosts(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 
 		c->nhosts = i + 1;
 		h->pos = cfg_pos(it);
-		h->reserve_mib = -1;
-		if (c->kind == CONFIG_SCENARIO) {
-			h->cpus = 8;
-			h->memory_mib = 16384;
-		}
 		cfg_path_index(sub, path, i);
-		if (cfg_mapping(k, it, c->kind == CONFIG_SCENARIO ?
-		    host_scenario_fields : host_cluster_fields, h, sub) != 0)
+		fields = c->kind == CONFIG_SCENARIO ? host_scenario_fields :
+		    host_cluster_fields;
+		if (cfg_defaults(fields, h) != 0)
+			return cfg_err(k, it, "out of memory");
+		if (cfg_mapping(k, it, fields, h, sub) != 0)
 			return -1;
 		h->pos = cfg_pos_or(k, it, "name");
 		for (j = 0; j < i; j++)
@@ -844,22 +905,23 @@ static int
 cfg_load(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 {
 	struct vm_conf *v = obj;
+#define LO(member) offsetof(struct load_conf, member)
 	static const struct field wave[] = {
-		{ "peak", FT_NUM, offsetof(struct load_conf, peak), 0, 102400,
-		  F_REQUIRED, NULL, NULL, NOPOS },
-		{ "valley", FT_NUM, offsetof(struct load_conf, valley), 0,
-		  102400, F_REQUIRED, NULL, NULL, NOPOS },
-		{ "peak_s", FT_NUM, offsetof(struct load_conf, peak_s), 0.01,
-		  1e6, F_REQUIRED, NULL, NULL, NOPOS },
-		{ "valley_s", FT_NUM, offsetof(struct load_conf, valley_s),
-		  0.01, 1e6, F_REQUIRED, NULL, NULL, NOPOS },
-		{ "phase_s", FT_NUM, offsetof(struct load_conf, phase_s), 0, 1e6,
-		  0, NULL, NULL, NOPOS },
-		{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+		{ .key = "peak", .type = FT_NUM, .off = LO(peak), .min = 0,
+		  .max = 102400, .flags = F_REQUIRED },
+		{ .key = "valley", .type = FT_NUM, .off = LO(valley), .min = 0,
+		  .max = 102400, .flags = F_REQUIRED },
+		{ .key = "peak_s", .type = FT_NUM, .off = LO(peak_s),
+		  .min = 0.01, .max = 1e6, .flags = F_REQUIRED },
+		{ .key = "valley_s", .type = FT_NUM, .off = LO(valley_s),
+		  .min = 0.01, .max = 1e6, .flags = F_REQUIRED },
+		{ .key = "phase_s", .type = FT_NUM, .off = LO(phase_s),
+		  .min = 0, .max = 1e6 },
+		{ .key = NULL }
 	};
-	static const struct field constant = { "load", FT_NUM,
-		offsetof(struct load_conf, value), 0, 102400, 0, NULL, NULL,
-		NOPOS };
+	static const struct field constant = { .key = "load", .type = FT_NUM,
+		.off = LO(value), .min = 0, .max = 102400 };
+#undef LO
 
 	if (n->type == YAML_MAPPING_NODE) {
 		v->load.kind = LOAD_SQUARE;
@@ -887,19 +949,20 @@ cfg_vm_load_pos(struct cfg *k, yaml_node_t *it, struct vm_conf *v)
 	    "peak" : "valley");
 }
 
-#define VF(key, type, member, min, max, flags, fn, posm) \
-	{ key, type, offsetof(struct vm_conf, member), min, max, flags, NULL, \
-	  fn, posm }
+#define VO(member) offsetof(struct vm_conf, member)
 
 static const struct field vm_fields[] = {
-	VF("name", FT_STR, name, 0, 0, F_REQUIRED, NULL, NOPOS),
-	VF("host", FT_STR, host, 0, 0, F_REQUIRED, NULL,
-	    offsetof(struct vm_conf, host_pos)),
-	VF("vcpus", FT_LONG, vcpus, 1, 1024, 0, NULL, NOPOS),
-	VF("memory_mib", FT_LONG, memory_mib, 1, 1 << 24, 0, NULL, NOPOS),
-	VF("load", FT_FUNC, load, 0, 0, 0, cfg_load,
-	    offsetof(struct vm_conf, load_pos)),
-	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+	{ .key = "name", .type = FT_STR, .off = VO(name), .flags = F_REQUIRED },
+	{ .key = "host", .type = FT_STR, .off = VO(host),
+	  .flags = F_REQUIRED | F_POS, .pos_off = VO(host_pos) },
+	{ .key = "vcpus", .type = FT_LONG, .off = VO(vcpus), .min = 1,
+	  .max = 1024, .default_num = 1 },
+	{ .key = "memory_mib", .type = FT_LONG, .off = VO(memory_mib),
+	  .min = 1, .max = 1 << 24, .default_num = 1024 },
+	/* unset: a constant 0 */
+	{ .key = "load", .type = FT_FUNC, .off = VO(load), .fn = cfg_load,
+	  .flags = F_POS, .pos_off = VO(load_pos) },
+	{ .key = NULL }
 };
 
 static int
@@ -921,8 +984,8 @@ cfg_vms(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 
 		c->nvms = i + 1;
 		v->pos = cfg_pos(it);
-		v->vcpus = 1;
-		v->memory_mib = 1024;
+		if (cfg_defaults(vm_fields, v) != 0)
+			return cfg_err(k, it, "out of memory");
 		cfg_path_index(sub, path, i);
 		if (cfg_mapping(k, it, vm_fields, v, sub) != 0)
 			return -1;
@@ -1065,21 +1128,26 @@ cfg_maintenance(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 
 /* ---- services -------------------------------------------------------- */
 
-#define HC(key, type, member, min, max, flags, names) \
-	{ key, type, offsetof(struct health_conf, member), min, max, flags, \
-	  names, NULL, NOPOS }
+#define HCO(member) offsetof(struct health_conf, member)
 
 static const struct field health_fields[] = {
-	HC("type", FT_ENUM, type, 0, 0, 0, health_names),
-	HC("interval_ms", FT_LONG, interval_ms, 10, 3600000, 0, NULL),
-	HC("timeout_ms", FT_LONG, timeout_ms, 10, 60000, 0, NULL),
-	HC("fall", FT_LONG, fall, 1, 100, 0, NULL),
-	HC("rise", FT_LONG, rise, 1, 100, 0, NULL),
-	HC("path", FT_STR, path, 0, 0, 0, NULL),
-	HC("send", FT_STR, send, 0, 0, 0, NULL),
-	HC("expect", FT_STR, expect, 0, 0, 0, NULL),
-	HC("name", FT_STR, name, 0, 0, 0, NULL),
-	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+	/* unset: udp on a UDP service (cfg_health_protocol) */
+	{ .key = "type", .type = FT_ENUM, .off = HCO(type),
+	  .names = health_names, .default_num = HEALTH_TCP },
+	{ .key = "interval_ms", .type = FT_LONG, .off = HCO(interval_ms),
+	  .min = 10, .max = 3600000, .default_num = 200 },
+	{ .key = "timeout_ms", .type = FT_LONG, .off = HCO(timeout_ms),
+	  .min = 10, .max = 60000, .default_num = 150 },
+	{ .key = "fall", .type = FT_LONG, .off = HCO(fall), .min = 1,
+	  .max = 100, .default_num = 2 },
+	{ .key = "rise", .type = FT_LONG, .off = HCO(rise), .min = 1,
+	  .max = 100, .default_num = 2 },
+	{ .key = "path", .type = FT_STR, .off = HCO(path),
+	  .default_str = "/" },
+	{ .key = "send", .type = FT_STR, .off = HCO(send) },
+	{ .key = "expect", .type = FT_STR, .off = HCO(expect) },
+	{ .key = "name", .type = FT_STR, .off = HCO(name) },
+	{ .key = NULL }
 };
 
 static int
@@ -1161,16 +1229,19 @@ cfg_health_protocol(struct cfg *k, yaml_node_t *svc, struct service_conf *s,
 	return 0;
 }
 
-#define BF(key, type, member, min, max, flags, posm) \
-	{ key, type, offsetof(struct backend_conf, member), min, max, flags, \
-	  NULL, NULL, posm }
+#define BO(member) offsetof(struct backend_conf, member)
 
 static const struct field backend_fields[] = {
-	BF("address", FT_ADDR, address, 0, 0, F_REQUIRED, NOPOS),
-	BF("port", FT_LONG, port, 1, 65535, 0, NOPOS),
-	BF("weight", FT_LONG, weight, 0, 65535, 0, NOPOS),
-	BF("vm", FT_STR, vm, 0, 0, 0, offsetof(struct backend_conf, vm_pos)),
-	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+	{ .key = "address", .type = FT_ADDR, .off = BO(address),
+	  .flags = F_REQUIRED },
+	/* 0: the service's port (cfg_services) */
+	{ .key = "port", .type = FT_LONG, .off = BO(port), .min = 1,
+	  .max = 65535 },
+	{ .key = "weight", .type = FT_LONG, .off = BO(weight), .min = 0,
+	  .max = 65535, .default_num = 1 },
+	{ .key = "vm", .type = FT_STR, .off = BO(vm), .flags = F_POS,
+	  .pos_off = BO(vm_pos) },
+	{ .key = NULL }
 };
 
 static int
@@ -1191,8 +1262,8 @@ cfg_backends(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 
 		s->nbackends = i + 1;
 		b->pos = cfg_pos(it);
-		b->port = 0;
-		b->weight = 1;
+		if (cfg_defaults(backend_fields, b) != 0)
+			return cfg_err(k, it, "out of memory");
 		cfg_path_index(sub, path, i);
 		if (cfg_mapping(k, it, backend_fields, b, sub) != 0)
 			return -1;
@@ -1220,23 +1291,31 @@ cfg_backend_dups(struct cfg *k, const struct service_conf *s, size_t si)
 	return 0;
 }
 
-#define SF(key, type, member, min, max, flags, names, fn) \
-	{ key, type, offsetof(struct service_conf, member), min, max, flags, \
-	  names, fn, NOPOS }
+#define SO(member) offsetof(struct service_conf, member)
 
 static const struct field service_fields[] = {
-	SF("name", FT_STR, name, 0, 0, 0, NULL, NULL),
-	SF("vip", FT_ADDR, vip, 0, 0, F_REQUIRED, NULL, NULL),
-	SF("port", FT_LONG, port, 1, 65535, F_REQUIRED, NULL, NULL),
-	SF("protocol", FT_ENUM, protocol, 0, 0, 0, proto_names, NULL),
-	SF("algorithm", FT_ENUM, algorithm, 0, 0, 0, algo_names, NULL),
-	SF("persistence_s", FT_LONG, persistence_s, 0, 86400, 0, NULL, NULL),
-	SF("slow_start_s", FT_LONG, slow_start_s, 0, 3600, 0, NULL, NULL),
-	SF("snat", FT_BOOL, snat, 0, 0, 0, NULL, NULL),
-	SF("drain_on_migrate", FT_BOOL, drain_on_migrate, 0, 0, 0, NULL, NULL),
-	SF("health", FT_FUNC, health, 0, 0, 0, NULL, cfg_health),
-	SF("backends", FT_FUNC, backends, 0, 0, F_REQUIRED, NULL, cfg_backends),
-	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+	/* unset: VIP:PORT, and /PROTOCOL when another has that (cfg_services) */
+	{ .key = "name", .type = FT_STR, .off = SO(name) },
+	{ .key = "vip", .type = FT_ADDR, .off = SO(vip), .flags = F_REQUIRED },
+	{ .key = "port", .type = FT_LONG, .off = SO(port), .min = 1,
+	  .max = 65535, .flags = F_REQUIRED },
+	{ .key = "protocol", .type = FT_ENUM, .off = SO(protocol),
+	  .names = proto_names, .default_num = PROTO_TCP },
+	{ .key = "algorithm", .type = FT_ENUM, .off = SO(algorithm),
+	  .names = algo_names, .default_num = ALGO_ROUND_ROBIN },
+	{ .key = "persistence_s", .type = FT_LONG, .off = SO(persistence_s),
+	  .min = 0, .max = 86400 },
+	{ .key = "slow_start_s", .type = FT_LONG, .off = SO(slow_start_s),
+	  .min = 0, .max = 3600 },
+	{ .key = "snat", .type = FT_BOOL, .off = SO(snat) },
+	{ .key = "drain_on_migrate", .type = FT_BOOL,
+	  .off = SO(drain_on_migrate), .default_num = true },
+	/* defaults in health_fields */
+	{ .key = "health", .type = FT_FUNC, .off = SO(health),
+	  .fn = cfg_health },
+	{ .key = "backends", .type = FT_FUNC, .off = SO(backends),
+	  .fn = cfg_backends, .flags = F_REQUIRED },
+	{ .key = NULL }
 };
 
 static int
@@ -1258,14 +1337,8 @@ cfg_services(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 
 		c->nservices = i + 1;
 		s->pos = cfg_pos(it);
-		s->drain_on_migrate = true;
-		s->health.type = HEALTH_TCP;
-		s->health.interval_ms = 200;
-		s->health.timeout_ms = 150;
-		s->health.fall = 2;
-		s->health.rise = 2;
-		s->health.path = strdup("/");
-		if (s->health.path == NULL)
+		if (cfg_defaults(service_fields, s) != 0 ||
+		    cfg_defaults(health_fields, &s->health) != 0)
 			return cfg_err(k, it, "out of memory");
 		cfg_path_index(sub, path, i);
 		if (cfg_mapping(k, it, service_fields, s, sub) != 0)
@@ -1325,59 +1398,61 @@ cfg_services(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 
 /* ---- migration (scenario) -------------------------------------------- */
 
+#define MO(member) offsetof(struct migration_conf, member)
+
+static const struct field migration_fields[] = {
+	{ .key = "bandwidth_mbps", .type = FT_NUM, .off = MO(bandwidth_mbps),
+	  .min = 1, .max = 1e6, .default_num = 1000 },
+	{ .key = "fail_rate", .type = FT_NUM, .off = MO(fail_rate), .min = 0,
+	  .max = 1 },
+	{ .key = "seed", .type = FT_LONG, .off = MO(seed), .min = 0,
+	  .max = 2147483647.0, .default_num = 1 },
+	{ .key = NULL }
+};
+
 static int
 cfg_migration(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 {
-	static const struct field f[] = {
-		{ "bandwidth_mbps", FT_NUM,
-		  offsetof(struct migration_conf, bandwidth_mbps), 1, 1e6, 0,
-		  NULL, NULL, NOPOS },
-		{ "fail_rate", FT_NUM, offsetof(struct migration_conf,
-		  fail_rate), 0, 1, 0, NULL, NULL, NOPOS },
-		{ "seed", FT_LONG, offsetof(struct migration_conf, seed), 0,
-		  2147483647.0, 0, NULL, NULL, NOPOS },
-		{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
-	};
-
 	(void)obj;
-	return cfg_mapping(k, n, f, &k->c->migration, path);
+	return cfg_mapping(k, n, migration_fields, &k->c->migration, path);
 }
 
 /* ---- live_migration (libvirt's tuning) ------------------------------- */
 
-#define LF(key, type, member, min, max) \
-	{ key, type, offsetof(struct live_migration_conf, member), min, max, \
-	  0, NULL, NULL, NOPOS }
+#define LMO(member) offsetof(struct live_migration_conf, member)
+
+/* 0 for bandwidth_mibps, postcopy_after_s, parallel_connections: off */
+static const struct field live_migration_fields[] = {
+	{ .key = "peer_to_peer", .type = FT_BOOL, .off = LMO(peer_to_peer),
+	  .default_num = true },
+	{ .key = "tls", .type = FT_BOOL, .off = LMO(tls) },
+	{ .key = "bandwidth_mibps", .type = FT_LONG, .off = LMO(bandwidth_mibps),
+	  .min = 0, .max = 1e6 },
+	{ .key = "max_downtime_ms", .type = FT_LONG,
+	  .off = LMO(max_downtime_ms), .min = 0, .max = 600000,
+	  .default_num = 300 },
+	{ .key = "auto_converge", .type = FT_BOOL, .off = LMO(auto_converge),
+	  .default_num = true },
+	{ .key = "postcopy_after_s", .type = FT_NUM,
+	  .off = LMO(postcopy_after_s), .min = 0, .max = 86400 },
+	{ .key = "parallel_connections", .type = FT_LONG,
+	  .off = LMO(parallel_connections), .min = 0, .max = 255 },
+	{ .key = NULL }
+};
 
 static int
 cfg_live_migration(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 {
-	static const struct field f[] = {
-		LF("peer_to_peer", FT_BOOL, peer_to_peer, 0, 0),
-		LF("tls", FT_BOOL, tls, 0, 0),
-		LF("bandwidth_mibps", FT_LONG, bandwidth_mibps, 0, 1e6),
-		LF("max_downtime_ms", FT_LONG, max_downtime_ms, 0, 600000),
-		LF("auto_converge", FT_BOOL, auto_converge, 0, 0),
-		LF("postcopy_after_s", FT_NUM, postcopy_after_s, 0, 86400),
-		LF("parallel_connections", FT_LONG, parallel_connections, 0,
-		    255),
-		{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
-	};
-
 	(void)obj;
-	return cfg_mapping(k, n, f, &k->c->live_migration, path);
+	return cfg_mapping(k, n, live_migration_fields, &k->c->live_migration,
+	    path);
 }
 
 void
 live_migration_defaults(struct live_migration_conf *lm)
 {
-	lm->peer_to_peer = true;
-	lm->tls = false;
-	lm->bandwidth_mibps = 0;
-	lm->max_downtime_ms = 300;
-	lm->auto_converge = true;
-	lm->postcopy_after_s = 0;
-	lm->parallel_connections = 0;
+	/* no strings: nothing to allocate, nothing can fail */
+	(void)cfg_defaults(live_migration_fields, lm);
 }
 
 /* ---- ha (the address that makes this director active) --------------- */
@@ -1386,9 +1461,11 @@ static int
 cfg_ha(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 {
 	static const struct field f[] = {
-		{ "address", FT_ADDR, offsetof(struct ha_conf, address), 0, 0,
-		  F_REQUIRED, NULL, NULL, offsetof(struct ha_conf, pos) },
-		{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+		{ .key = "address", .type = FT_ADDR,
+		  .off = offsetof(struct ha_conf, address),
+		  .flags = F_REQUIRED | F_POS,
+		  .pos_off = offsetof(struct ha_conf, pos) },
+		{ .key = NULL }
 	};
 
 	(void)obj;
@@ -1415,41 +1492,49 @@ cfg_control_socket(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 
 /* ---- top level and cross-references ---------------------------------- */
 
-#define TF(key, fn, flags) \
-	{ key, FT_FUNC, 0, 0, 0, flags, NULL, fn, NOPOS }
+#define CO(member) offsetof(struct config, member)
 
+/* A mapping's own defaults are in its table: policy_fields, ... */
 static const struct field cluster_fields[] = {
-	TF("hosts", cfg_hosts, F_REQUIRED),
-	TF("policy", cfg_policy, 0),
-	{ "journal", FT_STR, offsetof(struct config, journal), 0, 0, 0, NULL,
-	  NULL, NOPOS },
-	{ "history_dir", FT_STR, offsetof(struct config, history_dir), 0, 0, 0,
-	  NULL, NULL, NOPOS },
-	TF("control_socket", cfg_control_socket, 0),
-	TF("rules", cfg_rules, 0),
-	TF("maintenance", cfg_maintenance, 0),
-	TF("services", cfg_services, 0),
-	{ "allow_ext", FT_BOOL, offsetof(struct config, allow_ext), 0, 0, 0, NULL, NULL, NOPOS },
-	TF("live_migration", cfg_live_migration, 0),
-	TF("ha", cfg_ha, 0),
-	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+	{ .key = "hosts", .type = FT_FUNC, .fn = cfg_hosts,
+	  .flags = F_REQUIRED },
+	{ .key = "policy", .type = FT_FUNC, .fn = cfg_policy },
+	{ .key = "journal", .type = FT_STR, .off = CO(journal),
+	  .default_str = "/var/lib/vmbal/journal.jsonl" },
+	{ .key = "history_dir", .type = FT_STR, .off = CO(history_dir),
+	  .default_str = "/var/lib/vmbal/history" },
+	/* unset: /run/vmbal/NAME.sock (config_default_socket) */
+	{ .key = "control_socket", .type = FT_FUNC, .fn = cfg_control_socket },
+	{ .key = "rules", .type = FT_FUNC, .fn = cfg_rules },
+	{ .key = "maintenance", .type = FT_FUNC, .fn = cfg_maintenance },
+	{ .key = "services", .type = FT_FUNC, .fn = cfg_services },
+	{ .key = "allow_ext", .type = FT_BOOL, .off = CO(allow_ext) },
+	{ .key = "live_migration", .type = FT_FUNC, .fn = cfg_live_migration },
+	{ .key = "ha", .type = FT_FUNC, .fn = cfg_ha },
+	{ .key = NULL }
 };
 
 static const struct field scenario_fields[] = {
-	TF("hosts", cfg_hosts, F_REQUIRED),
-	TF("vms", cfg_vms, 0),
-	TF("migration", cfg_migration, 0),
-	TF("policy", cfg_policy, 0),
-	{ "journal", FT_STR, offsetof(struct config, journal), 0, 0, 0, NULL,
-	  NULL, NOPOS },
-	{ "history_dir", FT_STR, offsetof(struct config, history_dir), 0, 0, 0,
-	  NULL, NULL, NOPOS },
-	TF("control_socket", cfg_control_socket, 0),
-	TF("rules", cfg_rules, 0),
-	TF("maintenance", cfg_maintenance, 0),
-	TF("services", cfg_services, 0),
-	TF("live_migration", cfg_live_migration, 0),	/* accepted, ignored */
-	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+	{ .key = "hosts", .type = FT_FUNC, .fn = cfg_hosts,
+	  .flags = F_REQUIRED },
+	{ .key = "vms", .type = FT_FUNC, .fn = cfg_vms },
+	{ .key = "migration", .type = FT_FUNC, .fn = cfg_migration },
+	{ .key = "policy", .type = FT_FUNC, .fn = cfg_policy },
+	/* "": no journal */
+	{ .key = "journal", .type = FT_STR, .off = CO(journal),
+	  .default_str = "" },
+	/* "": none for a headless run; the console's is private to it
+	 * (cli/history_dir.c) */
+	{ .key = "history_dir", .type = FT_STR, .off = CO(history_dir),
+	  .default_str = "" },
+	/* "": under the lease directory (cli/ctl_server.c: ctl_server_path) */
+	{ .key = "control_socket", .type = FT_FUNC, .fn = cfg_control_socket },
+	{ .key = "rules", .type = FT_FUNC, .fn = cfg_rules },
+	{ .key = "maintenance", .type = FT_FUNC, .fn = cfg_maintenance },
+	{ .key = "services", .type = FT_FUNC, .fn = cfg_services },
+	/* accepted, ignored */
+	{ .key = "live_migration", .type = FT_FUNC, .fn = cfg_live_migration },
+	{ .key = NULL }
 };
 
 int
@@ -1594,6 +1679,7 @@ struct config *
 config_new_from_buffer(const char *file, const char *buf, size_t len,
     enum config_kind kind, struct diag *d)
 {
+	const struct field *top;
 	struct ydoc y;
 	struct cfg k;
 	struct config *c;
@@ -1616,30 +1702,23 @@ config_new_from_buffer(const char *file, const char *buf, size_t len,
 	}
 	c->kind = kind;
 	c->file = strdup(file);
-	c->journal = strdup(kind == CONFIG_SCENARIO ? "" :
-	    "/var/lib/vmbal/journal.jsonl");
+	top = kind == CONFIG_SCENARIO ? scenario_fields : cluster_fields;
 	/* a scenario's default is under the lease directory, which only the
 	 * front end knows (cli/ctl_server.c: ctl_server_path) */
 	c->control_socket = kind == CONFIG_SCENARIO ? strdup("") :
 	    config_default_socket(file);
-	/* a scenario's default is private to the run (cli/history_dir.c) */
-	c->history_dir = strdup(kind == CONFIG_SCENARIO ? "" :
-	    "/var/lib/vmbal/history");
 	policy_defaults(&c->policy);
-	c->migration.bandwidth_mbps = 1000;
-	c->migration.fail_rate = 0;
-	c->migration.seed = 1;
 	live_migration_defaults(&c->live_migration);
 	k.y = &y;
 	k.d = d;
 	k.file = file;
 	k.c = c;
-	if (c->file == NULL || c->journal == NULL || c->control_socket == NULL ||
-	    c->history_dir == NULL)
+	if (c->file == NULL || c->control_socket == NULL ||
+	    cfg_defaults(top, c) != 0 ||
+	    cfg_defaults(migration_fields, &c->migration) != 0)
 		rc = cfg_at(&k, (struct config_pos){ 1, 1 }, "out of memory");
 	else
-		rc = cfg_mapping(&k, ydoc_root(&y), kind == CONFIG_SCENARIO ?
-		    scenario_fields : cluster_fields, c, "");
+		rc = cfg_mapping(&k, ydoc_root(&y), top, c, "");
 	if (rc == 0)
 		rc = cfg_check_refs(&k);
 	if (rc == 0 && kind == CONFIG_SCENARIO)

@@ -40,7 +40,7 @@
 
 #include "conntrack.h"
 #include "health.h"
-#include "monotime.h"
+#include "../lib/monotime.h"
 #include "../engine/vec.h"
 
 enum hb_state { HB_NEW, HB_UP, HB_DOWN };

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 
 #include "lv_events.h"
-#include "thread_grace.h"
+#include "../lib/thread_grace.h"
 
 #define LV_EVENTS_GRACE_S 0.3
 

@@ -74,8 +74,8 @@
 #include "lv_events.h"
 #include "lv_jobstats.h"
 #include "lv_probe.h"
-#include "monotime.h"
-#include "thread_grace.h"
+#include "../lib/monotime.h"
+#include "../lib/thread_grace.h"
 #include "../engine/vec.h"
 
 #define BACKOFF_MIN_S 1.0

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "../cli/ctl_server.h"
-#include "../probes/monotime.h"
+#include "../lib/monotime.h"
 #include "console.h"
 #include "term.h"
 #include "tui.h"

@@ -1,43 +1,34 @@
 /*
- * theme.c - reading console themes: the parser of the .theme format, the
- * search for a theme by name, and the list of themes on offer.
+ * theme.c - reading a console theme: its text checked line by line, then
+ * loaded by the configuration's YAML layer (../engine/ynode.c over
+ * libyaml) and walked as one mapping of roles.
  *
- * The format (themes/README.md) is one setting per line:
+ * The format (themes/README.md) is YAML, one role a line:
  *
  *	# a comment
- *	name = dark
- *	header = black on cyan bold
+ *	name: dark
+ *	header: black on cyan bold
  *
- * A line is cut into words at blanks, '=' being a word of its own and a
- * word starting with '#' opening a comment. Errors point at the word
- * that is wrong, as FILE:LINE:COL with the column counted in characters.
+ * A role's value is one scalar cut into words at blanks: a colour, "on"
+ * and a colour, attributes. Errors point at what is wrong, as
+ * FILE:LINE:COL with the column counted in characters: at the word of a
+ * value when the value is written on one line as it reads (a plain
+ * scalar, or a quoted one without escapes), at the value otherwise.
  * Nothing here calls ncurses: theme_apply.c does that.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "../engine/safefile.h"
+#include "../engine/diag.h"
+#include "../engine/ynode.h"
 #include "theme.h"
 #include "theme_builtin.h"
 
-#ifndef VMBAL_SHAREDIR
-#define VMBAL_SHAREDIR "/usr/local/share/vmbal"
-#endif
-
-#define THEME_MAX_FILE	65536	/* bytes in a theme file */
-#define THEME_MAX_LINE	256	/* bytes in a line, without its newline */
-#define THEME_NDIRS	3	/* user, installed, beside the executable */
-
-static const char *const role_names[THEME_NROLES] = {
+/* One name per role, by index; their count is checked when compiling. */
+static const char *const role_names[] = {
 	[THEME_NORMAL] = "normal",
 	[THEME_HEADER] = "header",
 	[THEME_TITLE] = "title",
@@ -54,6 +45,8 @@ static const char *const role_names[THEME_NROLES] = {
 	[THEME_DIALOG] = "dialog",
 	[THEME_STATUS] = "status",
 };
+_Static_assert(sizeof role_names / sizeof role_names[0] == THEME_NROLES,
+    "role_names: one name per enum theme_role");
 
 /* Colours 0..15 by name; "bright-" + name is 8 more. */
 static const char *const colour_names[8] = {
@@ -71,76 +64,71 @@ static const struct {
 	{ "standout", THEME_A_STANDOUT },
 };
 
-/* The parser's place: one line at a time, one word at a time. */
-struct parser {
+/* Where errors go. */
+struct tparse {
 	const char *file;
-	int line;
-	const char *bol;	/* the line's first byte */
-	const char *p;		/* the next byte to look at */
-	const char *eol;	/* one past the line's last byte */
 	char *err;
 	size_t errlen;
 };
 
-struct word {
-	const char *s;
-	size_t len;		/* 0: no more words on the line */
+/* The words of one scalar, and where its text stands in the file. */
+struct words {
+	const char *s;		/* the scalar's text */
+	const char *p;		/* the next byte to look at */
+	const char *end;
+	int line, col;		/* the scalar's position */
+	bool exact;		/* its text is the file's: word columns hold */
 };
 
-/* The 1-based column of at, in characters: UTF-8 continuation bytes do
- * not count. */
-static int
-parser_col(const struct parser *ps, const char *at)
-{
-	const char *q;
-	int col = 1;
+struct word {
+	const char *s;
+	size_t len;		/* 0: no more words */
+};
 
-	for (q = ps->bol; q < at; q++)
-		if (((unsigned char)*q & 0xc0) != 0x80)
-			col++;
-	return col;
+/* Characters (not UTF-8 continuation bytes) in [from, to). */
+static int
+chars(const char *from, const char *to)
+{
+	int n = 0;
+
+	for (; from < to; from++)
+		if (((unsigned char)*from & 0xc0) != 0x80)
+			n++;
+	return n;
 }
 
-static int __attribute__((format(printf, 3, 4)))
-parser_err(const struct parser *ps, const char *at, const char *fmt, ...)
+static int __attribute__((format(printf, 4, 5)))
+tp_err(const struct tparse *tp, int line, int col, const char *fmt, ...)
 {
+	char msg[sizeof ((struct diag *)0)->msg];
+	struct diag d;
 	va_list ap;
-	int n;
 
-	if (ps->err == NULL || ps->errlen == 0)
+	if (tp->err == NULL || tp->errlen == 0)
 		return -1;
-	n = snprintf(ps->err, ps->errlen, "%s:%d:%d: ", ps->file, ps->line,
-	    at != NULL ? parser_col(ps, at) : 1);
-	if (n >= 0 && (size_t)n < ps->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	diag_set(&d, tp->file, line, col, "%s", msg);
+	diag_format(&d, tp->err, tp->errlen);
 	return -1;
 }
 
-/* The next word of the line; its len is 0 at the end or at a comment,
- * and s then points where a word was expected. */
-static struct word
-parser_word(struct parser *ps)
-{
-	struct word w;
+#define TP_NODE(n)	ynode_line(n), ynode_col(n)
+/* The position of at, a place in ws's text. */
+#define TP_AT(ws, at)	(ws)->line, (ws)->col + ((ws)->exact ? \
+	chars((ws)->s, (at)) : 0)
 
-	while (ps->p < ps->eol && (*ps->p == ' ' || *ps->p == '\t'))
-		ps->p++;
-	w.s = ps->p;
-	w.len = 0;
-	if (ps->p == ps->eol || *ps->p == '#')
-		return w;
-	if (*ps->p == '=') {
-		ps->p++;
-		w.len = 1;
-		return w;
-	}
-	while (ps->p < ps->eol && *ps->p != ' ' && *ps->p != '\t' &&
-	    *ps->p != '=')
-		ps->p++;
-	w.len = (size_t)(ps->p - w.s);
+/* Words in messages: at most 40 bytes of them. */
+#define WORD_FMT	"'%.*s%s'"
+#define WORD_ARG(w)	(int)((w).len > 40 ? 40 : (w).len), (w).s, \
+	(w).len > 40 ? "..." : ""
+
+static struct word
+word_of(const char *s)
+{
+	struct word w = { s, strlen(s) };
+
 	return w;
 }
 
@@ -150,10 +138,47 @@ word_is(struct word w, const char *s)
 	return w.len == strlen(s) && strncasecmp(w.s, s, w.len) == 0;
 }
 
-/* Words in messages: at most 40 bytes of them. */
-#define WORD_FMT	"'%.*s%s'"
-#define WORD_ARG(w)	(int)((w).len > 40 ? 40 : (w).len), (w).s, \
-	(w).len > 40 ? "..." : ""
+/* The words of scalar n. A plain scalar on one line reads as the file
+ * does; a quoted one does too when it holds no escape (its text is two
+ * characters shorter than the columns it spans). */
+static void
+words_init(struct words *ws, const yaml_node_t *n)
+{
+	const char *s = ynode_str(n);
+	size_t span = n->end_mark.column - n->start_mark.column;
+	bool one_line = n->start_mark.line == n->end_mark.line;
+
+	ws->s = ws->p = s;
+	ws->end = s + strlen(s);
+	ws->line = ynode_line(n);
+	ws->col = ynode_col(n);
+	ws->exact = false;
+	if (!one_line)
+		return;
+	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+		ws->exact = true;
+	else if ((n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+	    n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE) &&
+	    span == (size_t)chars(ws->s, ws->end) + 2) {
+		ws->exact = true;
+		ws->col++;
+	}
+}
+
+/* The next word; its len is 0 at the end, s then pointing there. */
+static struct word
+words_next(struct words *ws)
+{
+	struct word w;
+
+	while (ws->p < ws->end && (*ws->p == ' ' || *ws->p == '\t'))
+		ws->p++;
+	w.s = ws->p;
+	while (ws->p < ws->end && *ws->p != ' ' && *ws->p != '\t')
+		ws->p++;
+	w.len = (size_t)(ws->p - w.s);
+	return w;
+}
 
 static int
 role_lookup(struct word w)
@@ -213,43 +238,58 @@ colour_lookup(struct word w, short *out)
 	return -1;
 }
 
-/* A colour where one must be: after '=' or after "on". */
+/* A colour where one must be: first, or after "on" (prev). */
 static int
-parse_colour(struct parser *ps, struct word prev, short *out)
+parse_colour(const struct tparse *tp, struct words *ws, const char *prev,
+    short *out)
 {
-	struct word w = parser_word(ps);
+	struct word w = words_next(ws);
 
 	if (w.len == 0)
-		return parser_err(ps, w.s, "expected a colour after " WORD_FMT,
-		    WORD_ARG(prev));
+		return tp_err(tp, TP_AT(ws, w.s), "expected a colour after '%s'",
+		    prev);
 	if (colour_lookup(w, out) == 0)
 		return 0;
 	if (attr_lookup(w) != 0 || word_is(w, "on"))
-		return parser_err(ps, w.s,
+		return tp_err(tp, TP_AT(ws, w.s),
 		    "expected a colour before " WORD_FMT
 		    " ('default' is the terminal's own)", WORD_ARG(w));
-	return parser_err(ps, w.s, "unknown colour " WORD_FMT
+	return tp_err(tp, TP_AT(ws, w.s), "unknown colour " WORD_FMT
 	    " (a name, bright-NAME, default or 0..255)", WORD_ARG(w));
 }
 
-/* ROLE = FG [on BG] [ATTR...], from just after the '='. */
+/* ROLE: FG [on BG] [ATTR...], from value node n of role r. */
 static int
-parse_style(struct parser *ps, struct word eq, struct theme_style *st)
+parse_style(const struct tparse *tp, int r, const yaml_node_t *n,
+    struct theme_style *st)
 {
+	char after[32];
+	struct words ws;
 	struct word w;
 	bool have_bg = false;
 	unsigned bit;
 
+	snprintf(after, sizeof after, "%s:", role_names[r]);
+	if (ynode_is_null(n))
+		return tp_err(tp, TP_NODE(n), "expected a colour after '%s'",
+		    after);
+	if (n->type != YAML_SCALAR_NODE)
+		return tp_err(tp, TP_NODE(n), "expected FG [on BG] [ATTR...] "
+		    "for '%s', not %s", role_names[r], ynode_kind(n));
+	if (strlen(ynode_str(n)) != n->data.scalar.length)
+		return tp_err(tp, TP_NODE(n), "a NUL character in the value "
+		    "of '%s'", role_names[r]);
+	words_init(&ws, n);
 	st->fg = st->bg = -1;
 	st->attrs = 0;
-	if (parse_colour(ps, eq, &st->fg) != 0)
+	if (parse_colour(tp, &ws, after, &st->fg) != 0)
 		return -1;
-	for (w = parser_word(ps); w.len > 0; w = parser_word(ps)) {
+	for (w = words_next(&ws); w.len > 0; w = words_next(&ws)) {
 		if (word_is(w, "on")) {
 			if (have_bg)
-				return parser_err(ps, w.s,
+				return tp_err(tp, TP_AT(&ws, w.s),
 				    "background given twice");
-			if (parse_colour(ps, w, &st->bg) != 0)
+			if (parse_colour(tp, &ws, "on", &st->bg) != 0)
 				return -1;
 			have_bg = true;
 		} else if ((bit = attr_lookup(w)) != 0) {
@@ -258,11 +298,12 @@ parse_style(struct parser *ps, struct word eq, struct theme_style *st)
 			short c;
 
 			if (colour_lookup(w, &c) == 0)
-				return parser_err(ps, w.s,
+				return tp_err(tp, TP_AT(&ws, w.s),
 				    "unexpected colour " WORD_FMT
 				    " (a background is written 'on %.*s')",
 				    WORD_ARG(w), (int)w.len, w.s);
-			return parser_err(ps, w.s, "unknown attribute " WORD_FMT
+			return tp_err(tp, TP_AT(&ws, w.s),
+			    "unknown attribute " WORD_FMT
 			    " (bold, reverse, underline, dim, standout)",
 			    WORD_ARG(w));
 		}
@@ -270,9 +311,8 @@ parse_style(struct parser *ps, struct word eq, struct theme_style *st)
 	return 0;
 }
 
-/* A theme name: 1..63 letters, digits, '.', '-', '_', not led by '.'. */
-static bool
-name_ok(const char *s, size_t len)
+bool
+theme_name_ok(const char *s, size_t len)
 {
 	size_t i;
 
@@ -285,55 +325,156 @@ name_ok(const char *s, size_t len)
 	return true;
 }
 
+/* name: NAME, from key node k and value node n. */
 static int
-parse_name(struct parser *ps, struct word eq, struct theme *t, int *given)
+parse_name(const struct tparse *tp, const yaml_node_t *k,
+    const yaml_node_t *n, struct theme *t, int *given)
 {
-	struct word w = parser_word(ps), extra;
+	const char *s;
 
-	if (w.len == 0)
-		return parser_err(ps, w.s, "expected a theme name after "
-		    WORD_FMT, WORD_ARG(eq));
 	if (*given != 0)
-		return parser_err(ps, w.s,
+		return tp_err(tp, TP_NODE(k),
 		    "duplicate name (first given on line %d)", *given);
-	if (!name_ok(w.s, w.len))
-		return parser_err(ps, w.s, "bad theme name " WORD_FMT
-		    " (1-63 letters, digits, '.', '-', '_')", WORD_ARG(w));
-	extra = parser_word(ps);
-	if (extra.len > 0)
-		return parser_err(ps, extra.s, "unexpected " WORD_FMT
-		    " after the theme name", WORD_ARG(extra));
-	memcpy(t->name, w.s, w.len);
-	t->name[w.len] = '\0';
-	*given = ps->line;
+	if (ynode_is_null(n))
+		return tp_err(tp, TP_NODE(n),
+		    "expected a theme name after 'name:'");
+	if (n->type != YAML_SCALAR_NODE)
+		return tp_err(tp, TP_NODE(n), "expected a theme name, not %s",
+		    ynode_kind(n));
+	s = ynode_str(n);
+	if (!theme_name_ok(s, n->data.scalar.length))
+		return tp_err(tp, TP_NODE(n), "bad theme name " WORD_FMT
+		    " (1-63 letters, digits, '.', '-', '_')",
+		    WORD_ARG(word_of(s)));
+	snprintf(t->name, sizeof t->name, "%s", s);
+	*given = ynode_line(k);
 	return 0;
 }
 
-/* Finds the end of the line at ps->bol, refusing control bytes and long
- * lines; sets ps->eol and returns where the next line starts. */
+/*
+ * The text before YAML sees it, a line at a time: no line over
+ * THEME_MAX_LINE bytes, no control character but tabs and CRLF line ends,
+ * none of the characters YAML would take for a line break (which would
+ * put every position after it off), and no "ROLE = ..." line of the
+ * format themes had before they were YAML. *content: some line is
+ * neither blank nor a comment.
+ */
 static int
-parser_line(struct parser *ps, const char *end, const char **next)
+theme_scan(const struct tparse *tp, const char *buf, size_t len,
+    bool *content)
 {
-	const char *q;
+	const char *bol, *q, *end = buf + len, *w;
 	unsigned char c;
+	int line;
 
-	for (q = ps->bol; q < end; q++) {
-		c = (unsigned char)*q;
-		if (c == '\n' || (c == '\r' && q + 1 < end && q[1] == '\n'))
-			break;
-		if (q - ps->bol >= THEME_MAX_LINE)
-			return parser_err(ps, q, "line longer than %d bytes",
-			    THEME_MAX_LINE);
-		if (c == '\0')
-			return parser_err(ps, q, "NUL byte");
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return parser_err(ps, q, "control character 0x%02x",
-			    c);
+	*content = false;
+	for (bol = buf, line = 1; bol < end; line++) {
+		for (q = bol; q < end; q++) {
+			c = (unsigned char)*q;
+			if (c == '\n' || (c == '\r' && q + 1 < end &&
+			    q[1] == '\n'))
+				break;
+			if (q - bol >= THEME_MAX_LINE)
+				return tp_err(tp, line, 1 + chars(bol, q),
+				    "line longer than %d bytes",
+				    THEME_MAX_LINE);
+			if (c == '\0')
+				return tp_err(tp, line, 1 + chars(bol, q),
+				    "NUL byte");
+			if ((c < 0x20 && c != '\t') || c == 0x7f)
+				return tp_err(tp, line, 1 + chars(bol, q),
+				    "control character 0x%02x", c);
+			if ((c == 0xc2 && q + 1 < end &&
+			    (unsigned char)q[1] == 0x85) ||
+			    (c == 0xe2 && q + 2 < end &&
+			    (unsigned char)q[1] == 0x80 &&
+			    ((unsigned char)q[2] == 0xa8 ||
+			    (unsigned char)q[2] == 0xa9)))
+				return tp_err(tp, line, 1 + chars(bol, q),
+				    "a line break other than LF or CRLF "
+				    "(U+0085, U+2028, U+2029)");
+		}
+		for (w = bol; w < q && (*w == ' ' || *w == '\t'); w++)
+			;
+		if (w < q && *w != '#')
+			*content = true;
+		while (w < q && (*w == '_' || *w == '-' ||
+		    (*w >= 'a' && *w <= 'z') || (*w >= 'A' && *w <= 'Z')))
+			w++;
+		if (w > bol && w[-1] != ' ' && w[-1] != '\t') {
+			while (w < q && (*w == ' ' || *w == '\t'))
+				w++;
+			if (w < q && *w == '=')
+				return tp_err(tp, line, 1 + chars(bol, w),
+				    "'=' where a theme has ':' (themes are "
+				    "YAML: write 'ROLE: FG [on BG] [ATTR...]')");
+		}
+		if (q < end && *q == '\r')
+			q++;
+		bol = q < end ? q + 1 : end;
 	}
-	ps->eol = q;
-	if (q < end && *q == '\r')
-		q++;
-	*next = q < end ? q + 1 : end;
+	return 0;
+}
+
+/* A top-level value that is not a mapping: "header red" said plainly. */
+static int
+theme_not_mapping(const struct tparse *tp, const yaml_node_t *root)
+{
+	struct words ws;
+	struct word w;
+
+	if (root->type == YAML_SCALAR_NODE) {
+		words_init(&ws, root);
+		w = words_next(&ws);
+		if (w.len > 0 && (word_is(w, "name") || role_lookup(w) >= 0))
+			return tp_err(tp, TP_AT(&ws, w.s + w.len),
+			    "expected ':' after " WORD_FMT, WORD_ARG(w));
+	}
+	return tp_err(tp, TP_NODE(root), "a theme is a mapping, one "
+	    "'ROLE: FG [on BG] [ATTR...]' a line, not %s", ynode_kind(root));
+}
+
+/* The document's mapping of roles into t. */
+static int
+theme_walk(const struct tparse *tp, struct ydoc *y, struct theme *t,
+    int *name_given)
+{
+	int given[THEME_NROLES] = { 0 }, r;
+	yaml_node_t *root = ydoc_root(y), *k, *v;
+	yaml_node_pair_t *pair;
+	struct word kw;
+
+	if (ynode_is_null(root))
+		return 0;	/* "---" and nothing else: no role given */
+	if (root->type != YAML_MAPPING_NODE)
+		return theme_not_mapping(tp, root);
+	for (pair = root->data.mapping.pairs.start;
+	    pair < root->data.mapping.pairs.top; pair++) {
+		k = ydoc_node(y, pair->key);
+		v = ydoc_node(y, pair->value);
+		if (k->type != YAML_SCALAR_NODE)
+			return tp_err(tp, TP_NODE(k),
+			    "expected a role name, not %s", ynode_kind(k));
+		kw = word_of(ynode_str(k));
+		if (word_is(kw, "name")) {
+			if (parse_name(tp, k, v, t, name_given) != 0)
+				return -1;
+			continue;
+		}
+		if ((r = role_lookup(kw)) < 0)
+			return tp_err(tp, TP_NODE(k), "unknown role " WORD_FMT,
+			    WORD_ARG(kw));
+		if (given[r] != 0)
+			return tp_err(tp, TP_NODE(k),
+			    "duplicate role '%s' (first given on line %d)",
+			    role_names[r], given[r]);
+		if (parse_style(tp, r, v, &t->role[r]) != 0)
+			return -1;
+		given[r] = ynode_line(k);
+	}
+	for (r = 0; r < THEME_NROLES; r++)
+		if (given[r] == 0 && r != THEME_NORMAL)
+			t->role[r] = t->role[THEME_NORMAL];
 	return 0;
 }
 
@@ -349,7 +490,7 @@ name_from_file(const char *file, char name[64])
 	len = strlen(b);
 	if (len > 6 && strcmp(b + len - 6, ".theme") == 0)
 		len -= 6;
-	if (!name_ok(b, len))
+	if (!theme_name_ok(b, len))
 		len = 0;
 	memcpy(name, b, len);
 	name[len] = '\0';
@@ -359,57 +500,37 @@ int
 theme_parse(const char *file, const char *buf, size_t len, struct theme *out,
     char *err, size_t errlen)
 {
-	struct parser ps = { file != NULL ? file : "(theme)", 1, buf, buf,
-	    buf, err, errlen };
-	const char *end, *next;
-	int given[THEME_NROLES] = { 0 }, name_given = 0, r;
+	struct tparse tp = { file != NULL ? file : "(theme)", err, errlen };
+	int name_given = 0, r, rc;
+	bool content;
 	struct theme t;
-	struct word key, eq;
+	struct diag d;
+	struct ydoc y;
 
-	if (buf == NULL) {	/* no text: an empty theme */
-		buf = "";
-		ps.bol = ps.p = ps.eol = buf;
+	if (buf == NULL)	/* no text: an empty theme */
 		len = 0;
-	}
-	end = next = buf + len;
 	memset(&t, 0, sizeof t);
-	t.role[THEME_NORMAL].fg = t.role[THEME_NORMAL].bg = -1;
-	if (len > THEME_MAX_FILE)
-		return parser_err(&ps, NULL, "file larger than 64 KiB (%d bytes)",
-		    THEME_MAX_FILE);
-	for (; ps.bol < end; ps.bol = next, ps.line++) {
-		if (parser_line(&ps, end, &next) != 0)
-			return -1;
-		ps.p = ps.bol;
-		key = parser_word(&ps);
-		if (key.len == 0)
-			continue;
-		r = word_is(key, "name") ? THEME_NROLES : role_lookup(key);
-		if (r < 0)
-			return parser_err(&ps, key.s, "unknown role " WORD_FMT,
-			    WORD_ARG(key));
-		eq = parser_word(&ps);
-		if (!word_is(eq, "="))
-			return parser_err(&ps, eq.s, "expected '=' after "
-			    WORD_FMT, WORD_ARG(key));
-		if (r == THEME_NROLES) {
-			if (parse_name(&ps, eq, &t, &name_given) != 0)
-				return -1;
-			continue;
-		}
-		if (given[r] != 0)
-			return parser_err(&ps, key.s,
-			    "duplicate role '%s' (first given on line %d)",
-			    role_names[r], given[r]);
-		if (parse_style(&ps, eq, &t.role[r]) != 0)
-			return -1;
-		given[r] = ps.line;
-	}
 	for (r = 0; r < THEME_NROLES; r++)
-		if (given[r] == 0 && r != THEME_NORMAL)
-			t.role[r] = t.role[THEME_NORMAL];
+		t.role[r].fg = t.role[r].bg = -1;
+	if (len > THEME_MAX_BYTES)
+		return tp_err(&tp, 1, 1, "file larger than 64 KiB (%d bytes)",
+		    THEME_MAX_BYTES);
+	if (len > 0 && theme_scan(&tp, buf, len, &content) != 0)
+		return -1;
+	if (len > 0 && content) {
+		diag_clear(&d);
+		if (ydoc_load(&y, tp.file, buf, len, &d) != 0) {
+			if (err != NULL && errlen > 0)
+				diag_format(&d, err, errlen);
+			return -1;
+		}
+		rc = theme_walk(&tp, &y, &t, &name_given);
+		ydoc_fini(&y);
+		if (rc != 0)
+			return -1;
+	}
 	if (name_given == 0)
-		name_from_file(ps.file, t.name);
+		name_from_file(tp.file, t.name);
 	*out = t;
 	return 0;
 }
@@ -428,211 +549,4 @@ theme_default(struct theme *out)
 	snprintf(out->name, sizeof out->name, "%s", b->name);
 	for (r = 0; r < THEME_NROLES; r++)
 		out->role[r].fg = out->role[r].bg = -1;
-}
-
-/* The directories searched for NAME.theme, in order; how many. A
- * directory whose path would be too long is left out. */
-static size_t
-theme_dirs(char dirs[THEME_NDIRS][PATH_MAX])
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	char exe[PATH_MAX], *slash;
-	ssize_t n;
-	size_t nd = 0;
-	int w;
-
-	w = -1;
-	if (xdg != NULL && xdg[0] == '/')
-		w = snprintf(dirs[nd], PATH_MAX, "%s/vmbal/themes", xdg);
-	else if (home != NULL && home[0] != '\0')
-		w = snprintf(dirs[nd], PATH_MAX, "%s/.config/vmbal/themes",
-		    home);
-	if (w > 0 && w < PATH_MAX)
-		nd++;
-	w = snprintf(dirs[nd], PATH_MAX, "%s/themes", VMBAL_SHAREDIR);
-	if (w > 0 && w < PATH_MAX)
-		nd++;
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')) != NULL) {
-			*slash = '\0';
-			w = snprintf(dirs[nd], PATH_MAX, "%s/themes", exe);
-			if (w > 0 && w < PATH_MAX &&
-			    (nd == 0 || strcmp(dirs[nd], dirs[nd - 1]) != 0))
-				nd++;
-		}
-	}
-	return nd;
-}
-
-/*
- * Reads path into a new buffer (caller frees), at most one byte more than
- * a theme may have, so that the parser can refuse a file too large.
- * 1 read, 0 no such file, -1 error with a message, THEME_REFUSED when the
- * file is not one vmbal trusts (safefile.h: another user could have
- * written it, or it is not a regular file).
- */
-static int
-read_theme_file(const char *path, char **buf, size_t *len, char *err,
-    size_t errlen)
-{
-	struct stat st;
-	char why[256];
-	int fd;
-
-	*buf = NULL;
-	switch (safefile_open(path, &fd, &st, why, sizeof why)) {
-	case SAFEFILE_OK:
-		break;
-	case SAFEFILE_MISSING:
-		return 0;
-	case SAFEFILE_UNSAFE:
-		snprintf(err, errlen, "%s: %s", path, why);
-		return THEME_REFUSED;
-	default:
-		snprintf(err, errlen, "%s: %s", path, why);
-		return -1;
-	}
-	if ((*buf = malloc(THEME_MAX_FILE + 1)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		close(fd);
-		return -1;
-	}
-	if (safefile_read(fd, *buf, THEME_MAX_FILE + 1, len) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		free(*buf);
-		*buf = NULL;
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 1;
-}
-
-int
-theme_load(const char *name, struct theme *out, char *err, size_t errlen)
-{
-	char dirs[THEME_NDIRS][PATH_MAX], path[PATH_MAX + 80], label[96];
-	const struct theme_builtin *b;
-	size_t nd, i, len;
-	char *buf;
-	int rc;
-
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	else
-		errlen = 0;
-	theme_default(out);
-	if (name == NULL || !name_ok(name, strlen(name))) {
-		snprintf(err, errlen, "bad theme name '%.64s' (1-63 letters, "
-		    "digits, '.', '-', '_')", name != NULL ? name : "");
-		return -1;
-	}
-	nd = theme_dirs(dirs);
-	for (i = 0; i < nd; i++) {
-		snprintf(path, sizeof path, "%s/%s.theme", dirs[i], name);
-		rc = read_theme_file(path, &buf, &len, err, errlen);
-		if (rc == 0)
-			continue;
-		if (rc > 0) {
-			rc = theme_parse(path, buf, len, out, err, errlen) == 0 ?
-			    0 : -1;
-			free(buf);
-		}
-		if (rc != 0)
-			theme_default(out);
-		else
-			snprintf(out->name, sizeof out->name, "%s", name);
-		return rc;
-	}
-	if ((b = theme_builtin_find(name)) != NULL) {
-		snprintf(label, sizeof label, "%s.theme (built in)", name);
-		if (theme_parse(label, b->start, (size_t)(b->end - b->start),
-		    out, err, errlen) == 0)
-			return 0;
-		theme_default(out);
-		return -1;
-	}
-	if (errlen > 0) {
-		len = (size_t)snprintf(err, errlen, "no theme '%s': no %s.theme in",
-		    name, name);
-		for (i = 0; i < nd && len < errlen; i++)
-			len += (size_t)snprintf(err + len, errlen - len, "%s %s",
-			    i == 0 ? "" : i + 1 == nd ? " or" : ",", dirs[i]);
-		if (len < errlen)
-			snprintf(err + len, errlen - len,
-			    "; built in: dark, light, mono");
-	}
-	return -1;
-}
-
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-/* Adds the themes of dir not yet in found[0..*n) (growing it). */
-static void
-list_dir(const char *dir, char (**found)[64], size_t *n, size_t *cap)
-{
-	struct dirent *e;
-	struct stat st;
-	DIR *d;
-	size_t len, i;
-	char (*grown)[64];
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		len = strlen(e->d_name);
-		if (len <= 6 || strcmp(e->d_name + len - 6, ".theme") != 0 ||
-		    !name_ok(e->d_name, len - 6))
-			continue;
-		if (fstatat(dirfd(d), e->d_name, &st, 0) != 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		len -= 6;
-		for (i = 0; i < *n; i++)
-			if (strncmp((*found)[i], e->d_name, len) == 0 &&
-			    (*found)[i][len] == '\0')
-				break;
-		if (i < *n)
-			continue;
-		if (*n == *cap) {
-			*cap = *cap != 0 ? *cap * 2 : 16;
-			grown = realloc(*found, *cap * sizeof **found);
-			if (grown == NULL)
-				break;
-			*found = grown;
-		}
-		memcpy((*found)[*n], e->d_name, len);
-		(*found)[(*n)++][len] = '\0';
-	}
-	closedir(d);
-}
-
-size_t
-theme_list(char names[][64], size_t max)
-{
-	char dirs[THEME_NDIRS][PATH_MAX], (*found)[64];
-	size_t nd, nfound = 0, cap = 16, n, i;
-
-	/* the built-ins go in first, so the directories do not repeat them */
-	if ((found = malloc(cap * sizeof *found)) == NULL)
-		return 0;
-	for (i = 0; theme_builtins[i].name != NULL && i < cap; i++)
-		snprintf(found[nfound++], 64, "%s", theme_builtins[i].name);
-	n = nfound;
-	nd = theme_dirs(dirs);
-	for (i = 0; i < nd; i++)
-		list_dir(dirs[i], &found, &nfound, &cap);
-	if (nfound > n)
-		qsort(found + n, nfound - n, sizeof *found, name_cmp);
-	for (i = 0; i < nfound && i < max; i++)
-		memcpy(names[i], found[i], 64);
-	free(found);
-	return i;
 }

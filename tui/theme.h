@@ -2,10 +2,12 @@
  * theme.h - console themes: which colours and attributes each display
  * role is drawn with.
  *
- * A theme is a small text file (themes/README.md describes the format).
- * theme_parse, theme_load and theme_list are pure C and libc: no ncurses,
- * so they are unit-tested without a terminal. theme_apply (theme_apply.c)
- * is the one place that turns a theme into ncurses colour pairs.
+ * A theme is a small YAML file, read by the configuration's YAML layer
+ * (../engine/ynode.h): one "ROLE: FG [on BG] [ATTR...]" line per role
+ * (themes/README.md describes the format). theme_parse (theme.c),
+ * theme_load and theme_list (theme_find.c) call no ncurses, so they are
+ * unit-tested without a terminal. theme_apply (theme_apply.c) is the one
+ * place that turns a theme into ncurses colour pairs.
  */
 #ifndef VMBAL_THEME_H
 #define VMBAL_THEME_H
@@ -48,6 +50,9 @@ struct theme {
 	struct theme_style role[THEME_NROLES];
 };
 
+#define THEME_MAX_BYTES	65536	/* in a theme file */
+#define THEME_MAX_LINE	256	/* bytes in a line, without its newline */
+
 /*
  * Parses a theme file's text (buf need not be NUL-terminated). 0, or -1
  * with "FILE:LINE:COL: message" in err. Pure: no ncurses.
@@ -69,6 +74,9 @@ int theme_parse(const char *file, const char *buf, size_t len,
 #define THEME_REFUSED (-2)
 int theme_load(const char *name, struct theme *out, char *err,
     size_t errlen);
+
+/* A theme name: 1..63 letters, digits, '.', '-', '_', not led by '.'. */
+bool theme_name_ok(const char *s, size_t len);
 
 /* The built-in dark theme; never fails. */
 void theme_default(struct theme *out);

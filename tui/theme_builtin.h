@@ -1,6 +1,6 @@
 /*
  * theme_builtin.h - the themes compiled into the binary (private to
- * theme.c and its tests).
+ * theme.c, theme_find.c, theme_apply.c and their tests).
  */
 #ifndef VMBAL_THEME_BUILTIN_H
 #define VMBAL_THEME_BUILTIN_H

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../probes/monotime.h"
+#include "../../lib/monotime.h"
 #include "../../actions/dnat_iptc.h"
 
 #define NSVC 1000

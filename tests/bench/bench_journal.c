@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "../../actions/journal_file.h"
-#include "../../probes/monotime.h"
+#include "../../lib/monotime.h"
 #include "../unit/journal_gen.h"
 
 #define NOW 1800000000.0

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../probes/monotime.h"
+#include "../../lib/monotime.h"
 #include "../../engine/plan.h"
 
 static long

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../probes/monotime.h"
+#include "../../lib/monotime.h"
 #include "../../engine/config.h"
 #include "../../probes/lv_probe.h"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../probes/monotime.h"
+#include "../../lib/monotime.h"
 #include "../../actions/sim_action.h"
 #include "../../cli/demo.h"
 #include "../../cli/run.h"

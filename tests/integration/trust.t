@@ -116,7 +116,7 @@ def console(args, env, wait=5):
 xdg = os.path.join(tmp, "xdg")
 os.makedirs(os.path.join(xdg, "vmbal", "themes"))
 th = write(os.path.join(xdg, "vmbal", "themes", "planted.theme"),
-           "normal = green\n", 0o666)
+           "normal: green\n", 0o666)
 rc, err = console(["--demo", "--theme", "planted"],
                   env_of(XDG_CONFIG_HOME=xdg, TERM="xterm"))
 check(rc == 2 and err.startswith("vmbal: %s: writable by" % th),

@@ -224,7 +224,7 @@ try:
     cfgdir = os.path.join(c.dir, "config", "vmbal", "themes")
     os.makedirs(cfgdir)
     with open(os.path.join(cfgdir, "broken.theme"), "w") as f:
-        f.write("normal = chartreuse on black\n")
+        f.write("normal: chartreuse on black\n")
 finally:
     c.close()
 c2dir = None
@@ -232,12 +232,12 @@ import tempfile
 d = tempfile.mkdtemp()
 os.makedirs(os.path.join(d, "vmbal", "themes"))
 with open(os.path.join(d, "vmbal", "themes", "broken.theme"), "w") as f:
-    f.write("normal = chartreuse on black\n")
+    f.write("normal: chartreuse on black\n")
 c = Console(["--demo", "--theme", "broken"], 100, 32, env={"XDG_CONFIG_HOME": d})
 try:
     def broken_theme():
         s = c.wait(lambda s: "atlas" in s and "theme:" in s, 10, "message")
-        return "broken.theme:1:10: unknown colour" in s, s
+        return "broken.theme:1:9: unknown colour" in s, s
     tap.attempt("a broken theme file: its FILE:LINE:COL message, the default", broken_theme)
 finally:
     c.close()

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "../../probes/lv_connect.h"
-#include "../../probes/monotime.h"
+#include "../../lib/monotime.h"
 
 static void
 check_uri(const char *in, const char *want)

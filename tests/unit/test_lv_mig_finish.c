@@ -28,7 +28,7 @@
 #include <libvirt/libvirt.h>
 
 #include "../../actions/lv_migrate.h"
-#include "../../probes/monotime.h"
+#include "../../lib/monotime.h"
 
 #define GATE_CAP_S 4.0		/* a blocked close gives up by itself */
 #define PROMPT_S 0.1		/* poll() and progress(): never longer */

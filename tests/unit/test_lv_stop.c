@@ -21,7 +21,7 @@
 
 #include "../../actions/lv_migrate.h"
 #include "../../probes/lv_probe.h"
-#include "../../probes/monotime.h"
+#include "../../lib/monotime.h"
 
 #define BOUND_S 1.5	/* every free() below, stuck or not */
 

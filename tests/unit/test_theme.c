@@ -128,45 +128,85 @@ static const struct {
 	size_t len;		/* 0: strlen(text) */
 	const char *err;
 } bad[] = {
-	{ "hdr = red\n", 0, "t.theme:1:1: unknown role 'hdr'" },
-	{ "# roles\n\n  Bar-Low = red\n", 0,
+	{ "hdr: red\n", 0, "t.theme:1:1: unknown role 'hdr'" },
+	{ "# roles\n\n  Bar-Low: red\n", 0,
 	  "t.theme:3:3: unknown role 'Bar-Low'" },
-	{ "normal = purple\n", 0, "t.theme:1:10: unknown colour 'purple' "
+	{ "normal: purple\n", 0, "t.theme:1:9: unknown colour 'purple' "
 	  "(a name, bright-NAME, default or 0..255)" },
-	{ "normal = 256\n", 0, "t.theme:1:10: unknown colour '256' "
+	{ "normal: 256\n", 0, "t.theme:1:9: unknown colour '256' "
 	  "(a name, bright-NAME, default or 0..255)" },
-	{ "normal = 12a\n", 0, "t.theme:1:10: unknown colour '12a' "
+	{ "normal: 12a\n", 0, "t.theme:1:9: unknown colour '12a' "
 	  "(a name, bright-NAME, default or 0..255)" },
-	{ "normal = bright-\n", 0, "t.theme:1:10: unknown colour 'bright-' "
+	{ "normal: bright-\n", 0, "t.theme:1:9: unknown colour 'bright-' "
 	  "(a name, bright-NAME, default or 0..255)" },
-	{ "normal = red on dark-blue\n", 0, "t.theme:1:17: unknown colour "
+	{ "normal: red on dark-blue\n", 0, "t.theme:1:16: unknown colour "
 	  "'dark-blue' (a name, bright-NAME, default or 0..255)" },
-	{ "normal = red on blue blink\n", 0, "t.theme:1:22: unknown attribute "
+	{ "normal: red on blue blink\n", 0, "t.theme:1:21: unknown attribute "
 	  "'blink' (bold, reverse, underline, dim, standout)" },
-	{ "normal = red blue\n", 0, "t.theme:1:14: unexpected colour 'blue' "
+	{ "normal: red blue\n", 0, "t.theme:1:13: unexpected colour 'blue' "
 	  "(a background is written 'on blue')" },
-	{ "normal = bold\n", 0, "t.theme:1:10: expected a colour before "
+	{ "normal: bold\n", 0, "t.theme:1:9: expected a colour before "
 	  "'bold' ('default' is the terminal's own)" },
-	{ "normal =\n", 0, "t.theme:1:9: expected a colour after '='" },
-	{ "normal = red on\n", 0, "t.theme:1:16: expected a colour after 'on'" },
-	{ "normal = red on blue on black\n", 0,
-	  "t.theme:1:22: background given twice" },
-	{ "normal = red\n\n# again\nnormal = blue\n", 0,
+	{ "normal:\n", 0, "t.theme:1:8: expected a colour after 'normal:'" },
+	{ "normal: red on\n", 0, "t.theme:1:15: expected a colour after 'on'" },
+	{ "normal: red on blue on black\n", 0,
+	  "t.theme:1:21: background given twice" },
+	{ "normal: red\n\n# again\nnormal: blue\n", 0,
 	  "t.theme:4:1: duplicate role 'normal' (first given on line 1)" },
-	{ "header red\n", 0, "t.theme:1:8: expected '=' after 'header'" },
-	{ "header\n", 0, "t.theme:1:7: expected '=' after 'header'" },
-	{ "header: red\n", 0, "t.theme:1:1: unknown role 'header:'" },
-	{ "name = a b\n", 0, "t.theme:1:10: unexpected 'b' after the theme name" },
-	{ "name = a/b\n", 0, "t.theme:1:8: bad theme name 'a/b' "
+	{ "normal: red\nNORMAL: blue\n", 0,
+	  "t.theme:2:1: duplicate role 'normal' (first given on line 1)" },
+	{ "header red\n", 0, "t.theme:1:7: expected ':' after 'header'" },
+	{ "header\n", 0, "t.theme:1:7: expected ':' after 'header'" },
+	{ "blah blah\n", 0, "t.theme:1:1: a theme is a mapping, one "
+	  "'ROLE: FG [on BG] [ATTR...]' a line, not a scalar" },
+	{ "- normal\n", 0, "t.theme:1:1: a theme is a mapping, one "
+	  "'ROLE: FG [on BG] [ATTR...]' a line, not a list" },
+	/* the format before themes were YAML: said where and how */
+	{ "# mine\nname = mine\nnormal = red\n", 0, "t.theme:2:6: '=' where "
+	  "a theme has ':' (themes are YAML: write 'ROLE: FG [on BG] "
+	  "[ATTR...]')" },
+	{ "header= red\n", 0, "t.theme:1:7: '=' where a theme has ':' "
+	  "(themes are YAML: write 'ROLE: FG [on BG] [ATTR...]')" },
+	{ "[a]: red\n", 0, "t.theme:1:1: expected a role name, not a list" },
+	{ "normal: [red, bold]\n", 0, "t.theme:1:9: expected FG [on BG] "
+	  "[ATTR...] for 'normal', not a list" },
+	{ "title:\n  fg: red\n", 0, "t.theme:2:3: expected FG [on BG] "
+	  "[ATTR...] for 'title', not a mapping" },
+	/* quoted: the column still that of the word, unless escapes */
+	{ "normal: 'red on mauve'\n", 0, "t.theme:1:17: unknown colour "
+	  "'mauve' (a name, bright-NAME, default or 0..255)" },
+	{ "normal: \"red on\\tmauve\"\n", 0, "t.theme:1:9: unknown colour "
+	  "'mauve' (a name, bright-NAME, default or 0..255)" },
+	{ "normal: \"red\\0\"\n", 0,
+	  "t.theme:1:9: a NUL character in the value of 'normal'" },
+	/* on two lines: the value's own position */
+	{ "normal: red\n  on mauve\n", 0, "t.theme:1:9: unknown colour "
+	  "'mauve' (a name, bright-NAME, default or 0..255)" },
+	{ "name: a b\n", 0, "t.theme:1:7: bad theme name 'a b' "
 	  "(1-63 letters, digits, '.', '-', '_')" },
-	{ "name =\n", 0, "t.theme:1:7: expected a theme name after '='" },
-	{ "name = a\nname = b\n", 0,
-	  "t.theme:2:8: duplicate name (first given on line 1)" },
-	{ "normal = red\0\n", 14, "t.theme:1:13: NUL byte" },
-	{ "normal = red\x01\n", 0, "t.theme:1:13: control character 0x01" },
-	{ "normal = red\rdim = red\n", 0,
-	  "t.theme:1:13: control character 0x0d" },
-	{ "dim = red\n\x7f\n", 0, "t.theme:2:1: control character 0x7f" },
+	{ "name: a/b\n", 0, "t.theme:1:7: bad theme name 'a/b' "
+	  "(1-63 letters, digits, '.', '-', '_')" },
+	{ "name:\n", 0, "t.theme:1:6: expected a theme name after 'name:'" },
+	{ "name: [a]\n", 0, "t.theme:1:7: expected a theme name, not a list" },
+	{ "name: a\nname: b\n", 0,
+	  "t.theme:2:1: duplicate name (first given on line 1)" },
+	/* the YAML layer's own errors, positioned */
+	{ "normal: red\n\theader: blue\n", 0, "t.theme:2:1: YAML syntax "
+	  "error: a tab character: indent with spaces, not tabs" },
+	{ "name: x\n---\nnormal: red\n", 0, "t.theme:2:1: a second YAML "
+	  "document starts here: only one is allowed" },
+	{ "header: *nope\n", 0, "t.theme:1:9: YAML syntax error: found "
+	  "undefined alias" },
+	/* bytes no theme holds */
+	{ "normal: red\0\n", 13, "t.theme:1:12: NUL byte" },
+	{ "normal: red\x01\n", 0, "t.theme:1:12: control character 0x01" },
+	{ "normal: red\rdim: red\n", 0,
+	  "t.theme:1:12: control character 0x0d" },
+	{ "dim: red\n\x7f\n", 0, "t.theme:2:1: control character 0x7f" },
+	{ "normal: red\xe2\x80\xa8\n", 0, "t.theme:1:12: a line break other "
+	  "than LF or CRLF (U+0085, U+2028, U+2029)" },
+	{ "# \xc2\x85\n", 0, "t.theme:1:3: a line break other than LF or CRLF "
+	  "(U+0085, U+2028, U+2029)" },
 	/* columns count characters: the e-acute is one */
 	{ "# caf\xc3\xa9\x1b\n", 0, "t.theme:1:7: control character 0x1b" },
 };
@@ -190,9 +230,9 @@ test_errors(void **state)
 		assert_string_equal(err, bad[i].err);
 	}
 	/* a short err buffer is cut, never overrun */
-	assert_int_equal(theme_parse("t.theme", "hdr = red", 9, &t, err, 8), -1);
+	assert_int_equal(theme_parse("t.theme", "hdr: red", 8, &t, err, 8), -1);
 	assert_string_equal(err, "t.theme");
-	assert_int_equal(theme_parse("t.theme", "hdr = red", 9, &t, NULL, 0),
+	assert_int_equal(theme_parse("t.theme", "hdr: red", 8, &t, NULL, 0),
 	    -1);
 }
 
@@ -216,16 +256,23 @@ test_limits(void **state)
 	    sizeof err), -1);
 	assert_string_equal(err, "t.theme:1:257: line longer than 256 bytes");
 	/* ... also as the last line, without its newline, in the middle */
-	memcpy(line, "dim = red\n", 10);
-	memset(line + 10, ' ', 300);
-	assert_int_equal(theme_parse("t.theme", line, 310, &t, err,
+	memcpy(line, "dim: red\n", 9);
+	memset(line + 9, ' ', 300);
+	assert_int_equal(theme_parse("t.theme", line, 309, &t, err,
 	    sizeof err), -1);
 	assert_string_equal(err, "t.theme:2:257: line longer than 256 bytes");
 	/* CRLF line ends and tabs are fine */
-	text = "normal\t=\tred\r\nheader = blue\r\n";
+	text = "normal:\tred\r\nheader: blue\ton\tblack \t bold\r\n";
 	assert_int_equal(theme_parse("t.theme", text, strlen(text), &t, err,
 	    sizeof err), 0);
-	assert_style(&t.role[THEME_HEADER], 4, -1, 0);
+	assert_style(&t.role[THEME_NORMAL], 1, -1, 0);
+	assert_style(&t.role[THEME_HEADER], 4, 0, THEME_A_BOLD);
+	/* errors after CRLF lines are still on the right line and column */
+	text = "normal: red\r\n\r\nheader: blue on mauve\r\n";
+	assert_int_equal(theme_parse("t.theme", text, strlen(text), &t, err,
+	    sizeof err), -1);
+	assert_string_equal(err, "t.theme:3:17: unknown colour 'mauve' "
+	    "(a name, bright-NAME, default or 0..255)");
 	/* 64 KiB: fine; one byte more: refused before any line is read */
 	big = malloc(65537);
 	assert_non_null(big);
@@ -251,11 +298,13 @@ test_values_and_inheritance(void **state)
 	struct theme t;
 	const char *text =
 	    "# roles may come in any order; normal is the base of the rest\n"
-	    "title = 208 on 17 underline\n"
-	    "normal = white on black bold   # trailing comment\n"
-	    "header=bright-white on BLUE Bold Reverse\n"
-	    "  dim = default on default dim standout\n"
-	    "bar_high = bright-red reverse on 0\n";
+	    "TITLE: 208 on 17 underline\n"
+	    "normal: white on black bold   # trailing comment\n"
+	    "header:   bright-white on BLUE Bold Reverse\n"
+	    "dim: default on default dim standout\n"
+	    "bar_high: &hot bright-red reverse on 0\n"
+	    "bad: *hot\n"
+	    "\"status\": 'green on 17'\n";
 	int r;
 
 	(void)state;
@@ -269,12 +318,20 @@ test_values_and_inheritance(void **state)
 	assert_style(&t.role[THEME_DIM], -1, -1,
 	    THEME_A_DIM | THEME_A_STANDOUT);
 	assert_style(&t.role[THEME_BAR_HIGH], 9, 0, THEME_A_REVERSE);
+	assert_style(&t.role[THEME_BAD], 9, 0, THEME_A_REVERSE);
+	assert_style(&t.role[THEME_STATUS], 2, 17, 0);
 	for (r = 0; r < THEME_NROLES; r++)
 		if (r != THEME_TITLE && r != THEME_HEADER && r != THEME_DIM &&
-		    r != THEME_BAR_HIGH)
+		    r != THEME_BAR_HIGH && r != THEME_BAD && r != THEME_STATUS)
 			assert_style(&t.role[r], 7, 0, THEME_A_BOLD);
+	/* a flow mapping is a mapping too */
+	text = "{normal: red, good: green bold}\n";
+	assert_int_equal(theme_parse("t", text, strlen(text), &t, err,
+	    sizeof err), 0);
+	assert_style(&t.role[THEME_GOOD], 2, -1, THEME_A_BOLD);
+	assert_style(&t.role[THEME_DIM], 1, -1, 0);
 	/* without normal, everything is the terminal's own */
-	text = "name = n.1\ngood = green\n";
+	text = "name: n.1\ngood: green\n";
 	assert_int_equal(theme_parse("t", text, strlen(text), &t, err,
 	    sizeof err), 0);
 	assert_string_equal(t.name, "n.1");
@@ -288,6 +345,21 @@ test_values_and_inheritance(void **state)
 	assert_style(&t.role[THEME_STATUS], -1, -1, 0);
 	assert_int_equal(theme_parse(NULL, NULL, 0, &t, err, sizeof err), 0);
 	assert_string_equal(t.name, "");
+	/* so is one of comments only, or a document marker alone */
+	text = "# nothing yet\n\n   # at all\n";
+	assert_int_equal(theme_parse("c.theme", text, strlen(text), &t, err,
+	    sizeof err), 0);
+	assert_style(&t.role[THEME_NORMAL], -1, -1, 0);
+	text = "---\n# nothing\n";
+	assert_int_equal(theme_parse("c.theme", text, strlen(text), &t, err,
+	    sizeof err), 0);
+	assert_string_equal(t.name, "c");
+	assert_style(&t.role[THEME_AUTO], -1, -1, 0);
+	/* a quoted name */
+	text = "name: \"q-1\"\n";
+	assert_int_equal(theme_parse("t", text, strlen(text), &t, err,
+	    sizeof err), 0);
+	assert_string_equal(t.name, "q-1");
 }
 
 /* A temporary $XDG_CONFIG_HOME with vmbal/themes/ in it. */
@@ -358,8 +430,8 @@ test_load(void **state)
 	(void)state;
 	theme_default(&d);
 	user_theme("mine.theme",
-	    "name = whatever\nnormal = green\nauto = red bold reverse\n");
-	user_theme("broken.theme", "normal = green\nheader = blue on mauve\n");
+	    "name: whatever\nnormal: green\nauto: red bold reverse\n");
+	user_theme("broken.theme", "normal: green\nheader: blue on mauve\n");
 	assert_int_equal(theme_load("mine", &t, err, sizeof err), 0);
 	assert_string_equal(t.name, "mine");	/* known by its file's name */
 	assert_style(&t.role[THEME_NORMAL], 2, -1, 0);
@@ -368,7 +440,7 @@ test_load(void **state)
 	    THEME_A_BOLD | THEME_A_REVERSE);
 	/* a broken theme: -1, where and why, and the default in out */
 	assert_int_equal(theme_load("broken", &t, err, sizeof err), -1);
-	snprintf(want, sizeof want, "%s/broken.theme:2:18: unknown colour "
+	snprintf(want, sizeof want, "%s/broken.theme:2:17: unknown colour "
 	    "'mauve' (a name, bright-NAME, default or 0..255)", dir);
 	assert_string_equal(err, want);
 	assert_same_theme(&t, &d);
@@ -376,7 +448,7 @@ test_load(void **state)
 	assert_int_equal(theme_load("dark", &t, err, sizeof err), 0);
 	assert_style(&t.role[THEME_HEADER], d.role[THEME_HEADER].fg,
 	    d.role[THEME_HEADER].bg, d.role[THEME_HEADER].attrs);
-	user_theme("dark.theme", "normal = magenta\n");
+	user_theme("dark.theme", "normal: magenta\n");
 	assert_int_equal(theme_load("dark", &t, err, sizeof err), 0);
 	assert_style(&t.role[THEME_HEADER], 5, -1, 0);
 	assert_int_equal(theme_load("light", &t, err, sizeof err), 0);
@@ -433,9 +505,9 @@ test_list(void **state)
 	size_t n, i, mine = 0, dark = 0, broken_at = 0;
 
 	(void)state;
-	user_theme("mine.theme", "normal = green\n");
-	user_theme("broken.theme", "normal = mauve\n");
-	user_theme("dark.theme", "normal = red\n");
+	user_theme("mine.theme", "normal: green\n");
+	user_theme("broken.theme", "normal: mauve\n");
+	user_theme("dark.theme", "normal: red\n");
 	user_theme("README", "not a theme\n");
 	n = theme_list(names, 64);
 	assert_true(n >= 5);

@@ -1,8 +1,10 @@
 /*
- * monotime.h - seconds on the monotonic clock, for the threads of probes
- * and actions that time what they do (rates, checks, jobs), and for the
- * benchmarks (which also read their CPU time with clock_s). The engine
- * never reads a clock: it is handed the time.
+ * monotime.h - seconds on the monotonic clock, for whoever times what it
+ * does: the probes' and actions' threads (rates, checks, jobs), the
+ * console's frames, the control socket's idle peers, and the benchmarks
+ * (which also read their CPU time with clock_s). The engine never reads
+ * a clock: it is handed the time. In lib/ because every layer but the
+ * engine uses it.
  */
 #ifndef VMBAL_MONOTIME_H
 #define VMBAL_MONOTIME_H

@@ -1,6 +1,7 @@
 /*
  * thread_grace.h - waiting for a thread that may be stuck in a call that
- * cannot be cancelled.
+ * cannot be cancelled (the probes' workers and event loop, the actions'
+ * migration jobs: in lib/ because both layers use it).
  *
  * libvirt calls cannot be interrupted: a virConnectOpen to an address
  * whose packets are dropped waits for the TCP SYN timeout (over two
