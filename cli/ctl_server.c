@@ -54,27 +54,14 @@ void
 ctl_server_path(const struct config *cfg, bool demo, char *out,
     size_t outlen)
 {
-	const char *base, *file = cfg != NULL && cfg->file != NULL ?
-	    cfg->file : "vmbal";
-	char dir[512];
-	size_t n;
+	const char *file = cfg != NULL && cfg->file != NULL ? cfg->file :
+	    "vmbal";
 
 	if (cfg != NULL && cfg->control_socket != NULL && cfg->control_socket[0] != '\0') {
 		snprintf(out, outlen, "%s", cfg->control_socket);
 		return;
 	}
-	lease_dir(dir, sizeof dir);
-	base = strrchr(file, '/') != NULL ? strrchr(file, '/') + 1 : file;
-	n = strlen(base);
-	if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
-		n -= 5;
-	else if (n > 4 && strcmp(base + n - 4, ".yml") == 0)
-		n -= 4;
-	if (demo) {
-		base = "demo";
-		n = 4;
-	}
-	snprintf(out, outlen, "%s/%.*s.sock", dir, (int)n, base);
+	lease_run_path(file, demo, "", ".sock", out, outlen);
 }
 
 const char *

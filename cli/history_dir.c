@@ -14,26 +14,13 @@ void
 history_dir_path(const struct config *cfg, bool demo, char *out,
     size_t outlen)
 {
-	const char *file = cfg->file != NULL ? cfg->file : "vmbal", *base;
-	char dir[512];
-	size_t n;
+	const char *file = cfg->file != NULL ? cfg->file : "vmbal";
 
 	if (cfg->history_dir != NULL && cfg->history_dir[0] != '\0') {
 		snprintf(out, outlen, "%s", cfg->history_dir);
 		return;
 	}
-	lease_dir(dir, sizeof dir);
-	base = strrchr(file, '/') != NULL ? strrchr(file, '/') + 1 : file;
-	n = strlen(base);
-	if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
-		n -= 5;
-	else if (n > 4 && strcmp(base + n - 4, ".yml") == 0)
-		n -= 4;
-	if (demo) {
-		base = "demo";
-		n = 4;
-	}
-	snprintf(out, outlen, "%s/history-%.*s", dir, (int)n, base);
+	lease_run_path(file, demo, "history-", "", out, outlen);
 }
 
 struct history *

@@ -51,6 +51,27 @@ lease_dir(char *out, size_t outlen)
 		snprintf(out, outlen, "/tmp/vmbal-%lu", (unsigned long)geteuid());
 }
 
+void
+lease_run_path(const char *file, bool demo, const char *prefix,
+    const char *suffix, char *out, size_t outlen)
+{
+	const char *base = strrchr(file, '/') != NULL ? strrchr(file, '/') + 1 :
+	    file;
+	size_t n = strlen(base);
+	char dir[512];
+
+	lease_dir(dir, sizeof dir);
+	if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
+		n -= 5;
+	else if (n > 4 && strcmp(base + n - 4, ".yml") == 0)
+		n -= 4;
+	if (demo) {
+		base = "demo";
+		n = 4;
+	}
+	snprintf(out, outlen, "%s/%s%.*s%s", dir, prefix, (int)n, base, suffix);
+}
+
 /* Writes who we are into the file we hold. */
 static void
 lease_stamp(struct lease *l)

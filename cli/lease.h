@@ -34,5 +34,10 @@ const char *lease_path(const struct lease *l);
 /* The directory lease files live in: $VMBAL_LEASE_DIR, else /run/vmbal
  * as root, else $XDG_RUNTIME_DIR/vmbal, else /tmp/vmbal-UID. */
 void lease_dir(char *out, size_t outlen);
+/* A run's own file in the lease directory: PREFIX + the configuration's
+ * name (file's base name without .yaml/.yml; "demo" for --demo) +
+ * SUFFIX, e.g. the control socket and a simulation's history. */
+void lease_run_path(const char *file, bool demo, const char *prefix,
+    const char *suffix, char *out, size_t outlen);
 
 #endif
