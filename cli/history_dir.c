@@ -30,7 +30,11 @@ history_dir_open(const struct run *r)
 	struct history *h;
 	char dir[1024], err[1200];
 
-	if (r->o->plan || r->holder[0] != '\0')
+	/* an observer (--mode observe, or another vmbal holds the cluster)
+	 * keeps no record: the one that acts writes it, and two writers on
+	 * the default directory would only fight over its lock */
+	if (r->o->plan || r->holder[0] != '\0' ||
+	    r->policy.mode == MODE_OBSERVE)
 		return NULL;
 	/* a headless simulation (a script's, a test's) keeps history only
 	 * when its file asks for it: 21 files of a year's archives for
