@@ -231,7 +231,7 @@ jsonout_event(const struct event *ev)
 {
 	static const char *const names[] = { "sample", "imbalance", "plan",
 		"migration", "health", "dnat", "error", "end", "ha", "command",
-		"reload" };
+		"reload", "fence", "restart" };
 	_Static_assert(sizeof names / sizeof names[0] == EV_COUNT,
 	    "one name per event type");
 	json_t *o, *head;
@@ -363,6 +363,28 @@ jsonout_event(const struct event *ev)
 		    json_string(ev->u.reload.error) : json_null());
 		break;
 	}
+	case EV_FENCE:
+		o = json_object();
+		jsonout_set(o, "host", json_string(ev->u.fence.host));
+		jsonout_set(o, "status", json_string(ev->u.fence.off ? "off" :
+		    "failed"));
+		jsonout_set(o, "who", json_string(ev->u.fence.who));
+		jsonout_set(o, "error", ev->u.fence.error != NULL ?
+		    json_string(ev->u.fence.error) : json_null());
+		break;
+	case EV_RESTART:
+		o = json_object();
+		jsonout_set(o, "vm", json_string(ev->u.restart.vm));
+		jsonout_set(o, "from", json_string(ev->u.restart.from));
+		jsonout_set(o, "to", ev->u.restart.to != NULL ?
+		    json_string(ev->u.restart.to) : json_null());
+		jsonout_set(o, "status", json_string(ev->u.restart.status));
+		if (ev->u.restart.duration_s > 0)
+			jsonout_set(o, "duration_s",
+			    jsonout_num(ev->u.restart.duration_s));
+		jsonout_set(o, "error", ev->u.restart.error != NULL ?
+		    json_string(ev->u.restart.error) : json_null());
+		break;
 	case EV_END:
 		o = json_object();
 		jsonout_set(o, "migrations", json_integer(ev->u.end.migrations));

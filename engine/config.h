@@ -56,6 +56,16 @@ struct policy {
 	long host_reserve_mib;	/* memory a plan never fills on a host */
 };
 
+/* A host's fence agent (issue 18): a program with the standard fence
+ * agents' stdin interface (key=value lines, action=off then
+ * action=status), found on PATH or by absolute path. */
+struct fence_conf {
+	char *agent;		/* NULL: none; a person confirms it off */
+	char **keys, **values;	/* args: written as key=value lines */
+	size_t nargs;
+	struct config_pos pos;
+};
+
 struct host_conf {
 	char *name;
 	char *uri;		/* cluster only */
@@ -64,6 +74,12 @@ struct host_conf {
 	long memory_mib;	/* scenario only */
 	long reserve_mib;	/* overrides policy.host_reserve_mib; -1 unset */
 	double connect_after_s;	/* scenario only: answers no probe before */
+	struct fence_conf fence;
+	double fail_at_s;	/* scenario only: loses power then (its VMs
+				 * stop with it); <= 0 never */
+	double return_at_s;	/* scenario only: answers again then (its
+				 * definitions still there); <= 0 never */
+	bool fence_fails;	/* scenario only: its agent cannot fence it */
 	struct config_pos pos;
 };
 
@@ -90,6 +106,7 @@ struct rule_conf {
 	size_t nvms;
 	struct config_pos *vm_pos;
 	char *host;		/* RULE_PIN */
+	long priority;		/* RULE_HA_PRIORITY: higher restarts first */
 	struct config_pos host_pos;
 	struct config_pos pos;
 };
@@ -161,6 +178,15 @@ struct ha_conf {
 	struct config_pos pos;
 };
 
+/* Restarting a dead host's VMs (top-level ha_restart:, issue 18). */
+enum ha_restart_mode { HA_RESTART_MANUAL, HA_RESTART_AUTO, HA_RESTART_OFF };
+struct ha_restart_conf {
+	enum ha_restart_mode mode;	/* auto acts even when policy.mode is
+					 * manual; off never */
+	double after_s;		/* down this long (and fenced) first */
+	struct config_pos pos;
+};
+
 /* the longest control_socket path (a Unix socket's sun_path, less its NUL) */
 #define CONFIG_SOCKET_MAX 107
 
@@ -190,6 +216,10 @@ struct config {
 	struct migration_conf migration;
 	struct live_migration_conf live_migration;
 	struct ha_conf ha;
+	struct ha_restart_conf ha_restart;
+	char *domain_dir;	/* where the probe saves each running VM's
+				 * definition (default /var/lib/vmbal/domains);
+				 * cluster only */
 };
 
 /*

@@ -20,7 +20,7 @@ struct backend_view;
 
 enum event_type {
 	EV_SAMPLE, EV_IMBALANCE, EV_PLAN, EV_MIGRATION, EV_HEALTH, EV_DNAT,
-	EV_ERROR, EV_END, EV_HA, EV_COMMAND, EV_RELOAD,
+	EV_ERROR, EV_END, EV_HA, EV_COMMAND, EV_RELOAD, EV_FENCE, EV_RESTART,
 	EV_COUNT		/* how many there are (jsonout.c's names) */
 };
 
@@ -112,6 +112,21 @@ struct event {
 						 * (FILE:LINE:COL: ...), or
 						 * NULL */
 		} reload;
+		struct {		/* a dead host's fencing (issue 18) */
+			const char *host;
+			bool off;	/* true: confirmed off (by its agent,
+					 * or a person: who) */
+			const char *who;	/* "agent", "operator",
+						 * "ctl:USER" */
+			const char *error;	/* why not off, or NULL */
+		} fence;
+		struct {		/* a dead host's VM started elsewhere */
+			const char *vm, *from, *to;	/* to: NULL when it
+					 * fits nowhere */
+			const char *status;	/* started|done|failed|refused */
+			double duration_s;	/* when finished */
+			const char *error;	/* why not, or NULL */
+		} restart;
 	} u;
 };
 

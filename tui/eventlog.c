@@ -255,6 +255,23 @@ tui_event(void *arg, const struct event *ev)
 	case EV_RELOAD:
 		tui_event_reload(t, ev);
 		break;
+	case EV_FENCE:
+		if (ev->u.fence.off)
+			tui_log(t, ev->ts, THEME_WARN, "fence %s: off (%s)",
+			    ev->u.fence.host, ev->u.fence.who);
+		else
+			tui_log(t, ev->ts, THEME_BAD, "fence %s FAILED: %s",
+			    ev->u.fence.host, ev->u.fence.error != NULL ?
+			    ev->u.fence.error : "not confirmed off");
+		break;
+	case EV_RESTART:
+		tui_log(t, ev->ts, ev->u.restart.error == NULL ? THEME_NORMAL :
+		    THEME_BAD, "restart %s %s -> %s %s%s%s", ev->u.restart.vm,
+		    ev->u.restart.from, ev->u.restart.to != NULL ?
+		    ev->u.restart.to : "(nowhere)", ev->u.restart.status,
+		    ev->u.restart.error != NULL ? ": " : "",
+		    ev->u.restart.error != NULL ? ev->u.restart.error : "");
+		break;
 	case EV_COUNT:
 		break;
 	case EV_END:
