@@ -570,6 +570,7 @@ controller_reload(struct controller *c, const struct config *next,
 	}
 	/* from here on nothing fails */
 	reload_views_commit(c, &rv, next, win);
+	controller_ha_reload(c);
 	for (i = 0; i < old->nhosts; i++)
 		if (config_host_index(next, old->hosts[i].name) < 0)
 			host_gone = true;
