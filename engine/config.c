@@ -985,10 +985,16 @@ cfg_hosts(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 				    c->hosts[j].pos.col);
 		if (h->return_at_s > 0 && !(h->fail_at_s > 0 &&
 		    h->return_at_s > h->fail_at_s))
+		{
+			char when[40] = "not set";
+
+			if (h->fail_at_s > 0)
+				snprintf(when, sizeof when, "%.15g",
+				    h->fail_at_s);
 			return cfg_at(k, cfg_pos_or(k, it, "return_at_s"),
 			    "%s.return_at_s: %.15g must come after fail_at_s (%s)",
-			    sub, h->return_at_s, h->fail_at_s > 0 ?
-			    "which is later" : "which is not set");
+			    sub, h->return_at_s, when);
+		}
 		if (c->kind == CONFIG_CLUSTER && h->uri == NULL) {
 			snprintf(buf, sizeof buf, "qemu+ssh://%s/system",
 			    h->name);
