@@ -94,6 +94,7 @@ ctl_status_json(const struct controller *ctl, double now)
 	const struct model *m = controller_model(ctl);
 	json_t *o = json_object(), *moves;
 	double before = 0;
+	char why[512];
 	size_t n;
 
 	json_object_set_new(o, "ts", jsonout_num(now));
@@ -116,6 +117,13 @@ ctl_status_json(const struct controller *ctl, double now)
 	} else
 		json_object_set_new(o, "offer", json_pack("{s:o, s:o}",
 		    "spread_before", jsonout_num(before), "moves", moves));
+	/* why there is no suggestion, in the Suggestions pane's words
+	 * (controller_why.c); null while one is offered or moves run */
+	if (controller_no_offer(ctl, why, sizeof why) != NOOFFER_NONE &&
+	    why[0] != '\0')
+		json_object_set_new(o, "no_suggestion", json_string(why));
+	else
+		json_object_set_new(o, "no_suggestion", json_null());
 	return o;
 }
 
