@@ -15,6 +15,7 @@ struct avail_ent {
 	long nclosed;
 	double closed_s;	/* their total length */
 	double last_s;		/* the latest closed one's; < 0 */
+	char *where;		/* the latest incident's, or NULL */
 };
 
 struct avail_list {
@@ -40,8 +41,10 @@ avail_free(struct avail *a)
 	if (a == NULL)
 		return;
 	for (k = 0; k < 2; k++) {
-		for (i = 0; i < a->kinds[k].n; i++)
+		for (i = 0; i < a->kinds[k].n; i++) {
 			free(a->kinds[k].v[i].name);
+			free(a->kinds[k].v[i].where);
+		}
 		free(a->kinds[k].v);
 	}
 	free(a);
@@ -101,18 +104,24 @@ avail_seen(struct avail *a, enum avail_kind k, const char *name, double t)
 }
 
 int
-avail_down(struct avail *a, enum avail_kind k, const char *name, double t)
+avail_down(struct avail *a, enum avail_kind k, const char *name,
+    const char *where, double t)
 {
 	struct avail_ent *e = avail_get(a, k, name, t);
+	char *w = NULL;
 
-	if (e == NULL)
+	if (e == NULL || (where != NULL && (w = strdup(where)) == NULL))
 		return -1;
 	if (t < e->first)
 		e->first = t;
-	if (e->open_at < 0) {
-		e->open_at = t;
-		e->n++;
+	if (e->open_at >= 0) {
+		free(w);
+		return 0;
 	}
+	e->open_at = t;
+	e->n++;
+	free(e->where);
+	e->where = w;
 	return 0;
 }
 
@@ -161,6 +170,7 @@ avail_figures(const struct avail *a, enum avail_kind k, const char *name,
 	up = out->observed_s - out->down_s;
 	out->mtbf_s = e->n > 0 ? up / (double)e->n : -1;
 	out->availability = out->observed_s > 0 ? up / out->observed_s : 1;
+	out->where = e->where;
 	return true;
 }
 

@@ -32,6 +32,8 @@ struct avail_figures {
 	double mtbf_s;		/* time up / incidents; < 0 no incident */
 	double availability;	/* time up / time observed, 0..1; 1 with
 				 * nothing observed yet */
+	const char *where;	/* the latest incident's where, or NULL
+				 * (valid until a's next change) */
 };
 
 struct avail *avail_new(void);
@@ -40,10 +42,10 @@ void avail_free(struct avail *a);
  * earlier down counts as seen). 0, or -1 on ENOMEM. */
 int avail_seen(struct avail *a, enum avail_kind k, const char *name,
     double t);
-/* An incident begins at t, unless one is open already. 0, or -1 on
- * ENOMEM. */
+/* An incident begins at t, unless one is open already; where (NULL: not
+ * said) is where it was: a VM's host. 0, or -1 on ENOMEM. */
 int avail_down(struct avail *a, enum avail_kind k, const char *name,
-    double t);
+    const char *where, double t);
 /* The open incident, if any, ends at t (never before it began). */
 void avail_up(struct avail *a, enum avail_kind k, const char *name,
     double t);

@@ -36,13 +36,13 @@ test_two_failures(void **state)
 
 	(void)state;
 	avail_seen(a, AVAIL_HOST, "h1", 0);
-	assert_int_equal(avail_down(a, AVAIL_HOST, "h1", 1000), 0);
-	avail_down(a, AVAIL_HOST, "h1", 1010);	/* still down: no new one */
+	assert_int_equal(avail_down(a, AVAIL_HOST, "h1", NULL, 1000), 0);
+	avail_down(a, AVAIL_HOST, "h1", NULL, 1010);	/* still down: no new one */
 	assert_true(avail_is_down(a, AVAIL_HOST, "h1"));
 	avail_up(a, AVAIL_HOST, "h1", 1060);
 	avail_up(a, AVAIL_HOST, "h1", 1070);	/* up already: nothing */
 	assert_false(avail_is_down(a, AVAIL_HOST, "h1"));
-	avail_down(a, AVAIL_HOST, "h1", 3000);
+	avail_down(a, AVAIL_HOST, "h1", NULL, 3000);
 	avail_up(a, AVAIL_HOST, "h1", 3140);
 	assert_true(avail_figures(a, AVAIL_HOST, "h1", 4000, &f));
 	assert_int_equal(f.incidents, 2);
@@ -64,7 +64,7 @@ test_open_incident(void **state)
 
 	(void)state;
 	avail_seen(a, AVAIL_VM, "db1", 0);
-	avail_down(a, AVAIL_VM, "db1", 50);
+	avail_down(a, AVAIL_VM, "db1", "h2", 50);
 	assert_true(avail_figures(a, AVAIL_VM, "db1", 80, &f));
 	assert_true(f.down_now);
 	assert_int_equal(f.incidents, 1);
@@ -85,7 +85,7 @@ test_kinds_apart_and_listed(void **state)
 	struct avail_figures f;
 
 	(void)state;
-	avail_down(a, AVAIL_VM, "x", 10);	/* down first: seen then */
+	avail_down(a, AVAIL_VM, "x", "h2", 10);	/* down first: seen then */
 	avail_seen(a, AVAIL_HOST, "x", 0);
 	avail_seen(a, AVAIL_VM, "y", 5);
 	assert_false(avail_is_down(a, AVAIL_HOST, "x"));
@@ -94,6 +94,9 @@ test_kinds_apart_and_listed(void **state)
 	assert_true(avail_figures(a, AVAIL_VM, "x", 20, &f));
 	assert_near(f.mttr_s, 0, 1e-12);
 	assert_near(f.observed_s, 10, 1e-9);
+	assert_string_equal(f.where, "h2");
+	assert_true(avail_figures(a, AVAIL_HOST, "x", 20, &f));
+	assert_null(f.where);
 	assert_string_equal(avail_name(a, AVAIL_VM, 0), "x");
 	assert_string_equal(avail_name(a, AVAIL_VM, 1), "y");
 	assert_null(avail_name(a, AVAIL_VM, 2));
@@ -113,7 +116,7 @@ test_many(void **state)
 	(void)state;
 	for (i = 0; i < 1000; i++) {
 		snprintf(name, sizeof name, "vm%d", i);
-		assert_int_equal(avail_down(a, AVAIL_VM, name, i), 0);
+		assert_int_equal(avail_down(a, AVAIL_VM, name, "h2", i), 0);
 		avail_up(a, AVAIL_VM, name, i + i % 7);
 	}
 	assert_true(avail_figures(a, AVAIL_VM, "vm999", 2000, &f));
