@@ -180,6 +180,37 @@ hosts_key_maintenance(struct tui *t)
 	tui_cmd_ask(t, c, NULL);
 }
 
+/* F: a person's word that the selected host, down, is off (issue 18):
+ * its VMs may then run elsewhere. */
+static void
+hosts_key_fence(struct tui *t)
+{
+	const struct model *m = controller_model(t->ctl);
+	const struct model_host *h;
+	struct tui_cmd *c;
+
+	if (tui_readonly(t, "confirm a host off"))
+		return;
+	if (t->focus != PANE_HOSTS || t->sel[PANE_HOSTS] >= m->nhosts) {
+		tui_message(t, true, "select a host in the Hosts pane first (Tab to it)");
+		return;
+	}
+	h = &m->hosts[t->sel[PANE_HOSTS]];
+	if (h->state != HOST_DOWN) {
+		tui_message(t, true, "%s is %s: only a host that is down can be confirmed off",
+		    h->name, host_state_name(h->state));
+		return;
+	}
+	tui_dialog_clear(t);
+	c = tui_cmd_new(CMD_FENCE);
+	if (c != NULL)
+		tui_cmd_own(c, &c->host, h->name);
+	tui_dialog_line(t, "%s: is its power off and are its VMs stopped?", h->name);
+	tui_dialog_line(t, "Only then: its VMs are started on other hosts. A host that is");
+	tui_dialog_line(t, "only cut off would run them twice, on the same disks.");
+	tui_cmd_ask(t, c, NULL);
+}
+
 /* h: the selected host's last hour (history_view.c); in the VMs pane,
  * its own h does the same for a VM. */
 static void
@@ -196,6 +227,7 @@ hosts_key_history(struct tui *t)
 
 static const struct tui_binding hosts_keys[] = {
 	{ 'e', hosts_key_maintenance, TUI_CMD(CMD_MAINTENANCE), NULL, NULL },
+	{ 'F', hosts_key_fence, TUI_CMD(CMD_FENCE), NULL, NULL },
 	{ 'h', hosts_key_history, 0, "h",
 		"history: the selected host's or VM's last hour (Esc closes)" },
 	{ '\n', tui_detail_key, 0, "Enter",

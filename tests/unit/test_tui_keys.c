@@ -377,6 +377,10 @@ test_pane_keys(void **state)
 	tui_key(t, 'e');
 	tui_key(t, 'y');
 	assert_true(logged(t, "maintenance castor on", "done"));
+	/* F: only a host that is down can be confirmed off */
+	t->sel[PANE_HOSTS] = 0;
+	tui_key(t, 'F');
+	assert_non_null(strstr(t->msg, "only a host that is down can be confirmed off"));
 
 	t->focus = PANE_SERVICES;
 	t->sel[PANE_SERVICES] = 1;	/* web's first backend */
