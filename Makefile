@@ -49,6 +49,7 @@ SIM_SRC   += probes/lv_jobstats.c	# the figures of the migration that brought a 
 SIM_SRC   += probes/ha_addr.c	# ha: the address that makes a director active
 SIM_SRC   += actions/lv_metadata.c	# move records in domain metadata (libxml2)
 SIM_SRC   += actions/ct_forget.c	# conntrack entries of backends out of rotation
+SIM_SRC   += probes/lv_domxml.c actions/fence_agent.c actions/lv_recover.c	# host recovery (issue 18)
 CLI_SRC   += cli/cluster_tag.c	# the DNAT chains' tag (docs/dnat.md)
 CLI_SRC   += cli/flush_rules.c	# --flush-rules
 CLI_SRC   += cli/ctl_server.c cli/ctl_request.c cli/ctl_status.c cli/ctl_client.c	# the control socket, vmbal ctl
