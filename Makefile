@@ -159,7 +159,7 @@ CHECK_J = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell getconf _NPROCESSORS_ONLN 2
 # the fuzzers as a pair, then the labs and latency.t one at a time.
 check: deps
 	$(MAKE) $(CHECK_J) vmbal unit $(BUILD)/asan/vmbal $(BUILD)/fuzz/fuzz_config \
-		$(BUILD)/fuzz/fuzz_meta $(BUILD)/lab/dnat_tool
+		$(BUILD)/fuzz/fuzz_meta $(BUILD)/lab/dnat_tool $(BUILD)/lab/recover_tool
 	CMOCKA_MESSAGE_OUTPUT=TAP prove -j2 --timer --exec 'sh tests/own_lease.sh' $(PAR_T)
 	prove -j2 --timer $(FUZZ_T)
 	prove --timer $(LONE_T)
@@ -203,5 +203,10 @@ clean:
 
 # The lab's driver of the libiptc DNAT programmer (tests/lab/dnat_lab.t).
 $(BUILD)/lab/dnat_tool: tests/lab/dnat_tool.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+# The lab's driver of the recovery parts (tests/lab/recover_parts_lab.t).
+$(BUILD)/lab/recover_tool: tests/lab/recover_tool.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
