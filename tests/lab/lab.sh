@@ -1005,7 +1005,7 @@ lab_down() {
 # ---------------------------------------------------------------- guests
 
 lab_guest() {
-	local k=$1 name=$2 duty=$3 mem=${4:-32} img xml disk="" override="" persist=${LAB_GUEST_PERSIST:-0}
+	local k=$1 name=$2 duty=$3 mem=${4:-32} img xml disk="" override="" xmlns="" persist=${LAB_GUEST_PERSIST:-0}
 	[ $# -ge 3 ] || lab_die "usage: lab.sh guest K NAME DUTY [MEM_MIB]"
 	lab_load "$(lab_dir_of "")"
 	lab_host_arg "$k"
@@ -1028,11 +1028,12 @@ lab_guest() {
 		# refuse a second start on this machine before the lease does
 		# (hosts sharing storage have no common image lock); the lease is
 		# then the only guard (lab-notes)
+		xmlns=" xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"
 		override="<qemu:override><qemu:device alias='ua-lease'><qemu:frontend><qemu:property name='share-rw' type='bool' value='true'/></qemu:frontend></qemu:device></qemu:override>"
 	fi
 	xml=$LAB_DIR/guests/$name.xml
 	cat >"$xml" <<-EOF
-		<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+		<domain type='qemu'$xmlns>
 		  <name>$name</name>
 		  <memory unit='MiB'>$mem</memory>
 		  <vcpu>1</vcpu>
