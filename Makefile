@@ -36,6 +36,7 @@ ENGINE_SRC += engine/latency.c	# health-check latency, smoothed
 ENGINE_SRC += engine/slowstart.c engine/controller_slowstart.c	# a returning backend's ramp
 ENGINE_SRC += engine/controller_reload.c	# a new configuration, without a restart
 ENGINE_SRC += engine/controller_why.c	# the state in words: why no suggestion, a host as a target
+ENGINE_SRC += engine/ha_place.c engine/controller_ha.c	# a dead host: fence, restart its VMs elsewhere (docs/recovery.md)
 SIM_SRC    = probes/sim.c probes/sim_probe.c probes/sim_clock.c \
 	actions/sim_action.c probes/lv_events.c probes/lv_probe.c \
 	probes/real_clock.c probes/health.c \

@@ -217,6 +217,12 @@ replay_line(struct replay *rp, const char *s, size_t len)
 		json_decref(o);
 		return;
 	}
+	/* host recovery (issue 18): not a migration, nothing to settle */
+	if (phase != NULL && (strcmp(phase, "fence") == 0 ||
+	    strcmp(phase, "restart") == 0 || strcmp(phase, "retire") == 0)) {
+		json_decref(o);
+		return;
+	}
 	action = json_string_value(json_object_get(o, "action"));
 	status = json_string_value(json_object_get(o, "status"));
 	r.vm = (char *)json_string_value(json_object_get(o, "vm"));
@@ -549,18 +555,33 @@ journal_file_line(const struct journal_file *jf, const struct journal_entry *e,
 	    (double)(ts.tv_nsec / 1000000) / 1000.0));
 	bad |= json_object_set_new(o, "ts",
 	    json_real((double)(long long)(e->ts * 100) / 100));
-	bad |= journal_set_string(o, "phase", e->command ? "command" :
-	    e->outcome ? "outcome" : "intent");
+	bad |= journal_set_string(o, "phase", e->phase != NULL ? e->phase :
+	    e->command ? "command" : e->outcome ? "outcome" : "intent");
 	bad |= journal_set_string(o, "who", e->who);
 	bad |= journal_set_string(o, "action", e->action);
-	if (e->command)
+	if (e->phase != NULL) {
+		const char *keys[] = { "host", "vm", "from", "to", "status" };
+		const char *vals[] = { e->host, e->vm, e->from, e->to,
+			e->rec_status };
+		size_t i;
+
+		for (i = 0; i < 5; i++)
+			if (vals[i] != NULL)
+				bad |= journal_set_string(o, keys[i], vals[i]);
+		if (e->outcome)
+			bad |= json_object_set_new(o, "duration_s",
+			    json_real((double)(long long)(e->duration_s * 100) /
+			    100));
+		if (e->error != NULL)
+			bad |= journal_set_error(o, e->error);
+	} else if (e->command)
 		bad |= journal_command_args(o, e);
 	else {
 		bad |= journal_set_string(o, "vm", e->vm);
 		bad |= journal_set_string(o, "from", e->from);
 		bad |= journal_set_string(o, "to", e->to);
 	}
-	if (e->outcome && !e->command) {
+	if (e->outcome && !e->command && e->phase == NULL) {
 		bad |= journal_set_string(o, "status",
 		    mig_status_name(e->status));
 		bad |= json_object_set_new(o, "duration_s",

@@ -40,7 +40,7 @@ journal_states_keep(struct journal_states *s, json_t *o, double wall,
     double now_wall)
 {
 	static const char *const quiet[] = { "confirm", "dismiss", "migrate",
-		"abort", "reload" };
+		"abort", "reload", "fence" };
 	const char *action = json_string_value(json_object_get(o, "action"));
 	struct journal_past_state st, *v;
 	size_t i;

@@ -1,6 +1,7 @@
 /*
  * sim_action.c - migrations in the simulated cluster, behind the same
- * action interface as the libvirt migration jobs.
+ * action interface as the libvirt migration jobs, and its host recovery
+ * (fence, restart, retire: probes/sim.c).
  */
 #include <string.h>
 
@@ -39,6 +40,32 @@ sim_action_progress(void *impl, const char *vm)
 	return sim_migration_progress(impl, vm);
 }
 
+static int
+sim_action_fence(void *impl, const char *host, struct diag *d)
+{
+	return sim_fence(impl, host, d);
+}
+
+static int
+sim_action_restart(void *impl, const char *vm, const char *from,
+    const char *to, struct diag *d)
+{
+	return sim_restart(impl, vm, from, to, d);
+}
+
+static int
+sim_action_retire(void *impl, const char *vm, const char *host,
+    struct diag *d)
+{
+	return sim_retire(impl, vm, host, d);
+}
+
+static size_t
+sim_action_poll_recover(void *impl, struct recover_result *out, size_t max)
+{
+	return sim_poll_recover(impl, out, max);
+}
+
 static void
 sim_action_free(void *impl)
 {
@@ -52,6 +79,10 @@ static const struct action_ops sim_action_ops = {
 	.abort = sim_action_abort,
 	.progress = sim_action_progress,
 	.free = sim_action_free,
+	.fence = sim_action_fence,
+	.restart = sim_action_restart,
+	.retire = sim_action_retire,
+	.poll_recover = sim_action_poll_recover,
 };
 
 void

@@ -416,7 +416,8 @@ static json_t *
 ctl_client_request(const struct cmd_entry *ce, int argc, char **argv,
     int *rc)
 {
-	int want = ce->verb == CMD_MAINTENANCE || ce->verb == CMD_MIGRATE ? 2 :
+	int want = ce->verb == CMD_MAINTENANCE || ce->verb == CMD_MIGRATE ||
+	    ce->verb == CMD_FENCE ? 2 :
 	    ce->verb == CMD_DRAIN ? 3 : ce->verb == CMD_MODE ||
 	    ce->verb == CMD_ABORT ? 1 : 0;
 	bool on = false;
@@ -472,6 +473,15 @@ ctl_client_request(const struct cmd_entry *ce, int argc, char **argv,
 		    argv[0], "host", argv[1]);
 	case CMD_ABORT:
 		return json_pack("{s:s, s:s}", "cmd", "abort", "vm", argv[0]);
+	case CMD_FENCE:
+		if (strcmp(argv[1], "--confirmed-off") != 0) {
+			ctl_client_usage("fence HOST --confirmed-off: not %s "
+			    "(vmbal only takes a person's word that it is off)",
+			    argv[1]);
+			return NULL;
+		}
+		return json_pack("{s:s, s:s, s:b}", "cmd", "fence", "host",
+		    argv[0], "confirmed_off", 1);
 	default:
 		return json_pack("{s:s}", "cmd", ce->name);
 	}

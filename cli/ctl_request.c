@@ -136,6 +136,20 @@ ctl_request_args(json_t *req, struct command *cmd, struct cmd_move *mv,
 		    errlen) ? -1 : 0;
 	case CMD_ABORT:
 		return ctl_request_str(req, "vm", name, &cmd->vm, err, errlen);
+	case CMD_FENCE: {
+		bool off = false;
+
+		if (ctl_request_str(req, "host", name, &cmd->host, err,
+		    errlen) != 0 || ctl_request_bool(req, "confirmed_off", name,
+		    &off, err, errlen) != 0)
+			return -1;
+		if (!off) {
+			snprintf(err, errlen, "fence takes \"confirmed_off\": "
+			    "true (a person's word that the host is off)");
+			return -1;
+		}
+		return 0;
+	}
 	default:
 		return 0;
 	}

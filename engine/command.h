@@ -20,7 +20,7 @@
 enum cmd_verb {
 	/* what the engine carries out (controller_command) */
 	CMD_CONFIRM, CMD_DISMISS, CMD_MODE, CMD_PAUSE, CMD_RESUME,
-	CMD_MAINTENANCE, CMD_DRAIN, CMD_MIGRATE, CMD_ABORT,
+	CMD_MAINTENANCE, CMD_DRAIN, CMD_MIGRATE, CMD_ABORT, CMD_FENCE,
 	/* what the front end answers itself (read-only, or its config) */
 	CMD_STATUS, CMD_PLAN, CMD_RELOAD, CMD_EVENTS, CMD_HELP,
 	CMD_NVERBS
@@ -39,7 +39,7 @@ struct command {
 	const char *who;	/* "operator" (console), "ctl:NAME" (socket);
 				 * journaled and shown with the command */
 	const char *vm;		/* migrate, abort */
-	const char *host;	/* migrate (to), maintenance */
+	const char *host;	/* migrate (to), maintenance, fence */
 	const char *service;	/* drain: the service's name */
 	const char *backend;	/* drain: "ADDRESS:PORT" */
 	bool on;		/* maintenance, drain */

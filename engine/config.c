@@ -821,6 +821,91 @@ policy_target_pct(const struct policy *p)
 	return p->target_pct >= 0 ? p->target_pct : p->threshold_pct / 2;
 }
 
+/* ---- a host's fence agent (issue 18) ---------------------------------- */
+
+/* fence.args: KEY: VALUE lines for the agent's stdin; action is vmbal's. */
+static int
+cfg_fence_args(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	struct fence_conf *f = obj;
+	yaml_node_pair_t *pair;
+	char sub[PATH_LEN], show[64];
+	size_t cnt, i, j;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		cfg_show(n, show, sizeof show);
+		return cfg_err(k, n, "%s: expected a mapping of KEY: VALUE, got %s",
+		    path, show);
+	}
+	cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	f->keys = calloc(cnt + 1, sizeof *f->keys);
+	f->values = calloc(cnt + 1, sizeof *f->values);
+	if (f->keys == NULL || f->values == NULL)
+		return cfg_err(k, n, "out of memory");
+	for (pair = n->data.mapping.pairs.start, i = 0;
+	    pair < n->data.mapping.pairs.top; pair++, i++) {
+		yaml_node_t *key = ydoc_node(k->y, pair->key);
+		yaml_node_t *val = ydoc_node(k->y, pair->value);
+		const char *ks = key != NULL ? ynode_str(key) : NULL;
+
+		if (key == NULL || val == NULL)
+			return cfg_err(k, n, "%s: broken mapping", path);
+		if (ks == NULL || ynode_is_null(key) || ks[0] == '\0') {
+			cfg_show(key, show, sizeof show);
+			return cfg_err(k, key, "%s: keys must be strings, got %s",
+			    path, show);
+		}
+		cfg_path(sub, path, ks);
+		if (cfg_string(k, key, path, &f->keys[i]) != 0)
+			return -1;
+		f->nargs = i + 1;
+		if (strchr(ks, '=') != NULL || strchr(ks, ' ') != NULL)
+			return cfg_err(k, key,
+			    "%s: '%s' cannot be a fence agent's key (no '=' or space)",
+			    path, ks);
+		if (strcmp(ks, "action") == 0)
+			return cfg_err(k, key,
+			    "%s: action is vmbal's to give (off, then status)",
+			    path);
+		for (j = 0; j < i; j++)
+			if (strcmp(f->keys[j], ks) == 0)
+				return cfg_err(k, key, "%s: duplicate key '%s'",
+				    path, ks);
+		if (val->type != YAML_SCALAR_NODE) {
+			cfg_show(val, show, sizeof show);
+			return cfg_err(k, val, "%s: expected a string, got %s",
+			    sub, show);
+		}
+		if (cfg_string(k, val, sub, &f->values[i]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+#define FCO(member) offsetof(struct fence_conf, member)
+
+static const struct field fence_fields[] = {
+	{ .key = "agent", .type = FT_STR, .off = FCO(agent),
+	  .flags = F_REQUIRED | F_POS, .pos_off = FCO(pos) },
+	/* unset: no lines but action */
+	{ .key = "args", .type = FT_FUNC, .fn = cfg_fence_args },
+	{ .key = NULL }
+};
+
+static int
+cfg_fence(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	struct fence_conf *f = &((struct host_conf *)obj)->fence;
+
+	if (cfg_mapping(k, n, fence_fields, f, path) != 0)
+		return -1;
+	if (strchr(f->agent, '/') != NULL && f->agent[0] != '/')
+		return cfg_at(k, f->pos,
+		    "%s.agent: '%s' must be a name found on PATH (as fence_ipmilan) or an absolute path",
+		    path, f->agent);
+	return 0;
+}
+
 /* ---- hosts ----------------------------------------------------------- */
 
 #define HO(member) offsetof(struct host_conf, member)
@@ -836,6 +921,8 @@ static const struct field host_cluster_fields[] = {
 	/* -1: policy.host_reserve_mib (config_host_reserve) */
 	{ .key = "reserve_mib", .type = FT_LONG, .off = HO(reserve_mib),
 	  .min = 0, .max = 1 << 30, .default_num = -1 },
+	/* unset: no agent; a person confirms it off */
+	{ .key = "fence", .type = FT_FUNC, .fn = cfg_fence },
 	{ .key = NULL }
 };
 
@@ -851,6 +938,14 @@ static const struct field host_scenario_fields[] = {
 	/* 0: reached from the start */
 	{ .key = "connect_after_s", .type = FT_NUM, .off = HO(connect_after_s),
 	  .min = 0, .max = 1e9 },
+	/* the simulator's agent answers; no program runs */
+	{ .key = "fence", .type = FT_FUNC, .fn = cfg_fence },
+	/* 0: never */
+	{ .key = "fail_at_s", .type = FT_NUM, .off = HO(fail_at_s),
+	  .min = 0, .max = 1e9, .flags = F_MIN_EXCL },
+	{ .key = "return_at_s", .type = FT_NUM, .off = HO(return_at_s),
+	  .min = 0, .max = 1e9, .flags = F_MIN_EXCL },
+	{ .key = "fence_fails", .type = FT_BOOL, .off = HO(fence_fails) },
 	{ .key = NULL }
 };
 
@@ -888,6 +983,12 @@ cfg_hosts(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 				    "%s.name: duplicate host name '%s' (first at %d:%d)",
 				    sub, h->name, c->hosts[j].pos.line,
 				    c->hosts[j].pos.col);
+		if (h->return_at_s > 0 && !(h->fail_at_s > 0 &&
+		    h->return_at_s > h->fail_at_s))
+			return cfg_at(k, cfg_pos_or(k, it, "return_at_s"),
+			    "%s.return_at_s: %.15g must come after fail_at_s (%s)",
+			    sub, h->return_at_s, h->fail_at_s > 0 ?
+			    "which is later" : "which is not set");
 		if (c->kind == CONFIG_CLUSTER && h->uri == NULL) {
 			snprintf(buf, sizeof buf, "qemu+ssh://%s/system",
 			    h->name);
@@ -1052,11 +1153,57 @@ cfg_pin(struct cfg *k, yaml_node_t *n, struct rule_conf *r, const char *path)
 	return 0;
 }
 
+/* ha_priority: {vm: NAME, priority: N} (default 0). */
+struct cfg_prio {
+	char *vm;
+	long priority;
+	struct config_pos vm_pos;
+};
+
+#define PRO(member) offsetof(struct cfg_prio, member)
+
+static const struct field ha_priority_fields[] = {
+	{ .key = "vm", .type = FT_STR, .off = PRO(vm),
+	  .flags = F_REQUIRED | F_POS, .pos_off = PRO(vm_pos) },
+	{ .key = "priority", .type = FT_LONG, .off = PRO(priority),
+	  .min = -1000000, .max = 1000000, .default_num = 0 },
+	{ .key = NULL }
+};
+
+static int
+cfg_ha_priority(struct cfg *k, yaml_node_t *n, struct rule_conf *r,
+    const char *path)
+{
+	struct cfg_prio pr;
+	char show[64];
+
+	memset(&pr, 0, sizeof pr);
+	if (n->type != YAML_MAPPING_NODE) {
+		cfg_show(n, show, sizeof show);
+		return cfg_err(k, n,
+		    "%s: expected a mapping {vm, priority}, got %s", path, show);
+	}
+	r->vms = calloc(2, sizeof *r->vms);
+	r->vm_pos = calloc(2, sizeof *r->vm_pos);
+	if (r->vms == NULL || r->vm_pos == NULL ||
+	    cfg_defaults(ha_priority_fields, &pr) != 0)
+		return cfg_err(k, n, "out of memory");
+	if (cfg_mapping(k, n, ha_priority_fields, &pr, path) != 0) {
+		free(pr.vm);
+		return -1;
+	}
+	r->vms[0] = pr.vm;
+	r->vm_pos[0] = pr.vm_pos;
+	r->nvms = 1;
+	r->priority = pr.priority;
+	return 0;
+}
+
 static int
 cfg_rules(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 {
 	static const char *const kinds[] = { "anti_affinity", "affinity", "pin",
-		"exclude", NULL };
+		"exclude", "ha_priority", NULL };
 	struct config *c = k->c;
 	char sub[PATH_LEN], sub2[PATH_LEN], show[64];
 	size_t i, cnt;
@@ -1080,7 +1227,7 @@ cfg_rules(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 		    it->data.mapping.pairs.top == it->data.mapping.pairs.start) {
 			cfg_show(it, show, sizeof show);
 			return cfg_err(k, it,
-			    "%s: expected a mapping with one of anti_affinity, affinity, pin, exclude; got %s",
+			    "%s: expected a mapping with one of anti_affinity, affinity, pin, exclude, ha_priority; got %s",
 			    sub, it->type == YAML_MAPPING_NODE ?
 			    "an empty mapping" : show);
 		}
@@ -1102,13 +1249,16 @@ cfg_rules(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 		if (ks == NULL || kinds[kind] == NULL) {
 			cfg_show(key, show, sizeof show);
 			return cfg_err(k, key,
-			    "%s: unknown rule %s (expected anti_affinity, affinity, pin or exclude)",
+			    "%s: unknown rule %s (expected anti_affinity, affinity, pin, exclude or ha_priority)",
 			    sub, show);
 		}
 		r->kind = (enum rule_kind)kind;
 		cfg_path(sub2, sub, ks);
 		if (r->kind == RULE_PIN) {
 			if (cfg_pin(k, val, r, sub2) != 0)
+				return -1;
+		} else if (r->kind == RULE_HA_PRIORITY) {
+			if (cfg_ha_priority(k, val, r, sub2) != 0)
 				return -1;
 		} else if (cfg_name_list(k, val, sub2,
 		    r->kind == RULE_EXCLUDE ? 1 : 2, "VM names", &r->vms,
@@ -1477,6 +1627,48 @@ cfg_ha(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
 	return 0;
 }
 
+/* ---- ha_restart (a dead host's VMs, issue 18) ----------------------- */
+
+static const char *const ha_restart_names[] = { "manual", "auto", "off",
+	NULL };
+
+#define HRO(member) offsetof(struct ha_restart_conf, member)
+
+static const struct field ha_restart_fields[] = {
+	{ .key = "mode", .type = FT_ENUM, .off = HRO(mode),
+	  .names = ha_restart_names, .default_num = HA_RESTART_MANUAL },
+	{ .key = "after_s", .type = FT_NUM, .off = HRO(after_s), .min = 0,
+	  .max = 86400, .default_num = 30 },
+	{ .key = NULL }
+};
+
+static int
+cfg_ha_restart(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
+{
+	(void)obj;
+	k->c->ha_restart.pos = cfg_pos(n);
+	return cfg_mapping(k, n, ha_restart_fields, &k->c->ha_restart, path);
+}
+
+const char *
+ha_restart_mode_name(enum ha_restart_mode m)
+{
+	return ha_restart_names[m];
+}
+
+long
+config_ha_priority(const struct config *c, const char *vm)
+{
+	long p = 0;
+	size_t i;
+
+	for (i = 0; i < c->nrules; i++)
+		if (c->rules[i].kind == RULE_HA_PRIORITY &&
+		    c->rules[i].nvms == 1 && strcmp(c->rules[i].vms[0], vm) == 0)
+			p = c->rules[i].priority;	/* the last one says */
+	return p;
+}
+
 /* control_socket: a path a Unix socket can have (sun_path: 108 bytes). */
 static int
 cfg_control_socket(struct cfg *k, yaml_node_t *n, void *obj, const char *path)
@@ -1511,6 +1703,10 @@ static const struct field cluster_fields[] = {
 	{ .key = "allow_ext", .type = FT_BOOL, .off = CO(allow_ext) },
 	{ .key = "live_migration", .type = FT_FUNC, .fn = cfg_live_migration },
 	{ .key = "ha", .type = FT_FUNC, .fn = cfg_ha },
+	/* defaults in ha_restart_fields */
+	{ .key = "ha_restart", .type = FT_FUNC, .fn = cfg_ha_restart },
+	{ .key = "domain_dir", .type = FT_STR, .off = CO(domain_dir),
+	  .default_str = "/var/lib/vmbal/domains" },
 	{ .key = NULL }
 };
 
@@ -1534,6 +1730,10 @@ static const struct field scenario_fields[] = {
 	{ .key = "services", .type = FT_FUNC, .fn = cfg_services },
 	/* accepted, ignored */
 	{ .key = "live_migration", .type = FT_FUNC, .fn = cfg_live_migration },
+	{ .key = "ha_restart", .type = FT_FUNC, .fn = cfg_ha_restart },
+	/* "": the simulator saves no definitions */
+	{ .key = "domain_dir", .type = FT_STR, .off = CO(domain_dir),
+	  .default_str = "" },
 	{ .key = NULL }
 };
 
@@ -1577,7 +1777,7 @@ cfg_check_vm_load(struct cfg *k, const struct vm_conf *v, size_t i)
 }
 
 static const char *const rule_keys[] = { "anti_affinity", "affinity", "pin",
-	"exclude" };
+	"exclude", "ha_priority" };
 
 static int
 cfg_check_refs(struct cfg *k)
@@ -1601,10 +1801,10 @@ cfg_check_refs(struct cfg *k)
 		for (j = 0; scen && j < r->nvms; j++) {
 			if (config_vm_index(c, r->vms[j]) >= 0)
 				continue;
-			if (r->kind == RULE_PIN)
+			if (r->kind == RULE_PIN || r->kind == RULE_HA_PRIORITY)
 				return cfg_at(k, r->vm_pos[j],
-				    "rules[%zu].pin.vm: unknown VM '%s'", i,
-				    r->vms[j]);
+				    "rules[%zu].%s.vm: unknown VM '%s'", i,
+				    rule_keys[r->kind], r->vms[j]);
 			return cfg_at(k, r->vm_pos[j],
 			    "rules[%zu].%s[%zu]: unknown VM '%s'", i,
 			    rule_keys[r->kind], j, r->vms[j]);
@@ -1709,6 +1909,7 @@ config_new_from_buffer(const char *file, const char *buf, size_t len,
 	    config_default_socket(file);
 	policy_defaults(&c->policy);
 	live_migration_defaults(&c->live_migration);
+	(void)cfg_defaults(ha_restart_fields, &c->ha_restart);
 	k.y = &y;
 	k.d = d;
 	k.file = file;
@@ -1798,6 +1999,11 @@ config_free(struct config *c)
 		free(c->hosts[i].name);
 		free(c->hosts[i].uri);
 		free(c->hosts[i].migration_uri);
+		free(c->hosts[i].fence.agent);
+		config_free_names(c->hosts[i].fence.keys,
+		    c->hosts[i].fence.nargs);
+		config_free_names(c->hosts[i].fence.values,
+		    c->hosts[i].fence.nargs);
 	}
 	free(c->hosts);
 	for (i = 0; i < c->nvms; i++) {
@@ -1833,6 +2039,7 @@ config_free(struct config *c)
 	free(c->control_socket);
 	free(c->history_dir);
 	free(c->ha.address);
+	free(c->domain_dir);
 	free(c->file);
 	free(c);
 }

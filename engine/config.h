@@ -22,7 +22,8 @@ enum policy_mode { MODE_MANUAL, MODE_AUTO, MODE_OBSERVE };
 enum policy_objective { OBJECTIVE_BALANCE, OBJECTIVE_CONSOLIDATE };
 enum policy_planner { PLANNER_DEFAULT, PLANNER_GREEDY_2008 };
 enum load_kind { LOAD_CONSTANT, LOAD_SQUARE };
-enum rule_kind { RULE_ANTI_AFFINITY, RULE_AFFINITY, RULE_PIN, RULE_EXCLUDE };
+enum rule_kind { RULE_ANTI_AFFINITY, RULE_AFFINITY, RULE_PIN, RULE_EXCLUDE,
+	RULE_HA_PRIORITY };
 enum svc_protocol { PROTO_TCP, PROTO_UDP };
 enum svc_algorithm {
 	ALGO_ROUND_ROBIN, ALGO_WEIGHTED, ALGO_LEAST_CONNECTIONS,
@@ -247,6 +248,9 @@ double policy_target_pct(const struct policy *p);
 long config_host_reserve(const struct config *c, const struct policy *policy,
     size_t h);
 const char *policy_mode_name(enum policy_mode m);
+const char *ha_restart_mode_name(enum ha_restart_mode m);	/* manual|auto|off */
+/* vm's ha_priority (its rule's, the last one naming it), else 0. */
+long config_ha_priority(const struct config *c, const char *vm);
 const char *svc_algorithm_name(enum svc_algorithm a);
 
 /* Index of the named host or VM, or -1. */

@@ -67,6 +67,7 @@ controller_free(struct controller *c)
 	free(c->offer_note);
 	free(c->last_sig);
 	controller_journal_free(c);
+	controller_ha_free(c);
 	while (c->nwhos > 0)
 		free(c->whos[--c->nwhos]);
 	free(c->whos);
@@ -92,7 +93,7 @@ controller_next_due(const struct controller *c)
 {
 	double next = fmin(controller_probe_due(c), controller_analyse_due(c));
 
-	if (c->running > 0)
+	if (c->running > 0 || controller_ha_busy(c))
 		next = fmin(next, floor(c->now + 1e-9) + 1.0);
 	/* health changes, domain events and the ha address coming or going
 	 * are seen within a tenth of a second */
@@ -174,6 +175,7 @@ controller_probe(struct controller *c, double now)
 			if (v >= 0)
 				c->model->vms[v].in_flight = true;
 		}
+	controller_ha_probe(c, now);	/* dead hosts (controller_ha.c) */
 }
 
 /* Between ticks: a domain started, stopped or arrived: show it now. */
@@ -253,6 +255,7 @@ controller_run(struct controller *c, double now)
 	controller_poll_health(c, now);
 	controller_refresh(c, now);
 	controller_poll_actions(c, now);
+	controller_ha_poll(c, now);
 	controller_start_ready(c, now);
 	controller_plan_settle(c, now);
 	while (controller_probe_due(c) <= now + eps) {

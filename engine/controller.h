@@ -177,7 +177,8 @@ bool controller_measuring(const struct controller *c, size_t *have,
 enum no_offer {
 	NOOFFER_NONE, NOOFFER_OBSERVE, NOOFFER_STANDBY, NOOFFER_PAUSED,
 	NOOFFER_DRY_RUN, NOOFFER_MEASURING, NOOFFER_BELOW, NOOFFER_HOLDING,
-	NOOFFER_SETTLING, NOOFFER_DISMISSED, NOOFFER_COOLING, NOOFFER_NO_GAIN
+	NOOFFER_SETTLING, NOOFFER_DISMISSED, NOOFFER_COOLING, NOOFFER_NO_GAIN,
+	NOOFFER_HOST_DOWN	/* a dead host's restarts wait (controller_ha.c) */
 };
 enum no_offer controller_no_offer(const struct controller *c, char *buf,
     size_t len);

@@ -89,6 +89,9 @@ controller_cmd_args(const struct command *cmd, char *out, size_t len)
 	case CMD_ABORT:
 		snprintf(out, len, "%s", cmd->vm);
 		break;
+	case CMD_FENCE:
+		snprintf(out, len, "%s --confirmed-off", cmd->host);
+		break;
 	default:
 		break;
 	}
@@ -100,7 +103,7 @@ controller_cmd_do(struct controller *c, const struct command *cmd,
     double now, struct cmd_result *res, struct diag *d)
 {
 	struct move_ref refs[64];
-	size_t i, si, bi;
+	size_t i, si, bi, nr;
 	int h;
 
 	switch (cmd->verb) {
@@ -111,13 +114,37 @@ controller_cmd_do(struct controller *c, const struct command *cmd,
 			    "too many moves at once");
 			return -1;
 		}
-		for (i = 0; i < cmd->nmoves; i++) {
+		/* a dead host's restarts offered with the plan are started;
+		 * the migrations confirmed as before */
+		for (i = 0, nr = 0; i < cmd->nmoves; i++) {
+			if (controller_ha_offered(c, cmd->moves[i].vm,
+			    cmd->moves[i].from, cmd->moves[i].to))
+				continue;
+			refs[nr].vm = cmd->moves[i].vm;
+			refs[nr].from = cmd->moves[i].from;
+			refs[nr++].to = cmd->moves[i].to;
+		}
+		if (nr > 0 &&
+		    controller_confirm_moves(c, refs, nr, now, d) != 0)
+			return -1;
+		for (i = 0; i < cmd->nmoves; i++)
+			if (controller_ha_offered(c, cmd->moves[i].vm,
+			    cmd->moves[i].from, cmd->moves[i].to) &&
+			    controller_ha_confirm(c, cmd->moves[i].vm,
+			    cmd->moves[i].from, now, d) != 0)
+				return -1;
+		if (nr < cmd->nmoves) {
+			snprintf(res->msg, sizeof res->msg,
+			    "confirmed: %zu restart%s%s", cmd->nmoves - nr,
+			    cmd->nmoves - nr == 1 ? "" : "s", nr > 0 ?
+			    " and the migrations" : "");
+			return 0;
+		}
+		for (i = 0; i < nr; i++) {
 			refs[i].vm = cmd->moves[i].vm;
 			refs[i].from = cmd->moves[i].from;
 			refs[i].to = cmd->moves[i].to;
 		}
-		if (controller_confirm_moves(c, refs, cmd->nmoves, now, d) != 0)
-			return -1;
 		if (cmd->nmoves == 1)
 			snprintf(res->msg, sizeof res->msg,
 			    "confirmed: %s migrates from %s to %s",
@@ -199,6 +226,12 @@ controller_cmd_do(struct controller *c, const struct command *cmd,
 		snprintf(res->msg, sizeof res->msg,
 		    "aborting the migration of %s", cmd->vm);
 		return 0;
+	case CMD_FENCE:
+		if (controller_fence_confirm(c, cmd->host, now, d) != 0)
+			return -1;
+		snprintf(res->msg, sizeof res->msg,
+		    "%s confirmed off: its VMs may run elsewhere", cmd->host);
+		return 0;
 	default:
 		diag_set(d, NULL, 0, 0, "%s is answered by the front end, not the engine",
 		    cmd_table[cmd->verb].name);
@@ -228,6 +261,9 @@ controller_cmd_journal(struct controller *c, const struct command *cmd,
 		break;
 	case CMD_ABORT:
 		je.vm = cmd->vm;
+		break;
+	case CMD_FENCE:
+		je.host = cmd->host;
 		break;
 	case CMD_MAINTENANCE:
 		je.host = cmd->host;

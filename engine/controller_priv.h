@@ -90,6 +90,9 @@ struct controller {
 	size_t njpending;
 	bool jdown;		/* its last write failed: nothing starts */
 	double jretry_at;	/* when to try it again */
+	/* dead hosts and their VMs' restarts (controller_ha.c) */
+	struct ha_host *ha;
+	size_t nha;
 };
 
 /* Copies the names and reason (NULL: none) into e, which holds none yet;
@@ -174,6 +177,30 @@ void controller_journal_free(struct controller *c);
 void controller_restore(struct controller *c, double now);
 /* controller_recover.c: the journal's past, or NULL. */
 struct journal_past *controller_past(const struct controller *c);
+
+/* controller_ha.c: a dead host's fencing and its VMs' restarts (see the
+ * file). At the end of each probe; the recovery results, at each run. */
+void controller_ha_probe(struct controller *c, double now);
+void controller_ha_poll(struct controller *c, double now);
+/* A fence or a restart runs: results are to be collected. */
+bool controller_ha_busy(const struct controller *c);
+/* A person's word that host is off (fence HOST --confirmed-off). */
+int controller_fence_confirm(struct controller *c, const char *host,
+    double now, struct diag *d);
+/* The restarts offered or running, as moves (after the plan's); out
+ * NULL: how many there are. */
+size_t controller_ha_moves(const struct controller *c, struct move_view *out,
+    size_t max);
+/* Is vm's restart from from on to offered? Starts it (confirm). */
+bool controller_ha_offered(const struct controller *c, const char *vm,
+    const char *from, const char *to);
+int controller_ha_confirm(struct controller *c, const char *vm,
+    const char *from, double now, struct diag *d);
+/* Why no restart is on the table, when a host is down; false: none is. */
+bool controller_ha_why(const struct controller *c, char *buf, size_t len);
+/* After a reload: hosts removed are forgotten. */
+void controller_ha_reload(struct controller *c);
+void controller_ha_free(struct controller *c);
 
 /* controller_command.c: the indices of backend "ADDRESS:PORT" of the
  * service named service; -1 (and d, unless NULL) when there is none. */

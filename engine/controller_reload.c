@@ -141,6 +141,20 @@ reload_in_maint(const struct config *c, const char *host)
 	return false;
 }
 
+static bool
+reload_fence_eq(const struct fence_conf *a, const struct fence_conf *b)
+{
+	size_t i;
+
+	if (!str_eq(a->agent, b->agent) || a->nargs != b->nargs)
+		return false;
+	for (i = 0; i < a->nargs; i++)
+		if (strcmp(a->keys[i], b->keys[i]) != 0 ||
+		    strcmp(a->values[i], b->values[i]) != 0)
+			return false;
+	return true;
+}
+
 static void
 reload_diff_hosts(const struct config *a, const struct config *b,
     struct reload_changes *ch)
@@ -176,6 +190,13 @@ reload_diff_hosts(const struct config *a, const struct config *b,
 		if (ha->reserve_mib != hb->reserve_mib)
 			ch_add(ch, "host %s: reserve_mib %ld -> %ld", hb->name,
 			    ha->reserve_mib, hb->reserve_mib);
+		if (!reload_fence_eq(&ha->fence, &hb->fence))
+			ch_add(ch, "host %s: fence %s -> %s", hb->name,
+			    str_or(ha->fence.agent), str_or(hb->fence.agent));
+		if (ha->fail_at_s != hb->fail_at_s ||
+		    ha->return_at_s != hb->return_at_s ||
+		    ha->fence_fails != hb->fence_fails)
+			ch_add(ch, "host %s: failure changed", hb->name);
 		if (reload_in_maint(a, hb->name) != reload_in_maint(b, hb->name))
 			ch_add(ch, "maintenance %s %s", hb->name,
 			    reload_in_maint(b, hb->name) ? "on" : "off");
@@ -222,7 +243,7 @@ reload_rule_eq(const struct rule_conf *a, const struct rule_conf *b)
 	size_t i;
 
 	if (a->kind != b->kind || a->nvms != b->nvms ||
-	    !str_eq(a->host, b->host))
+	    !str_eq(a->host, b->host) || a->priority != b->priority)
 		return false;
 	for (i = 0; i < a->nvms; i++)
 		if (strcmp(a->vms[i], b->vms[i]) != 0)
@@ -381,6 +402,16 @@ reload_diff(const struct config *a, const struct config *b,
 	    a->migration.fail_rate != b->migration.fail_rate ||
 	    a->migration.seed != b->migration.seed)
 		ch_add(ch, "migration changed (from the next migration)");
+	if (a->ha_restart.mode != b->ha_restart.mode ||
+	    a->ha_restart.after_s != b->ha_restart.after_s)
+		ch_add(ch, "ha_restart %s %gs -> %s %gs",
+		    ha_restart_mode_name(a->ha_restart.mode),
+		    a->ha_restart.after_s,
+		    ha_restart_mode_name(b->ha_restart.mode),
+		    b->ha_restart.after_s);
+	if (!str_eq(a->domain_dir, b->domain_dir))
+		ch_add(ch, "domain_dir %s -> %s", str_or(a->domain_dir),
+		    str_or(b->domain_dir));
 	/* what only a restart changes: said, and the old kept in force */
 	if (!str_eq(a->journal, b->journal))
 		ch_add(ch, "journal %s -> %s: needs a restart (still %s)",
@@ -539,6 +570,7 @@ controller_reload(struct controller *c, const struct config *next,
 	}
 	/* from here on nothing fails */
 	reload_views_commit(c, &rv, next, win);
+	controller_ha_reload(c);
 	for (i = 0; i < old->nhosts; i++)
 		if (config_host_index(next, old->hosts[i].name) < 0)
 			host_gone = true;

@@ -80,7 +80,7 @@ controller_moves(const struct controller *c, struct move_view *out,
 		out[i].est_s = e->est_s;
 		out[i].state = controller_move_state(e);
 	}
-	return i;
+	return i + controller_ha_moves(c, out + i, max - i);
 }
 
 long

@@ -82,6 +82,10 @@ controller_no_offer(const struct controller *c, char *buf, size_t len)
 		    c->cfg->ha.address != NULL ? c->cfg->ha.address : "the address");
 		return NOOFFER_STANDBY;
 	}
+	if (controller_ha_moves(c, NULL, 0) > 0)
+		return NOOFFER_NONE;
+	if (controller_ha_why(c, buf, len))
+		return NOOFFER_HOST_DOWN;
 	if (c->paused) {
 		snprintf(buf, len, "paused: no planning until resumed");
 		return NOOFFER_PAUSED;

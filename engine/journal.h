@@ -32,6 +32,12 @@ struct journal_entry {
 	 * mode: its policy_mode): a restart restores the command only
 	 * while the configuration still says so */
 	int config_was;
+	/* A host recovery step (issue 18): phase "fence" (host), "restart"
+	 * (vm from host to to) or "retire" (vm on host); NULL for the
+	 * above. rec_status: "started", then "off" (fence) or
+	 * recover_status_name's; duration_s and error with an outcome. */
+	const char *phase;
+	const char *rec_status;
 };
 
 /*

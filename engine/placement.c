@@ -347,31 +347,51 @@ placement_mem_cap(const struct placement *p, int h)
 	return ph->mem_total - (ph->mem_reserve > 0 ? ph->mem_reserve : 0);
 }
 
-void
-placement_move(struct placement *p, int unit, int to)
+bool
+placement_vm_clash(const struct placement *p, int v, int h)
 {
 	const struct plan_input *in = p->in;
 	size_t g, k;
+
+	for (g = 0; g < in->nanti; g++)
+		for (k = 0; k < in->anti[g].n; k++)
+			if (in->anti[g].vms[k] == v &&
+			    p->aa[g * p->nh + (size_t)h] -
+			    (p->host_of[v] == h) > 0)
+				return true;
+	return false;
+}
+
+void
+placement_move_vm(struct placement *p, int v, int to)
+{
+	const struct plan_input *in = p->in;
+	int from = p->host_of[v];
+	size_t g, k;
+
+	if (from == to)
+		return;
+	p->load[from] -= p->vload[v];
+	p->mem[from] -= in->vms[v].mem;
+	p->load[to] += p->vload[v];
+	p->mem[to] += in->vms[v].mem;
+	for (g = 0; g < in->nanti; g++)
+		for (k = 0; k < in->anti[g].n; k++)
+			if (in->anti[g].vms[k] == v) {
+				p->aa[g * p->nh + (size_t)from]--;
+				p->aa[g * p->nh + (size_t)to]++;
+			}
+	p->host_of[v] = to;
+	p->moved[v] = true;
+}
+
+void
+placement_move(struct placement *p, int unit, int to)
+{
 	int v;
 
-	for (v = unit; v >= 0; v = p->unit_next[v]) {
-		int from = p->host_of[v];
-
-		if (from == to)
-			continue;
-		p->load[from] -= p->vload[v];
-		p->mem[from] -= in->vms[v].mem;
-		p->load[to] += p->vload[v];
-		p->mem[to] += in->vms[v].mem;
-		for (g = 0; g < in->nanti; g++)
-			for (k = 0; k < in->anti[g].n; k++)
-				if (in->anti[g].vms[k] == v) {
-					p->aa[g * p->nh + (size_t)from]--;
-					p->aa[g * p->nh + (size_t)to]++;
-				}
-		p->host_of[v] = to;
-		p->moved[v] = true;
-	}
+	for (v = unit; v >= 0; v = p->unit_next[v])
+		placement_move_vm(p, v, to);
 }
 
 int

@@ -60,6 +60,10 @@ bool placement_unit_movable(const struct placement *p, int unit);
 bool placement_unit_fits(const struct placement *p, int unit, int to);
 /* Memory a plan may fill on h: its total less its reserve. */
 long placement_mem_cap(const struct placement *p, int h);
+/* Would VM v, moved alone to host h, meet an anti-affinity partner? */
+bool placement_vm_clash(const struct placement *p, int v, int h);
+/* Moves VM v alone to host to (its unit's others stay): a restart. */
+void placement_move_vm(struct placement *p, int v, int to);
 /* Moves every member of unit to host to (members already there stay). */
 void placement_move(struct placement *p, int unit, int to);
 /* placement_move, recording one plan move per member that changes host,

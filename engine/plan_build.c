@@ -51,6 +51,8 @@ plan_build_groups(struct plan_input *in, const struct model *m,
 				in->vms[idx[0]].pin =
 				    model_host_index(m, rule->host);
 			break;
+		case RULE_HA_PRIORITY:	/* restarts only (ha_place.h) */
+			break;
 		}
 	}
 	free(idx);

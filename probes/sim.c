@@ -12,6 +12,14 @@
  * Whether a migration fails is drawn from erand48() seeded by the
  * scenario, one draw per migration in the order they start, so a run is
  * reproducible.
+ *
+ * Host failures (issue 18): a host with fail_at_s loses power then: it
+ * answers no probe, its VMs stop with it (a migration off it or onto it
+ * fails) and are reported running nowhere; at return_at_s it answers
+ * again, its old VMs defined there but shut off (a shut-off domain is
+ * not in a snapshot, as the libvirt probe lists only active ones). The
+ * recovery steps (sim_fence, sim_restart, sim_retire) finish after fixed
+ * simulated times, in the order they were asked, into sim_poll_recover.
  */
 #include <math.h>
 #include <stdio.h>
@@ -28,6 +36,10 @@ struct sim_host {
 	bool up;
 	double connect_s;	/* answers no probe before (scenario's
 				 * connect_after_s) */
+	double fail_s, return_s;	/* loses power, answers again; <= 0
+				 * never */
+	bool failed;		/* without power now */
+	bool fence_fails;	/* its agent cannot fence it */
 };
 
 struct sim_vm {
@@ -43,6 +55,16 @@ struct sim_vm {
 	size_t dest;
 	double mig_start, mig_end;
 	bool mig_fails;
+	bool stopped;		/* its host lost power: it runs nowhere */
+	long old_def;		/* a host holding its old, shut-off
+				 * definition (after a restart); -1 none */
+};
+
+/* A recovery step under way. */
+struct sim_rec {
+	enum recover_kind kind;
+	size_t host, vm, to;
+	double start, end;
 };
 
 struct sim {
@@ -57,6 +79,10 @@ struct sim {
 	double *want, *total;	/* scratch for sim_step */
 	struct action_result *done;	/* finished, not yet polled */
 	size_t ndone, capdone;
+	struct sim_rec *recs;	/* recovery steps under way */
+	size_t nrecs, caprecs;
+	struct recover_result *rdone;	/* finished, not yet polled */
+	size_t nrdone, caprdone;
 };
 
 struct sim *
@@ -87,9 +113,14 @@ sim_new(const struct config *c)
 		s->hosts[i].mem_mib = c->hosts[i].memory_mib;
 		s->hosts[i].up = true;
 		s->hosts[i].connect_s = c->hosts[i].connect_after_s;
+		s->hosts[i].fail_s = c->hosts[i].fail_at_s;
+		s->hosts[i].return_s = c->hosts[i].return_at_s;
+		s->hosts[i].fence_fails = c->hosts[i].fence_fails;
 	}
 	for (i = 0; i < c->nvms; i++) {
 		struct sim_vm *v = &s->vms[i];
+
+		v->old_def = -1;
 
 		v->name = strdup(c->vms[i].name);
 		s->nvms = i + 1;
@@ -137,10 +168,15 @@ sim_free(struct sim *s)
 	for (i = 0; i < s->ndone; i++)
 		action_result_clear(&s->done[i]);
 	free(s->done);
+	for (i = 0; i < s->nrdone; i++)
+		recover_result_clear(&s->rdone[i]);
+	free(s->rdone);
+	free(s->recs);
 	free(s);
 }
 
 static int sim_host_index(const struct sim *s, const char *name);
+static void sim_recs_drop(struct sim *s, const char *why);
 static int sim_done_push(struct sim *s, const struct sim_vm *v, size_t from,
     enum mig_status st, double dur, const char *err);
 
@@ -184,7 +220,11 @@ sim_reload(struct sim *s, const struct config *c, long **mapp)
 		nh[i].cpus = c->hosts[i].cpus;
 		nh[i].mem_mib = c->hosts[i].memory_mib;
 		nh[i].up = old >= 0 ? s->hosts[old].up : true;
+		nh[i].failed = old >= 0 && s->hosts[old].failed;
 		nh[i].connect_s = c->hosts[i].connect_after_s;
+		nh[i].fail_s = c->hosts[i].fail_at_s;
+		nh[i].return_s = c->hosts[i].return_at_s;
+		nh[i].fence_fails = c->hosts[i].fence_fails;
 	}
 	for (i = 0; i < c->nvms; i++) {
 		int old = sim_vm_index(s, c->vms[i].name);
@@ -194,6 +234,7 @@ sim_reload(struct sim *s, const struct config *c, long **mapp)
 		map[i] = old;
 		if (old < 0) {
 			nv[i].host = (size_t)config_host_index(c, c->vms[i].host);
+			nv[i].old_def = -1;
 		} else {
 			o = &s->vms[old];
 			kept[old] = true;
@@ -210,6 +251,7 @@ sim_reload(struct sim *s, const struct config *c, long **mapp)
 			    (size_t)config_host_index(c, c->vms[i].host);
 			if (nv[i].migrating)
 				nv[i].dest = (size_t)hmap[o->dest];
+			nv[i].old_def = o->old_def >= 0 ? hmap[o->old_def] : -1;
 		}
 		nv[i].vcpus = c->vms[i].vcpus;
 		nv[i].mem_mib = c->vms[i].memory_mib;
@@ -222,6 +264,7 @@ sim_reload(struct sim *s, const struct config *c, long **mapp)
 			    sim_now(s) - s->vms[i].mig_start,
 			    "removed from the scenario");
 		}
+	sim_recs_drop(s, "the scenario was reloaded");
 	sim_arrays_free(s);
 	s->hosts = nh;
 	s->nhosts = c->nhosts;
@@ -313,6 +356,245 @@ sim_finish_migrations(struct sim *s, double now)
 	}
 }
 
+/* ---- host failures and recovery ------------------------------------- */
+
+#define SIM_FENCE_S 2.0		/* the simulated agent's off and status */
+#define SIM_RESTART_S 3.0	/* define and start on the survivor */
+
+static int
+sim_rdone_push(struct sim *s, enum recover_kind k, size_t host, long vm,
+    long to, enum recover_status st, double dur, const char *err)
+{
+	struct recover_result *r;
+
+	if (vec_reserve(&s->rdone, &s->caprdone, s->nrdone + 1,
+	    sizeof *s->rdone) != 0)
+		return -1;
+	r = &s->rdone[s->nrdone];
+	if (recover_result_set(r, k, s->hosts[host].name,
+	    vm >= 0 ? s->vms[vm].name : NULL, to >= 0 ? s->hosts[to].name :
+	    NULL, st, dur, err) != 0)
+		return -1;
+	s->nrdone++;
+	return 0;
+}
+
+/* Every step under way ends, failed with why (a reload renumbers). */
+static void
+sim_recs_drop(struct sim *s, const char *why)
+{
+	size_t i;
+
+	for (i = 0; i < s->nrecs; i++) {
+		struct sim_rec *r = &s->recs[i];
+
+		sim_rdone_push(s, r->kind, r->host, r->kind == REC_FENCE ? -1 :
+		    (long)r->vm, r->kind == REC_RESTART ? (long)r->to : -1,
+		    REC_FAILED, sim_now(s) - r->start, why);
+	}
+	s->nrecs = 0;
+}
+
+/* Power lost at fail_s, back at return_s (its VMs stay shut off). */
+static void
+sim_power(struct sim *s, double t)
+{
+	size_t h, i;
+
+	for (h = 0; h < s->nhosts; h++) {
+		struct sim_host *hh = &s->hosts[h];
+
+		if (hh->fail_s > 0 && !hh->failed && t + 1e-9 >= hh->fail_s &&
+		    !(hh->return_s > 0 && t + 1e-9 >= hh->return_s)) {
+			hh->failed = true;
+			hh->up = false;
+			for (i = 0; i < s->nvms; i++) {
+				struct sim_vm *v = &s->vms[i];
+
+				if (v->migrating && (v->host == h ||
+				    v->dest == h)) {
+					v->migrating = false;
+					sim_done_push(s, v, v->host, MIG_FAILED,
+					    t - v->mig_start, v->host == h ?
+					    "the source host lost power" :
+					    "destination host went down");
+				}
+				if (v->host == h)
+					v->stopped = true;
+			}
+		}
+		if (hh->failed && hh->return_s > 0 && t + 1e-9 >= hh->return_s) {
+			hh->failed = false;
+			hh->up = true;
+			/* what was never restarted elsewhere is shut off
+			 * here: still stopped, defined here */
+		}
+	}
+}
+
+/* The steps due by now, in the order they were asked. */
+static void
+sim_finish_recs(struct sim *s, double now)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nrecs; i++) {
+		struct sim_rec *r = &s->recs[i];
+		struct sim_host *h = &s->hosts[r->host];
+		struct sim_vm *v = &s->vms[r->vm];
+		double dur = now - r->start;
+
+		if (now + 1e-9 < r->end) {
+			s->recs[n++] = *r;
+			continue;
+		}
+		if (r->kind == REC_FENCE) {
+			if (h->failed && !h->fence_fails)
+				sim_rdone_push(s, REC_FENCE, r->host, -1, -1,
+				    REC_DONE, dur, NULL);
+			else
+				sim_rdone_push(s, REC_FENCE, r->host, -1, -1,
+				    REC_FAILED, dur, h->fence_fails ?
+				    "the fence agent failed: no answer from the power switch (fence_fails)" :
+				    "the fence agent says the host is still on");
+		} else if (!v->stopped) {
+			sim_rdone_push(s, REC_RESTART, r->host, (long)r->vm,
+			    (long)r->to, REC_REFUSED, dur,
+			    "not fenced: its disk is held by a running QEMU");
+		} else if (!s->hosts[r->to].up) {
+			sim_rdone_push(s, REC_RESTART, r->host, (long)r->vm,
+			    (long)r->to, REC_FAILED, dur,
+			    "the destination host went down");
+		} else {
+			v->stopped = false;
+			v->old_def = (long)v->host;
+			v->host = r->to;
+			sim_rdone_push(s, REC_RESTART, r->host, (long)r->vm,
+			    (long)r->to, REC_DONE, dur, NULL);
+		}
+	}
+	s->nrecs = n;
+}
+
+static int
+sim_rec_push(struct sim *s, enum recover_kind k, size_t host, size_t vm,
+    size_t to, double took)
+{
+	struct sim_rec *r;
+
+	if (vec_reserve(&s->recs, &s->caprecs, s->nrecs + 1,
+	    sizeof *s->recs) != 0)
+		return -1;
+	r = &s->recs[s->nrecs++];
+	r->kind = k;
+	r->host = host;
+	r->vm = vm;
+	r->to = to;
+	r->start = sim_now(s);
+	r->end = r->start + took;
+	return 0;
+}
+
+int
+sim_fence(struct sim *s, const char *host, struct diag *d)
+{
+	int h = sim_host_index(s, host);
+
+	if (h < 0) {
+		diag_set(d, NULL, 0, 0, "no such host: %s", host);
+		return -1;
+	}
+	if (sim_rec_push(s, REC_FENCE, (size_t)h, 0, 0, SIM_FENCE_S) != 0) {
+		diag_set(d, NULL, 0, 0, "simulator: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+sim_restart(struct sim *s, const char *vm, const char *from, const char *to,
+    struct diag *d)
+{
+	int v = sim_vm_index(s, vm), f = sim_host_index(s, from);
+	int t = sim_host_index(s, to);
+	size_t i;
+
+	if (v < 0 || f < 0 || t < 0) {
+		diag_set(d, NULL, 0, 0, "no such %s: %s", v < 0 ? "VM" : "host",
+		    v < 0 ? vm : f < 0 ? from : to);
+		return -1;
+	}
+	if (s->vms[v].host != (size_t)f) {
+		diag_set(d, NULL, 0, 0, "no definition of %s saved from %s", vm,
+		    from);
+		return -1;
+	}
+	for (i = 0; i < s->nrecs; i++)
+		if (s->recs[i].kind == REC_RESTART && s->recs[i].vm == (size_t)v) {
+			diag_set(d, NULL, 0, 0, "%s is being started already",
+			    vm);
+			return -1;
+		}
+	if (s->vms[v].mem_mib > s->hosts[t].mem_mib -
+	    sim_host_mem_used(s, (size_t)t)) {
+		diag_set(d, NULL, 0, 0,
+		    "not enough memory on %s: %ld MiB needed, %ld MiB free", to,
+		    s->vms[v].mem_mib, s->hosts[t].mem_mib -
+		    sim_host_mem_used(s, (size_t)t));
+		return -1;
+	}
+	if (sim_rec_push(s, REC_RESTART, (size_t)f, (size_t)v, (size_t)t,
+	    SIM_RESTART_S) != 0) {
+		diag_set(d, NULL, 0, 0, "simulator: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+sim_retire(struct sim *s, const char *vm, const char *host, struct diag *d)
+{
+	int v = sim_vm_index(s, vm), h = sim_host_index(s, host);
+
+	if (v < 0 || h < 0) {
+		diag_set(d, NULL, 0, 0, "no such %s: %s", v < 0 ? "VM" : "host",
+		    v < 0 ? vm : host);
+		return -1;
+	}
+	if (s->vms[v].host == (size_t)h && !s->vms[v].stopped)
+		return sim_rdone_push(s, REC_RETIRE, (size_t)h, v, -1,
+		    REC_FAILED, 0, "it runs there: nothing touched");
+	if (s->vms[v].old_def == h)
+		s->vms[v].old_def = -1;
+	return sim_rdone_push(s, REC_RETIRE, (size_t)h, v, -1, REC_DONE, 0,
+	    NULL);
+}
+
+size_t
+sim_poll_recover(struct sim *s, struct recover_result *out, size_t max)
+{
+	size_t n = s->nrdone < max ? s->nrdone : max;
+
+	if (n == 0)
+		return 0;
+	memcpy(out, s->rdone, n * sizeof *out);
+	memmove(s->rdone, s->rdone + n, (s->nrdone - n) * sizeof *s->rdone);
+	s->nrdone -= n;
+	return n;
+}
+
+bool
+sim_vm_running(const struct sim *s, size_t v)
+{
+	return !s->vms[v].stopped && s->hosts[s->vms[v].host].up;
+}
+
+long
+sim_vm_old_def(const struct sim *s, size_t v)
+{
+	return s->vms[v].old_def;
+}
+
 static void
 sim_step(struct sim *s)
 {
@@ -320,16 +602,17 @@ sim_step(struct sim *s)
 	double *want = s->want, *total = s->total;
 	size_t i;
 
+	sim_power(s, t);
 	memset(total, 0, s->nhosts * sizeof *total);
 	for (i = 0; i < s->nvms; i++) {
-		want[i] = sim_vm_want(s, i, t);
+		want[i] = s->vms[i].stopped ? 0 : sim_vm_want(s, i, t);
 		total[s->vms[i].host] += want[i];
 	}
 	for (i = 0; i < s->nvms; i++) {
 		const struct sim_host *h = &s->hosts[s->vms[i].host];
 		double cap = (double)h->cpus * 100.0, got = want[i];
 
-		if (!h->up)
+		if (!h->up || s->vms[i].stopped)
 			continue;
 		if (total[s->vms[i].host] > cap)
 			got = want[i] * cap / total[s->vms[i].host];
@@ -338,6 +621,7 @@ sim_step(struct sim *s)
 	}
 	s->steps++;
 	sim_finish_migrations(s, sim_now(s));
+	sim_finish_recs(s, sim_now(s));
 }
 
 void
@@ -370,9 +654,12 @@ sim_host_mem_used(const struct sim *s, size_t h)
 	size_t i;
 
 	for (i = 0; i < s->nvms; i++)
-		if (s->vms[i].host == h ||
+		if ((s->vms[i].host == h && !s->vms[i].stopped) ||
 		    (s->vms[i].migrating && s->vms[i].dest == h))
 			used += s->vms[i].mem_mib;
+	for (i = 0; i < s->nrecs; i++)
+		if (s->recs[i].kind == REC_RESTART && s->recs[i].to == h)
+			used += s->vms[s->recs[i].vm].mem_mib;
 	return used;
 }
 

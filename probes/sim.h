@@ -72,4 +72,21 @@ size_t sim_poll(struct sim *s, struct action_result *out, size_t max);
 /* How far vm's migration is, 0..1, or -1 when it is not migrating. */
 double sim_migration_progress(const struct sim *s, const char *vm);
 
+/* Recovery (issue 18), as action.h's fence/restart/retire/poll_recover:
+ * a fence ends after 2 s, off when the host has in fact lost power and
+ * its scenario does not say fence_fails; a restart after 3 s, the VM
+ * running on to with its load, refused ("not fenced") when it still runs
+ * on from; a retire at once. 0, or -1 and d. */
+int sim_fence(struct sim *s, const char *host, struct diag *d);
+int sim_restart(struct sim *s, const char *vm, const char *from,
+    const char *to, struct diag *d);
+int sim_retire(struct sim *s, const char *vm, const char *host,
+    struct diag *d);
+size_t sim_poll_recover(struct sim *s, struct recover_result *out,
+    size_t max);
+/* Does v run now (its host up and it not stopped with a lost host)? */
+bool sim_vm_running(const struct sim *s, size_t v);
+/* The host holding v's old shut-off definition, or -1. */
+long sim_vm_old_def(const struct sim *s, size_t v);
+
 #endif

@@ -8,6 +8,7 @@
  * seen for the first time, or whose counter went backwards, gets a new
  * baseline and no sample.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "../engine/config.h"
@@ -57,6 +58,8 @@ sim_probe_collect(void *impl, double now, struct diag *d)
 		h->cpus = sim_host_cpus(s, i);
 		h->mem_total_mib = sim_host_mem_total(s, i);
 		h->mem_used_mib = sim_host_mem_used(s, i);
+		if (!h->up && !h->connecting)
+			snprintf(h->error, sizeof h->error, "no answer");
 	}
 	for (i = 0; i < sim_vm_count(s); i++) {
 		size_t host = sim_vm_host(s, i);
@@ -65,7 +68,7 @@ sim_probe_collect(void *impl, double now, struct diag *d)
 		struct snap_vm *v;
 		double dt;
 
-		if (!sim_host_up(s, host) || !sim_host_reached(s, host)) {
+		if (!sim_vm_running(s, i) || !sim_host_reached(s, host)) {
 			p->have_base[i] = false;
 			continue;
 		}

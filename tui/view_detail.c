@@ -184,6 +184,10 @@ detail_rules(struct tui *t, const char *vm)
 		case RULE_EXCLUDE:
 			tui_dialog_line(t, "  excluded: vmbal never moves it");
 			break;
+		case RULE_HA_PRIORITY:
+			tui_dialog_line(t, "  restart priority %ld after a host failure",
+			    rule->priority);
+			break;
 		}
 	}
 	if (n == 0)
