@@ -132,6 +132,7 @@ main(int argc, char **argv)
 		    d.msg);
 		return 2;
 	}
+	free(cfg->domain_dir);
 	cfg->domain_dir = argv[2];
 	if (strcmp(argv[3], "probe") == 0) {
 		rc = probe(cfg, atof(argv[4]));
