@@ -1188,6 +1188,9 @@ lab_power_off() {	# everything of host K SIGKILLed at once, as a power loss
 	ns=$(cat "$hd/netns" 2>/dev/null)
 	pids="$(lab_libvirtd_pid "$k") $(lab_virtlockd_pid "$k") $(lab_qemu_pids "$k") $(lab_sshd_pid "$k")"
 	[ -n "$ns" ] && [ -e "/run/netns/$ns" ] && pids="$pids $(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')"
+	# all at the same instant, as a power loss: frozen first (libvirtd
+	# first, so that it never reports its QEMUs' deaths), then killed
+	for p in $pids; do kill -s STOP "$p" 2>/dev/null; done
 	for p in $pids; do kill -s KILL "$p" 2>/dev/null; done
 	for _ in $(seq 1 50); do
 		lab_power_is_off "$k" && { echo off >"$hd/power"; return 0; }
