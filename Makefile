@@ -37,6 +37,7 @@ ENGINE_SRC += engine/slowstart.c engine/controller_slowstart.c	# a returning bac
 ENGINE_SRC += engine/controller_reload.c	# a new configuration, without a restart
 ENGINE_SRC += engine/controller_why.c	# the state in words: why no suggestion, a host as a target
 ENGINE_SRC += engine/ha_place.c engine/controller_ha.c	# a dead host: fence, restart its VMs elsewhere (docs/recovery.md)
+ENGINE_SRC += engine/availability.c engine/controller_avail.c	# MTBF, MTTR and availability of hosts and VMs
 SIM_SRC    = probes/sim.c probes/sim_probe.c probes/sim_clock.c \
 	actions/sim_action.c probes/lv_events.c probes/lv_probe.c \
 	probes/real_clock.c probes/health.c \

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 
+#include "../engine/availability.h"
 #include "../engine/command.h"
 #include "../engine/controller.h"
 #include "ctl_status.h"
@@ -88,12 +89,59 @@ ctl_status_flights(const struct controller *ctl, double now)
 	return arr;
 }
 
+/* A duration in seconds, or null (< 0: none). */
+static json_t *
+ctl_status_secs(double s)
+{
+	return s >= 0 ? jsonout_num(s) : json_null();
+}
+
+/*
+ * "availability": per host seen up its failures, MTBF, MTTR and
+ * availability; per VM that had an outage its incidents, MTTR and the
+ * latest downtime (engine/availability.h).
+ */
+static json_t *
+ctl_status_avail(const struct controller *ctl, double now)
+{
+	const struct avail *a = controller_avail(ctl);
+	json_t *hosts = json_array(), *vms = json_array();
+	struct avail_figures f;
+	const char *name;
+	size_t i;
+
+	for (i = 0; (name = avail_name(a, AVAIL_HOST, i)) != NULL; i++)
+		if (avail_figures(a, AVAIL_HOST, name, now, &f))
+			json_array_append_new(hosts, json_pack(
+			    "{s:s, s:I, s:b, s:o, s:o, s:o, s:o, s:o}",
+			    "name", name, "failures", (json_int_t)f.incidents,
+			    "down", f.down_now,
+			    "observed_s", jsonout_num(f.observed_s),
+			    "down_s", jsonout_num(f.down_s),
+			    "mtbf_s", ctl_status_secs(f.mtbf_s),
+			    "mttr_s", ctl_status_secs(f.mttr_s),
+			    "availability", jsonout_num(f.availability)));
+	for (i = 0; (name = avail_name(a, AVAIL_VM, i)) != NULL; i++)
+		if (avail_figures(a, AVAIL_VM, name, now, &f) &&
+		    f.incidents > 0)
+			json_array_append_new(vms, json_pack(
+			    "{s:s, s:I, s:b, s:o, s:o, s:o, s:o}",
+			    "name", name, "incidents", (json_int_t)f.incidents,
+			    "down", f.down_now,
+			    "down_s", jsonout_num(f.down_s),
+			    "mttr_s", ctl_status_secs(f.mttr_s),
+			    "last_downtime_s", ctl_status_secs(f.last_s),
+			    "availability", jsonout_num(f.availability)));
+	return json_pack("{s:o, s:o}", "hosts", hosts, "vms", vms);
+}
+
 json_t *
 ctl_status_json(const struct controller *ctl, double now)
 {
 	const struct model *m = controller_model(ctl);
 	json_t *o = json_object(), *moves;
 	double before = 0;
+	char why[512];
 	size_t n;
 
 	json_object_set_new(o, "ts", jsonout_num(now));
@@ -109,6 +157,7 @@ ctl_status_json(const struct controller *ctl, double now)
 	    NULL) ? "imbalanced" : "balanced"));
 	json_object_set_new(o, "hosts", ctl_status_hosts(m));
 	json_object_set_new(o, "flights", ctl_status_flights(ctl, now));
+	json_object_set_new(o, "availability", ctl_status_avail(ctl, now));
 	moves = ctl_status_moves(ctl, &before, &n);
 	if (moves == NULL || n == 0) {
 		json_decref(moves);
@@ -116,6 +165,13 @@ ctl_status_json(const struct controller *ctl, double now)
 	} else
 		json_object_set_new(o, "offer", json_pack("{s:o, s:o}",
 		    "spread_before", jsonout_num(before), "moves", moves));
+	/* why there is no suggestion, in the Suggestions pane's words
+	 * (controller_why.c); null while one is offered or moves run */
+	if (controller_no_offer(ctl, why, sizeof why) != NOOFFER_NONE &&
+	    why[0] != '\0')
+		json_object_set_new(o, "no_suggestion", json_string(why));
+	else
+		json_object_set_new(o, "no_suggestion", json_null());
 	return o;
 }
 

@@ -28,7 +28,7 @@ history_dir_open(const struct run *r)
 {
 	struct history_opts ho;
 	struct history *h;
-	char dir[1024], err[1200];
+	char err[1200];
 
 	/* an observer (--mode observe, or another vmbal holds the cluster)
 	 * keeps no record: the one that acts writes it, and two writers on
@@ -42,12 +42,11 @@ history_dir_open(const struct run *r)
 	if (r->cfg->kind == CONFIG_SCENARIO && r->o->headless &&
 	    (r->cfg->history_dir == NULL || r->cfg->history_dir[0] == '\0'))
 		return NULL;
-	history_dir_path(r->cfg, r->o->demo, dir, sizeof dir);
 	ho.step_s = history_step(r->policy.analyse_interval_s);
 	ho.simulated = r->cfg->kind == CONFIG_SCENARIO;
 	ho.fresh = ho.simulated;
 	ho.wait_when_full = ho.simulated;
-	h = history_new(dir, &ho, err, sizeof err);
+	h = history_new(r->history_path, &ho, err, sizeof err);
 	if (h == NULL)
 		fprintf(stderr, "vmbal: no history this run: %s\n", err);
 	return h;

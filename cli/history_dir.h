@@ -21,7 +21,7 @@ struct history;
 void history_dir_path(const struct config *cfg, bool demo, char *out,
     size_t outlen);
 /*
- * The writer for r, or NULL: not under --plan, not while another vmbal
+ * The writer for r, in r->history_path (history_dir_path's), or NULL: not under --plan, not while another vmbal
  * holds the cluster (it writes the files), not for a headless simulation
  * whose file names no history_dir (the console's has its private one),
  * nor when the directory cannot be made (said once on stderr, the run

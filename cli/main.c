@@ -156,6 +156,8 @@ main_front_end(struct run *r)
 {
 	int rc;
 
+	history_dir_path(r->cfg, r->o->demo, r->history_path,
+	    sizeof r->history_path);
 	r->history = history_dir_open(r);
 	rc = r->o->headless ? headless_run(r) : tui_run(r);
 	history_dir_close(r->history);

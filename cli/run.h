@@ -35,6 +35,9 @@ struct run {
 	struct role *role;		/* ha: the address watcher, or NULL */
 	struct lease *lease;		/* or NULL: this run never acts */
 	char holder[512];		/* who holds control, when not us */
+	char history_path[1024];	/* where this run's history is (the
+					 * writer's, or the acting vmbal's
+					 * for an observer): cli/history_dir.h */
 	struct history *history;	/* the RRD writer (cli/history_dir.h),
 					 * fed by the front end's sink; or NULL */
 	/* Re-reads the configuration and hands it to ctl (SIGHUP, ctl

@@ -22,6 +22,7 @@
 
 #include "controller.h"
 #include "controller_priv.h"
+#include "availability.h"
 #include "imbalance.h"
 #include "weights.h"
 
@@ -48,7 +49,9 @@ controller_new(const struct config *cfg, const struct policy *policy,
 	}
 	imbalance_init(&c->imb, 0);
 	c->settle_probe = -1;
-	if (controller_views_new(c) != 0) {
+	c->avail_prev = -1;
+	if ((c->avail = avail_new()) == NULL ||
+	    controller_views_new(c) != 0) {
 		controller_free(c);
 		return NULL;
 	}
@@ -61,6 +64,7 @@ controller_free(struct controller *c)
 	if (c == NULL)
 		return;
 	controller_views_free(c);
+	avail_free(c->avail);
 	model_free(c->model);
 	exec_moves_free(c->exec, c->nexec);
 	exec_moves_free(c->offer, c->noffer);
@@ -166,6 +170,7 @@ controller_probe(struct controller *c, double now)
 		    c->model->hosts[i].state == HOST_DOWN)
 			controller_host_down(c, now, &c->model->hosts[i]);
 	free(was);
+	controller_avail_note(c, now);
 	controller_recover(c, now);	/* restart safety, at the end */
 	/* a VM the model knows to be moving stays marked so */
 	for (i = 0; i < c->nexec; i++)

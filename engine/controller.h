@@ -159,6 +159,8 @@ const struct config *controller_config(const struct controller *c);
 enum policy_mode controller_mode(const struct controller *c);
 /* The policy in force (the mode as controller_mode says). */
 const struct policy *controller_policy(const struct controller *c);
+/* The hosts' and VMs' incidents and figures (engine/availability.h). */
+const struct avail *controller_avail(const struct controller *c);
 bool controller_paused(const struct controller *c);
 /* ha: the address this director waits for while standby; NULL active. */
 const char *controller_standby(const struct controller *c);

@@ -93,6 +93,9 @@ struct controller {
 	/* dead hosts and their VMs' restarts (controller_ha.c) */
 	struct ha_host *ha;
 	size_t nha;
+	/* availability of hosts and VMs (controller_avail.c) */
+	struct avail *avail;
+	double avail_prev;	/* the probe before this one; < 0 none */
 };
 
 /* Copies the names and reason (NULL: none) into e, which holds none yet;
@@ -171,6 +174,11 @@ void controller_journal_outcome(struct controller *c, double now,
  * Tries the journal again when a retry is due. */
 bool controller_journal_ready(struct controller *c, double now);
 void controller_journal_free(struct controller *c);
+
+/* controller_avail.c: the incidents a probe's snapshot shows, once it
+ * is in the model (a host down since its last answer, its running VMs
+ * with it; a host answering, a VM running again). */
+void controller_avail_note(struct controller *c, double now);
 
 /* controller_restore.c: the operator's standing state from the journal,
  * once, at the first run. */

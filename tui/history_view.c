@@ -17,7 +17,6 @@
 
 #include "../actions/history_marks.h"
 #include "../actions/history_rrd.h"
-#include "../cli/history_dir.h"
 #include "tui.h"
 
 #define HVIEW_SPAN 3600		/* the last hour */
@@ -48,7 +47,7 @@ hview_now(const struct tui *t)
 static void
 hview_read(struct tui *t, struct tui_hview *hv)
 {
-	char dir[1024], fn[HISTORY_NAME_MAX + 1], path[PATH_MAX];
+	char fn[HISTORY_NAME_MAX + 1], path[PATH_MAX];
 	time_t start, end;
 	unsigned long step, nds, i;
 	char **names = NULL;
@@ -57,9 +56,10 @@ hview_read(struct tui *t, struct tui_hview *hv)
 
 	hv->read_at = t->now;
 	hv->err[0] = '\0';
-	history_dir_path(t->cfg, t->run->o->demo, dir, sizeof dir);
+	/* where this run's writer writes (or, observing, the acting
+	 * vmbal's): the path the front end was given at its start */
 	history_file_name(hv->kind, hv->name, fn, sizeof fn);
-	snprintf(path, sizeof path, "%s/%s", dir, fn);
+	snprintf(path, sizeof path, "%s/%s", t->run->history_path, fn);
 	end = hview_now(t);
 	start = end - HVIEW_SPAN;
 	step = 1;
@@ -86,7 +86,7 @@ hview_read(struct tui *t, struct tui_hview *hv)
 	hv->end = (long)end;
 	hv->step = (long)step;
 	free(hv->marks);
-	if (history_marks_read(dir, hv->start, hv->end, &hv->marks,
+	if (history_marks_read(t->run->history_path, hv->start, hv->end, &hv->marks,
 	    &hv->nmarks) != 0)
 		hv->nmarks = 0;
 	for (k = 0, kept = 0; k < hv->nmarks; k++)

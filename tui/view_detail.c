@@ -20,6 +20,7 @@
 
 #include "tui.h"
 #include "../actions/journal_file.h"
+#include "../engine/availability.h"
 
 #define DETAIL_MOVES 5		/* this run's moves shown per VM */
 
@@ -62,6 +63,52 @@ detail_host_vms(const struct model *m, int hi, size_t *out)
 		n++;
 	}
 	return n;
+}
+
+/* "Availability": the host's failures, MTBF, MTTR and availability
+ * since this vmbal first saw it, and the outages of the VMs that were
+ * on it when their latest began (wherever they run now). */
+static void
+detail_host_avail(struct tui *t, const struct model *m, const char *host)
+{
+	const struct avail *a = controller_avail(t->ctl);
+	struct avail_figures f;
+	char obs[32], mtbf[32], mttr[32], last[32];
+	size_t i;
+
+	if (!avail_figures(a, AVAIL_HOST, host, t->now, &f)) {
+		tui_dialog_line(t, "Availability: not seen up yet");
+		return;
+	}
+	tui_duration(obs, sizeof obs, f.observed_s);
+	if (f.incidents == 0) {
+		tui_dialog_line(t, "Availability: 100%% over %s; no failure", obs);
+	} else {
+		if (f.mtbf_s >= 0)
+			tui_duration(mtbf, sizeof mtbf, f.mtbf_s);
+		if (f.mttr_s >= 0)
+			tui_duration(mttr, sizeof mttr, f.mttr_s);
+		tui_dialog_line(t, "Availability: %.3f%% over %s; %ld failure%s, MTBF %s, MTTR %s%s",
+		    f.availability * 100, obs, f.incidents,
+		    f.incidents == 1 ? "" : "s", f.mtbf_s >= 0 ? mtbf : "-",
+		    f.mttr_s >= 0 ? mttr : "- (not back yet)",
+		    f.down_now ? "; down now" : "");
+	}
+	for (i = 0; i < m->nvms; i++) {
+		const char *vm = m->vms[i].name;
+
+		if (!avail_figures(a, AVAIL_VM, vm, t->now, &f) ||
+		    f.incidents == 0 || f.where == NULL ||
+		    strcmp(f.where, host) != 0 || m->vms[i].host < 0)
+			continue;
+		if (f.last_s >= 0)
+			tui_duration(last, sizeof last, f.last_s);
+		tui_dialog_line(t, "  %s: %ld outage%s, the last %s%s%s", vm,
+		    f.incidents, f.incidents == 1 ? "" : "s",
+		    f.last_s >= 0 ? last : "-", f.down_now ? ", down now" :
+		    ", runs on ", f.down_now ? "" :
+		    m->hosts[m->vms[i].host].name);
+	}
 }
 
 void
@@ -109,6 +156,7 @@ tui_host_detail(struct tui *t)
 	}
 	controller_host_target(t->ctl, h->name, why, sizeof why);
 	tui_dialog_line(t, "Now: %s", why);
+	detail_host_avail(t, m, h->name);
 	tui_dialog_line(t, "%s", "");
 	tui_dialog_line(t, "VMs by CPU (%zu):", n);
 	if (n > 0)

@@ -168,9 +168,11 @@ check(done(p) and r.get("role") == "active" and r.get("mode") == "manual"
       and r.get("threshold") == 20 and r.get("state") in ("balanced", "imbalanced")
       and [h.get("name") for h in r.get("hosts", [])] == ["atlas", "boreas", "castor"]
       and all(set(h) >= {"name", "state", "cpu_pct", "vms"} for h in r["hosts"])
-      and r.get("flights") == [] and "offer" in r,
+      and r.get("flights") == [] and "offer" in r
+      and (r.get("offer") is None) == bool(re.match(r"(measuring|holding|below threshold)",
+                                                     r.get("no_suggestion") or "")),
       "ctl --scenario FILE status: role, mode, paused, spread, threshold, state, hosts, "
-      "flights, offer", p.stdout[:400])
+      "flights, offer, or no_suggestion in the console's words", p.stdout[:600])
 
 ev_out = os.path.join(TMP, "events.out")
 evf = open(ev_out, "w")

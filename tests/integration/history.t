@@ -4,7 +4,8 @@
 # gives back the sample events' numbers; an hour later the files are the
 # same size; `vmbal chart` draws PNG and SVG images of the size asked for
 # a host, a VM and the cluster, the run's migrations marked in the SVG
-# (VRULE lines at their times);
+# (VRULE lines at their times), and under ASan+UBSan with no leak of
+# vmbal's (tests/lsan.supp);
 # the directory's defaults and errors. Prints TAP.
 import json, os, re, shutil, struct, subprocess, sys, tempfile
 
@@ -286,6 +287,24 @@ nlines = text.count("\n") + 2
 p = vmbal("--check-config", "--scenario", scen3)
 check(p.returncode == 2 and ("%s:%d:14:" % (scen3, nlines)) in p.stderr and "history_dir" in p.stderr,
       "history_dir: not a string: FILE:LINE:COL, exit 2", p.stderr)
+
+# ---- the chart under ASan+UBSan: LeakSanitizer finds nothing of vmbal's
+# (tests/lsan.supp names the libraries whose caches outlive a graph)
+ASAN = os.path.abspath("build/asan/vmbal")
+if os.path.exists(ASAN):
+    for ext in ("png", "svg"):
+        out = os.path.join(tmp, "asan.%s" % ext)
+        # the slow unwinder: librrd has no frame pointers, and its
+        # vasprintf blocks must show it on their stacks to be matched
+        aenv = dict(env, ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:fast_unwind_on_malloc=0",
+                    LSAN_OPTIONS="suppressions=%s:print_suppressions=0" % os.path.abspath("tests/lsan.supp"))
+        p = subprocess.run([ASAN, "chart", "--scenario", scen, "--cluster", "-o", out],
+                           capture_output=True, text=True, timeout=300, env=aenv)
+        check(p.returncode == 0 and os.path.getsize(out) > 0 and "Sanitizer" not in p.stderr,
+              "chart --cluster %s under ASan+UBSan: exit 0, no leak or error of vmbal's" % ext.upper(),
+              p.stderr[-1500:])
+else:
+    check(False, "build/asan/vmbal is built (make check builds it)")
 
 # ---- chart's exit statuses --------------------------------------------------
 for args, rc, what in ((["--host", "nosuch"], 1, "an unknown host: 1"),

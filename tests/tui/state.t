@@ -5,8 +5,9 @@
 # "balanced" then); a host not reached yet is "connecting" (a scenario
 # host with connect_after_s); the Suggestions pane says why there is no
 # suggestion (holding, measuring, below threshold, paused, observe mode,
-# dismissed, settling, cooling down, no move helps, standby); Enter on a
-# host and on a VM opens its detail view, Esc closes it. Prints TAP.
+# dry run, dismissed, settling, cooling down, no move helps, standby);
+# Enter on a host and on a VM opens its detail view, Esc closes it.
+# Prints TAP.
 import os, re, shutil, sys, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tmuxconsole import Console, Tap, Timeout, require
@@ -176,6 +177,17 @@ c = Console(["--demo", "--speed", "4", "--mode", "observe"], 120, 40)
 try:
     tap.attempt("observe mode: the pane says vmbal never plans here", lambda: (True, c.wait(
         lambda s: "no suggestion: observe mode: vmbal watches and never plans here" in why(s), 20, "observe")))
+finally:
+    c.close()
+
+# 3b. dry run: the plan is made and said in the events, never offered
+c = Console(["--demo", "--speed", "8", "--dry-run"], 120, 40)
+try:
+    def dry():
+        s = c.wait(lambda s: "no suggestion: dry run: the plan is said in the events, never offered" in why(s),
+                   60, "dry run")
+        return not OFFERED.search(s) and "plan" in s, s
+    tap.attempt("dry run: the pane says the plan is said in the events, never offered; no move offered", dry)
 finally:
     c.close()
 
