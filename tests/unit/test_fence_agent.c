@@ -201,6 +201,8 @@ through_recover(void **state)
 	memset(&cfg->hosts[0].fence, 0, sizeof cfg->hosts[0].fence);
 	memset(&cfg->hosts[1].fence, 0, sizeof cfg->hosts[1].fence);
 	/* the jobs hold copies: the configuration may go */
+	free(cfg->domain_dir);	/* its default: none here */
+	cfg->domain_dir = NULL;
 	assert_int_equal(lv_recover_restart(r, cfg, "vm", "h1", "h2", &d), -1);
 	assert_non_null(strstr(d.msg, "no domain_dir"));
 	config_free(cfg);
