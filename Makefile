@@ -51,6 +51,7 @@ SIM_SRC   += probes/lv_jobstats.c	# the figures of the migration that brought a 
 SIM_SRC   += probes/ha_addr.c	# ha: the address that makes a director active
 SIM_SRC   += actions/lv_metadata.c	# move records in domain metadata (libxml2)
 SIM_SRC   += actions/ct_forget.c	# conntrack entries of backends out of rotation
+SIM_SRC   += probes/lv_domxml.c actions/fence_agent.c actions/lv_recover.c	# host recovery (issue 18)
 CLI_SRC   += cli/cluster_tag.c	# the DNAT chains' tag (docs/dnat.md)
 CLI_SRC   += cli/flush_rules.c	# --flush-rules
 CLI_SRC   += cli/ctl_server.c cli/ctl_request.c cli/ctl_status.c cli/ctl_client.c	# the control socket, vmbal ctl
@@ -160,7 +161,7 @@ CHECK_J = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell getconf _NPROCESSORS_ONLN 2
 # the fuzzers as a pair, then the labs and latency.t one at a time.
 check: deps
 	$(MAKE) $(CHECK_J) vmbal unit $(BUILD)/asan/vmbal $(BUILD)/fuzz/fuzz_config \
-		$(BUILD)/fuzz/fuzz_meta $(BUILD)/lab/dnat_tool
+		$(BUILD)/fuzz/fuzz_meta $(BUILD)/lab/dnat_tool $(BUILD)/lab/recover_tool
 	CMOCKA_MESSAGE_OUTPUT=TAP prove -j2 --timer --exec 'sh tests/own_lease.sh' $(PAR_T)
 	prove -j2 --timer $(FUZZ_T)
 	prove --timer $(LONE_T)
@@ -204,5 +205,10 @@ clean:
 
 # The lab's driver of the libiptc DNAT programmer (tests/lab/dnat_lab.t).
 $(BUILD)/lab/dnat_tool: tests/lab/dnat_tool.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+# The lab's driver of the recovery parts (tests/lab/recover_parts_lab.t).
+$(BUILD)/lab/recover_tool: tests/lab/recover_tool.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)

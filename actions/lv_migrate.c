@@ -66,6 +66,7 @@
 #include "lv_metadata.h"
 #include "lv_migrate.h"
 #include "lv_migrate_params.h"
+#include "lv_recover.h"
 #include "../probes/lv_connect.h"
 #include "../lib/monotime.h"
 #include "../lib/thread_grace.h"
@@ -106,6 +107,7 @@ struct lv_migrate {
 	char self[LV_META_STR];	/* this process, as move records name it */
 	pthread_mutex_t mu;
 	struct job *jobs;
+	struct lv_recover *rec;	/* fence, restart, retire (lv_recover.h) */
 };
 
 static void
@@ -695,6 +697,7 @@ mig_free(void *impl)
 		next = j->next;
 		mig_release(j, j->left ? 0 : deadline);
 	}
+	lv_recover_free(m->rec);
 	pthread_mutex_destroy(&m->mu);
 	free(m);
 }
@@ -727,6 +730,41 @@ mig_reload(void *impl, const struct config *next)
 	m->cfg = next;
 }
 
+/* Host recovery (issue 18): lv_recover.h, with the configuration of the
+ * moment (each job copies what it needs). */
+static int
+mig_fence(void *impl, const char *host, struct diag *d)
+{
+	struct lv_migrate *m = impl;
+
+	return lv_recover_fence(m->rec, m->cfg, host, d);
+}
+
+static int
+mig_restart(void *impl, const char *vm, const char *from, const char *to,
+    struct diag *d)
+{
+	struct lv_migrate *m = impl;
+
+	return lv_recover_restart(m->rec, m->cfg, vm, from, to, d);
+}
+
+static int
+mig_retire(void *impl, const char *vm, const char *host, struct diag *d)
+{
+	struct lv_migrate *m = impl;
+
+	return lv_recover_retire(m->rec, m->cfg, vm, host, d);
+}
+
+static size_t
+mig_poll_recover(void *impl, struct recover_result *out, size_t max)
+{
+	struct lv_migrate *m = impl;
+
+	return lv_recover_poll(m->rec, out, max);
+}
+
 static const struct action_ops lv_migrate_ops = {
 	.name = "libvirt",
 	.migrate = mig_start,
@@ -735,6 +773,10 @@ static const struct action_ops lv_migrate_ops = {
 	.progress = mig_progress,
 	.free = mig_free,
 	.reload = mig_reload,
+	.fence = mig_fence,
+	.restart = mig_restart,
+	.retire = mig_retire,
+	.poll_recover = mig_poll_recover,
 };
 
 int
@@ -747,6 +789,12 @@ lv_migrate_init(struct action *a, const struct config *cfg, struct diag *d)
 		return -1;
 	}
 	m->cfg = cfg;
+	m->rec = lv_recover_new();
+	if (m->rec == NULL) {
+		free(m);
+		diag_set(d, NULL, 0, 0, "out of memory");
+		return -1;
+	}
 	lv_meta_init();
 	lv_meta_self(m->self, sizeof m->self);
 	pthread_mutex_init(&m->mu, NULL);

@@ -51,6 +51,15 @@
  * published, its age taken from the wall clock at each collection. So a
  * steady probe makes no call per domain for it at any scale.
  *
+ * Saved definitions (issue 18, lv_domxml.h): with domain_dir set, a
+ * running domain's persistent XML is fetched when the domain is new to
+ * the connection, when an event named it (a lifecycle event: started,
+ * defined again, ...) and every XML_EVERY collections, and written to
+ * DOMAIN_DIR/HOST/VM.xml only when its fingerprint differs from the one
+ * last written; a steady probe makes one call per domain every
+ * XML_EVERY collections. A failure is kept as the host's xml_error (the
+ * last one) and tried again XML_EVERY collections later.
+ *
  * Stopping: a worker may be stuck in a call that cannot be cancelled (a
  * connect to an address whose packets are dropped waits for the SYN
  * timeout, over two minutes). free() gives the workers half a second,
@@ -71,6 +80,7 @@
 
 #include "../actions/lv_metadata.h"
 #include "lv_connect.h"
+#include "lv_domxml.h"
 #include "lv_events.h"
 #include "lv_jobstats.h"
 #include "lv_probe.h"
@@ -87,6 +97,8 @@
 #define DIRTY_STARTS 4		/* calculations started per collection */
 #define META_STALE 32		/* domains whose record an event made stale;
 				 * past that, every domain's */
+#define XML_EVERY 30		/* collections between two looks at a
+				 * domain's definition without an event */
 
 #if LIBVIR_CHECK_VERSION(7, 2, 0)
 #define LV_HAVE_DIRTYRATE 1
@@ -107,6 +119,10 @@ struct lv_base {		/* the last reading of one domain */
 	bool meta_read;		/* meta holds its metadata record */
 	struct lv_meta meta;	/* vmbal's move record (lv_metadata.h) */
 	struct lv_arrival arrival;	/* the migration that brought it */
+	bool xml_tried;		/* its definition was looked at ... */
+	unsigned xml_at;	/* ... at this collection */
+	bool xml_saved;		/* xml_hash is what the file holds */
+	uint64_t xml_hash;
 };
 
 struct lv_vm {			/* one domain as published */
@@ -154,6 +170,9 @@ struct lv_host {
 	struct lv_base *bases;
 	size_t nbases, capbases;
 	struct lv_result *result;	/* published, guarded by mu */
+	char *domain_dir;	/* NULL: no definitions saved */
+	unsigned ncollect;	/* collections made (the worker's) */
+	char xml_error[512];	/* the last definition not saved, or "" */
 	atomic_bool quit;	/* a reload removed it: its worker ends */
 };
 
@@ -541,6 +560,41 @@ lv_fill_meta(virDomainPtr dom, struct lv_base *b, const char *uuid,
 	vm->meta = b->meta;
 }
 
+/*
+ * The saved definition of a running domain (see the top): looked at when
+ * new, named by an event, or XML_EVERY collections after the last look;
+ * written when it changed.
+ */
+static void
+lv_keep_xml(struct lv_host *h, virDomainPtr dom, struct lv_base *b,
+    const char *name, bool stale)
+{
+	char err[256], *xml;
+	uint64_t hash;
+
+	if (h->domain_dir == NULL || (b->xml_tried && !stale &&
+	    h->ncollect - b->xml_at < XML_EVERY))
+		return;
+	b->xml_tried = true;
+	b->xml_at = h->ncollect;
+	xml = lv_domxml_fetch(dom, err, sizeof err);
+	if (xml == NULL) {
+		snprintf(h->xml_error, sizeof h->xml_error, "%.200s: %.255s", name,
+		    err);
+		return;
+	}
+	hash = lv_domxml_hash(xml);
+	if (!b->xml_saved || hash != b->xml_hash) {
+		b->xml_saved = lv_domxml_save(h->domain_dir, h->name, name, xml,
+		    err, sizeof err) == 0;
+		if (b->xml_saved)
+			b->xml_hash = hash;
+		else
+			snprintf(h->xml_error, sizeof h->xml_error, "%s", err);
+	}
+	free(xml);
+}
+
 static void
 lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
     double at, int *dirty_starts, const struct lv_stale *stale)
@@ -623,6 +677,9 @@ lv_fill_vm(struct lv_host *h, virDomainStatsRecordPtr rec, struct lv_vm *vm,
 		    reason == VIR_DOMAIN_PAUSED_MIGRATION))
 			vm->state = VM_MIGRATING;
 	}
+	if (b != NULL && vm->job != 2 && (st == VIR_DOMAIN_RUNNING ||
+	    st == VIR_DOMAIN_PAUSED))
+		lv_keep_xml(h, rec->dom, b, vm->name, lv_stale_has(stale, uuid));
 	if (vm->vcpus <= 0) {
 		virDomainInfo info;
 
@@ -692,6 +749,7 @@ lv_collect(struct lv_host *h)
 		free(r);
 		return NULL;
 	}
+	h->ncollect++;
 	pthread_mutex_lock(&h->mu);
 	memcpy(stale->uuid, h->stale, h->nstale * sizeof h->stale[0]);
 	stale->n = h->nstale;
@@ -800,6 +858,7 @@ lv_host_free(struct lv_host *h)
 	free(h->bases);
 	free(h->name);
 	free(h->uri);
+	free(h->domain_dir);
 	pthread_mutex_destroy(&h->mu);
 	pthread_cond_destroy(&h->cv);
 	free(h);
@@ -928,7 +987,8 @@ lv_probe_changed(void *impl)
 
 /* A host of the probe, not started yet; NULL on ENOMEM. */
 static struct lv_host *
-lv_host_new(struct lv_probe *pr, const struct host_conf *hc)
+lv_host_new(struct lv_probe *pr, const struct host_conf *hc,
+    const char *domain_dir)
 {
 	struct lv_host *h = calloc(1, sizeof *h);
 
@@ -942,7 +1002,9 @@ lv_host_new(struct lv_probe *pr, const struct host_conf *hc)
 	pthread_cond_init(&h->cv, NULL);
 	h->name = strdup(hc->name);
 	h->uri = strdup(hc->uri);
-	if (h->name == NULL || h->uri == NULL) {
+	h->domain_dir = domain_dir != NULL ? strdup(domain_dir) : NULL;
+	if (h->name == NULL || h->uri == NULL || (domain_dir != NULL &&
+	    h->domain_dir == NULL)) {
 		lv_host_free(h);
 		return NULL;
 	}
@@ -1000,7 +1062,8 @@ lv_probe_reload(void *impl, const struct config *next, struct diag *d)
 		if (k >= 0) {
 			nh[i] = pr->hosts[k];
 			kept[k] = true;
-		} else if ((nh[i] = lv_host_new(pr, &next->hosts[i])) == NULL)
+		} else if ((nh[i] = lv_host_new(pr, &next->hosts[i],
+		    next->domain_dir)) == NULL)
 			goto nomem;
 	}
 	for (i = 0; i < next->nhosts; i++)
@@ -1083,7 +1146,7 @@ lv_probe_init(struct probe *p, const struct config *cfg, struct diag *d)
 		return -1;
 	}
 	for (i = 0; i < cfg->nhosts; i++) {
-		pr->hosts[i] = lv_host_new(pr, &cfg->hosts[i]);
+		pr->hosts[i] = lv_host_new(pr, &cfg->hosts[i], cfg->domain_dir);
 		if (pr->hosts[i] == NULL) {
 			diag_set(d, NULL, 0, 0, "out of memory");
 			lv_probe_free(pr);

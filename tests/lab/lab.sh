@@ -15,7 +15,21 @@
 #                                  (tests/lab/linux/build.sh), print paths
 #   lab.sh kill-libvirtd K [SIG]   stop host K's libvirtd (default TERM; guests
 #                                  keep running, as when a daemon dies)
-#   lab.sh start-libvirtd K        start host K's libvirtd again
+#   lab.sh start-libvirtd K        start host K's libvirtd again (and its
+#                                  virtlockd, with VMBAL_LAB_LOCKD=1)
+#   lab.sh disk-guest K NAME DUTY [MEM_MIB]
+#                                  as guest, but persistent (defined, then
+#                                  started) and with a writable disk of its
+#                                  own, DIR/disks/NAME.img, whose lease the
+#                                  lock manager holds (VMBAL_LAB_LOCKD=1)
+#   lab.sh power-off K             host K loses power: its libvirtd, virtlockd,
+#                                  QEMUs (everything in its namespace) SIGKILLed
+#   lab.sh cut-off K               host K is cut off but not dead: only its
+#                                  libvirtd is SIGKILLed (QEMU runs on, its
+#                                  disk lease held by its virtlockd)
+#   lab.sh power-status K          exit 2 when host K is off (no libvirtd, no
+#                                  QEMU), 0 when anything of it runs
+#   lab.sh power-on K              host K back: as start-libvirtd
 #   lab.sh status [DIR]            URIs and whether each libvirtd answers
 #   lab.sh uri K                   print host K's URI
 #   lab.sh image DUTY              build (or reuse) the floppy image, print its path
@@ -101,6 +115,17 @@
 # each libvirtd; VMBAL_LAB_KEEP=1 keeps a failed `up` standing for inspection;
 # VMBAL_LAB_TLS=1 (at up) adds TLS, above.
 #
+# Disk leases (VMBAL_LAB_LOCKD=1 at up): every host's qemu.conf says
+# lock_manager = "lockd", and its qemu-lockd.conf gives all of them one
+# file_lockspace_dir, DIR/lockspace, as hosts on shared storage would share
+# it; auto_disk_leases and require_lease_for_disks are on. A root libvirtd
+# does not start virtlockd itself: each host's virtlockd starts first, in
+# the host's namespaces (its socket in the host's /run/libvirt), its PID in
+# DIR/hK/virtlockd.pid; down stops it. A writable disk (disk-guest) then has
+# a lease: a second start of the same VM on another host is refused with
+# "Lockspace resource ... is locked" while the first QEMU (and its
+# virtlockd) lives. lab.conf records LAB_LOCKD=1.
+#
 # The file may be sourced by bash to use its functions; run, it is the CLI.
 
 LAB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -108,6 +133,7 @@ LAB_PREFIX=${VMBAL_LAB_PREFIX:-vmbal-lab}
 LAB_NET=${VMBAL_LAB_NET:-198.18.10}
 LAB_TIMEOUT=${VMBAL_LAB_TIMEOUT:-60}
 LAB_TLS=${VMBAL_LAB_TLS:-0}
+LAB_LOCKD=${VMBAL_LAB_LOCKD:-0}
 LAB_TLS_PORT=16514
 LAB_FLOPPY_BYTES=1474560
 LAB_LOCKED=0
@@ -167,6 +193,7 @@ lab_load() {	# lab_load DIR -> sets LAB_DIR LAB_PREFIX LAB_NET LAB_N LAB_BRIDGE
 	LAB_N=0
 	LAB_TLS=0
 	LAB_SSH=0
+	LAB_LOCKD=0
 	if [ -f "$LAB_DIR/lab.conf" ]; then
 		# shellcheck disable=SC1091
 		. "$LAB_DIR/lab.conf"
@@ -232,6 +259,14 @@ lab_libvirtd_pid() {	# the PID of host K's libvirtd, if it runs
 		fi
 	done
 	return 1
+}
+
+lab_virtlockd_pid() {	# the PID of host K's virtlockd, if it runs
+	local hd p
+	hd=$(lab_hd "$1")
+	p=$(cat "$hd/virtlockd.pid" 2>/dev/null)
+	lab_pid_is "$p" "$hd/virtlockd.pid" || return 1
+	printf '%s\n' "$p"
 }
 
 lab_virsh() {	# lab_virsh K ARGS... (bounded)
@@ -438,6 +473,18 @@ lab_write_conf() {	# host K: copy /etc/libvirt, write libvirtd.conf and qemu.con
 		migration_address = "$addr"
 		migration_host = "$addr"
 	EOF
+	if [ "$LAB_LOCKD" = 1 ]; then
+		mkdir -p "$LAB_DIR/lockspace" || return 1
+		cat >>"$hd/etc/qemu.conf" <<-EOF || return 1
+			lock_manager = "lockd"
+		EOF
+		cat >"$hd/etc/qemu-lockd.conf" <<-EOF || return 1
+			# written by tests/lab/lab.sh: one lockspace for every host of the lab
+			auto_disk_leases = 1
+			require_lease_for_disks = 1
+			file_lockspace_dir = "$LAB_DIR/lockspace"
+		EOF
+	fi
 	if [ "$LAB_TLS" = 1 ]; then
 		cat >>"$hd/etc/qemu.conf" <<-EOF || return 1
 			default_tls_x509_cert_dir = "$hd/pki/qemu"
@@ -588,6 +635,13 @@ lab_spawn_libvirtd() {
 	fi
 	mkdir -p /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt
 	rm -f "$hd/libvirtd.pid" "$hd/libvirtd.spawn.pid"
+	# virtlockd first, unless one still runs (a host cut off: libvirtd
+	# killed alone; its socket is in the same hK/run)
+	local lockd=""
+	if [ "$LAB_LOCKD" = 1 ] && ! lab_virtlockd_pid "$k" >/dev/null; then
+		lockd=1
+		rm -f "$hd/virtlockd.pid" "$hd/run/virtlockd-sock"
+	fi
 	printf '=== %s start\n' "$(date '+%F %T')" >>"$hd/libvirtd.out"
 	# shellcheck disable=SC2016
 	setsid ip netns exec "$ns" unshare -m -u --propagation private sh -c '
@@ -602,8 +656,16 @@ lab_spawn_libvirtd() {
 		if [ -n "$4" ]; then
 			"$5" -f "$4" -E "$hd/sshd/sshd.log"
 		fi
+		if [ -n "$6" ]; then
+			virtlockd -p "$hd/virtlockd.pid" &
+			i=0
+			while [ ! -S /run/libvirt/virtlockd-sock ] && [ $i -lt 100 ]; do
+				sleep 0.1
+				i=$((i + 1))
+			done
+		fi
 		exec libvirtd --listen -p "$hd/libvirtd.pid" -f "$3"
-	' lab-host "$hd" "$ns" "$hd/etc/libvirtd.conf" "$sshd_conf" "$LAB_SSHD" </dev/null >>"$hd/libvirtd.out" 2>&1 9>&- &
+	' lab-host "$hd" "$ns" "$hd/etc/libvirtd.conf" "$sshd_conf" "$LAB_SSHD" "$lockd" </dev/null >>"$hd/libvirtd.out" 2>&1 9>&- &
 	echo $! >"$hd/libvirtd.spawn.pid"
 }
 
@@ -673,6 +735,11 @@ lab_up() {
 		lab_die "VMBAL_LAB_TLS=1 needs certtool (apt-get install -y --no-install-recommends gnutls-bin)" ;;
 	*) lab_die "VMBAL_LAB_TLS must be 0 or 1, got '$LAB_TLS'" ;;
 	esac
+	case $LAB_LOCKD in
+	0) ;;
+	1) lab_need_tools virtlockd ;;
+	*) lab_die "VMBAL_LAB_LOCKD must be 0 or 1, got '$LAB_LOCKD'" ;;
+	esac
 	case ${VMBAL_LAB_SSH:-0} in
 	0) ;;
 	1)
@@ -704,8 +771,8 @@ lab_up() {
 	lab_ensure_users
 
 	# Record first, then make: down undoes whatever got made.
-	printf 'LAB_PREFIX=%s\nLAB_NET=%s\nLAB_N=%s\nLAB_TLS=%s\nLAB_SSH=%s\n' "$LAB_PREFIX" "$LAB_NET" "$n" \
-		"$LAB_TLS" "${VMBAL_LAB_SSH:-0}" >"$LAB_DIR/lab.conf"
+	printf 'LAB_PREFIX=%s\nLAB_NET=%s\nLAB_N=%s\nLAB_TLS=%s\nLAB_SSH=%s\nLAB_LOCKD=%s\n' "$LAB_PREFIX" "$LAB_NET" "$n" \
+		"$LAB_TLS" "${VMBAL_LAB_SSH:-0}" "$LAB_LOCKD" >"$LAB_DIR/lab.conf"
 	lab_load "$LAB_DIR"
 	trap 'lab_up_failed' EXIT
 	trap 'exit 130' INT
@@ -846,6 +913,11 @@ lab_down_host() {	# stop host K's daemon and QEMUs, remove its network
 		fi
 	done
 
+	if pid=$(lab_virtlockd_pid "$k"); then
+		lab_stop_pid "$pid" "$hd/virtlockd.pid" TERM
+	fi
+	rm -f "$hd/virtlockd.pid"
+
 	# A name that carries another lab's alias is not ours: leave it, forget it.
 	if [ -n "$ns" ] && [ -e "/run/netns/$ns" ]; then
 		owner=$(lab_owner_of eth0 "$ns")
@@ -914,7 +986,7 @@ lab_down_dir() {
 		for k in $hosts; do
 			rm -rf "$(lab_hd "$k")/pki"
 		done
-		rm -rf "$LAB_DIR/pki"
+		rm -rf "$LAB_DIR/pki" "$LAB_DIR/lockspace" "$LAB_DIR/disks"
 		rm -f "$LAB_DIR/bridge" "$LAB_DIR/lab.conf" "$LAB_DIR/state"
 		lab_say "down: $LAB_DIR cleaned (logs and images kept)"
 	else
@@ -933,7 +1005,7 @@ lab_down() {
 # ---------------------------------------------------------------- guests
 
 lab_guest() {
-	local k=$1 name=$2 duty=$3 mem=${4:-32} img xml
+	local k=$1 name=$2 duty=$3 mem=${4:-32} img xml disk="" override="" xmlns="" persist=${LAB_GUEST_PERSIST:-0}
 	[ $# -ge 3 ] || lab_die "usage: lab.sh guest K NAME DUTY [MEM_MIB]"
 	lab_load "$(lab_dir_of "")"
 	lab_host_arg "$k"
@@ -946,9 +1018,22 @@ lab_guest() {
 	[ "$mem" -ge 4 ] || lab_die "MEM_MIB must be at least 4"
 	img=$(lab_image "$LAB_DIR" "$duty") || exit 1
 	mkdir -p "$LAB_DIR/guests"
+	if [ "$persist" = 1 ]; then
+		# its writable disk: what the lease guards
+		mkdir -p "$LAB_DIR/disks" || lab_die "cannot create $LAB_DIR/disks"
+		[ -f "$LAB_DIR/disks/$name.img" ] || truncate -s 1M "$LAB_DIR/disks/$name.img" ||
+			lab_die "cannot create $LAB_DIR/disks/$name.img"
+		disk="<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$LAB_DIR/disks/$name.img'/><target dev='hda' bus='ide'/><alias name='ua-lease'/></disk>"
+		# share-rw on the disk's device: QEMU's own image lock would
+		# refuse a second start on this machine before the lease does
+		# (hosts sharing storage have no common image lock); the lease is
+		# then the only guard (lab-notes)
+		xmlns=" xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"
+		override="<qemu:override><qemu:device alias='ua-lease'><qemu:frontend><qemu:property name='share-rw' type='bool' value='true'/></qemu:frontend></qemu:device></qemu:override>"
+	fi
 	xml=$LAB_DIR/guests/$name.xml
 	cat >"$xml" <<-EOF
-		<domain type='qemu'>
+		<domain type='qemu'$xmlns>
 		  <name>$name</name>
 		  <memory unit='MiB'>$mem</memory>
 		  <vcpu>1</vcpu>
@@ -968,12 +1053,19 @@ lab_guest() {
 		      <target dev='fda' bus='fdc'/>
 		      <readonly/>
 		    </disk>
+		    $disk
 		    <controller type='usb' model='none'/>
 		    <memballoon model='none'/>
 		  </devices>
+		  $override
 		</domain>
 	EOF
-	lab_virsh "$k" create "$xml" >/dev/null || lab_die "starting guest $name on host $k failed"
+	if [ "$persist" = 1 ]; then
+		lab_virsh "$k" define "$xml" >/dev/null || lab_die "defining guest $name on host $k failed"
+		lab_virsh "$k" start "$name" >/dev/null || lab_die "starting guest $name on host $k failed"
+	else
+		lab_virsh "$k" create "$xml" >/dev/null || lab_die "starting guest $name on host $k failed"
+	fi
 	case $duty in
 	w*) printf '%s on %s (writing %s MiB, %s MiB)\n' "$name" "$(lab_uri "$k")" "${duty#w}" "$mem" ;;
 	*) printf '%s on %s (duty %s%%, %s MiB)\n' "$name" "$(lab_uri "$k")" "$((10#$duty))" "$mem" ;;
@@ -1070,6 +1162,61 @@ lab_start_libvirtd() {
 	lab_uri "$k"
 }
 
+# Host K's QEMU processes, by the pid files of its private /run/libvirt,
+# each checked to be a QEMU of that guest in K's network namespace.
+lab_qemu_pids() {
+	local k=$1 hd ns ino f name pid
+	hd=$(lab_hd "$k")
+	ns=$(cat "$hd/netns" 2>/dev/null)
+	ino=$(lab_netns_inode "$ns")
+	for f in "$hd"/run/qemu/*.pid; do
+		[ -f "$f" ] || continue
+		name=$(basename "$f" .pid)
+		pid=$(cat "$f" 2>/dev/null)
+		lab_pid_is "$pid" "guest=$name" && lab_pid_is "$pid" qemu-system || continue
+		[ -n "$ino" ] && [ "$(stat -L -c %i "/proc/$pid/ns/net" 2>/dev/null)" != "$ino" ] && continue
+		printf '%s\n' "$pid"
+	done
+}
+
+lab_power_off() {	# everything of host K SIGKILLed at once, as a power loss
+	local k=${1:-} hd ns pids p
+	lab_need_root
+	lab_load "$(lab_dir_of "")"
+	lab_host_arg "$k"
+	hd=$(lab_hd "$k")
+	ns=$(cat "$hd/netns" 2>/dev/null)
+	pids="$(lab_libvirtd_pid "$k") $(lab_virtlockd_pid "$k") $(lab_qemu_pids "$k") $(lab_sshd_pid "$k")"
+	[ -n "$ns" ] && [ -e "/run/netns/$ns" ] && pids="$pids $(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')"
+	# all at the same instant, as a power loss: frozen first (libvirtd
+	# first, so that it never reports its QEMUs' deaths), then killed
+	for p in $pids; do kill -s STOP "$p" 2>/dev/null; done
+	for p in $pids; do kill -s KILL "$p" 2>/dev/null; done
+	for _ in $(seq 1 50); do
+		lab_power_is_off "$k" && { echo off >"$hd/power"; return 0; }
+		sleep 0.1
+	done
+	lab_die "host $k still has processes after SIGKILL"
+}
+
+lab_power_is_off() {	# no libvirtd, no virtlockd, no QEMU of host K
+	lab_libvirtd_pid "$1" >/dev/null && return 1
+	lab_virtlockd_pid "$1" >/dev/null && return 1
+	[ -z "$(lab_qemu_pids "$1")" ]
+}
+
+lab_power_status() {
+	local k=${1:-}
+	lab_load "$(lab_dir_of "")"
+	lab_host_arg "$k"
+	if lab_power_is_off "$k"; then
+		echo off
+		exit 2
+	fi
+	echo on
+	exit 0
+}
+
 lab_status() {
 	local k pid
 	lab_load "$(lab_dir_of "${1:-}")"
@@ -1107,7 +1254,14 @@ lab_main() {
 	linux-guest) lab_linux_guest "$@" ;;
 	linux-image) lab_linux_image ;;
 	kill-libvirtd) lab_kill_libvirtd "$@" ;;
-	start-libvirtd) lab_start_libvirtd "$@" ;;
+	start-libvirtd | power-on)
+		lab_start_libvirtd "$@"
+		rm -f "$(lab_hd "$1")/power"
+		;;
+	disk-guest) LAB_GUEST_PERSIST=1 lab_guest "$@" ;;
+	power-off) lab_power_off "$@" ;;
+	cut-off) lab_kill_libvirtd "${1:-}" KILL ;;
+	power-status) lab_power_status "$@" ;;
 	status) lab_status "$@" ;;
 	uri)
 		lab_load "$(lab_dir_of "")"
@@ -1132,7 +1286,7 @@ lab_main() {
 		;;
 	tls-client) lab_tls_client "$@" ;;
 	*)
-		sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+		sed -n '2,42p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 		exit 2
 		;;
 	esac
