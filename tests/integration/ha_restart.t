@@ -243,6 +243,25 @@ try:
           "the fence event names the person", fence)
     check(dn, "after the person's word its VMs run again",
           of(evs, "restart"))
+    # availability (engine/availability.c): h1 failed once and is down;
+    # each VM restarted had one outage, from h1's last answer to running
+    # again; db2, which fits nowhere, is still down
+    st = ctl(sock, "status")
+    av = ((st.json or {}).get("result") or {}).get("availability") or {}
+    ah = {h["name"]: h for h in av.get("hosts", [])}
+    avm = {v["name"]: v for v in av.get("vms", [])}
+    h1 = ah.get("h1") or {}
+    ran = [avm.get(v) or {} for v in ("big", "db1", "web1")]
+    check(h1.get("failures") == 1 and h1.get("down") is True and h1.get("mttr_s") is None
+          and 0 < h1.get("availability", 1) < 1
+          and (ah.get("h2") or {}).get("failures") == 0 and ah["h2"]["availability"] == 1
+          and all(r.get("incidents") == 1 and r.get("down") is False
+                  and 10 <= (r.get("mttr_s") or 0) < 120 and r.get("last_downtime_s") == r.get("mttr_s")
+                  for r in ran)
+          and (avm.get("db2") or {}).get("down") is True and avm["db2"].get("mttr_s") is None
+          and "app" not in avm,
+          "ctl status availability: h1 one failure, down; each restarted VM one outage "
+          "(MTTR after after_s); db2 still down; app none", json.dumps(av)[:1500])
     j = journal("person")
     check(any(x.get("phase") == "command" and x.get("action") == "fence"
               and x.get("host") == "h1" for x in j)
