@@ -251,19 +251,6 @@ end:
 	return NULL;
 }
 
-static char *
-rec_dup(const char *s, bool *bad)
-{
-	char *d;
-
-	if (s == NULL)
-		return NULL;
-	d = strdup(s);
-	if (d == NULL)
-		*bad = true;
-	return d;
-}
-
 static struct rjob *
 rjob_new(enum recover_kind kind, const char *host, const char *vm,
     const char *to, const char *uri)
@@ -274,10 +261,10 @@ rjob_new(enum recover_kind kind, const char *host, const char *vm,
 	if (j == NULL)
 		return NULL;
 	j->kind = kind;
-	j->host = rec_dup(host, &bad);
-	j->vm = rec_dup(vm, &bad);
-	j->to = rec_dup(to, &bad);
-	j->uri = rec_dup(uri, &bad);
+	j->host = action_dup_or_null(host, &bad);
+	j->vm = action_dup_or_null(vm, &bad);
+	j->to = action_dup_or_null(to, &bad);
+	j->uri = action_dup_or_null(uri, &bad);
 	atomic_init(&j->refs, 1);
 	atomic_init(&j->finished, false);
 	atomic_init(&j->ended, false);

@@ -72,7 +72,7 @@ recover_status_name(enum recover_status st)
 	return names[st];
 }
 
-static char *
+char *
 action_dup_or_null(const char *s, bool *bad)
 {
 	char *d;

@@ -8,6 +8,7 @@
 #ifndef VMBAL_ACTION_H
 #define VMBAL_ACTION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "diag.h"
@@ -113,6 +114,8 @@ int action_result_set(struct action_result *r, const char *vm,
     const char *error);
 /* Frees the strings r owns and empties it. */
 void action_result_clear(struct action_result *r);
+/* A copy of s (NULL for NULL); *bad set when it cannot be made. */
+char *action_dup_or_null(const char *s, bool *bad);
 const char *recover_kind_name(enum recover_kind k);	/* fence|restart|retire */
 const char *recover_status_name(enum recover_status s);	/* done|failed|refused */
 /* Fills r with copies (vm, to, error may be NULL); 0, or -1 on ENOMEM
