@@ -147,7 +147,12 @@ deps:
 # The fuzzers run for a fixed time, so they run as a pair, a CPU each.
 TESTS_T = $(sort $(wildcard tests/integration/*.t tests/fuzz/*.t tests/lab/*.t tests/tui/*.t))
 FUZZ_T  = $(sort $(wildcard tests/fuzz/*.t))
-LONE_T  = $(sort $(wildcard tests/lab/*.t)) tests/tui/latency.t \
+# LANE_T: labs of their own prefix, addresses, sockets and directories
+# that load the CPUs little and time nothing tightly; they run one after
+# another beside BESIDE_T (a lab that mostly waits), as a second lane.
+LANE_T  = tests/lab/connecting_lab.t tests/lab/recover_parts_lab.t tests/lab/recover_lab.t
+BESIDE_T = tests/lab/metadata_lab.t
+LONE_T  = $(filter-out $(LANE_T) $(BESIDE_T),$(sort $(wildcard tests/lab/*.t))) tests/tui/latency.t \
 	tests/integration/health.t tests/integration/health_udp.t
 SLOW_T  = ./$(BUILD)/tests/test_planner_props tests/integration/corpus.t \
 	./$(BUILD)/asan/test_planner_props
@@ -158,13 +163,18 @@ CHECK_J = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell getconf _NPROCESSORS_ONLN 2
 
 # Everything the tests need, built (in parallel); then prove runs every
 # TAP producer: the unit tests and the scripts of PAR_T two at a time,
-# the fuzzers as a pair, then the labs and latency.t one at a time.
+# the fuzzers as a pair, then the second lane of labs beside one lab,
+# then the other labs and latency.t one at a time.
 check: deps
 	$(MAKE) $(CHECK_J) vmbal unit $(BUILD)/asan/vmbal $(BUILD)/fuzz/fuzz_config \
 		$(BUILD)/fuzz/fuzz_meta $(BUILD)/lab/dnat_tool $(BUILD)/lab/recover_tool
 	CMOCKA_MESSAGE_OUTPUT=TAP prove -j2 --timer --exec 'sh tests/own_lease.sh' $(PAR_T)
 	prove -j2 --timer $(FUZZ_T)
-	prove --timer $(LONE_T)
+	prove --timer $(LANE_T) > $(BUILD)/lane.out 2>&1 & lane=$$!; \
+	prove --timer $(BESIDE_T); beside=$$?; \
+	wait $$lane; lane_rc=$$?; echo "# the second lane:"; cat $(BUILD)/lane.out; \
+	prove --timer $(LONE_T); lone=$$?; \
+	[ $$beside -eq 0 ] && [ $$lane_rc -eq 0 ] && [ $$lone -eq 0 ]
 
 test: check
 

@@ -1,11 +1,11 @@
 #!/bin/sh
 # fuzz_config.t - runs the libFuzzer target of the config loader for
-# FUZZ_SECONDS (default 60) from a seed corpus of valid and invalid files
+# FUZZ_SECONDS (default 40) from a seed corpus of valid and invalid files
 # and of inputs at the loader's caps (alias, anchor, node and depth caps);
 # any crash, leak or sanitizer report fails. Prints TAP.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/fuzz/fuzzlib.sh
-fuzz_setup build/fuzz/fuzz_config "${FUZZ_SECONDS:-60}"
+fuzz_setup build/fuzz/fuzz_config "${FUZZ_SECONDS:-40}"
 # seeds: every corpus file and the demo, each prefixed with the kind byte
 i=0
 for f in tests/corpus/config/*.yaml tests/corpus/valid/*config*.yaml; do

@@ -8,6 +8,10 @@
 # and shows up with its guest, in both. Prints TAP; needs root and tmux.
 import os, re, shutil, sys, tempfile, time
 
+# a lab of its own (names, addresses, sockets, directories): it may run
+# beside the labs of the default prefix (the Makefile's LANE_T)
+os.environ.setdefault("VMBAL_LAB_PREFIX", "vmbal-con")
+os.environ.setdefault("VMBAL_LAB_NET", "198.18.45")
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tui"))
@@ -27,9 +31,11 @@ with open(cfg, "w") as f:
     f.write("""hosts:
   - {name: h1, uri: "%s"}
   - {name: h2, uri: "%s"}
+control_socket: %s
+domain_dir: %s
 policy: {mode: observe, probe_interval_s: 1, analyse_interval_s: 2, window: 4}
-""" % (U1, U2))
-NS2 = "vmbal-lab-h2"
+""" % (U1, U2, os.path.join(tmp, "ctl.sock"), os.path.join(tmp, "domains")))
+NS2 = os.environ["VMBAL_LAB_PREFIX"] + "-h2"
 runs, cons = [], []
 
 

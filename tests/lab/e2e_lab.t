@@ -3,7 +3,7 @@
 # hosts of unequal size, six guests of different duty cycles all on h1, a
 # VIP whose six backends belong to the guests (drain_on_migrate), and a
 # client's steady stream of requests through the VIP for the whole run of
-#   vmbal --headless --mode auto -c lab.yaml --duration 90
+#   vmbal --headless --mode auto -c lab.yaml --duration 70
 # Checked: imbalance detected within hold_s plus one tick; migrations by
 # real libvirt (the guests are where the events say); the final spread
 # below the threshold; no more migrations than the optimum (exhaustive
@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e  # noqa: E402
 from e2e import out, check, results  # noqa: E402
 
-DURATION = 90         # balanced by about 17 s: the rest shows it stays so
+DURATION = 70         # balanced by about 17 s: the rest shows it stays so
 PLANNED = 17
 
 

@@ -54,7 +54,12 @@ def lab_lock():
     time on this machine, whichever lab it builds."""
     global _lock
     if _lock is None:
-        _lock = open("/run/lock/vmbal-lab-tests.lock", "a")
+        # one per lab prefix: the labs of one prefix share its names
+        # and addresses; one of its own (VMBAL_LAB_PREFIX, VMBAL_LAB_NET,
+        # private sockets and directories) may run beside them
+        prefix = os.environ.get("VMBAL_LAB_PREFIX", "vmbal-lab")
+        name = "vmbal-lab-tests" if prefix == "vmbal-lab" else "vmbal-lab-tests-" + prefix
+        _lock = open("/run/lock/%s.lock" % name, "a")
         fcntl.flock(_lock, fcntl.LOCK_EX)
 
 

@@ -40,7 +40,8 @@ VMS = ("a1", "a2", "b1", "c1")
 FAIL = {1: "", 2: ", fail: lie", 3: ", fail: \"1\""}
 cfg = os.path.join(TMP, "vmbal.yaml")
 with open(cfg, "w") as f:
-    f.write("journal: %s\ndomain_dir: %s\nhosts:\n" % (JOURNAL, DOM) + "".join(
+    f.write("journal: %s\ndomain_dir: %s\nhistory_dir: %s\ncontrol_socket: %s\nhosts:\n"
+            % (JOURNAL, DOM, os.path.join(TMP, "history"), os.path.join(TMP, "ctl.sock")) + "".join(
         '  - {name: h%d, uri: "%s", fence: {agent: %s, args: {plug: "%d", lab_dir: %s%s}}}\n'
         % (k, u, FENCE, k, DIR, FAIL[k]) for k, u in URIS)
         + "ha_restart: {mode: auto, after_s: %d}\n" % AFTER
@@ -186,7 +187,8 @@ def body():
 
     # 2. h1 comes back
     lab("power-on", "1")
-    retired = wait(lambda: not defined(1, "a1") and not defined(1, "a2"), 40)
+    # vmbal reconnects with its backoff (up to 30 s while h1 was down)
+    retired = wait(lambda: not defined(1, "a1") and not defined(1, "a2"), 75)
     jret = [x for x in journal() if x.get("phase") == "retire"]
     check(retired and sorted(x["vm"] for x in jret if x.get("status") == "done") == ["a1", "a2"],
           "h1 back: its old definitions of a1 and a2 retired", json.dumps(jret))
