@@ -2,6 +2,7 @@
  * availability.c - incidents of hosts and VMs, and the figures derived
  * from them (see availability.h).
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,16 +51,38 @@ avail_free(struct avail *a)
 	free(a);
 }
 
+/* Where name is, or would go, in l (kept sorted by name): each probe
+ * looks every VM up, so a lookup is a binary search, not a scan. */
+static size_t
+avail_pos(const struct avail_list *l, const char *name, bool *found)
+{
+	size_t lo = 0, hi = l->n;
+
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(l->v[mid].name, name);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static struct avail_ent *
 avail_find(const struct avail *a, enum avail_kind k, const char *name)
 {
 	const struct avail_list *l = &a->kinds[k];
-	size_t i;
+	bool found;
+	size_t i = avail_pos(l, name, &found);
 
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].name, name) == 0)
-			return &l->v[i];
-	return NULL;
+	return found ? &l->v[i] : NULL;
 }
 
 /* name's entry, made (first seen at t) when new; NULL on ENOMEM. */
@@ -67,10 +90,13 @@ static struct avail_ent *
 avail_get(struct avail *a, enum avail_kind k, const char *name, double t)
 {
 	struct avail_list *l = &a->kinds[k];
-	struct avail_ent *e = avail_find(a, k, name);
+	struct avail_ent *e;
+	bool found;
+	size_t i = avail_pos(l, name, &found);
+	char *dup;
 
-	if (e != NULL)
-		return e;
+	if (found)
+		return &l->v[i];
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		struct avail_ent *v = realloc(l->v, cap * sizeof *v);
@@ -80,10 +106,12 @@ avail_get(struct avail *a, enum avail_kind k, const char *name, double t)
 		l->v = v;
 		l->cap = cap;
 	}
-	e = &l->v[l->n];
-	memset(e, 0, sizeof *e);
-	if ((e->name = strdup(name)) == NULL)
+	if ((dup = strdup(name)) == NULL)
 		return NULL;
+	memmove(&l->v[i + 1], &l->v[i], (l->n - i) * sizeof *l->v);
+	e = &l->v[i];
+	memset(e, 0, sizeof *e);
+	e->name = dup;
 	e->first = t;
 	e->open_at = -1;
 	e->last_s = -1;

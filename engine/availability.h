@@ -54,8 +54,8 @@ bool avail_is_down(const struct avail *a, enum avail_kind k,
 /* The figures of name at now; false when it was never seen. */
 bool avail_figures(const struct avail *a, enum avail_kind k,
     const char *name, double now, struct avail_figures *out);
-/* Name of the i-th entry of kind k (in the order first seen), or NULL
- * past the end: to list them all. */
+/* Name of the i-th entry of kind k (by name), or NULL past the end: to
+ * list them all. */
 const char *avail_name(const struct avail *a, enum avail_kind k, size_t i);
 
 #endif

@@ -5,6 +5,7 @@
  * outages; repeated downs and ups that do not open or close twice.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "tap.h"
 #include "../../engine/availability.h"
@@ -88,6 +89,7 @@ test_kinds_apart_and_listed(void **state)
 	avail_down(a, AVAIL_VM, "x", "h2", 10);	/* down first: seen then */
 	avail_seen(a, AVAIL_HOST, "x", 0);
 	avail_seen(a, AVAIL_VM, "y", 5);
+	avail_seen(a, AVAIL_VM, "w", 6);	/* listed by name */
 	assert_false(avail_is_down(a, AVAIL_HOST, "x"));
 	assert_true(avail_is_down(a, AVAIL_VM, "x"));
 	avail_up(a, AVAIL_VM, "x", 5);		/* before it began: 0 long */
@@ -97,9 +99,10 @@ test_kinds_apart_and_listed(void **state)
 	assert_string_equal(f.where, "h2");
 	assert_true(avail_figures(a, AVAIL_HOST, "x", 20, &f));
 	assert_null(f.where);
-	assert_string_equal(avail_name(a, AVAIL_VM, 0), "x");
-	assert_string_equal(avail_name(a, AVAIL_VM, 1), "y");
-	assert_null(avail_name(a, AVAIL_VM, 2));
+	assert_string_equal(avail_name(a, AVAIL_VM, 0), "w");
+	assert_string_equal(avail_name(a, AVAIL_VM, 1), "x");
+	assert_string_equal(avail_name(a, AVAIL_VM, 2), "y");
+	assert_null(avail_name(a, AVAIL_VM, 3));
 	assert_string_equal(avail_name(a, AVAIL_HOST, 0), "x");
 	assert_null(avail_name(a, AVAIL_HOST, 1));
 	avail_free(a);
@@ -121,6 +124,16 @@ test_many(void **state)
 	}
 	assert_true(avail_figures(a, AVAIL_VM, "vm999", 2000, &f));
 	assert_near(f.mttr_s, 999 % 7, 1e-9);
+	for (i = 0; i < 1000; i++) {	/* each found, after inserts in
+					 * an order not the names' */
+		snprintf(name, sizeof name, "vm%d", i);
+		assert_true(avail_figures(a, AVAIL_VM, name, 2000, &f));
+		assert_near(f.mttr_s, i % 7, 1e-9);
+	}
+	for (i = 1; avail_name(a, AVAIL_VM, (size_t)i) != NULL; i++)
+		assert_true(strcmp(avail_name(a, AVAIL_VM, (size_t)i - 1),
+		    avail_name(a, AVAIL_VM, (size_t)i)) < 0);
+	assert_int_equal(i, 1000);
 	avail_free(a);
 }
 
