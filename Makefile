@@ -157,7 +157,7 @@ LONE_T  = $(filter-out $(LANE_T) $(BESIDE_T),$(sort $(wildcard tests/lab/*.t))) 
 SLOW_T  = ./$(BUILD)/tests/test_planner_props tests/integration/corpus.t \
 	./$(BUILD)/asan/test_planner_props
 PAR_T   = $(SLOW_T) $(filter-out $(SLOW_T),$(UNIT_BIN:%=./%) $(ASAN_BIN:%=./%) \
-	$(filter-out $(FUZZ_T) $(LONE_T),$(TESTS_T)))
+	$(filter-out $(FUZZ_T) $(LONE_T) $(LANE_T) $(BESIDE_T),$(TESTS_T)))
 # The build inside check uses a job per CPU unless make was given -j.
 CHECK_J = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2))
 
@@ -168,13 +168,14 @@ CHECK_J = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell getconf _NPROCESSORS_ONLN 2
 check: deps
 	$(MAKE) $(CHECK_J) vmbal unit $(BUILD)/asan/vmbal $(BUILD)/fuzz/fuzz_config \
 		$(BUILD)/fuzz/fuzz_meta $(BUILD)/lab/dnat_tool $(BUILD)/lab/recover_tool
-	CMOCKA_MESSAGE_OUTPUT=TAP prove -j2 --timer --exec 'sh tests/own_lease.sh' $(PAR_T)
-	prove -j2 --timer $(FUZZ_T)
-	prove --timer $(LANE_T) > $(BUILD)/lane.out 2>&1 & lane=$$!; \
-	prove --timer $(BESIDE_T); beside=$$?; \
-	wait $$lane; lane_rc=$$?; echo "# the second lane:"; cat $(BUILD)/lane.out; \
-	prove --timer $(LONE_T); lone=$$?; \
-	[ $$beside -eq 0 ] && [ $$lane_rc -eq 0 ] && [ $$lone -eq 0 ]
+	CMOCKA_MESSAGE_OUTPUT=TAP prove -j2 -f --timer --exec 'sh tests/own_lease.sh' $(PAR_T)
+	prove -j2 -f --timer $(FUZZ_T)
+	prove -f -o --timer $(LANE_T) > $(BUILD)/lane.out 2>&1 & lane=$$!; \
+	prove -f -o --timer $(BESIDE_T) > $(BUILD)/beside.out 2>&1; beside=$$?; \
+	wait $$lane; lane_rc=$$?; cat $(BUILD)/beside.out; \
+	echo "# the second lane:"; cat $(BUILD)/lane.out; \
+	prove -f --timer $(LONE_T); lone=$$?; \
+	sh tests/check_recap.sh $$beside $(BUILD)/beside.out $$lane_rc $(BUILD)/lane.out $$lone
 
 test: check
 
