@@ -142,6 +142,20 @@ controller_host_down(struct controller *c, double now,
 	controller_emit(c, &ev);
 }
 
+/* The error event for a probe's new warning about a host. */
+static void
+controller_host_warning(struct controller *c, double now,
+    const struct model_host *h)
+{
+	struct event ev = { .type = EV_ERROR, .ts = now };
+	char msg[600];
+
+	snprintf(msg, sizeof msg, "host %.200s: %.390s", h->name, h->warning);
+	ev.u.error.message = msg;
+	ev.u.error.host = h->name;
+	controller_emit(c, &ev);
+}
+
 static void
 controller_probe(struct controller *c, double now)
 {
@@ -164,11 +178,16 @@ controller_probe(struct controller *c, double now)
 	if (model_apply(c->model, s) != 0)
 		controller_error(c, now, "out of memory while applying a sample");
 	snapshot_free(s);
-	/* a host that goes down is said once, with the probe's words */
-	for (i = 0; was != NULL && i < c->model->nhosts; i++)
-		if (was[i] != HOST_DOWN &&
-		    c->model->hosts[i].state == HOST_DOWN)
-			controller_host_down(c, now, &c->model->hosts[i]);
+	/* a host that goes down is said once, with the probe's words; so
+	 * is a new warning of the probe's (a definition not saved) */
+	for (i = 0; was != NULL && i < c->model->nhosts; i++) {
+		const struct model_host *h = &c->model->hosts[i];
+
+		if (was[i] != HOST_DOWN && h->state == HOST_DOWN)
+			controller_host_down(c, now, h);
+		if (h->warning_new && h->warning[0] != '\0')
+			controller_host_warning(c, now, h);
+	}
 	free(was);
 	controller_avail_note(c, now);
 	controller_recover(c, now);	/* restart safety, at the end */

@@ -18,7 +18,10 @@
  * retire). A restart refused by the disk locks is "not fenced" and never
  * retried; one that failed or fits nowhere is said and left to a person.
  * A host that answers again has the old definitions of the VMs restarted
- * from it retired, once each. Nothing acts while observing, in a dry run
+ * from it retired, once each. A host never seen up since vmbal started
+ * (an incident under way at the start) has as its VMs those the probe
+ * placed on it from their saved definitions (probes/lv_saved.h), and
+ * its after_s counts from when it was first seen down. Nothing acts while observing, in a dry run
  * or on a standby director.
  */
 #include <math.h>
@@ -50,6 +53,7 @@ struct ha_vm {
 struct ha_host {
 	char *name;
 	bool down;
+	bool seen_up;		/* up at least once in this run */
 	double down_since;
 	enum ha_hstate st;
 	char *fence_error;	/* the agent's failure, or NULL */
@@ -458,11 +462,14 @@ ha_came_back(struct controller *c, struct ha_host *h, double now)
 	}
 }
 
-/* The VMs running on host hi now (not moving away). */
+/* The VMs running on host hi now (not moving away); for a host never
+ * seen up, every VM the probe placed there (their saved definitions:
+ * what it ran at the last contact before vmbal started). */
 static void
 ha_note_running(struct controller *c, struct ha_host *h, int hi)
 {
 	size_t i, n = 0;
+	bool saved = !h->seen_up;
 
 	ha_running_free(h);
 	h->running = calloc(c->model->nvms + 1, sizeof *h->running);
@@ -471,8 +478,8 @@ ha_note_running(struct controller *c, struct ha_host *h, int hi)
 	for (i = 0; i < c->model->nvms; i++) {
 		const struct model_vm *v = &c->model->vms[i];
 
-		if (v->host != hi || v->in_flight ||
-		    (v->state != VM_RUNNING && v->state != VM_PAUSED))
+		if (v->host != hi || v->in_flight || (!saved &&
+		    v->state != VM_RUNNING && v->state != VM_PAUSED))
 			continue;
 		if ((h->running[n] = strdup(v->name)) != NULL)
 			n++;
@@ -497,11 +504,15 @@ controller_ha_probe(struct controller *c, double now)
 		if (mh->state != HOST_DOWN) {
 			if (h->down)
 				ha_came_back(c, h, now);
+			h->seen_up = true;
 			ha_note_running(c, h, (int)i);
 			continue;
 		}
-		if (!h->down)
+		if (!h->down) {
+			if (!h->seen_up)
+				ha_note_running(c, h, (int)i);
 			ha_went_down(h, now);
+		}
 		if (!ha_may_act(c) || now - h->down_since + 1e-9 < hr->after_s)
 			continue;
 		if (h->st == HA_DOWN)

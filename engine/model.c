@@ -286,6 +286,11 @@ model_fold(struct model *m, const struct snapshot *s, bool samples)
 		mh->up = sh->up;
 		snprintf(mh->error, sizeof mh->error, "%s",
 		    sh->up ? "" : sh->error);
+		if (samples) {	/* a tick's snapshot: said by the controller */
+			mh->warning_new = strcmp(mh->warning, sh->warning) != 0;
+			snprintf(mh->warning, sizeof mh->warning, "%s",
+			    sh->warning);
+		}
 		if (sh->up) {
 			mh->cpus = mh->cpus_override > 0 ? mh->cpus_override :
 			    (sh->cpus > 0 ? sh->cpus : 1);

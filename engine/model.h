@@ -30,6 +30,8 @@ struct model_host {
 	long mem_total_mib;
 	long mem_used_mib;
 	char error[256];	/* why it is down, as the probe said, or "" */
+	char warning[512];	/* the probe's warning (snap_host), or "" */
+	bool warning_new;	/* it changed with the latest snapshot */
 	/* derived by model_measure */
 	double load_pct;	/* sum of VM averages, one-CPU units */
 	double cpu_pct;		/* load_pct / cpus */

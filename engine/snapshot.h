@@ -29,6 +29,8 @@ struct snap_host {
 	long mem_total_mib;
 	long mem_used_mib;
 	char error[256];	/* why it is down (the probe's words), or "" */
+	char warning[512];	/* a trouble short of an outage (a VM's
+				 * definition not saved: issue 18), or "" */
 };
 
 struct snap_vm {

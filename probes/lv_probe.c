@@ -58,7 +58,15 @@
  * DOMAIN_DIR/HOST/VM.xml only when its fingerprint differs from the one
  * last written; a steady probe makes one call per domain every
  * XML_EVERY collections. A failure is kept as the host's xml_error (the
- * last one) and tried again XML_EVERY collections later.
+ * last one, until a save succeeds), published as the host's warning
+ * (the controller says each new one as an error event), and tried again
+ * XML_EVERY collections later. The directory
+ * holds the domains running there, no more (lv_saved.h): those gone
+ * (shut off, migrated away, retired) are pruned after the first
+ * collection of a connection and whenever the running set changed. A
+ * host not reached since vmbal started is reported with the VMs saved
+ * under it, state unknown (unless they run on a host reached), so that
+ * an incident under way when vmbal started is picked up.
  *
  * Stopping: a worker may be stuck in a call that cannot be cancelled (a
  * connect to an address whose packets are dropped waits for the SYN
@@ -84,6 +92,7 @@
 #include "lv_events.h"
 #include "lv_jobstats.h"
 #include "lv_probe.h"
+#include "lv_saved.h"
 #include "../lib/monotime.h"
 #include "../lib/thread_grace.h"
 #include "../engine/vec.h"
@@ -139,6 +148,8 @@ struct lv_vm {			/* one domain as published */
 				 * lv_migration_job) */
 	struct lv_meta meta;	/* its move record, as last read */
 	struct mig_stats arrival;	/* see lv_jobstats.h; none (< 0) */
+	bool saved;		/* a host never reached: its saved
+				 * definition (lv_saved.h), state unknown */
 };
 
 struct lv_result {		/* one host as published */
@@ -148,6 +159,7 @@ struct lv_result {		/* one host as published */
 	struct lv_vm *vms;
 	size_t nvms;
 	char error[256];
+	char warning[512];	/* the host's xml_error when published */
 };
 
 struct lv_host {
@@ -173,6 +185,9 @@ struct lv_host {
 	char *domain_dir;	/* NULL: no definitions saved */
 	unsigned ncollect;	/* collections made (the worker's) */
 	char xml_error[512];	/* the last definition not saved, or "" */
+	bool reached;		/* a collection succeeded once */
+	bool pruned;		/* the directory was pruned ... */
+	uint64_t prune_fp;	/* ... for the domains of this fingerprint */
 	atomic_bool quit;	/* a reload removed it: its worker ends */
 };
 
@@ -218,6 +233,41 @@ lv_publish(struct lv_host *h, struct lv_result *r)
 	lv_result_free(old);
 }
 
+/*
+ * A host not reached since vmbal started: the VMs it was running when a
+ * probe last reached it, from their saved definitions (lv_saved.h), state
+ * unknown, so that its incident is picked up across a restart of vmbal.
+ * Once reached, the model keeps what it saw there itself.
+ */
+static void
+lv_add_saved(struct lv_host *h, struct lv_result *r)
+{
+	struct lv_saved sv = { 0 };
+	char err[512];
+	size_t i;
+
+	if (h->domain_dir == NULL || h->reached)
+		return;
+	if (lv_saved_list(h->domain_dir, h->name, &sv, err, sizeof err) != 0 ||
+	    err[0] != '\0')
+		snprintf(h->xml_error, sizeof h->xml_error, "cannot read the "
+		    "saved definitions of what it ran: %.400s", err);
+	r->vms = calloc(sv.n + 1, sizeof *r->vms);
+	for (i = 0; r->vms != NULL && i < sv.n; i++) {
+		struct lv_vm *vm = &r->vms[r->nvms++];
+
+		vm->name = sv.vms[i].name;	/* handed over */
+		sv.vms[i].name = NULL;
+		vm->vcpus = sv.vms[i].vcpus;
+		vm->mem_mib = sv.vms[i].mem_mib;
+		vm->state = VM_UNKNOWN;
+		vm->dirty_mibps = -1;
+		mig_stats_none(&vm->arrival);
+		vm->saved = true;
+	}
+	lv_saved_clear(&sv);
+}
+
 static void
 lv_publish_down(struct lv_host *h, const char *why)
 {
@@ -226,7 +276,51 @@ lv_publish_down(struct lv_host *h, const char *why)
 	if (r == NULL)
 		return;
 	snprintf(r->error, sizeof r->error, "%s", why != NULL ? why : "down");
+	lv_add_saved(h, r);
+	snprintf(r->warning, sizeof r->warning, "%s", h->xml_error);
 	lv_publish(h, r);
+}
+
+/*
+ * The saved definitions of the domains that no longer run here go (see
+ * lv_saved.h): looked at after the first collection of a connection and
+ * whenever the set of running domains changed (a fingerprint of their
+ * names), so a steady probe reads no directory.
+ */
+static void
+lv_prune_saved(struct lv_host *h, const struct lv_result *r)
+{
+	const char **keep;
+	uint64_t fp = 0;
+	char err[512];
+	size_t i, n = 0;
+
+	if (h->domain_dir == NULL ||
+	    (keep = calloc(r->nvms + 1, sizeof *keep)) == NULL)
+		return;
+	for (i = 0; i < r->nvms; i++) {
+		const struct lv_vm *v = &r->vms[i];
+
+		/* as lv_fill_vm saves them: running or paused, here */
+		if (v->job == 2 || (v->state != VM_RUNNING &&
+		    v->state != VM_PAUSED && v->state != VM_MIGRATING))
+			continue;
+		keep[n++] = v->name;
+		fp += lv_domxml_hash(v->name) * 0x9e3779b97f4a7c15ULL + 1;
+	}
+	if (h->pruned && fp == h->prune_fp) {
+		free(keep);
+		return;
+	}
+	if (lv_saved_prune(h->domain_dir, h->name, keep, n, err,
+	    sizeof err) < 0)
+		snprintf(h->xml_error, sizeof h->xml_error, "cannot remove the "
+		    "saved definition of a VM gone from it: %.400s", err);
+	else {
+		h->pruned = true;
+		h->prune_fp = fp;
+	}
+	free(keep);
 }
 
 /* Sleeps up to secs, or until woken or stopped. */
@@ -358,6 +452,7 @@ lv_connect(struct lv_host *h, char *err, size_t errlen)
 	h->conn = lv_connect_open(h->uri, err, errlen);
 	if (h->conn == NULL)
 		return -1;
+	h->pruned = false;	/* looked at again once collected */
 	virConnectRegisterCloseCallback(h->conn, lv_on_close, h, NULL);
 	h->event_id = virConnectDomainEventRegisterAny(h->conn, NULL,
 	    VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(lv_on_lifecycle),
@@ -579,18 +674,21 @@ lv_keep_xml(struct lv_host *h, virDomainPtr dom, struct lv_base *b,
 	b->xml_at = h->ncollect;
 	xml = lv_domxml_fetch(dom, err, sizeof err);
 	if (xml == NULL) {
-		snprintf(h->xml_error, sizeof h->xml_error, "%.200s: %.255s", name,
-		    err);
+		snprintf(h->xml_error, sizeof h->xml_error, "cannot read %.200s's "
+		    "definition to keep for a restart: %.255s", name, err);
 		return;
 	}
 	hash = lv_domxml_hash(xml);
 	if (!b->xml_saved || hash != b->xml_hash) {
 		b->xml_saved = lv_domxml_save(h->domain_dir, h->name, name, xml,
 		    err, sizeof err) == 0;
-		if (b->xml_saved)
+		if (b->xml_saved) {
 			b->xml_hash = hash;
-		else
-			snprintf(h->xml_error, sizeof h->xml_error, "%s", err);
+			h->xml_error[0] = '\0';	/* saving works again */
+		} else
+			snprintf(h->xml_error, sizeof h->xml_error, "cannot save "
+			    "%.200s's definition for a restart: %.255s", name,
+			    err);
 	}
 	free(xml);
 }
@@ -796,7 +894,10 @@ lv_collect(struct lv_host *h)
 	free(stale);
 	virDomainStatsRecordListFree(recs);
 	lv_base_sweep(h);
+	lv_prune_saved(h, r);
+	snprintf(r->warning, sizeof r->warning, "%s", h->xml_error);
 	r->up = true;
+	h->reached = true;
 	return r;
 }
 
@@ -908,6 +1009,91 @@ lv_probe_free(void *impl)
 	lv_probe_unref(pr);
 }
 
+static int
+lv_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is name among the n sorted names? *at: where it is or would go. */
+static bool
+lv_name_find(const char **names, size_t n, const char *name, size_t *at)
+{
+	size_t lo = 0, hi = n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(names[mid], name);
+		if (c == 0) {
+			*at = mid;
+			return true;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return false;
+}
+
+/*
+ * The VMs of hosts never reached, from their saved definitions, after
+ * every host's own report: one that runs somewhere reached (restarted
+ * there, or migrated before its old host died) is where it runs, and
+ * one saved under two dead hosts is counted once. 0, or -1 on ENOMEM.
+ */
+static int
+lv_probe_add_saved(struct lv_probe *pr, struct snapshot *s)
+{
+	const char **names;	/* the snapshot's own copies, sorted */
+	size_t i, j, at, n = 0, cap = s->nvms;
+	int rc = 0;
+
+	for (i = 0; i < pr->nhosts; i++) {	/* how many at most */
+		pthread_mutex_lock(&pr->hosts[i]->mu);
+		if (pr->hosts[i]->result != NULL && !pr->hosts[i]->result->up)
+			cap += pr->hosts[i]->result->nvms;
+		pthread_mutex_unlock(&pr->hosts[i]->mu);
+	}
+	if (cap == s->nvms)
+		return 0;	/* no saved definition to add */
+	if ((names = calloc(cap + 1, sizeof *names)) == NULL)
+		return -1;
+	for (i = 0; i < s->nvms; i++)
+		names[n++] = s->vms[i].name;
+	qsort(names, n, sizeof *names, lv_name_cmp);
+	for (i = 0; i < pr->nhosts && rc == 0; i++) {
+		struct lv_host *h = pr->hosts[i];
+		struct lv_result *r;
+
+		pthread_mutex_lock(&h->mu);
+		r = h->result;
+		for (j = 0; r != NULL && !r->up && j < r->nvms; j++) {
+			struct lv_vm *v = &r->vms[j];
+			struct snap_vm *sv;
+
+			if (!v->saved || n == cap ||
+			    lv_name_find(names, n, v->name, &at))
+				continue;
+			if ((sv = snapshot_add_vm(s, v->name, h->name)) == NULL) {
+				rc = -1;
+				break;
+			}
+			memmove(&names[at + 1], &names[at],
+			    (n++ - at) * sizeof *names);
+			names[at] = sv->name;
+			sv->vcpus = v->vcpus;
+			sv->mem_mib = v->mem_mib;
+			sv->state = VM_UNKNOWN;
+		}
+		pthread_mutex_unlock(&h->mu);
+	}
+	free(names);
+	return rc;
+}
+
 static struct snapshot *
 lv_probe_collect(void *impl, double now, struct diag *d)
 {
@@ -967,9 +1153,14 @@ lv_probe_collect(void *impl, double now, struct diag *d)
 		}
 		if (r != NULL && !r->up)
 			snprintf(sh->error, sizeof sh->error, "%s", r->error);
+		if (r != NULL)
+			snprintf(sh->warning, sizeof sh->warning, "%s",
+			    r->warning);
 		sh->connecting = r == NULL;	/* no answer yet */
 		pthread_mutex_unlock(&h->mu);
 	}
+	if (lv_probe_add_saved(pr, s) != 0)
+		goto nomem;
 	return s;
 nomem:
 	snapshot_free(s);

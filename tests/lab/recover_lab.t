@@ -16,6 +16,11 @@
 #      only; h2's libvirtd back: b1 still there, once.
 #   4. fencing fails (h3's agent: fail=1): after h3's power loss nothing
 #      of it is restarted; the fence event says why.
+#   5. vmbal itself restarted while h3 is still dead (its agent now
+#      works): domain_dir holds what ran where (h1's retired definitions
+#      pruned, h3's c1 kept); the new vmbal, which never saw h3 up, shows
+#      c1 on h3 from its saved definition, fences h3 after after_s and
+#      restarts c1 elsewhere, and nothing else.
 # A watcher asks virsh on every host every second during the whole test
 # (the QEMU pid file for a host whose libvirtd is gone): no VM ever runs
 # on two hosts. Prints TAP. Needs root; skips with the reason otherwise.
@@ -39,15 +44,23 @@ JOURNAL = os.path.join(TMP, "journal.jsonl")
 VMS = ("a1", "a2", "b1", "c1")
 FAIL = {1: "", 2: ", fail: lie", 3: ", fail: \"1\""}
 cfg = os.path.join(TMP, "vmbal.yaml")
-with open(cfg, "w") as f:
-    f.write("journal: %s\ndomain_dir: %s\nhistory_dir: %s\ncontrol_socket: %s\nhosts:\n"
-            % (JOURNAL, DOM, os.path.join(TMP, "history"), os.path.join(TMP, "ctl.sock")) + "".join(
-        '  - {name: h%d, uri: "%s", fence: {agent: %s, args: {plug: "%d", lab_dir: %s%s}}}\n'
-        % (k, u, FENCE, k, DIR, FAIL[k]) for k, u in URIS)
-        + "ha_restart: {mode: auto, after_s: %d}\n" % AFTER
-        + "rules:\n  - anti_affinity: [a1, a2]\n"
-        + "policy: {mode: observe, probe_interval_s: 1, analyse_interval_s: 2}\n")
-os.chmod(cfg, 0o600)
+
+
+def write_cfg(path, fail):
+    hosts = "".join('  - {name: h%d, uri: "%s", fence: {agent: %s, args: '
+                    '{plug: "%d", lab_dir: %s%s}}}\n' % (k, u, FENCE, k, DIR, fail[k])
+                    for k, u in URIS)
+    with open(path, "w") as f:
+        f.write("journal: %s\ndomain_dir: %s\nhistory_dir: %s\ncontrol_socket: %s\n"
+                % (JOURNAL, DOM, os.path.join(TMP, "history"), os.path.join(TMP, "ctl.sock"))
+                + "hosts:\n" + hosts
+                + "ha_restart: {mode: auto, after_s: %d}\n" % AFTER
+                + "rules:\n  - anti_affinity: [a1, a2]\n"
+                + "policy: {mode: observe, probe_interval_s: 1, analyse_interval_s: 2}\n")
+    os.chmod(path, 0o600)
+
+
+write_cfg(cfg, FAIL)
 runs = []
 timeline = []          # (monotonic time, {vm: [hosts it runs on]})
 twice = []
@@ -180,18 +193,33 @@ def body():
     jr = [x for x in journal() if x.get("phase") == "restart" and x.get("status") == "done"]
     check(sorted(x["vm"] for x in jr) == ["a1", "a2"], "the journal has each restart", jr)
     for n in ("a1", "a2"):
-        back = next((t for t, on in timeline if t > t_off and on[n]
-                     and "h1" not in on[n]), None)
+        # the watcher's first look that saw it run elsewhere (its looks
+        # may lag behind the restart's event by a round of virsh calls)
+        back = wait(lambda: next((t for t, on in list(timeline) if t > t_off and on[n]
+                                  and "h1" not in on[n]), None), 15)
         out("# MTTR %s: %s s (power loss to running on %s, virsh every 1 s)"
             % (n, "%.1f" % (back - t_off) if back else "?", where(n)))
 
     # 2. h1 comes back
     lab("power-on", "1")
     # vmbal reconnects with its backoff (up to 30 s while h1 was down)
-    retired = wait(lambda: not defined(1, "a1") and not defined(1, "a2"), 75)
+    t_on = time.monotonic()
+
+    def retire_done():
+        return sorted(x["vm"] for x in journal()
+                      if x.get("phase") == "retire" and x.get("status") == "done")
+
+    # both gone from h1 and both journaled (the journal line follows the
+    # job's end by a tick: reading it as soon as virsh shows them gone
+    # races with it)
+    retired = wait(lambda: not defined(1, "a1") and not defined(1, "a2")
+                   and retire_done() == ["a1", "a2"], 75)
     jret = [x for x in journal() if x.get("phase") == "retire"]
     check(retired and sorted(x["vm"] for x in jret if x.get("status") == "done") == ["a1", "a2"],
-          "h1 back: its old definitions of a1 and a2 retired", json.dumps(jret))
+          "h1 back: its old definitions of a1 and a2 retired (%.1f s)" % (time.monotonic() - t_on),
+          "%s\nh1 defines: %s\n%s" % (json.dumps(jret), sh(["virsh", "-q", "-c", URIS[0][1],
+                                                            "list", "--all"], timeout=20)[1:],
+                                      r.err[-600:]))
     check(where("a1") == a1 and where("a2") == a2, "a1 and a2 still run where restarted, once")
 
     # 3. h2 cut off, its agent says off wrongly: the lease refuses
@@ -217,9 +245,51 @@ def body():
     time.sleep(5)
     news = evs(r, "restart", status="started")[restarts_before:]
     check(news == [] and where("c1") == [], "fence fails: nothing of h3 restarted", news)
+
+    # 5. vmbal restarted while h3 is dead; h3's agent works now. Of a1
+    # and a2 (apart on h2 and h3 since case 1) the one on h3 died with it.
+    r.stop()
+    on = {"a1": a1[0], "a2": a2[0]}
+    ax = next(v for v in ("a1", "a2") if on[v] == "h3")
+    ay = next(v for v in ("a1", "a2") if on[v] == "h2")
+    saved = {h: sorted(f[:-4] for f in os.listdir(os.path.join(DOM, h)) if f.endswith(".xml"))
+             for h in ("h1", "h2", "h3") if os.path.isdir(os.path.join(DOM, h))}
+    want = {"h1": [], "h2": sorted(["b1", ay]), "h3": sorted(["c1", ax])}
+    check(all(saved.get(h, []) == want[h] for h in want),
+          "domain_dir holds what ran where: h1's retired definitions pruned, h3's kept",
+          "saved %s, want %s" % (saved, want))
+    cfg2 = os.path.join(TMP, "vmbal2.yaml")
+    write_cfg(cfg2, {1: "", 2: "", 3: ""})
+    r2 = Run(VMBAL, cfg2, "--mode", "manual")
+    runs.append(r2)
+    t_start = time.monotonic()
+    shown = r2.wait(lambda e: any(h["name"] == "h3" and h["state"] == "down" for h in e["hosts"])
+                    and all(any(v["name"] == n and v["host"] == "h3" and v["state"] == "unknown"
+                                for v in e["vms"]) for n in ("c1", ax)), 15)
+    check(shown[0] is not None, "the new vmbal shows h3 down with c1 and %s there, state "
+          "unknown (their saved definitions)" % ax, r2.err[-400:])
+    done = wait(lambda: len(evs(r2, "restart", status="done")) >= 2, AFTER + 30)
+    tdone = timed(r2, "restart", status="done")
+    fence = evs(r2, "fence", host="h3")
+    c1, axon = where("c1"), where(ax)
+    check(done and fence and fence[0]["status"] == "off" and fence[0]["who"] == "agent"
+          and sorted(e["vm"] for t, e in tdone) == sorted(["c1", ax])
+          and len(c1) == 1 and "h3" not in c1 and axon == ["h1"]
+          and {e["vm"]: e["to"] for t, e in tdone} == {"c1": c1[0], ax: "h1"}
+          and all(t - t_start < AFTER + 15 for t, e in tdone),
+          "h3 fenced after after_s; c1 restarted on %s, %s on %s, apart from %s "
+          "(%s s after vmbal started)" % (c1, ax, axon, ay,
+                                           [round(t - t_start, 1) for t, e in tdone]),
+          json.dumps([e for t, e in r2.events if e.get("event") != "sample"])[-1500:]
+          + r2.err[-300:])
+    time.sleep(3)
+    check(sorted(e["vm"] for e in evs(r2, "restart", status="started")) == sorted(["c1", ax])
+          and where("b1") == ["h2"] and where(ay) == ["h2"],
+          "the new vmbal restarted those two only; %s and b1 untouched" % ay,
+          json.dumps(evs(r2, "restart")))
     stop_watch.set()
     check(not twice and len(timeline) > 20,
           "never on two hosts (%d looks with virsh on every host)" % len(timeline), twice[:5])
 
 
-tap(16, body, cleanup)
+tap(20, body, cleanup)

@@ -7,7 +7,13 @@
  *     words wait for a person; the person's fence command restarts them;
  *   - a host only cut off (its QEMUs still running): the restart is
  *     refused as "not fenced" and never tried again;
- *   - before after_s the words count down; mode off and observe act never.
+ *   - before after_s the words count down; mode off and observe act never;
+ *   - a host dead before vmbal started (never seen up: the libvirt probe
+ *     reports the VMs saved under it, state unknown): fenced after_s
+ *     after it was first seen down, its saved VMs restarted, and one
+ *     that runs elsewhere already left alone; a probe's warning about a
+ *     host (a definition not saved) is one error event however long it
+ *     lasts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +41,8 @@ struct seen {
 	char fence_who[32], fence_err[200];
 	int started, done, refused, failed;
 	char last_err[200];
+	int warnings;		/* error events of h2's warning */
+	char warning[300];
 };
 
 static void
@@ -53,6 +61,12 @@ seen_sink(void *arg, const struct event *ev)
 		    ev->u.fence.who);
 		snprintf(s->fence_err, sizeof s->fence_err, "%s",
 		    ev->u.fence.error != NULL ? ev->u.fence.error : "");
+	} else if (ev->type == EV_ERROR && ev->u.error.host != NULL &&
+	    strcmp(ev->u.error.host, "h2") == 0 &&
+	    strstr(ev->u.error.message, "cannot save") != NULL) {
+		s->warnings++;
+		snprintf(s->warning, sizeof s->warning, "%s",
+		    ev->u.error.message);
 	} else if (ev->type == EV_RESTART) {
 		const char *st = ev->u.restart.status;
 
@@ -95,6 +109,116 @@ world_stop(struct world *w)
 {
 	helpers_rig_clear(&w->r);
 	config_free(w->cfg);
+}
+
+/*
+ * The libvirt probe's view of a host never reached since vmbal started
+ * (probes/lv_saved.h): down, with the VMs saved under it in state
+ * unknown unless they run on a host reached. Wraps the simulator's probe,
+ * whose host dies at its fail_at_s.
+ */
+struct saved_probe {
+	struct probe inner;
+	const char *host;
+	const char *const *saved;
+	size_t nsaved;
+	double warn_from, warn_to;	/* h2 warns meanwhile */
+};
+
+static struct snapshot *
+saved_collect(void *impl, double now, struct diag *d)
+{
+	struct saved_probe *p = impl;
+	struct snapshot *s = p->inner.ops->collect(p->inner.impl, now, d);
+	size_t i, j;
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < s->nhosts; i++)
+		if (strcmp(s->hosts[i].name, p->host) == 0) {
+			s->hosts[i].up = false;
+			s->hosts[i].connecting = false;
+			snprintf(s->hosts[i].error, sizeof s->hosts[i].error,
+			    "%s", "unable to connect: No route to host");
+		}
+	for (i = 0; i < s->nhosts; i++)
+		if (strcmp(s->hosts[i].name, "h2") == 0 &&
+		    now >= p->warn_from && now < p->warn_to)
+			snprintf(s->hosts[i].warning,
+			    sizeof s->hosts[i].warning, "%s", "cannot save "
+			    "c's definition for a restart: No space left");
+	for (i = 0; i < s->nvms; i++)
+		if (strcmp(s->vms[i].host, p->host) == 0) {
+			s->vms[i].state = VM_UNKNOWN;
+			s->vms[i].cpu_valid = false;
+		}
+	for (i = 0; i < p->nsaved; i++) {
+		struct snap_vm *sv;
+
+		for (j = 0; j < s->nvms; j++)
+			if (strcmp(s->vms[j].name, p->saved[i]) == 0)
+				break;
+		if (j < s->nvms)
+			continue;
+		sv = snapshot_add_vm(s, p->saved[i], p->host);
+		assert_non_null(sv);
+		sv->vcpus = 1;
+		sv->mem_mib = 1024;
+		sv->state = VM_UNKNOWN;
+	}
+	return s;
+}
+
+static bool
+saved_changed(void *impl)
+{
+	struct saved_probe *p = impl;
+
+	return p->inner.ops->changed != NULL &&
+	    p->inner.ops->changed(p->inner.impl);
+}
+
+static void
+saved_free(void *impl)
+{
+	struct saved_probe *p = impl;
+
+	p->inner.ops->free(p->inner.impl);
+	free(p);
+}
+
+static const struct probe_ops saved_ops = {
+	.name = "saved", .collect = saved_collect, .changed = saved_changed,
+	.free = saved_free,
+};
+
+/* As world_start, with host h1 dead before vmbal started. */
+static void
+world_start_saved(struct world *w, const char *yaml,
+    const char *const *saved, size_t nsaved)
+{
+	struct event_sink sink = { seen_sink, &w->seen };
+	struct saved_probe *p = calloc(1, sizeof *p);
+
+	assert_non_null(p);
+	memset(w, 0, sizeof *w);
+	w->cfg = helpers_scenario(yaml);
+	assert_non_null(w->cfg);
+	w->r.sim = sim_new(w->cfg);
+	assert_non_null(w->r.sim);
+	assert_int_equal(sim_probe_init(&p->inner, w->r.sim), 0);
+	p->host = "h1";
+	p->saved = saved;
+	p->nsaved = nsaved;
+	p->warn_from = 20;
+	p->warn_to = 30;
+	w->r.probe.ops = &saved_ops;
+	w->r.probe.impl = p;
+	sim_action_init(&w->r.action, w->r.sim);
+	w->r.ctl = controller_new(w->cfg, &w->cfg->policy, &w->r.probe,
+	    &w->r.action, &sink, NULL);
+	assert_non_null(w->r.ctl);
+	controller_run(w->r.ctl, 0);
 }
 
 static int
@@ -270,6 +394,39 @@ test_never_acts(void **state)
 	world_stop(&w);
 }
 
+static void
+test_down_at_start(void **state)
+{
+	static const char *const saved[] = { "a", "b", "c" };
+	struct world w;
+
+	(void)state;
+	/* h1 lost power before vmbal started (the simulator's h1 at 0.5 s;
+	 * vmbal never sees it up); saved under it: a and b, which ran
+	 * there, and c, which runs on h2 (migrated before h1 died) */
+	world_start_saved(&w, SCEN(AGENT ", fail_at_s: 0.5", "auto"), saved,
+	    3);
+	assert_string_equal(host_of(&w, "a"), "h1");
+	world_until(&w, 9);
+	assert_int_equal(w.seen.fences, 0);	/* not yet after_s */
+	world_until(&w, 30);
+	assert_int_equal(w.seen.fences, 1);
+	assert_int_equal(w.seen.fence_off, 1);
+	assert_true(w.seen.fence_ts >= 10 && w.seen.fence_ts < 14);
+	assert_int_equal(w.seen.started, 2);	/* a and b, not c */
+	assert_int_equal(w.seen.done, 2);
+	assert_string_equal(host_of(&w, "a"), "h2");
+	assert_string_equal(host_of(&w, "b"), "h2");
+	assert_string_equal(host_of(&w, "c"), "h2");
+	world_until(&w, 60);
+	assert_int_equal(w.seen.started, 2);	/* once */
+	/* h2's probe warned from 20 s to 30 s: said once, with the host */
+	assert_int_equal(w.seen.warnings, 1);
+	assert_string_equal(w.seen.warning, "host h2: cannot save c's "
+	    "definition for a restart: No space left");
+	world_stop(&w);
+}
+
 int
 main(void)
 {
@@ -279,6 +436,7 @@ main(void)
 		cmocka_unit_test(test_cut_off_refused),
 		cmocka_unit_test(test_manual_offers),
 		cmocka_unit_test(test_never_acts),
+		cmocka_unit_test(test_down_at_start),
 	};
 
 	return TAP_RUN(tests);
