@@ -174,7 +174,7 @@ check: deps
 	prove -f -o --timer $(BESIDE_T) > $(BUILD)/beside.out 2>&1; beside=$$?; \
 	wait $$lane; lane_rc=$$?; cat $(BUILD)/beside.out; \
 	echo "# the second lane:"; cat $(BUILD)/lane.out; \
-	prove -f --timer $(LONE_T); lone=$$?; \
+	prove -f -o --timer $(LONE_T); lone=$$?; \
 	sh tests/check_recap.sh $$beside $(BUILD)/beside.out $$lane_rc $(BUILD)/lane.out $$lone
 
 test: check

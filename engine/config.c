@@ -1701,7 +1701,7 @@ static const struct field cluster_fields[] = {
 	  .default_str = "/var/lib/vmbal/journal.jsonl" },
 	{ .key = "history_dir", .type = FT_STR, .off = CO(history_dir),
 	  .default_str = "/var/lib/vmbal/history" },
-	/* unset: /run/vmbal/NAME.sock (config_default_socket) */
+	/* unset: /run/vmbal/NAME.sock (config_default_named) */
 	{ .key = "control_socket", .type = FT_FUNC, .fn = cfg_control_socket },
 	{ .key = "rules", .type = FT_FUNC, .fn = cfg_rules },
 	{ .key = "maintenance", .type = FT_FUNC, .fn = cfg_maintenance },
@@ -1711,8 +1711,8 @@ static const struct field cluster_fields[] = {
 	{ .key = "ha", .type = FT_FUNC, .fn = cfg_ha },
 	/* defaults in ha_restart_fields */
 	{ .key = "ha_restart", .type = FT_FUNC, .fn = cfg_ha_restart },
-	{ .key = "domain_dir", .type = FT_STR, .off = CO(domain_dir),
-	  .default_str = "/var/lib/vmbal/domains" },
+	/* unset: /var/lib/vmbal/domains/NAME (config_default_named) */
+	{ .key = "domain_dir", .type = FT_STR, .off = CO(domain_dir) },
 	{ .key = NULL }
 };
 
@@ -1861,10 +1861,11 @@ cfg_check_placement(struct cfg *k)
 	return rc;
 }
 
-/* "/run/vmbal/<config name>.sock": the name is file's base name without
- * .yaml or .yml. A new string, or NULL on ENOMEM. */
+/* "<before><config name><after>": the name is file's base name without
+ * .yaml or .yml ("/run/vmbal/" and ".sock": the control socket's
+ * default). A new string, or NULL on ENOMEM. */
 static char *
-config_default_socket(const char *file)
+config_default_named(const char *file, const char *before, const char *after)
 {
 	const char *base = strrchr(file, '/') != NULL ? strrchr(file, '/') + 1 :
 	    file;
@@ -1875,9 +1876,9 @@ config_default_socket(const char *file)
 		n -= 5;
 	else if (n > 4 && strcmp(base + n - 4, ".yml") == 0)
 		n -= 4;
-	out = malloc(n + sizeof "/run/vmbal/.sock");
+	out = malloc(strlen(before) + n + strlen(after) + 1);
 	if (out != NULL)
-		sprintf(out, "/run/vmbal/%.*s.sock", (int)n, base);
+		sprintf(out, "%s%.*s%s", before, (int)n, base, after);
 	return out;
 }
 
@@ -1912,7 +1913,11 @@ config_new_from_buffer(const char *file, const char *buf, size_t len,
 	/* a scenario's default is under the lease directory, which only the
 	 * front end knows (cli/ctl_server.c: ctl_server_path) */
 	c->control_socket = kind == CONFIG_SCENARIO ? strdup("") :
-	    config_default_socket(file);
+	    config_default_named(file, "/run/vmbal/", ".sock");
+	/* a cluster's own: two configurations on one machine may both name
+	 * a host h1, and each prunes what does not run on its own h1 */
+	c->domain_dir = kind == CONFIG_SCENARIO ? NULL :
+	    config_default_named(file, "/var/lib/vmbal/domains/", "");
 	policy_defaults(&c->policy);
 	live_migration_defaults(&c->live_migration);
 	(void)cfg_defaults(ha_restart_fields, &c->ha_restart);
@@ -1921,6 +1926,7 @@ config_new_from_buffer(const char *file, const char *buf, size_t len,
 	k.file = file;
 	k.c = c;
 	if (c->file == NULL || c->control_socket == NULL ||
+	    (kind != CONFIG_SCENARIO && c->domain_dir == NULL) ||
 	    cfg_defaults(top, c) != 0 ||
 	    cfg_defaults(migration_fields, &c->migration) != 0)
 		rc = cfg_at(&k, (struct config_pos){ 1, 1 }, "out of memory");

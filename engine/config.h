@@ -219,7 +219,8 @@ struct config {
 	struct ha_conf ha;
 	struct ha_restart_conf ha_restart;
 	char *domain_dir;	/* where the probe saves each running VM's
-				 * definition (default /var/lib/vmbal/domains);
+				 * definition (default
+				 * /var/lib/vmbal/domains/<config name>);
 				 * cluster only */
 };
 

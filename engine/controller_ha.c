@@ -21,8 +21,8 @@
  * from it retired, once each. A host never seen up since vmbal started
  * (an incident under way at the start) has as its VMs those the probe
  * placed on it from their saved definitions (probes/lv_saved.h), and
- * its after_s counts from when it was first seen down. Nothing acts while observing, in a dry run
- * or on a standby director.
+ * its after_s counts from when it was first seen down. Nothing acts
+ * while observing, in a dry run or on a standby director.
  */
 #include <math.h>
 #include <stdio.h>

@@ -19,7 +19,10 @@
  *   0 and unmarked at the first probe after its cooldown has run out.
  *
  * And until every backend's health is known, and every open move's VM
- * has been seen (each bounded in time), the services' rules are left as
+ * has been looked at by a probe (each bounded in time; a VM seen only by
+ * a refresh between ticks is not settled, and was let back into rotation
+ * before its move was: e2e_restart_lab saw a connection reach it), the
+ * services' rules are left as
  * the previous run left them: a run that starts does not first take every
  * backend out of rotation because it has not yet checked any.
  */
@@ -179,21 +182,28 @@ controller_dnat_wait(const struct controller *c, double now)
 			if (c->views[i][j].health == BH_UNKNOWN && now < t)
 				return true;
 	}
-	/* an open move's VM not seen yet: its backends must stay drained */
+	/* an open move's VM not yet looked at by the recovery (not seen,
+	 * or seen only by a refresh between ticks, which does not settle
+	 * it: not in flight yet): its backends must stay drained */
 	limit = fmax(10.0, 3.0 * c->policy.probe_interval_s);
-	for (i = 0; past != NULL && now < limit && i < past->nmoves; i++)
-		if (past->moves[i].open && !past->moves[i].settled &&
-		    model_vm_index(c->model, past->moves[i].vm) < 0)
-			for (j = 0; j < c->cfg->nservices; j++) {
-				const struct service_conf *s =
-				    &c->cfg->services[j];
-				size_t k;
+	for (i = 0; past != NULL && now < limit && i < past->nmoves; i++) {
+		int v;
 
-				for (k = 0; k < s->nbackends; k++)
-					if (s->backends[k].vm != NULL &&
-					    strcmp(s->backends[k].vm,
-					    past->moves[i].vm) == 0)
-						return true;
-			}
+		if (!past->moves[i].open || past->moves[i].settled)
+			continue;
+		v = model_vm_index(c->model, past->moves[i].vm);
+		if (v >= 0 && c->model->vms[v].in_flight)
+			continue;	/* drained as in flight */
+		for (j = 0; j < c->cfg->nservices; j++) {
+			const struct service_conf *s = &c->cfg->services[j];
+			size_t k;
+
+			for (k = 0; k < s->nbackends; k++)
+				if (s->backends[k].vm != NULL &&
+				    strcmp(s->backends[k].vm,
+				    past->moves[i].vm) == 0)
+					return true;
+		}
+	}
 	return false;
 }

@@ -60,13 +60,13 @@
  * XML_EVERY collections. A failure is kept as the host's xml_error (the
  * last one, until a save succeeds), published as the host's warning
  * (the controller says each new one as an error event), and tried again
- * XML_EVERY collections later. The directory
- * holds the domains running there, no more (lv_saved.h): those gone
- * (shut off, migrated away, retired) are pruned after the first
- * collection of a connection and whenever the running set changed. A
- * host not reached since vmbal started is reported with the VMs saved
- * under it, state unknown (unless they run on a host reached), so that
- * an incident under way when vmbal started is picked up.
+ * XML_EVERY collections later. The directory holds the domains running
+ * there, no more (lv_saved.h): those gone (shut off, migrated away,
+ * retired) are pruned after the first collection of a connection and
+ * whenever the running set changed. A host not reached since vmbal
+ * started is reported with the VMs saved under it, state unknown
+ * (unless they run on a host reached), so that an incident under way
+ * when vmbal started is picked up.
  *
  * Stopping: a worker may be stuck in a call that cannot be cancelled (a
  * connect to an address whose packets are dropped waits for the SYN

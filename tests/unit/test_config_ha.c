@@ -26,7 +26,8 @@ test_defaults(void **state)
 	assert_non_null(c);
 	assert_int_equal(c->ha_restart.mode, HA_RESTART_MANUAL);
 	assert_near(c->ha_restart.after_s, 30, 1e-9);
-	assert_string_equal(c->domain_dir, "/var/lib/vmbal/domains");
+	/* the cluster's own, by its file's name (t.yaml) */
+	assert_string_equal(c->domain_dir, "/var/lib/vmbal/domains/t");
 	assert_null(c->hosts[0].fence.agent);
 	assert_int_equal(c->hosts[0].fence.nargs, 0);
 	assert_string_equal(ha_restart_mode_name(c->ha_restart.mode), "manual");

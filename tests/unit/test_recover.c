@@ -8,6 +8,10 @@
  * as if it had arrived there; a probe around the simulator's adds a's
  * figures from a chosen probe on, and a journal in memory holds the open
  * intent a: h1 -> h2 and records what the controller writes.
+ *
+ * And the rules wait: a's backend stays as the dead run left it (drained)
+ * while a is known only from a snapshot between ticks (a domain event's
+ * refresh, which settles nothing), until the recovery has looked at it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +21,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "../../engine/controller_priv.h"
 
 #define MAX_RECS 16
 
@@ -308,6 +313,81 @@ test_failed_has_no_figures(void **state)
 	free(s);
 }
 
+/* a seen between ticks, before any probe: the rules still wait; once
+ * the recovery looked (a in flight, its figures awaited), they may go. */
+static void
+test_rules_wait_for_the_recovery(void **state)
+{
+	static const char *const yaml =
+	    "hosts: [{name: h1, cpus: 4}, {name: h2, cpus: 4}]\n"
+	    "vms: [{name: a, host: h2, load: 10}, {name: b, host: h1, load: 10}]\n"
+	    "services:\n"
+	    "  - name: web\n"
+	    "    vip: 198.18.0.1\n"
+	    "    port: 80\n"
+	    "    backends:\n"
+	    "      - {address: 198.18.1.1, vm: a}\n"
+	    "      - {address: 198.18.1.2, vm: b}\n"
+	    "policy: {mode: auto, threshold_pct: 50, hold_s: 30}\n";
+	struct said *s = calloc(1, sizeof *s);
+	struct config *cfg = helpers_scenario(yaml);
+	struct journal j = { &said_ops, s };
+	struct controller_opts opts = { .journal = &j };
+	struct event_sink sink = { said_sink, s };
+	struct figs_probe fp = { 0 };
+	struct snapshot *snap;
+	struct snap_vm *sv;
+	struct helpers_rig r;
+	struct model *m;
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(cfg);
+	s->fp = &fp;
+	s->move.vm = "a";
+	s->move.from = "h1";
+	s->move.to = "h2";
+	s->move.open = true;
+	s->move.age_s = 5;
+	s->move.set_at = -1;
+	s->past.moves = &s->move;
+	s->past.nmoves = 1;
+	memset(&r, 0, sizeof r);
+	r.sim = sim_new(cfg);
+	assert_non_null(r.sim);
+	assert_int_equal(sim_probe_init(&r.probe, r.sim), 0);
+	sim_action_init(&r.action, r.sim);
+	r.ctl = controller_new(cfg, &cfg->policy, &r.probe, &r.action, &sink,
+	    &opts);
+	assert_non_null(r.ctl);
+	/* no probe yet: a unknown, its backend drained by the dead run */
+	assert_true(controller_dnat_wait(r.ctl, 0.05));
+	/* a refresh between ticks shows a running on h2 */
+	snap = snapshot_new(0.05);
+	assert_non_null(snap);
+	assert_non_null(snapshot_add_host(snap, "h1"));
+	assert_non_null(snapshot_add_host(snap, "h2"));
+	snap->hosts[0].up = snap->hosts[1].up = true;
+	sv = snapshot_add_vm(snap, "a", "h2");
+	assert_non_null(sv);
+	sv->state = VM_RUNNING;
+	m = (struct model *)controller_model(r.ctl);
+	assert_int_equal(model_apply_placement(m, snap), 0);
+	snapshot_free(snap);
+	assert_true(model_vm_index(m, "a") >= 0);
+	assert_false(m->vms[model_vm_index(m, "a")].in_flight);
+	assert_true(controller_dnat_wait(r.ctl, 0.05));	/* not looked at */
+	/* the first probe: the recovery looks, a waits for its figures in
+	 * flight (drained as such), the rules may be written */
+	controller_run(r.ctl, 0.1);
+	assert_true(m->vms[model_vm_index(m, "a")].in_flight);
+	assert_int_equal(s->nevents, 0);
+	assert_false(controller_dnat_wait(r.ctl, 0.1));
+	helpers_rig_clear(&r);
+	config_free(cfg);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -316,6 +396,7 @@ main(void)
 		cmocka_unit_test(test_figures_later),
 		cmocka_unit_test(test_figures_never),
 		cmocka_unit_test(test_failed_has_no_figures),
+		cmocka_unit_test(test_rules_wait_for_the_recovery),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
