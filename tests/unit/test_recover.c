@@ -137,6 +137,20 @@ static const struct journal_ops said_ops = {
 	said_record, said_free, said_past
 };
 
+/* The journal's past: the open move a: h1 -> h2, 5 s old. */
+static void
+said_open_move(struct said *s)
+{
+	s->move.vm = "a";
+	s->move.from = "h1";
+	s->move.to = "h2";
+	s->move.open = true;
+	s->move.age_s = 5;
+	s->move.set_at = -1;
+	s->past.moves = &s->move;
+	s->past.nmoves = 1;
+}
+
 /* a sits on `on`; the journal's open move of it goes h1 -> h2. */
 static const char *const yaml_on_h2 =
 	"hosts: [{name: h1, cpus: 4}, {name: h2, cpus: 4}]\n"
@@ -169,14 +183,7 @@ run(const char *yaml, int from, struct said *s, bool *in_flight_at, int nk)
 	assert_non_null(fp);
 	memset(s, 0, sizeof *s);
 	s->fp = fp;
-	s->move.vm = "a";
-	s->move.from = "h1";
-	s->move.to = "h2";
-	s->move.open = true;
-	s->move.age_s = 5;
-	s->move.set_at = -1;
-	s->past.moves = &s->move;
-	s->past.nmoves = 1;
+	said_open_move(s);
 	fp->from = from;
 	/* helpers_rig_init with the probe wrapped before the first tick */
 	memset(&r, 0, sizeof r);
@@ -344,14 +351,7 @@ test_rules_wait_for_the_recovery(void **state)
 	assert_non_null(s);
 	assert_non_null(cfg);
 	s->fp = &fp;
-	s->move.vm = "a";
-	s->move.from = "h1";
-	s->move.to = "h2";
-	s->move.open = true;
-	s->move.age_s = 5;
-	s->move.set_at = -1;
-	s->past.moves = &s->move;
-	s->past.nmoves = 1;
+	said_open_move(s);
 	memset(&r, 0, sizeof r);
 	r.sim = sim_new(cfg);
 	assert_non_null(r.sim);
